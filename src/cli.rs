@@ -1,0 +1,377 @@
+//! Command-line arguments (clap derive) and running the commands; `main` maps the result to
+//! the exit code.
+
+use crate::load::LoadOptions;
+use crate::policy::{self, test::Status};
+use crate::report::{self, Format};
+use crate::scan::{self, ScanOptions, Target};
+use crate::source::PathFilter;
+use crate::triage::{self, exit, FailOn};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::io::{IsTerminal, Read, Write};
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "plumbline",
+    version,
+    about = "Check declared infrastructure in Git against Rego policies; report as SARIF.",
+    long_about = None,
+    after_help = "Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, \
+                  2 usage or configuration error, 3 scan incomplete."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan manifests from a Git revision (default), a working tree, or stdin.
+    Scan(ScanArgs),
+    /// Work with policies: run their tests, list the rule catalog.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyArgs {
+    /// Add the policies in DIR (a directory of .rego files, or one file). Repeatable.
+    #[arg(long = "policy", short = 'p', value_name = "DIR")]
+    pub policy: Vec<PathBuf>,
+    /// Do not load the built-in policy library.
+    #[arg(long)]
+    pub no_builtin: bool,
+    /// Parse the user's policies as Rego v0 (pre-1.0 OPA syntax, e.g. `deny[msg] { … }`).
+    #[arg(long)]
+    pub rego_v0: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Directory or file to scan, or `-` for a YAML stream on stdin.
+    #[arg(default_value = ".")]
+    pub path: String,
+    /// Git revision to read inside a repository: branch, tag, SHA, HEAD~2…
+    #[arg(long, default_value = "HEAD", conflicts_with = "worktree")]
+    pub rev: String,
+    /// Scan files as they are on disk (uncommitted changes included), respecting .gitignore.
+    #[arg(long)]
+    pub worktree: bool,
+    /// Only scan files matching GLOB (repeatable), e.g. 'deploy/**'.
+    #[arg(long, value_name = "GLOB")]
+    pub include: Vec<String>,
+    /// Do not scan files matching GLOB (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    #[command(flatten)]
+    pub policies: PolicyArgs,
+    /// Time limit for one policy rule on one document, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
+    pub policy_timeout: f64,
+    /// Skip (and report) files larger than SIZE (bytes, or with K/M/G suffix).
+    #[arg(long, value_name = "SIZE", default_value = "50M", value_parser = parse_size)]
+    pub max_file_size: u64,
+    /// Output format (default: text, or from the --output file extension).
+    #[arg(long, short = 'f', value_enum)]
+    pub format: Option<Format>,
+    /// Write the report to FILE (atomically) instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit 1 when a finding is at or above SEVERITY (critical, high, medium, low, info, never).
+    #[arg(long, value_name = "SEVERITY", default_value = "low")]
+    pub fail_on: FailOn,
+    /// SARIF automationDetails category (one per analysis in GitHub code scanning).
+    #[arg(long, default_value = "plumbline")]
+    pub category: String,
+    /// Colour in text output.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: ColorChoice,
+    /// Print the time spent in each stage to stderr.
+    #[arg(long)]
+    pub timings: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Run every `test_*` rule (like `opa test`); without DIR, the built-in library's tests.
+    Test(TestArgs),
+    /// Print the rule catalog.
+    List(ListArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// Directories (or files) of .rego policies and their _test.rego files.
+    pub dirs: Vec<PathBuf>,
+    /// Only run tests whose `data.<package>.<rule>` contains TEXT.
+    #[arg(long, value_name = "TEXT")]
+    pub run: Option<String>,
+    /// Print every test, not only failures.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+    /// Parse the policies as Rego v0.
+    #[arg(long)]
+    pub rego_v0: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub policies: PolicyArgs,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value = "text")]
+    pub format: ListFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Text,
+    Json,
+}
+
+fn parse_size(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let (num, mult) = match s.char_indices().find(|(_, c)| c.is_ascii_alphabetic()) {
+        Some((i, _)) => {
+            let unit = s[i..].to_ascii_uppercase();
+            let mult = match unit.trim_end_matches("IB").trim_end_matches('B') {
+                "" => 1,
+                "K" => 1 << 10,
+                "M" => 1 << 20,
+                "G" => 1 << 30,
+                _ => return Err(format!("unknown size unit in {s:?}: use K, M or G")),
+            };
+            (&s[..i], mult)
+        }
+        None => (s, 1),
+    };
+    num.trim()
+        .parse::<u64>()
+        .map(|n| n * mult)
+        .map_err(|_| format!("{s:?} is not a size: give bytes, or a number with K, M or G"))
+}
+
+/// Prints an error the way every command does, and returns the usage exit code.
+fn fail(msg: impl std::fmt::Display) -> i32 {
+    eprintln!("plumbline: error: {msg}");
+    exit::USAGE
+}
+
+pub fn run(cli: Cli) -> i32 {
+    match cli.command {
+        Command::Scan(args) => run_scan(args),
+        Command::Policy(PolicyCommand::Test(args)) => run_policy_test(args),
+        Command::Policy(PolicyCommand::List(args)) => run_policy_list(args),
+    }
+}
+
+fn policy_settings(args: &PolicyArgs, timeout: Duration) -> policy::Settings {
+    policy::Settings {
+        builtin: !args.no_builtin,
+        dirs: args.policy.clone(),
+        rego_v0: args.rego_v0,
+        include_tests: false,
+        timeout,
+    }
+}
+
+fn run_scan(args: ScanArgs) -> i32 {
+    if !(args.policy_timeout > 0.0 && args.policy_timeout.is_finite()) {
+        return fail("--policy-timeout must be a positive number of seconds");
+    }
+    let timeout = Duration::from_secs_f64(args.policy_timeout);
+    let policies = match policy::load(&policy_settings(&args.policies, timeout)) {
+        Ok(p) => p,
+        Err(e) => return fail(format!("policy {e}")),
+    };
+    if policies.packages.is_empty() {
+        eprintln!(
+            "plumbline: warning: no policy rules are loaded (--no-builtin without --policy): \
+             files are only parsed"
+        );
+    }
+    let filter = match PathFilter::new(&args.include, &args.exclude) {
+        Ok(f) => f,
+        Err(e) => return fail(e),
+    };
+    let target = if args.path == "-" {
+        let mut buf = Vec::new();
+        if let Err(e) = std::io::stdin().read_to_end(&mut buf) {
+            return fail(format!("cannot read standard input: {e}"));
+        }
+        Target::Stdin(buf)
+    } else {
+        Target::Path(PathBuf::from(&args.path))
+    };
+    let opts = ScanOptions {
+        target,
+        rev: args.rev.clone(),
+        worktree: args.worktree,
+        filter,
+        load: LoadOptions {
+            max_file_bytes: args.max_file_size,
+            ..LoadOptions::default()
+        },
+    };
+    let result = match scan::run(&opts, &policies) {
+        Ok(r) => r,
+        Err(e) => return fail(e),
+    };
+    if args.timings {
+        eprintln!(
+            "timings: read+parse {:.3}s, evaluate {:.3}s ({} evaluations)",
+            result.stats.read_parse.as_secs_f64(),
+            result.stats.evaluate.as_secs_f64(),
+            result.stats.evaluations
+        );
+    }
+    let format = args
+        .format
+        .or_else(|| args.output.as_deref().and_then(Format::from_extension))
+        .unwrap_or(Format::Text);
+    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let rendered = match format {
+        Format::Text => report::text::render(&result, color),
+        Format::Json => report::json::render(&result),
+        Format::Sarif => report::sarif::render(&result, &args.category),
+    };
+    match &args.output {
+        Some(path) => {
+            if let Err(e) = report::write_atomic(path, rendered.as_bytes()) {
+                return fail(format!("cannot write {}: {e}", path.display()));
+            }
+            // The summary still goes to the log when the report goes to a file.
+            eprintln!("{}", report::text::summary(&result));
+        }
+        None => {
+            let mut out = std::io::stdout().lock();
+            if out.write_all(rendered.as_bytes()).and_then(|_| out.flush()).is_err() {
+                return exit::USAGE;
+            }
+        }
+    }
+    triage::exit_code(&result.findings, result.incomplete(), args.fail_on)
+}
+
+fn run_policy_test(args: TestArgs) -> i32 {
+    let settings = policy::Settings {
+        builtin: args.dirs.is_empty(),
+        dirs: args.dirs.clone(),
+        rego_v0: args.rego_v0,
+        include_tests: true,
+        ..policy::Settings::default()
+    };
+    let set = match policy::load(&settings) {
+        Ok(s) => s,
+        Err(e) => return fail(format!("policy {e}")),
+    };
+    if set.tests.is_empty() {
+        return fail("no test_* rules found: name test rules `test_…` in *_test.rego files");
+    }
+    let results = policy::test::run(&set, args.run.as_deref());
+    let mut passed = 0;
+    let mut failed = 0;
+    let mut current_file = "";
+    for r in &results {
+        let ok = r.status == Status::Pass;
+        if ok {
+            passed += 1;
+        } else {
+            failed += 1;
+        }
+        if !ok || args.verbose {
+            if r.file != current_file {
+                println!("{}:", r.file);
+                current_file = &r.file;
+            }
+            let status = match &r.status {
+                Status::Pass => "PASS".to_string(),
+                Status::Fail => "FAIL".to_string(),
+                Status::Error(e) => format!("ERROR: {e}"),
+            };
+            println!(
+                "data.{}.{}: {status} ({:.1}ms)",
+                r.package,
+                r.name,
+                r.duration.as_secs_f64() * 1000.0
+            );
+            if !ok {
+                for line in &r.output {
+                    println!("    {line}");
+                }
+            }
+        }
+    }
+    println!("{}", "-".repeat(80));
+    if failed == 0 {
+        println!("PASS: {passed}/{}", results.len());
+    } else {
+        println!("FAIL: {failed}/{}", results.len());
+    }
+    println!("{passed} passed, {failed} failed");
+    if failed == 0 {
+        exit::OK
+    } else {
+        exit::FINDINGS
+    }
+}
+
+fn run_policy_list(args: ListArgs) -> i32 {
+    let set = match policy::load(&policy_settings(&args.policies, Duration::from_secs(5))) {
+        Ok(s) => s,
+        Err(e) => return fail(format!("policy {e}")),
+    };
+    let rules = set.rules();
+    match args.format {
+        ListFormat::Json => {
+            println!("{}", serde_json::to_string_pretty(&rules).expect("JSON"));
+        }
+        ListFormat::Text => {
+            for r in &rules {
+                println!(
+                    "{:<14} {:<8} {:<55} {}",
+                    r.id,
+                    r.severity.as_str(),
+                    r.title,
+                    r.frameworks.join(",")
+                );
+            }
+            println!("{} rules", rules.len());
+        }
+    }
+    exit::OK
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("10").unwrap(), 10);
+        assert_eq!(parse_size("2K").unwrap(), 2048);
+        assert_eq!(parse_size("50MB").unwrap(), 50 << 20);
+        assert_eq!(parse_size("1GiB").unwrap(), 1 << 30);
+        assert!(parse_size("5X").is_err());
+    }
+
+    #[test]
+    fn cli_is_well_formed() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

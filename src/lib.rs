@@ -1,0 +1,11 @@
+//! Plumbline: reads declared infrastructure from Git, checks it against Rego policies, and
+//! reports every finding at its file and line as SARIF. See DESIGN.md for the pipeline.
+
+pub mod cli;
+pub mod load;
+pub mod model;
+pub mod policy;
+pub mod report;
+pub mod scan;
+pub mod source;
+pub mod triage;

@@ -1,0 +1,271 @@
+//! Bytes → documents with positions. One module per format; YAML and JSON share the YAML
+//! parser (JSON is YAML), so every value keeps its line and column in both.
+
+pub mod kubernetes;
+pub mod tree;
+
+use crate::model::{NoteLevel, Notification, Pos, ResourceId};
+use std::sync::Arc;
+use tree::{LineIndex, Node};
+
+/// A file that was read, kept for positions and source lines in reports.
+#[derive(Debug)]
+pub struct SourceFile {
+    /// Repository-relative path with `/` separators (what reports show).
+    pub path: String,
+    pub text: String,
+    pub lines: LineIndex,
+}
+
+impl SourceFile {
+    pub fn new(path: String, text: String) -> Self {
+        let lines = LineIndex::new(&text);
+        Self { path, text, lines }
+    }
+
+    pub fn pos(&self, byte: u32) -> Pos {
+        self.lines.pos(&self.text, byte)
+    }
+}
+
+/// One document of a file: a Kubernetes object (a `kind: List` gives one per item) or any
+/// other YAML/JSON value.
+#[derive(Debug)]
+pub struct Document {
+    pub file: Arc<SourceFile>,
+    /// Index of the YAML document within the file (0-based).
+    pub index: usize,
+    pub node: Node,
+    /// Set for Kubernetes objects (`apiVersion` and `kind` present).
+    pub resource: Option<ResourceId>,
+}
+
+impl Document {
+    pub fn is_kubernetes(&self) -> bool {
+        self.resource.is_some()
+    }
+}
+
+/// Limits that keep a hostile or accidental input from exhausting the machine.
+#[derive(Debug, Clone)]
+pub struct LoadOptions {
+    /// Files larger than this are not parsed; a notification says so.
+    pub max_file_bytes: u64,
+    /// Deepest nesting accepted in one document.
+    pub max_depth: usize,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        Self {
+            max_file_bytes: 50 * 1024 * 1024,
+            max_depth: 256,
+        }
+    }
+}
+
+/// What loading one file produced.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub documents: Vec<Document>,
+    pub notifications: Vec<Notification>,
+    /// Set when the file could not be parsed: which file, where and why (for a finding).
+    pub parse_error: Option<(String, Pos, String)>,
+}
+
+/// Formats the loader understands, decided from the file name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Yaml,
+    Json,
+}
+
+impl Format {
+    pub fn of_path(path: &str) -> Option<Self> {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        let lower = name.to_ascii_lowercase();
+        if lower.ends_with(".yaml") || lower.ends_with(".yml") {
+            Some(Self::Yaml)
+        } else if lower.ends_with(".json") {
+            Some(Self::Json)
+        } else {
+            None
+        }
+    }
+}
+
+/// Decodes and parses one file. Never fails: problems become notifications.
+pub fn load_file(path: &str, bytes: &[u8], opts: &LoadOptions) -> Loaded {
+    if bytes.len() as u64 > opts.max_file_bytes {
+        return too_large(path, bytes.len() as u64, opts.max_file_bytes);
+    }
+    let mut out = Loaded::default();
+    let text = match decode(bytes) {
+        Ok(text) => text,
+        Err(problem) => {
+            let (level, code) = match problem {
+                DecodeProblem::Binary => (NoteLevel::Warning, "binary-file"),
+                DecodeProblem::NotUtf8 { .. } => (NoteLevel::Error, "encoding-error"),
+            };
+            let (msg, pos) = match problem {
+                DecodeProblem::Binary => (
+                    format!(
+                        "{path}: binary content in a file named like YAML/JSON; it was not \
+                         scanned (exclude it with --exclude if this is expected)"
+                    ),
+                    None,
+                ),
+                DecodeProblem::NotUtf8 { line } => (
+                    format!(
+                        "{path}:{line}: not valid UTF-8 (YAML and JSON must be UTF-8 or UTF-16 \
+                         with a byte-order mark); re-encode the file as UTF-8"
+                    ),
+                    Some(Pos::new(line, 1)),
+                ),
+            };
+            out.notifications
+                .push(Notification::new(level, code, msg).at(path, pos));
+            return out;
+        }
+    };
+    let file = Arc::new(SourceFile::new(path.to_string(), text));
+    match parse_documents(&file.text, opts) {
+        Ok(nodes) => {
+            for (index, node) in nodes.into_iter().enumerate() {
+                kubernetes::push_documents(&file, index, node, &mut out.documents);
+            }
+        }
+        Err(err) => {
+            let pos = err.pos;
+            let hint = if file.text.contains("{{") {
+                " — it looks like a Helm or Go template: render it first \
+                 (`helm template … | plumbline scan -`) or exclude it with --exclude"
+            } else {
+                " — fix the syntax, or exclude the file with --exclude"
+            };
+            let where_ = pos.map_or_else(String::new, |p| format!(":{}:{}", p.line, p.column));
+            out.notifications.push(
+                Notification::new(
+                    NoteLevel::Error,
+                    "parse-error",
+                    format!("{path}{where_}: {}{hint}", err.message),
+                )
+                .at(path, pos),
+            );
+            out.parse_error = Some((path.to_string(), pos.unwrap_or(Pos::new(1, 1)), err.message));
+        }
+    }
+    out
+}
+
+enum DecodeProblem {
+    Binary,
+    NotUtf8 { line: u32 },
+}
+
+/// UTF-8 (BOM stripped) or UTF-16 with a BOM; NUL bytes elsewhere mean binary content.
+fn decode(bytes: &[u8]) -> Result<String, DecodeProblem> {
+    if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
+        return decode_utf8(rest);
+    }
+    let utf16 = |le: bool, rest: &[u8]| -> Result<String, DecodeProblem> {
+        if rest.len() % 2 != 0 {
+            return Err(DecodeProblem::NotUtf8 { line: 1 });
+        }
+        let units = rest.chunks_exact(2).map(|c| {
+            if le {
+                u16::from_le_bytes([c[0], c[1]])
+            } else {
+                u16::from_be_bytes([c[0], c[1]])
+            }
+        });
+        char::decode_utf16(units)
+            .collect::<Result<String, _>>()
+            .map_err(|_| DecodeProblem::NotUtf8 { line: 1 })
+    };
+    if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
+        return utf16(true, rest);
+    }
+    if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
+        return utf16(false, rest);
+    }
+    if bytes[..bytes.len().min(8192)].contains(&0) {
+        return Err(DecodeProblem::Binary);
+    }
+    decode_utf8(bytes)
+}
+
+fn decode_utf8(bytes: &[u8]) -> Result<String, DecodeProblem> {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Ok(s.to_string()),
+        Err(e) => {
+            let valid = &bytes[..e.valid_up_to()];
+            let line = valid.iter().filter(|&&b| b == b'\n').count() as u32 + 1;
+            Err(DecodeProblem::NotUtf8 { line })
+        }
+    }
+}
+
+/// A parse failure with its position, message free of source text (no secret leaks).
+#[derive(Debug)]
+pub struct ParseError {
+    pub pos: Option<Pos>,
+    pub message: String,
+}
+
+/// Parses every document of a YAML (or JSON) stream into position-keeping trees.
+pub fn parse_documents(text: &str, opts: &LoadOptions) -> Result<Vec<Node>, ParseError> {
+    use serde_saphyr::{DuplicateKeyPolicy, Spanned};
+    let mut options = serde_saphyr::Options::default();
+    options.legacy_octal_numbers = true;
+    options.with_snippet = false;
+    options.duplicate_keys = DuplicateKeyPolicy::Error;
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_depth = opts.max_depth;
+    budget.max_events = usize::MAX / 2;
+    budget.max_nodes = usize::MAX / 2;
+    budget.max_documents = 100_000;
+    budget.max_total_scalar_bytes = usize::MAX / 2;
+    budget.max_reader_input_bytes = None;
+    options.budget = Some(budget);
+    serde_saphyr::from_str_multiple_with_options::<Spanned<tree::Value>, Vec<_>>(text, options)
+        .map(|docs| docs.into_iter().map(Node::from).collect())
+        .map_err(|e| {
+            let pos = e.location().and_then(|l| {
+                (l.line() > 0).then(|| {
+                    Pos::new(
+                        u32::try_from(l.line()).unwrap_or(u32::MAX),
+                        u32::try_from(l.column()).unwrap_or(1).max(1),
+                    )
+                })
+            });
+            ParseError {
+                pos,
+                message: first_line(&e.to_string()),
+            }
+        })
+}
+
+/// Error messages can carry a rendered snippet; keep only the first line (no file content).
+fn first_line(msg: &str) -> String {
+    let line = msg.lines().next().unwrap_or(msg).trim();
+    // serde-saphyr prefixes "line:column:"-like locations in some messages; keep them, they
+    // are positions, not content.
+    line.to_string()
+}
+
+/// The result for a file above the size limit: not read further, reported.
+pub fn too_large(path: &str, size: u64, limit: u64) -> Loaded {
+    Loaded {
+        notifications: vec![Notification::new(
+            NoteLevel::Error,
+            "file-too-large",
+            format!(
+                "{path}: {size} bytes is above the {limit}-byte limit, so it was not scanned; \
+                 raise --max-file-size or exclude the file with --exclude"
+            ),
+        )
+        .at(path, None)],
+        ..Loaded::default()
+    }
+}

@@ -1,0 +1,325 @@
+//! A YAML/JSON value tree in which every node keeps where it came from.
+//!
+//! serde-saphyr gives each node's location through `Spanned`; we deserialize straight into
+//! this tree (no intermediate value) and keep, per node, the start line/column and the byte
+//! range, so that any field path a policy names maps back to `file:line:column`.
+
+use crate::model::{PathSeg, Pos};
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_saphyr::Spanned;
+use std::fmt;
+
+/// A node of the tree: its value and where it starts and ends in the file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub value: Value,
+    pub start: Pos,
+    /// Byte offset just past the node's text, when the parser knows it (scalars).
+    pub end_byte: Option<u32>,
+}
+
+/// One `key: value` entry of a mapping; the key keeps its own position.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub key: String,
+    pub key_start: Pos,
+    pub key_end_byte: Option<u32>,
+    pub value: Node,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Int(i64),
+    UInt(u64),
+    Float(f64),
+    Str(String),
+    Seq(Vec<Node>),
+    Map(Vec<Entry>),
+}
+
+impl Node {
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.entry(key).map(|e| &e.value)
+    }
+
+    pub fn entry(&self, key: &str) -> Option<&Entry> {
+        match &self.value {
+            Value::Map(entries) => entries.iter().find(|e| e.key == key),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn is_scalar(&self) -> bool {
+        !matches!(self.value, Value::Seq(_) | Value::Map(_))
+    }
+
+    /// Follows `path` as far as it exists. Returns the deepest node reached, the mapping
+    /// entry that holds it (when the last step was a key) and how many steps matched.
+    pub fn locate<'a>(&'a self, path: &[PathSeg]) -> Located<'a> {
+        let mut here = Located {
+            node: self,
+            entry: None,
+            depth: 0,
+        };
+        for seg in path {
+            let next = match (seg, &here.node.value) {
+                (PathSeg::Key(k), Value::Map(entries)) => entries
+                    .iter()
+                    .find(|e| &e.key == k)
+                    .map(|e| (&e.value, Some(e))),
+                (PathSeg::Index(i), Value::Seq(items)) => items.get(*i).map(|n| (n, None)),
+                // Rego may hand an index as a string key or a key as a number.
+                (PathSeg::Key(k), Value::Seq(items)) => k
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|i| items.get(i))
+                    .map(|n| (n, None)),
+                (PathSeg::Index(i), Value::Map(entries)) => {
+                    let k = i.to_string();
+                    entries
+                        .iter()
+                        .find(|e| e.key == k)
+                        .map(|e| (&e.value, Some(e)))
+                }
+                _ => None,
+            };
+            match next {
+                Some((node, entry)) => {
+                    here = Located {
+                        node,
+                        entry,
+                        depth: here.depth + 1,
+                    }
+                }
+                None => break,
+            }
+        }
+        here
+    }
+
+    /// Converts the tree to a Rego value, directly (no JSON round trip).
+    pub fn to_rego(&self) -> regorus::Value {
+        use std::collections::BTreeMap;
+        match &self.value {
+            Value::Null => regorus::Value::Null,
+            Value::Bool(b) => regorus::Value::Bool(*b),
+            Value::Int(i) => regorus::Value::from(*i),
+            Value::UInt(u) => regorus::Value::from(*u),
+            Value::Float(f) => regorus::Value::from(*f),
+            Value::Str(s) => regorus::Value::from(s.as_str()),
+            Value::Seq(items) => {
+                regorus::Value::from(items.iter().map(Node::to_rego).collect::<Vec<_>>())
+            }
+            Value::Map(entries) => {
+                let mut map = BTreeMap::new();
+                for e in entries {
+                    map.insert(regorus::Value::from(e.key.as_str()), e.value.to_rego());
+                }
+                regorus::Value::from(map)
+            }
+        }
+    }
+
+    /// Converts the tree to JSON (used where a plain value is needed, e.g. rule metadata).
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value as J;
+        match &self.value {
+            Value::Null => J::Null,
+            Value::Bool(b) => J::Bool(*b),
+            Value::Int(i) => J::from(*i),
+            Value::UInt(u) => J::from(*u),
+            Value::Float(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
+            Value::Str(s) => J::String(s.clone()),
+            Value::Seq(items) => J::Array(items.iter().map(Node::to_json).collect()),
+            Value::Map(entries) => J::Object(
+                entries
+                    .iter()
+                    .map(|e| (e.key.clone(), e.value.to_json()))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+/// Result of [`Node::locate`].
+#[derive(Debug, Clone, Copy)]
+pub struct Located<'a> {
+    pub node: &'a Node,
+    pub entry: Option<&'a Entry>,
+    pub depth: usize,
+}
+
+fn byte_end(loc: &serde_saphyr::Location) -> Option<u32> {
+    let span = loc.span();
+    let start = span.byte_offset()?;
+    let len = span.byte_len()?;
+    u32::try_from(start + len).ok()
+}
+
+fn pos_of(loc: &serde_saphyr::Location) -> Pos {
+    Pos::new(
+        u32::try_from(loc.line()).unwrap_or(u32::MAX),
+        u32::try_from(loc.column()).unwrap_or(u32::MAX),
+    )
+}
+
+impl From<Spanned<Value>> for Node {
+    fn from(s: Spanned<Value>) -> Self {
+        let end_byte = if matches!(s.value, Value::Seq(_) | Value::Map(_)) {
+            None
+        } else {
+            byte_end(&s.referenced)
+        };
+        Node {
+            start: pos_of(&s.referenced),
+            end_byte,
+            value: s.value,
+        }
+    }
+}
+
+/// A mapping key: any scalar, rendered as a string (YAML allows `80: x` or `true: y`).
+struct Key(String);
+
+impl<'de> Deserialize<'de> for Key {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match Value::deserialize(d)? {
+            Value::Str(s) => Ok(Key(s)),
+            Value::Int(i) => Ok(Key(i.to_string())),
+            Value::UInt(u) => Ok(Key(u.to_string())),
+            Value::Float(f) => Ok(Key(f.to_string())),
+            Value::Bool(b) => Ok(Key(b.to_string())),
+            Value::Null => Ok(Key("null".to_string())),
+            Value::Seq(_) | Value::Map(_) => Err(de::Error::custom(
+                "a mapping key must be a scalar, not a sequence or mapping",
+            )),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Value {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(ValueVisitor)
+    }
+}
+
+struct ValueVisitor;
+
+impl<'de> Visitor<'de> for ValueVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any YAML or JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::Int(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(i64::try_from(v).map_or(Value::UInt(v), Value::Int))
+    }
+    fn visit_i128<E>(self, v: i128) -> Result<Value, E> {
+        Ok(i64::try_from(v).map_or(Value::Float(v as f64), Value::Int))
+    }
+    fn visit_u128<E>(self, v: u128) -> Result<Value, E> {
+        Ok(u64::try_from(v).map_or(Value::Float(v as f64), Value::UInt))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(Value::Float(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::Str(v.to_string()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::Str(v))
+    }
+    fn visit_bytes<E>(self, v: &[u8]) -> Result<Value, E> {
+        Ok(Value::Str(String::from_utf8_lossy(v).into_owned()))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        Value::deserialize(d)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(item) = seq.next_element::<Spanned<Value>>()? {
+            items.push(Node::from(item));
+        }
+        Ok(Value::Seq(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(0));
+        while let Some(key) = map.next_key::<Spanned<Key>>()? {
+            let value: Spanned<Value> = map.next_value()?;
+            entries.push(Entry {
+                key_start: pos_of(&key.referenced),
+                key_end_byte: byte_end(&key.referenced),
+                key: key.value.0,
+                value: Node::from(value),
+            });
+        }
+        Ok(Value::Map(entries))
+    }
+}
+
+/// Byte offsets of line starts, to turn byte offsets into line/column.
+#[derive(Debug, Clone, Default)]
+pub struct LineIndex {
+    starts: Vec<u32>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> Self {
+        let mut starts = vec![0u32];
+        starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| (i + 1) as u32),
+        );
+        Self { starts }
+    }
+
+    /// Line/column (1-based, code points) of a byte offset.
+    pub fn pos(&self, text: &str, byte: u32) -> Pos {
+        let line = self.starts.partition_point(|&s| s <= byte).max(1);
+        let start = self.starts[line - 1] as usize;
+        let end = (byte as usize).min(text.len());
+        let column = text
+            .get(start..end)
+            .map_or(end.saturating_sub(start), |s| s.chars().count());
+        Pos::new(line as u32, column as u32 + 1)
+    }
+
+    /// The text of a 1-based line, without its line break.
+    pub fn line_text<'t>(&self, text: &'t str, line: u32) -> Option<&'t str> {
+        let i = (line as usize).checked_sub(1)?;
+        let start = *self.starts.get(i)? as usize;
+        let end = self
+            .starts
+            .get(i + 1)
+            .map_or(text.len(), |&e| e as usize);
+        text.get(start..end)
+            .map(|s| s.trim_end_matches(['\n', '\r']))
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.starts.len()
+    }
+}

@@ -1,0 +1,269 @@
+//! The shared vocabulary of the pipeline: positions, documents, resource identity, findings
+//! and notifications. Every stage takes and returns these plain values.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A 1-based line and column (columns count Unicode code points).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Pos {
+    pub line: u32,
+    pub column: u32,
+}
+
+impl Pos {
+    pub const fn new(line: u32, column: u32) -> Self {
+        Self { line, column }
+    }
+}
+
+/// A region of a file, start inclusive, end exclusive (SARIF semantics).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Region {
+    pub start: Pos,
+    pub end: Pos,
+}
+
+/// One element of a field path: an object key or an array index.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum PathSeg {
+    Index(usize),
+    Key(String),
+}
+
+impl fmt::Display for PathSeg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PathSeg::Index(i) => write!(f, "[{i}]"),
+            PathSeg::Key(k) => write!(f, "{k}"),
+        }
+    }
+}
+
+/// Renders a field path the way kubectl explain does: `spec.containers[0].image`.
+pub fn render_path(path: &[PathSeg]) -> String {
+    let mut out = String::new();
+    for seg in path {
+        match seg {
+            PathSeg::Index(i) => {
+                out.push('[');
+                out.push_str(&i.to_string());
+                out.push(']');
+            }
+            PathSeg::Key(k) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(k);
+            }
+        }
+    }
+    out
+}
+
+/// Identity of a Kubernetes resource: `apiVersion/kind/namespace/name`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct ResourceId {
+    pub api_version: String,
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    pub name: String,
+}
+
+impl fmt::Display for ResourceId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}/{}/{}/{}",
+            self.api_version,
+            self.kind,
+            self.namespace.as_deref().unwrap_or(""),
+            self.name
+        )
+    }
+}
+
+/// Severity of a rule, ordered from least to most severe.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
+)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Severity {
+    Info,
+    Low,
+    #[default]
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim().to_ascii_uppercase().as_str() {
+            "INFO" | "NONE" | "NOTE" => Some(Self::Info),
+            "LOW" => Some(Self::Low),
+            "MEDIUM" | "MODERATE" | "WARNING" => Some(Self::Medium),
+            "HIGH" | "ERROR" => Some(Self::High),
+            "CRITICAL" => Some(Self::Critical),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Info => "INFO",
+            Self::Low => "LOW",
+            Self::Medium => "MEDIUM",
+            Self::High => "HIGH",
+            Self::Critical => "CRITICAL",
+        }
+    }
+
+    /// The CVSS-like score GitHub code scanning reads from `security-severity`.
+    pub fn security_score(self) -> &'static str {
+        match self {
+            Self::Info => "0.0",
+            Self::Low => "3.0",
+            Self::Medium => "5.5",
+            Self::High => "8.0",
+            Self::Critical => "9.5",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A rule as shown in reports: built-in or user policy, from its `# METADATA`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleMeta {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub severity: Severity,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remediation: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub frameworks: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub related_resources: Vec<String>,
+    /// The Rego package that implements the rule (`data.` prefix omitted).
+    pub package: String,
+    /// Policy file the rule comes from (`builtin:` prefix for the embedded library).
+    pub source: String,
+}
+
+/// The kind of a finding: a policy violation now; drift kinds later share the same shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FindingLevel {
+    /// `deny` / `violation`: a failure.
+    Error,
+    /// `warn`: reported, lower level.
+    Warning,
+}
+
+/// One finding: a rule that matched a place in Git.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    pub rule_id: String,
+    pub severity: Severity,
+    pub level: FindingLevel,
+    pub message: String,
+    /// Repository-relative path with `/` separators.
+    pub file: String,
+    pub region: Region,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource: Option<ResourceId>,
+    /// Index of the document within the file (0-based), for multi-document files.
+    pub document: usize,
+    /// The field path the policy named (empty: the whole resource).
+    pub field_path: Vec<PathSeg>,
+    pub fingerprint: String,
+}
+
+impl Finding {
+    /// Sort key giving a deterministic report order.
+    pub fn sort_key(&self) -> (&str, Region, &str, &str) {
+        (&self.file, self.region, &self.rule_id, &self.message)
+    }
+}
+
+/// Severity of a notification about the tool's own execution (SARIF levels).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NoteLevel {
+    /// Something could not be processed: the scan is incomplete.
+    Error,
+    /// Processed with a caveat, or deliberately not processed (the scan stays complete).
+    Warning,
+    Note,
+}
+
+/// Something the user must know about the scan itself: a file that could not be parsed, a
+/// policy that failed, a file too large. Errors make the scan incomplete (exit 3).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Notification {
+    pub level: NoteLevel,
+    /// Stable machine-readable code, e.g. `parse-error`, `policy-error`, `file-too-large`.
+    pub code: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub position: Option<Pos>,
+    pub message: String,
+}
+
+impl Notification {
+    pub fn new(level: NoteLevel, code: &str, message: impl Into<String>) -> Self {
+        Self {
+            level,
+            code: code.to_string(),
+            file: None,
+            position: None,
+            message: message.into(),
+        }
+    }
+
+    pub fn at(mut self, file: impl Into<String>, position: Option<Pos>) -> Self {
+        self.file = Some(file.into());
+        self.position = position;
+        self
+    }
+}
+
+/// A fingerprint that survives moving code: rule, file, resource identity and field path —
+/// never line numbers. When a rule names no field, its message tells results apart.
+pub fn fingerprint(
+    rule_id: &str,
+    file: &str,
+    resource: Option<&ResourceId>,
+    document: usize,
+    field_path: &[PathSeg],
+    message: &str,
+) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for part in [rule_id, file] {
+        h.update(part.as_bytes());
+        h.update([0]);
+    }
+    match resource {
+        Some(r) => h.update(r.to_string().as_bytes()),
+        // A document that is not a Kubernetes object is known by its place in the file.
+        None => h.update(format!("#doc{document}").as_bytes()),
+    }
+    h.update([0]);
+    if field_path.is_empty() {
+        h.update(message.as_bytes());
+    } else {
+        h.update(render_path(field_path).as_bytes());
+    }
+    let digest = h.finalize();
+    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,287 @@
+//! Evaluating one document against every package; results become located findings.
+
+use super::{Package, PolicySet};
+use crate::load::Document;
+use crate::model::{
+    fingerprint, Finding, NoteLevel, Notification, PathSeg, Pos, Region, Severity,
+};
+use regorus::Value;
+
+/// What evaluating one document produced.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub findings: Vec<Finding>,
+    pub notifications: Vec<Notification>,
+    /// Number of (rule, document) evaluations run.
+    pub evaluations: usize,
+}
+
+/// Evaluates `doc` with `engine` (a worker's clone of `set.engine`).
+pub fn evaluate(engine: &mut regorus::Engine, set: &PolicySet, doc: &Document) -> Outcome {
+    let mut out = Outcome::default();
+    let applicable: Vec<&Package> = set
+        .packages
+        .iter()
+        // The built-in library is about Kubernetes objects; the user's policies see every
+        // document, as conftest does.
+        .filter(|p| !p.builtin || doc.is_kubernetes())
+        .collect();
+    if applicable.is_empty() {
+        return out;
+    }
+    engine.set_input(doc.node.to_rego());
+    for package in applicable {
+        let excepted = match &package.exception {
+            Some(q) => match engine.eval_rule(q.clone()) {
+                Ok(v) => exception_names(&v),
+                Err(e) => {
+                    out.notifications.push(policy_failure(doc, &package.name, "exception", &e));
+                    Vec::new()
+                }
+            },
+            None => Vec::new(),
+        };
+        for query in &package.queries {
+            if is_excepted(&query.name, &excepted) {
+                continue;
+            }
+            out.evaluations += 1;
+            match engine.eval_rule(query.path.clone()) {
+                Ok(value) => {
+                    for item in result_items(&value) {
+                        out.findings.push(to_finding(doc, package, query.level, item));
+                    }
+                }
+                Err(e) => out
+                    .notifications
+                    .push(policy_failure(doc, &package.name, &query.name, &e)),
+            }
+        }
+    }
+    // Policies may print(); never let that reach a log (it may echo secret input).
+    let _ = engine.take_prints();
+    out
+}
+
+fn policy_failure(doc: &Document, package: &str, rule: &str, err: &anyhow::Error) -> Notification {
+    let text = format!("{err:#}");
+    let first = text.lines().next().unwrap_or_default().trim();
+    let (code, what) = if first.contains("exceeded time limit") {
+        (
+            "policy-timeout",
+            "exceeded its time limit (raise --policy-timeout if the policy is legitimately slow)",
+        )
+    } else {
+        ("policy-error", "failed")
+    };
+    Notification::new(
+        NoteLevel::Error,
+        code,
+        format!(
+            "policy data.{package}.{rule} {what} on {} (document {}): {first}; the other \
+             policies and files were still checked",
+            doc.file.path,
+            doc.index + 1
+        ),
+    )
+    .at(doc.file.path.clone(), Some(doc.node.start))
+}
+
+/// `exception` is a set of arrays of rule names (conftest): `["run_as_root"]` exempts
+/// `deny_run_as_root`.
+fn exception_names(v: &Value) -> Vec<String> {
+    let mut names = Vec::new();
+    for item in result_items(v) {
+        match item {
+            Value::Array(a) => names.extend(a.iter().filter_map(|s| s.as_string().ok().map(|s| s.to_string()))),
+            Value::String(s) => names.push(s.to_string()),
+            _ => {}
+        }
+    }
+    names
+}
+
+fn is_excepted(rule: &str, excepted: &[String]) -> bool {
+    excepted.iter().any(|e| {
+        e == rule || rule.split_once('_').is_some_and(|(_, suffix)| suffix == e)
+    })
+}
+
+fn result_items(v: &Value) -> Vec<&Value> {
+    match v {
+        Value::Set(s) => s.iter().collect(),
+        Value::Array(a) => a.iter().collect(),
+        Value::Undefined | Value::Null => Vec::new(),
+        Value::Bool(false) => Vec::new(),
+        other => vec![other],
+    }
+}
+
+/// Builds the finding for one result: `"msg"` or `{msg, path, severity, …}`.
+fn to_finding(
+    doc: &Document,
+    package: &Package,
+    level: crate::model::FindingLevel,
+    item: &Value,
+) -> Finding {
+    let (message, path, severity) = match item {
+        Value::String(s) => (s.to_string(), Vec::new(), None),
+        Value::Object(o) => {
+            let get = |k: &str| o.get(&Value::from(k));
+            let message = get("msg")
+                .or_else(|| get("message"))
+                .and_then(|m| m.as_string().ok().map(|s| s.to_string()))
+                .unwrap_or_else(|| item.to_json_str().unwrap_or_default());
+            let path = get("path").or_else(|| get("field")).map(parse_path).unwrap_or_default();
+            let severity = get("severity")
+                .and_then(|s| s.as_string().ok())
+                .and_then(|s| Severity::parse(s));
+            (message, path, severity)
+        }
+        other => (other.to_json_str().unwrap_or_default(), Vec::new(), None),
+    };
+    let severity = severity.unwrap_or(if package.explicit_severity {
+        package.meta.severity
+    } else if level == crate::model::FindingLevel::Warning {
+        Severity::Low
+    } else {
+        package.meta.severity
+    });
+    let region = region_of(doc, &path);
+    Finding {
+        fingerprint: fingerprint(
+            &package.meta.id,
+            &doc.file.path,
+            doc.resource.as_ref(),
+            doc.index,
+            &path,
+            &message,
+        ),
+        rule_id: package.meta.id.clone(),
+        severity,
+        level,
+        message,
+        file: doc.file.path.clone(),
+        region,
+        resource: doc.resource.clone(),
+        document: doc.index,
+        field_path: path,
+    }
+}
+
+/// A path given as an array (`["spec", "containers", 0]`) or a dotted string
+/// (`spec.containers[0].image`).
+pub fn parse_path(v: &Value) -> Vec<PathSeg> {
+    match v {
+        Value::Array(a) => a
+            .iter()
+            .filter_map(|seg| match seg {
+                Value::String(s) => Some(PathSeg::Key(s.to_string())),
+                Value::Number(_) => seg.as_u64().ok().map(|n| PathSeg::Index(n as usize)),
+                _ => None,
+            })
+            .collect(),
+        Value::String(s) => parse_dotted(s),
+        _ => Vec::new(),
+    }
+}
+
+fn parse_dotted(s: &str) -> Vec<PathSeg> {
+    let mut out = Vec::new();
+    let mut key = String::new();
+    let mut chars = s.chars().peekable();
+    let flush = |key: &mut String, out: &mut Vec<PathSeg>| {
+        if !key.is_empty() {
+            out.push(PathSeg::Key(std::mem::take(key)));
+        }
+    };
+    while let Some(c) = chars.next() {
+        match c {
+            '.' => flush(&mut key, &mut out),
+            '[' => {
+                flush(&mut key, &mut out);
+                let mut inner = String::new();
+                for c in chars.by_ref() {
+                    if c == ']' {
+                        break;
+                    }
+                    inner.push(c);
+                }
+                out.push(match inner.parse::<usize>() {
+                    Ok(n) => PathSeg::Index(n),
+                    Err(_) => PathSeg::Key(inner.trim_matches(['"', '\'']).to_string()),
+                });
+            }
+            c => key.push(c),
+        }
+    }
+    flush(&mut key, &mut out);
+    out
+}
+
+/// Maps a field path to a region: the deepest existing node, from its key to the end of
+/// its value when that is a scalar on the same line, else to the end of the key's line.
+pub fn region_of(doc: &Document, path: &[PathSeg]) -> Region {
+    let file = &doc.file;
+    let located = doc.node.locate(path);
+    let line_end = |start: Pos| {
+        let len = file
+            .lines
+            .line_text(&file.text, start.line)
+            .map_or(0, |l| l.trim_end().chars().count() as u32);
+        Pos::new(start.line, (len + 1).max(start.column + 1))
+    };
+    let (start, end) = match located.entry {
+        Some(entry) => {
+            let start = entry.key_start;
+            let end = if located.node.is_scalar() {
+                located.node.end_byte.map(|b| file.pos(b))
+            } else {
+                entry.key_end_byte.map(|b| file.pos(b))
+            };
+            (start, end)
+        }
+        None if located.depth == 0 => {
+            // The whole resource: point at its `kind:` line, where a reader expects it.
+            match doc.node.entry("kind") {
+                Some(kind) => (kind.key_start, kind.value.end_byte.map(|b| file.pos(b))),
+                None => (doc.node.start, None),
+            }
+        }
+        None => (located.node.start, located.node.end_byte.map(|b| file.pos(b))),
+    };
+    let end = match end {
+        Some(e) if e > start && e.line == start.line => e,
+        _ => line_end(start),
+    };
+    Region { start, end }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dotted_paths() {
+        assert_eq!(
+            parse_dotted("spec.containers[1].securityContext"),
+            vec![
+                PathSeg::Key("spec".into()),
+                PathSeg::Key("containers".into()),
+                PathSeg::Index(1),
+                PathSeg::Key("securityContext".into())
+            ]
+        );
+        assert_eq!(
+            parse_dotted("metadata.annotations[\"a.b/c\"]"),
+            vec![PathSeg::Key("metadata".into()), PathSeg::Key("annotations".into()), PathSeg::Key("a.b/c".into())]
+        );
+    }
+
+    #[test]
+    fn exceptions_match_suffixes() {
+        assert!(is_excepted("deny_run_as_root", &["run_as_root".into()]));
+        assert!(is_excepted("deny", &["deny".into()]));
+        assert!(!is_excepted("deny_other", &["run_as_root".into()]));
+    }
+}

@@ -1,0 +1,394 @@
+//! The Rego engine: loading policies (built-in and the user's), `# METADATA`, extensions,
+//! parallel evaluation and `policy test`.
+
+pub mod eval;
+pub mod extensions;
+pub mod metadata;
+pub mod test;
+
+use crate::model::{FindingLevel, RuleMeta, Severity};
+use metadata::Annotations;
+use std::collections::BTreeMap;
+use std::num::NonZeroU32;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+include!(concat!(env!("OUT_DIR"), "/builtin_policies.rs"));
+
+/// Prefix of the display path of embedded policies.
+pub const BUILTIN_PREFIX: &str = "builtin:policies/";
+
+/// A policy problem found while loading (exit code 2): file, line and what to do.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{file}{}: {message}", line.map(|l| format!(":{l}")).unwrap_or_default())]
+pub struct PolicyError {
+    pub file: String,
+    pub line: Option<u32>,
+    pub message: String,
+}
+
+/// One policy source file.
+#[derive(Debug, Clone)]
+pub struct PolicyFile {
+    /// Shown in messages: the path given by the user, or `builtin:policies/…`.
+    pub path: String,
+    pub text: String,
+}
+
+/// Which policies to load and how to run them.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub builtin: bool,
+    pub dirs: Vec<PathBuf>,
+    /// Parse the user's policies as Rego v0 (the built-in library is always v1).
+    pub rego_v0: bool,
+    /// Load `*_test.rego` files too (for `policy test`).
+    pub include_tests: bool,
+    /// Wall-clock limit for one policy rule on one document.
+    pub timeout: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            builtin: true,
+            dirs: Vec::new(),
+            rego_v0: false,
+            include_tests: false,
+            timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// A rule to query in a package: `deny`, `warn`, `violation` or a suffixed variant.
+#[derive(Debug, Clone)]
+pub struct Query {
+    /// `data.<package>.<rule>`
+    pub path: String,
+    /// The rule name (`deny_run_as_root`).
+    pub name: String,
+    pub level: FindingLevel,
+}
+
+/// A package that produces findings, and the catalog entry it defines.
+#[derive(Debug, Clone)]
+pub struct Package {
+    pub name: String,
+    pub meta: RuleMeta,
+    /// Whether the severity came from `custom.severity` (else it depends on deny/warn).
+    pub explicit_severity: bool,
+    pub queries: Vec<Query>,
+    /// `data.<package>.exception`, when the package declares exceptions.
+    pub exception: Option<String>,
+    pub builtin: bool,
+}
+
+/// Loaded and compiled policies, ready to be cloned onto worker threads.
+#[derive(Clone)]
+pub struct PolicySet {
+    pub engine: regorus::Engine,
+    pub packages: Vec<Package>,
+    /// `(package, rule)` of every `test_*` rule, for `policy test`.
+    pub tests: Vec<(String, String, String)>,
+    pub files: Vec<String>,
+}
+
+impl PolicySet {
+    /// The rule catalog, sorted by id.
+    pub fn rules(&self) -> Vec<RuleMeta> {
+        let mut rules: Vec<RuleMeta> = self.packages.iter().map(|p| p.meta.clone()).collect();
+        rules.sort_by(|a, b| a.id.cmp(&b.id));
+        rules
+    }
+}
+
+fn is_test_file(path: &str) -> bool {
+    path.ends_with("_test.rego")
+}
+
+/// The embedded library, test files included or not.
+pub fn builtin_files(include_tests: bool) -> Vec<PolicyFile> {
+    BUILTIN_POLICIES
+        .iter()
+        .filter(|(p, _)| include_tests || !is_test_file(p))
+        .map(|(p, t)| PolicyFile {
+            path: format!("{BUILTIN_PREFIX}{p}"),
+            text: (*t).to_string(),
+        })
+        .collect()
+}
+
+/// Reads every `.rego` file under `dir` (or `dir` itself if it is a file), sorted.
+pub fn read_dir(dir: &Path, include_tests: bool) -> Result<Vec<PolicyFile>, PolicyError> {
+    let display = dir.display().to_string();
+    let meta = std::fs::metadata(dir).map_err(|e| PolicyError {
+        file: display.clone(),
+        line: None,
+        message: format!("cannot read the policy path: {e}; check the --policy argument"),
+    })?;
+    let mut paths = Vec::new();
+    if meta.is_file() {
+        paths.push(dir.to_path_buf());
+    } else {
+        for entry in ignore::WalkBuilder::new(dir)
+            .standard_filters(false)
+            .follow_links(false)
+            .build()
+        {
+            let entry = entry.map_err(|e| PolicyError {
+                file: display.clone(),
+                line: None,
+                message: format!("cannot walk the policy directory: {e}"),
+            })?;
+            let p = entry.path();
+            if entry.file_type().is_some_and(|t| t.is_file())
+                && p.extension().is_some_and(|e| e == "rego")
+            {
+                paths.push(p.to_path_buf());
+            }
+        }
+    }
+    paths.sort();
+    let mut files = Vec::new();
+    for p in paths {
+        let path = p.display().to_string();
+        if !include_tests && is_test_file(&path) {
+            continue;
+        }
+        let text = std::fs::read_to_string(&p).map_err(|e| PolicyError {
+            file: path.clone(),
+            line: None,
+            message: format!("cannot read the policy file: {e}"),
+        })?;
+        files.push(PolicyFile { path, text });
+    }
+    Ok(files)
+}
+
+/// Loads policies according to `settings`.
+pub fn load(settings: &Settings) -> Result<PolicySet, PolicyError> {
+    let builtin = if settings.builtin {
+        builtin_files(settings.include_tests)
+    } else {
+        Vec::new()
+    };
+    let mut user = Vec::new();
+    for dir in &settings.dirs {
+        user.extend(read_dir(dir, settings.include_tests)?);
+    }
+    compile(builtin, user, settings)
+}
+
+/// Compiles policy files into one engine and the package catalog.
+pub fn compile(
+    builtin: Vec<PolicyFile>,
+    user: Vec<PolicyFile>,
+    settings: &Settings,
+) -> Result<PolicySet, PolicyError> {
+    let mut engine = regorus::Engine::new();
+    extensions::register(&mut engine).map_err(|e| PolicyError {
+        file: "<extensions>".into(),
+        line: None,
+        message: e.to_string(),
+    })?;
+    engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
+        limit: settings.timeout,
+        check_interval: NonZeroU32::new(32).expect("non-zero"),
+    });
+    engine.set_gather_prints(true);
+
+    // Collected per package across files: annotations, rule names, and the first file.
+    struct Acc {
+        annotations: Option<(Annotations, String)>,
+        rules: Vec<String>,
+        file: String,
+        builtin: bool,
+    }
+    let mut packages: BTreeMap<String, Acc> = BTreeMap::new();
+    let mut tests = Vec::new();
+    let mut files = Vec::new();
+    let all = builtin
+        .into_iter()
+        .map(|f| (f, true))
+        .chain(user.into_iter().map(|f| (f, false)));
+    for (file, is_builtin) in all {
+        let info = metadata::scan_file(&file.text).map_err(|e| PolicyError {
+            file: file.path.clone(),
+            line: Some(e.line),
+            message: e.message,
+        })?;
+        engine.set_rego_v0(settings.rego_v0 && !is_builtin);
+        engine
+            .add_policy(file.path.clone(), file.text.clone())
+            .map_err(|e| rego_error(&file.path, &e))?;
+        let Some(package) = info.package.clone() else {
+            return Err(PolicyError {
+                file: file.path.clone(),
+                line: Some(1),
+                message: "no `package` declaration".into(),
+            });
+        };
+        files.push(file.path.clone());
+        for rule in info.rules.iter().filter(|r| r.starts_with("test_")) {
+            tests.push((package.clone(), rule.clone(), file.path.clone()));
+        }
+        let acc = packages.entry(package.clone()).or_insert_with(|| Acc {
+            annotations: None,
+            rules: Vec::new(),
+            file: file.path.clone(),
+            builtin: is_builtin,
+        });
+        if let Some(a) = info.annotations {
+            if let Some((_, first)) = &acc.annotations {
+                return Err(PolicyError {
+                    file: file.path.clone(),
+                    line: Some(info.package_line),
+                    message: format!(
+                        "package {package} already has package-level METADATA in {first}; \
+                         keep one METADATA block per package"
+                    ),
+                });
+            }
+            acc.annotations = Some((a, file.path.clone()));
+        }
+        for r in info.rules {
+            if !acc.rules.contains(&r) {
+                acc.rules.push(r);
+            }
+        }
+    }
+
+    // Compile now, so an unknown builtin or an unsafe variable is a load-time error.
+    engine
+        .eval_query("data.plumbline_load_check_undefined".to_string(), false)
+        .map_err(|e| rego_error("<policies>", &e))?;
+
+    let mut out = Vec::new();
+    let mut ids: BTreeMap<String, String> = BTreeMap::new();
+    for (name, acc) in packages {
+        let queries: Vec<Query> = acc
+            .rules
+            .iter()
+            .filter_map(|r| {
+                let level = finding_rule_level(r)?;
+                Some(Query {
+                    path: format!("data.{name}.{r}"),
+                    name: r.clone(),
+                    level,
+                })
+            })
+            .collect();
+        if queries.is_empty() {
+            continue;
+        }
+        let has_deny = queries.iter().any(|q| q.level == FindingLevel::Error);
+        let (ann, file) = match acc.annotations {
+            Some((a, f)) => (a, f),
+            None => (Annotations::default(), acc.file.clone()),
+        };
+        let id = ann.id.clone().unwrap_or_else(|| name.clone());
+        if let Some(other) = ids.insert(id.clone(), name.clone()) {
+            return Err(PolicyError {
+                file,
+                line: None,
+                message: format!(
+                    "rule id {id} is used by packages {other} and {name}; give each package \
+                     its own custom.id"
+                ),
+            });
+        }
+        let default_severity = if has_deny { Severity::High } else { Severity::Low };
+        let meta = RuleMeta {
+            id,
+            title: ann.title.clone().unwrap_or_else(|| name.clone()),
+            description: ann.description.clone().unwrap_or_else(|| {
+                format!("Results of the `deny`/`warn`/`violation` rules of Rego package `{name}`.")
+            }),
+            severity: ann.severity.unwrap_or(default_severity),
+            remediation: ann.remediation.clone(),
+            frameworks: ann.frameworks.clone(),
+            related_resources: ann.related_resources.clone(),
+            package: name.clone(),
+            source: file,
+        };
+        out.push(Package {
+            exception: acc
+                .rules
+                .iter()
+                .any(|r| r == "exception")
+                .then(|| format!("data.{name}.exception")),
+            explicit_severity: ann.severity.is_some(),
+            queries,
+            meta,
+            builtin: acc.builtin,
+            name,
+        });
+    }
+    tests.sort();
+    Ok(PolicySet {
+        engine,
+        packages: out,
+        tests,
+        files,
+    })
+}
+
+/// `deny`, `violation`, `warn` and their `_suffix` forms, as conftest reads them.
+fn finding_rule_level(rule: &str) -> Option<FindingLevel> {
+    let matches = |prefix: &str| {
+        rule == prefix
+            || rule
+                .strip_prefix(prefix)
+                .is_some_and(|rest| rest.starts_with('_') && rest.len() > 1)
+    };
+    if matches("deny") || matches("violation") {
+        Some(FindingLevel::Error)
+    } else if matches("warn") {
+        Some(FindingLevel::Warning)
+    } else {
+        None
+    }
+}
+
+/// Turns a regorus error (`file:line:col: error: …` plus a source excerpt) into ours.
+pub fn rego_error(default_file: &str, err: &anyhow::Error) -> PolicyError {
+    let text = format!("{err:#}");
+    let first = text.lines().next().unwrap_or(&text).trim().to_string();
+    // regorus: "<file>:<line>:<col>: error: <message>"
+    let mut parts = first.splitn(4, ':');
+    if let (Some(file), Some(line), Some(_col), Some(rest)) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    {
+        if let Ok(line) = line.trim().parse::<u32>() {
+            let message = rest.trim().trim_start_matches("error:").trim();
+            let detail: Vec<&str> = text.lines().skip(1).map(str::trim_end).collect();
+            let message = if message.is_empty() {
+                detail.join(" ").trim().to_string()
+            } else {
+                message.to_string()
+            };
+            return PolicyError {
+                file: file.trim().to_string(),
+                line: Some(line),
+                message: explain(&message),
+            };
+        }
+    }
+    PolicyError {
+        file: default_file.to_string(),
+        line: None,
+        message: explain(&first),
+    }
+}
+
+/// Adds what to do next to the engine's messages we know.
+fn explain(msg: &str) -> String {
+    if msg.contains("could not find function") || msg.contains("unknown function") {
+        format!(
+            "{msg} — the builtin is not available in plumbline's Rego engine; use a supported \
+             builtin (see README, \"Writing policies\")"
+        )
+    } else {
+        msg.to_string()
+    }
+}

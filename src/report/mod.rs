@@ -1,0 +1,90 @@
+//! One module per output format; SARIF is the reference format.
+
+pub mod json;
+pub mod sarif;
+pub mod text;
+
+use std::io::Write;
+use std::path::Path;
+
+pub const TOOL_NAME: &str = "plumbline";
+pub const INFORMATION_URI: &str = "https://github.com/plumbline-dev/plumbline";
+
+/// Output formats of `scan`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Sarif,
+}
+
+impl Format {
+    /// The format a file name implies (`report.sarif` → SARIF).
+    pub fn from_extension(path: &Path) -> Option<Self> {
+        let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
+        if name.ends_with(".sarif") || name.ends_with(".sarif.json") {
+            Some(Self::Sarif)
+        } else if name.ends_with(".json") {
+            Some(Self::Json)
+        } else {
+            None
+        }
+    }
+}
+
+/// Writes `bytes` to `path` atomically: a temporary file beside it, then a rename, so a
+/// reader never sees half a report.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// Replaces the value of a source line that may hold a credential, for text output.
+pub fn redact_line(line: &str, secret_resource: bool) -> String {
+    const WORDS: [&str; 9] = [
+        "password", "passwd", "secret", "token", "apikey", "api_key", "private", "credential",
+        "auth",
+    ];
+    let lower = line.to_ascii_lowercase();
+    let keyed_secret = lower
+        .split_once(':')
+        .is_some_and(|(k, _)| WORDS.iter().any(|w| k.contains(w)));
+    if secret_resource || keyed_secret {
+        if let Some((k, v)) = line.split_once(':') {
+            if !v.trim().is_empty() {
+                return format!("{k}: ****");
+            }
+        }
+    }
+    line.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_credential_lines() {
+        assert_eq!(redact_line("  password: hunter2", false), "  password: ****");
+        assert_eq!(redact_line("  tls.key: LS0t", true), "  tls.key: ****");
+        assert_eq!(redact_line("  image: nginx:1.25", false), "  image: nginx:1.25");
+        assert_eq!(redact_line("  stringData:", true), "  stringData:");
+    }
+
+    #[test]
+    fn atomic_write_replaces_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("out.json");
+        write_atomic(&p, b"one").unwrap();
+        write_atomic(&p, b"two").unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"two");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+}

@@ -1,0 +1,216 @@
+//! SARIF 2.1.0: the reference output, shaped for GitHub code scanning and validated with
+//! Microsoft's SARIF multitool (rule kinds Sarif and Ghas) in CI.
+
+use super::{INFORMATION_URI, TOOL_NAME};
+use crate::model::{render_path, FindingLevel, NoteLevel, RuleMeta, Severity};
+use crate::scan::ScanResult;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+pub const FINGERPRINT_KEY: &str = "plumbline/v1";
+
+/// SARIF level of a result: severity decides, `warn` rules never exceed `warning`.
+fn level(severity: Severity, kind: FindingLevel) -> &'static str {
+    let by_severity = match severity {
+        Severity::Critical | Severity::High => "error",
+        Severity::Medium => "warning",
+        Severity::Low | Severity::Info => "note",
+    };
+    match (kind, by_severity) {
+        (FindingLevel::Warning, "error") => "warning",
+        (_, l) => l,
+    }
+}
+
+/// `PL-K8S-0003` + "Privileged containers" → `PrivilegedContainers`.
+fn rule_name(rule: &RuleMeta) -> String {
+    let name: String = rule
+        .title
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect();
+    if name.is_empty() {
+        rule.id.clone()
+    } else {
+        name
+    }
+}
+
+fn help_markdown(rule: &RuleMeta) -> String {
+    let mut md = format!("**{}** ({})\n\n{}\n", rule.title, rule.severity, rule.description);
+    if let Some(r) = &rule.remediation {
+        md.push_str(&format!("\n**Remediation:** {r}\n"));
+    }
+    if !rule.frameworks.is_empty() {
+        md.push_str(&format!("\n**Frameworks:** {}\n", rule.frameworks.join(", ")));
+    }
+    for link in &rule.related_resources {
+        md.push_str(&format!("\n- <{link}>"));
+    }
+    md
+}
+
+fn help_text(rule: &RuleMeta) -> String {
+    let mut t = rule.description.clone();
+    if let Some(r) = &rule.remediation {
+        t.push_str(&format!("\nRemediation: {r}"));
+    }
+    t
+}
+
+fn descriptor(rule: &RuleMeta) -> Value {
+    let mut tags = vec!["security".to_string()];
+    tags.extend(rule.frameworks.iter().cloned());
+    json!({
+        "id": rule.id,
+        "name": rule_name(rule),
+        "shortDescription": { "text": rule.title },
+        "fullDescription": { "text": rule.description },
+        "help": { "text": help_text(rule), "markdown": help_markdown(rule) },
+        "helpUri": rule.related_resources.first().cloned()
+            .unwrap_or_else(|| format!("{INFORMATION_URI}#rules")),
+        "defaultConfiguration": { "level": level(rule.severity, FindingLevel::Error) },
+        "properties": {
+            "tags": tags,
+            "security-severity": rule.severity.security_score(),
+            "precision": "high",
+            "problem.severity": match rule.severity {
+                Severity::Critical | Severity::High => "error",
+                Severity::Medium => "warning",
+                _ => "recommendation",
+            },
+            "severity": rule.severity,
+            "package": rule.package,
+        }
+    })
+}
+
+fn physical(uri: &str, region: Option<&crate::model::Region>) -> Value {
+    let mut p = json!({
+        "artifactLocation": { "uri": encode_uri(uri), "uriBaseId": "%SRCROOT%" }
+    });
+    if let Some(r) = region {
+        p["region"] = json!({
+            "startLine": r.start.line,
+            "startColumn": r.start.column,
+            "endLine": r.end.line,
+            "endColumn": r.end.column,
+        });
+    }
+    p
+}
+
+/// Percent-encodes what a relative URI reference cannot hold literally.
+fn encode_uri(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        let c = b as char;
+        if c.is_ascii_alphanumeric() || "-._~/!$&'()*+,;=:@".contains(c) {
+            out.push(c);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+pub fn render(result: &ScanResult, category: &str) -> String {
+    let index: BTreeMap<&str, usize> = result
+        .rules
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.id.as_str(), i))
+        .collect();
+    let results: Vec<Value> = result
+        .findings
+        .iter()
+        .map(|f| {
+            let mut location = json!({ "physicalLocation": physical(&f.file, Some(&f.region)) });
+            if let Some(r) = &f.resource {
+                let ns = r.namespace.as_deref().unwrap_or("");
+                location["logicalLocations"] = json!([{
+                    "name": r.name,
+                    "fullyQualifiedName": format!("{}/{}/{}/{}", r.api_version, r.kind, ns, r.name),
+                    "kind": "resource",
+                }]);
+            }
+            let mut res = json!({
+                "ruleId": f.rule_id,
+                "level": level(f.severity, f.level),
+                "message": { "text": f.message },
+                "locations": [location],
+                "partialFingerprints": { FINGERPRINT_KEY: f.fingerprint },
+                "properties": {
+                    "severity": f.severity,
+                    "fieldPath": render_path(&f.field_path),
+                    "document": f.document,
+                },
+            });
+            if let Some(i) = index.get(f.rule_id.as_str()) {
+                res["ruleIndex"] = json!(i);
+            }
+            res
+        })
+        .collect();
+    let notifications: Vec<Value> = result
+        .notifications
+        .iter()
+        .map(|n| {
+            let mut v = json!({
+                "level": match n.level {
+                    NoteLevel::Error => "error",
+                    NoteLevel::Warning => "warning",
+                    NoteLevel::Note => "note",
+                },
+                "message": { "text": n.message },
+                "descriptor": { "id": n.code },
+            });
+            if let Some(file) = &n.file {
+                let region = n.position.map(|p| crate::model::Region {
+                    start: p,
+                    end: crate::model::Pos::new(p.line, p.column + 1),
+                });
+                v["locations"] = json!([{ "physicalLocation": physical(file, region.as_ref()) }]);
+            }
+            v
+        })
+        .collect();
+    let mut run = json!({
+        "tool": { "driver": {
+            "name": TOOL_NAME,
+            "version": env!("CARGO_PKG_VERSION"),
+            "semanticVersion": env!("CARGO_PKG_VERSION"),
+            "informationUri": INFORMATION_URI,
+            "rules": result.rules.iter().map(descriptor).collect::<Vec<_>>(),
+        }},
+        "automationDetails": { "id": format!("{}/", category.trim_end_matches('/')) },
+        "originalUriBaseIds": {
+            "%SRCROOT%": { "description": { "text": "The root of the scanned repository or directory." } }
+        },
+        "columnKind": "unicodeCodePoints",
+        "invocations": [{
+            "executionSuccessful": !result.incomplete(),
+            "toolExecutionNotifications": notifications,
+        }],
+        "results": results,
+    });
+    if let Some(commit) = &result.commit {
+        // versionControlProvenance needs the repository URI, which is not known offline.
+        run["properties"] = json!({ "revision": commit });
+    }
+    let log = json!({
+        "$schema": SCHEMA_URI,
+        "version": "2.1.0",
+        "runs": [run],
+    });
+    let mut out = serde_json::to_string_pretty(&log).expect("SARIF");
+    out.push('\n');
+    out
+}

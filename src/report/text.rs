@@ -1,0 +1,134 @@
+//! Human output: findings grouped by file, with the source line, and a one-line summary.
+
+use crate::model::{NoteLevel, Severity};
+use crate::scan::ScanResult;
+use std::fmt::Write;
+
+struct Style {
+    color: bool,
+}
+
+impl Style {
+    fn paint(&self, code: &str, s: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+    fn severity(&self, s: Severity) -> String {
+        let code = match s {
+            Severity::Critical => "1;35",
+            Severity::High => "1;31",
+            Severity::Medium => "33",
+            Severity::Low => "36",
+            Severity::Info => "2",
+        };
+        self.paint(code, &format!("{:<8}", s.as_str()))
+    }
+}
+
+pub fn render(result: &ScanResult, color: bool) -> String {
+    let st = Style { color };
+    let mut out = String::new();
+    let mut current: Option<&str> = None;
+    for f in &result.findings {
+        if current != Some(f.file.as_str()) {
+            if current.is_some() {
+                out.push('\n');
+            }
+            let _ = writeln!(out, "{}", st.paint("1;4", &f.file));
+            current = Some(&f.file);
+        }
+        let resource = f
+            .resource
+            .as_ref()
+            .map(|r| match &r.namespace {
+                Some(ns) => format!(" [{}/{}/{}]", r.kind, ns, r.name),
+                None => format!(" [{}/{}]", r.kind, r.name),
+            })
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  {:>4}:{:<3} {} {}  {}{}",
+            f.region.start.line,
+            f.region.start.column,
+            st.severity(f.severity),
+            st.paint("2", &f.rule_id),
+            f.message,
+            st.paint("2", &resource)
+        );
+        if let Some(src) = result.sources.get(&f.file) {
+            if let Some(line) = src.lines.line_text(&src.text, f.region.start.line) {
+                let secret = f.resource.as_ref().is_some_and(|r| r.kind == "Secret");
+                let shown = super::redact_line(line, secret);
+                let _ = writeln!(
+                    out,
+                    "  {} {}",
+                    st.paint("2", &format!("{:>8} |", f.region.start.line)),
+                    shown.trim_end()
+                );
+            }
+        }
+    }
+    if !result.notifications.is_empty() {
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        let _ = writeln!(out, "{}", st.paint("1", "Notifications"));
+        for n in &result.notifications {
+            let tag = match n.level {
+                NoteLevel::Error => st.paint("1;31", "error  "),
+                NoteLevel::Warning => st.paint("33", "warning"),
+                NoteLevel::Note => st.paint("2", "note   "),
+            };
+            let _ = writeln!(out, "  {tag} {} ({})", n.message, n.code);
+        }
+    }
+    if !out.is_empty() {
+        out.push('\n');
+    }
+    out.push_str(&summary(result));
+    out.push('\n');
+    out
+}
+
+/// One line: counts by severity, files, resources, and whether the scan was complete.
+pub fn summary(result: &ScanResult) -> String {
+    let mut counts = Vec::new();
+    for s in [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Info,
+    ] {
+        let n = result.findings.iter().filter(|f| f.severity == s).count();
+        if n > 0 {
+            counts.push(format!("{n} {}", s.as_str().to_ascii_lowercase()));
+        }
+    }
+    let findings = match result.findings.len() {
+        0 => "no findings".to_string(),
+        1 => format!("1 finding ({})", counts.join(", ")),
+        n => format!("{n} findings ({})", counts.join(", ")),
+    };
+    let errors = result
+        .notifications
+        .iter()
+        .filter(|n| n.level == NoteLevel::Error)
+        .count();
+    let state = if errors > 0 {
+        format!("; INCOMPLETE: {errors} input(s) or policies could not be processed")
+    } else {
+        String::new()
+    };
+    format!(
+        "{findings} in {} files, {} documents, {} resources, {} rules — {}{state}",
+        result.stats.files,
+        result.stats.documents,
+        result.stats.resources,
+        result.stats.rules,
+        result.description
+    )
+}

@@ -1,0 +1,286 @@
+//! The static pipeline, end to end: source → load → policy → findings.
+
+use crate::load::{self, Document, LoadOptions, SourceFile};
+use crate::model::{
+    fingerprint, Finding, FindingLevel, NoteLevel, Notification, RuleMeta, Severity,
+};
+use crate::policy::{self, PolicySet};
+use crate::source::{self, git, stdin, Candidate, Listing, Origin, PathFilter, SourceError};
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Rule id of the finding raised for a file that could not be parsed.
+pub const PARSE_RULE_ID: &str = "PL-PARSE-0001";
+
+/// What to scan.
+#[derive(Debug, Clone)]
+pub enum Target {
+    Path(PathBuf),
+    /// A multi-document stream read from standard input.
+    Stdin(Vec<u8>),
+}
+
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    pub target: Target,
+    /// Revision to read when the target is inside a Git repository.
+    pub rev: String,
+    /// Read files from disk even inside a repository.
+    pub worktree: bool,
+    pub filter: PathFilter,
+    pub load: LoadOptions,
+}
+
+/// Counters and stage timings of a scan.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Stats {
+    pub files: usize,
+    pub documents: usize,
+    pub resources: usize,
+    pub rules: usize,
+    pub evaluations: usize,
+    #[serde(skip)]
+    pub read_parse: Duration,
+    #[serde(skip)]
+    pub evaluate: Duration,
+}
+
+/// Everything the report stage needs.
+#[derive(Debug)]
+pub struct ScanResult {
+    pub description: String,
+    pub commit: Option<String>,
+    pub rules: Vec<RuleMeta>,
+    pub findings: Vec<Finding>,
+    pub notifications: Vec<Notification>,
+    pub stats: Stats,
+    /// Files that have findings, for source lines in text output.
+    pub sources: BTreeMap<String, Arc<SourceFile>>,
+}
+
+impl ScanResult {
+    /// A scan is incomplete when some input or policy could not be processed.
+    pub fn incomplete(&self) -> bool {
+        self.notifications.iter().any(|n| n.level == NoteLevel::Error)
+    }
+}
+
+/// Errors that stop the scan before it starts (exit code 2).
+#[derive(Debug, thiserror::Error)]
+pub enum ScanError {
+    #[error(transparent)]
+    Source(#[from] SourceError),
+}
+
+/// Lists the files of the target.
+pub fn list(opts: &ScanOptions) -> Result<(Listing, Option<gix::ThreadSafeRepository>), ScanError> {
+    match &opts.target {
+        Target::Stdin(bytes) => Ok((stdin::list(bytes.clone()), None)),
+        Target::Path(path) => {
+            if !path.exists() {
+                return Err(SourceError::Usage(format!(
+                    "{}: no such file or directory",
+                    path.display()
+                ))
+                .into());
+            }
+            match git::discover(path) {
+                Some(located) if !opts.worktree => {
+                    let listing = git::list(&located, &opts.rev, &opts.filter)?;
+                    Ok((listing, Some(located.repo.into_sync())))
+                }
+                Some(located) => {
+                    let report_root = located.root.clone();
+                    Ok((source::worktree::list(path, &report_root, &opts.filter)?, None))
+                }
+                None => {
+                    if opts.rev != "HEAD" {
+                        return Err(SourceError::Usage(format!(
+                            "--rev {} needs a Git repository, and {} is not inside one",
+                            opts.rev,
+                            path.display()
+                        ))
+                        .into());
+                    }
+                    let root = if path.is_file() {
+                        path.parent().map(PathBuf::from).unwrap_or_default()
+                    } else {
+                        path.clone()
+                    };
+                    Ok((source::worktree::list(path, &root, &opts.filter)?, None))
+                }
+            }
+        }
+    }
+}
+
+fn read(candidate: &Candidate, repo: Option<&gix::Repository>) -> Result<Vec<u8>, String> {
+    match &candidate.origin {
+        Origin::Blob(id) => match repo {
+            Some(r) => git::read_blob(r, *id),
+            None => Err("internal: blob without repository".into()),
+        },
+        Origin::Disk(p) => std::fs::read(p).map_err(|e| e.to_string()),
+        Origin::Memory(b) => Ok(b.to_vec()),
+    }
+}
+
+/// Reads and parses every candidate in parallel.
+pub fn load_all(
+    listing: &Listing,
+    repo: Option<&gix::ThreadSafeRepository>,
+    opts: &LoadOptions,
+) -> Vec<load::Loaded> {
+    listing
+        .candidates
+        .par_iter()
+        .map_init(
+            || repo.map(|r| r.to_thread_local()),
+            |repo, c| {
+                if let Some(size) = c.size {
+                    if size > opts.max_file_bytes {
+                        // Decided from the size alone: the file is never read.
+                        return load::too_large(&c.path, size, opts.max_file_bytes);
+                    }
+                }
+                match read(c, repo.as_ref()) {
+                    Ok(bytes) => load::load_file(&c.path, &bytes, opts),
+                    Err(e) => load::Loaded {
+                        notifications: vec![Notification::new(
+                            NoteLevel::Error,
+                            "read-error",
+                            format!("{}: cannot read the file: {e}", c.path),
+                        )
+                        .at(c.path.clone(), None)],
+                        ..Default::default()
+                    },
+                }
+            },
+        )
+        .collect()
+}
+
+/// Runs the whole static scan.
+pub fn run(opts: &ScanOptions, policies: &PolicySet) -> Result<ScanResult, ScanError> {
+    let started = Instant::now();
+    let (listing, repo) = list(opts)?;
+    let loaded = load_all(&listing, repo.as_ref(), &opts.load);
+    let mut stats = Stats {
+        files: listing.candidates.len(),
+        rules: policies.packages.len(),
+        ..Stats::default()
+    };
+    let mut notifications = listing.notifications;
+    let mut findings = Vec::new();
+    let mut documents: Vec<Document> = Vec::new();
+    for l in loaded {
+        notifications.extend(l.notifications);
+        if let Some((file, pos, message)) = l.parse_error {
+            findings.push(parse_finding(&file, pos, &message));
+        }
+        documents.extend(l.documents);
+    }
+    stats.documents = documents.len();
+    stats.resources = documents.iter().filter(|d| d.is_kubernetes()).count();
+    stats.read_parse = started.elapsed();
+
+    let evaluating = Instant::now();
+    if !policies.packages.is_empty() {
+        let outcomes: Vec<policy::eval::Outcome> = documents
+            .par_iter()
+            .map_init(
+                || policies.engine.clone(),
+                |engine, doc| policy::eval::evaluate(engine, policies, doc),
+            )
+            .collect();
+        for o in outcomes {
+            stats.evaluations += o.evaluations;
+            findings.extend(o.findings);
+            notifications.extend(o.notifications);
+        }
+    }
+    stats.evaluate = evaluating.elapsed();
+
+    let mut sources = BTreeMap::new();
+    for d in &documents {
+        if findings.iter().any(|f| f.file == d.file.path) {
+            sources
+                .entry(d.file.path.clone())
+                .or_insert_with(|| Arc::clone(&d.file));
+        }
+    }
+    let mut rules = policies.rules();
+    if findings.iter().any(|f| f.rule_id == PARSE_RULE_ID) {
+        rules.push(parse_rule());
+        rules.sort_by(|a, b| a.id.cmp(&b.id));
+    }
+    finish(&mut findings, &mut notifications);
+    Ok(ScanResult {
+        description: listing.description,
+        commit: listing.commit,
+        rules,
+        findings,
+        notifications,
+        stats,
+        sources,
+    })
+}
+
+/// Sorts for deterministic output and keeps fingerprints unique within the report.
+fn finish(findings: &mut Vec<Finding>, notifications: &mut Vec<Notification>) {
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()).then(a.fingerprint.cmp(&b.fingerprint)));
+    findings.dedup_by(|a, b| a.fingerprint == b.fingerprint && a.message == b.message);
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for f in findings.iter_mut() {
+        let n = seen.entry(f.fingerprint.clone()).or_default();
+        if *n > 0 {
+            // Same rule, resource and field with another message: tell them apart by it.
+            f.fingerprint = fingerprint(&f.rule_id, &f.file, f.resource.as_ref(), f.document, &[], &format!("{}\0{}", crate::model::render_path(&f.field_path), f.message));
+        }
+        *n += 1;
+    }
+    notifications.sort();
+    notifications.dedup();
+}
+
+fn parse_finding(file: &str, pos: crate::model::Pos, message: &str) -> Finding {
+    Finding {
+        rule_id: PARSE_RULE_ID.to_string(),
+        severity: Severity::Medium,
+        level: FindingLevel::Error,
+        message: format!("The file could not be parsed, so nothing in it was checked: {message}"),
+        file: file.to_string(),
+        region: crate::model::Region {
+            start: pos,
+            end: crate::model::Pos::new(pos.line, pos.column + 1),
+        },
+        resource: None,
+        document: 0,
+        field_path: Vec::new(),
+        fingerprint: fingerprint(PARSE_RULE_ID, file, None, 0, &[], "parse-error"),
+    }
+}
+
+/// The catalog entry of [`PARSE_RULE_ID`].
+pub fn parse_rule() -> RuleMeta {
+    RuleMeta {
+        id: PARSE_RULE_ID.to_string(),
+        title: "File could not be parsed".to_string(),
+        description: "A YAML or JSON file in scope could not be parsed, so no policy checked \
+                      it. Invalid files are often ignored by kubectl apply -k or by a CI \
+                      step, and hide resources from review."
+            .to_string(),
+        severity: Severity::Medium,
+        remediation: Some(
+            "Fix the syntax at the reported line, or exclude the file with --exclude."
+                .to_string(),
+        ),
+        frameworks: Vec::new(),
+        related_resources: Vec::new(),
+        package: "plumbline.load".to_string(),
+        source: "plumbline".to_string(),
+    }
+}
