@@ -259,7 +259,11 @@ fn run_scan(args: ScanArgs) -> i32 {
         }
         None => {
             let mut out = std::io::stdout().lock();
-            if out.write_all(rendered.as_bytes()).and_then(|_| out.flush()).is_err() {
+            if out
+                .write_all(rendered.as_bytes())
+                .and_then(|_| out.flush())
+                .is_err()
+            {
                 return exit::USAGE;
             }
         }

@@ -64,7 +64,9 @@ pub struct ScanResult {
 impl ScanResult {
     /// A scan is incomplete when some input or policy could not be processed.
     pub fn incomplete(&self) -> bool {
-        self.notifications.iter().any(|n| n.level == NoteLevel::Error)
+        self.notifications
+            .iter()
+            .any(|n| n.level == NoteLevel::Error)
     }
 }
 
@@ -94,7 +96,10 @@ pub fn list(opts: &ScanOptions) -> Result<(Listing, Option<gix::ThreadSafeReposi
                 }
                 Some(located) => {
                     let report_root = located.root.clone();
-                    Ok((source::worktree::list(path, &report_root, &opts.filter)?, None))
+                    Ok((
+                        source::worktree::list(path, &report_root, &opts.filter)?,
+                        None,
+                    ))
                 }
                 None => {
                     if opts.rev != "HEAD" {
@@ -106,7 +111,10 @@ pub fn list(opts: &ScanOptions) -> Result<(Listing, Option<gix::ThreadSafeReposi
                         .into());
                     }
                     let root = if path.is_file() {
-                        path.parent().map(PathBuf::from).unwrap_or_default()
+                        match path.parent() {
+                            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+                            _ => PathBuf::from("."),
+                        }
                     } else {
                         path.clone()
                     };
@@ -231,14 +239,29 @@ pub fn run(opts: &ScanOptions, policies: &PolicySet) -> Result<ScanResult, ScanE
 
 /// Sorts for deterministic output and keeps fingerprints unique within the report.
 fn finish(findings: &mut Vec<Finding>, notifications: &mut Vec<Notification>) {
-    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()).then(a.fingerprint.cmp(&b.fingerprint)));
+    findings.sort_by(|a, b| {
+        a.sort_key()
+            .cmp(&b.sort_key())
+            .then(a.fingerprint.cmp(&b.fingerprint))
+    });
     findings.dedup_by(|a, b| a.fingerprint == b.fingerprint && a.message == b.message);
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
     for f in findings.iter_mut() {
         let n = seen.entry(f.fingerprint.clone()).or_default();
         if *n > 0 {
             // Same rule, resource and field with another message: tell them apart by it.
-            f.fingerprint = fingerprint(&f.rule_id, &f.file, f.resource.as_ref(), f.document, &[], &format!("{}\0{}", crate::model::render_path(&f.field_path), f.message));
+            f.fingerprint = fingerprint(
+                &f.rule_id,
+                &f.file,
+                f.resource.as_ref(),
+                f.document,
+                &[],
+                &format!(
+                    "{}\0{}",
+                    crate::model::render_path(&f.field_path),
+                    f.message
+                ),
+            );
         }
         *n += 1;
     }
@@ -275,8 +298,7 @@ pub fn parse_rule() -> RuleMeta {
             .to_string(),
         severity: Severity::Medium,
         remediation: Some(
-            "Fix the syntax at the reported line, or exclude the file with --exclude."
-                .to_string(),
+            "Fix the syntax at the reported line, or exclude the file with --exclude.".to_string(),
         ),
         frameworks: Vec::new(),
         related_resources: Vec::new(),

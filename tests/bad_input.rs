@@ -30,7 +30,10 @@ fn assert_good_still_found(report: &serde_json::Value) {
 
 #[test]
 fn invalid_yaml_names_file_line_column_and_others_are_scanned() {
-    let dir = setup("bad.yaml", b"apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\n   oops: [\n");
+    let dir = setup(
+        "bad.yaml",
+        b"apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\n   oops: [\n",
+    );
     let run = scan(dir.path(), &[]);
     assert_eq!(run.code, 3, "{}", run.stderr);
     let r = run.json();
@@ -39,7 +42,10 @@ fn invalid_yaml_names_file_line_column_and_others_are_scanned() {
     assert_eq!(n["code"], "parse-error");
     assert_eq!(n["file"], "bad.yaml");
     assert!(n["position"]["line"].as_u64().unwrap() >= 5, "{n}");
-    assert!(n["message"].as_str().unwrap().starts_with("bad.yaml:"), "{n}");
+    assert!(
+        n["message"].as_str().unwrap().starts_with("bad.yaml:"),
+        "{n}"
+    );
     let parse = r["findings"]
         .as_array()
         .unwrap()
@@ -52,11 +58,16 @@ fn invalid_yaml_names_file_line_column_and_others_are_scanned() {
 
 #[test]
 fn alias_bomb_is_refused() {
-    let mut y = String::from("a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+    let mut y = String::from(
+        "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+    );
     let names = ["b", "c", "d", "e", "f", "g", "h", "i"];
     let mut prev = "a";
     for n in names {
-        y.push_str(&format!("{n}: &{n} [{}]\n", vec![format!("*{prev}"); 9].join(",")));
+        y.push_str(&format!(
+            "{n}: &{n} [{}]\n",
+            vec![format!("*{prev}"); 9].join(",")
+        ));
         prev = n;
     }
     let dir = setup("bomb.yaml", y.as_bytes());
@@ -97,7 +108,10 @@ fn huge_file_is_skipped_with_a_notification_without_reading_it() {
     assert_eq!(n["file"], "huge.yaml");
     assert!(n["message"].as_str().unwrap().contains("--max-file-size"));
     // The limit is configurable: a lower one skips the good file (not the 5-byte one).
-    let run = scan(dir.path(), &["--max-file-size", "10", "--exclude", "huge.yaml"]);
+    let run = scan(
+        dir.path(),
+        &["--max-file-size", "10", "--exclude", "huge.yaml"],
+    );
     let r = run.json();
     assert_eq!(notification_codes(&r), ["file-too-large"]);
     assert_eq!(r["notifications"][0]["file"], "good/deploy.yaml");
@@ -106,10 +120,18 @@ fn huge_file_is_skipped_with_a_notification_without_reading_it() {
 #[test]
 fn binary_and_non_utf8_files_are_reported() {
     let dir = setup("bin.yaml", b"\x00\x01\x02\x03binary");
-    std::fs::write(dir.path().join("latin1.yaml"), b"kind: Pod\nmetadata:\n  name: caf\xe9\n").unwrap();
+    std::fs::write(
+        dir.path().join("latin1.yaml"),
+        b"kind: Pod\nmetadata:\n  name: caf\xe9\n",
+    )
+    .unwrap();
     // UTF-16 with a BOM is valid YAML and is scanned.
     let utf16: Vec<u8> = std::iter::once(0xFEFFu16)
-        .chain(PRIV_DEPLOYMENT.replace("name: web", "name: web16").encode_utf16())
+        .chain(
+            PRIV_DEPLOYMENT
+                .replace("name: web", "name: web16")
+                .encode_utf16(),
+        )
         .flat_map(|u| u.to_le_bytes())
         .collect();
     std::fs::write(dir.path().join("utf16.yaml"), utf16).unwrap();
@@ -120,14 +142,24 @@ fn binary_and_non_utf8_files_are_reported() {
     let codes = notification_codes(&r);
     assert!(codes.contains(&"binary-file".to_string()), "{codes:?}");
     assert!(codes.contains(&"encoding-error".to_string()), "{codes:?}");
-    let enc = r["notifications"].as_array().unwrap().iter().find(|n| n["code"] == "encoding-error").unwrap();
+    let enc = r["notifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["code"] == "encoding-error")
+        .unwrap();
     assert_eq!(enc["position"]["line"], 3);
-    assert!(locations(&r).iter().any(|l| l.0 == "utf16.yaml" && l.1 == 13));
+    assert!(locations(&r)
+        .iter()
+        .any(|l| l.0 == "utf16.yaml" && l.1 == 13));
 }
 
 #[test]
 fn duplicate_keys_are_an_error_at_their_line() {
-    let dir = setup("dup.yaml", b"apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n  name: b\n");
+    let dir = setup(
+        "dup.yaml",
+        b"apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n  name: b\n",
+    );
     let run = scan(dir.path(), &[]);
     assert_eq!(run.code, 3);
     let r = run.json();
@@ -143,14 +175,26 @@ fn symlink_outside_the_tree_is_not_followed() {
     let outside = tempfile::tempdir().unwrap();
     write(outside.path(), "secret.yaml", PRIV_DEPLOYMENT);
     let dir = setup("inside.yaml", b"a: 1\n");
-    std::os::unix::fs::symlink(outside.path().join("secret.yaml"), dir.path().join("link.yaml")).unwrap();
+    std::os::unix::fs::symlink(
+        outside.path().join("secret.yaml"),
+        dir.path().join("link.yaml"),
+    )
+    .unwrap();
     // A link to a file inside the tree is fine (the target is scanned once, at its path).
     std::os::unix::fs::symlink("good/deploy.yaml", dir.path().join("alias.yaml")).unwrap();
     let run = scan(dir.path(), &[]);
     let r = run.json();
-    assert_eq!(run.code, 1, "a warning does not make the scan incomplete: {}", run.stdout);
+    assert_eq!(
+        run.code, 1,
+        "a warning does not make the scan incomplete: {}",
+        run.stdout
+    );
     assert_good_still_found(&r);
-    assert_eq!(locations(&r).len(), 1, "the outside file must not be scanned");
+    assert_eq!(
+        locations(&r).len(),
+        1,
+        "the outside file must not be scanned"
+    );
     assert_eq!(notification_codes(&r), ["symlink-outside"]);
     assert_eq!(r["notifications"][0]["file"], "link.yaml");
 }
@@ -158,7 +202,11 @@ fn symlink_outside_the_tree_is_not_followed() {
 #[test]
 fn policy_with_syntax_error_is_a_load_error_with_file_and_line() {
     let dir = setup("x.yaml", b"a: 1\n");
-    write(dir.path(), "pol/broken.rego", "package broken\n\ndeny contains msg if {\n  msg := \"x\" +\n}\n");
+    write(
+        dir.path(),
+        "pol/broken.rego",
+        "package broken\n\ndeny contains msg if {\n  msg := \"x\" +\n}\n",
+    );
     let run = scan(dir.path(), &[]);
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("pol/broken.rego:4:"), "{}", run.stderr);
@@ -187,8 +235,11 @@ fn runaway_policy_times_out_and_the_scan_goes_on() {
     let r = run.json();
     assert_good_still_found(&r);
     let n = r["notifications"].as_array().unwrap();
-    assert!(n.iter().any(|n| n["code"] == "policy-timeout"
-        && n["message"].as_str().unwrap().contains("data.loop.deny")), "{n:?}");
+    assert!(
+        n.iter().any(|n| n["code"] == "policy-timeout"
+            && n["message"].as_str().unwrap().contains("data.loop.deny")),
+        "{n:?}"
+    );
 }
 
 #[test]

@@ -10,7 +10,11 @@ fn repo_with_history() -> tempfile::TempDir {
     let d = dir.path();
     git(d, &["init", "-q"]);
     write(d, "pol/priv.rego", PRIV_POLICY);
-    write(d, "k8s/web.yaml", &PRIV_DEPLOYMENT.replace("privileged: true", "privileged: false"));
+    write(
+        d,
+        "k8s/web.yaml",
+        &PRIV_DEPLOYMENT.replace("privileged: true", "privileged: false"),
+    );
     commit_all(d, "clean");
     write(d, "k8s/web.yaml", PRIV_DEPLOYMENT);
     commit_all(d, "privileged");
@@ -33,7 +37,10 @@ fn reads_revisions_from_the_object_database() {
     let head = scan_json(d, &[]);
     assert_eq!(head.code, 1, "{}", head.stderr);
     let r = head.json();
-    assert_eq!(locations(&r), [("k8s/web.yaml".to_string(), 13, 13, "TEST-PRIV".to_string())]);
+    assert_eq!(
+        locations(&r),
+        [("k8s/web.yaml".to_string(), 13, 13, "TEST-PRIV".to_string())]
+    );
     assert!(r["target"]["commit"].as_str().unwrap().len() == 40);
 
     let prev = scan_json(d, &["--rev", "HEAD~1"]);
@@ -56,8 +63,28 @@ fn reads_revisions_from_the_object_database() {
 fn scans_a_bare_clone() {
     let dir = repo_with_history();
     let bare = tempfile::tempdir().unwrap();
-    git(bare.path(), &["clone", "-q", "--bare", dir.path().to_str().unwrap(), "repo.git"]);
-    let run = plumbline(&bare.path().join("repo.git"), &["scan", ".", "--no-builtin", "--policy", &dir.path().join("pol").display().to_string(), "-f", "json"]);
+    git(
+        bare.path(),
+        &[
+            "clone",
+            "-q",
+            "--bare",
+            dir.path().to_str().unwrap(),
+            "repo.git",
+        ],
+    );
+    let run = plumbline(
+        &bare.path().join("repo.git"),
+        &[
+            "scan",
+            ".",
+            "--no-builtin",
+            "--policy",
+            &dir.path().join("pol").display().to_string(),
+            "-f",
+            "json",
+        ],
+    );
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert_eq!(locations(&run.json())[0].0, "k8s/web.yaml");
 }
@@ -65,12 +92,38 @@ fn scans_a_bare_clone() {
 #[test]
 fn subdirectory_paths_stay_repository_relative() {
     let dir = repo_with_history();
-    let run = plumbline(&dir.path().join("k8s"), &["scan", ".", "--no-builtin", "--policy", "../pol", "-f", "json"]);
+    let run = plumbline(
+        &dir.path().join("k8s"),
+        &[
+            "scan",
+            ".",
+            "--no-builtin",
+            "--policy",
+            "../pol",
+            "-f",
+            "json",
+        ],
+    );
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert_eq!(locations(&run.json())[0].0, "k8s/web.yaml");
-    let wt = plumbline(&dir.path().join("k8s"), &["scan", ".", "--worktree", "--no-builtin", "--policy", "../pol", "-f", "json"]);
-    assert_eq!(run.json()["findings"][0]["fingerprint"], wt.json()["findings"][0]["fingerprint"],
-        "revision and worktree scans give the same fingerprint");
+    let wt = plumbline(
+        &dir.path().join("k8s"),
+        &[
+            "scan",
+            ".",
+            "--worktree",
+            "--no-builtin",
+            "--policy",
+            "../pol",
+            "-f",
+            "json",
+        ],
+    );
+    assert_eq!(
+        run.json()["findings"][0]["fingerprint"],
+        wt.json()["findings"][0]["fingerprint"],
+        "revision and worktree scans give the same fingerprint"
+    );
 }
 
 #[test]
@@ -78,7 +131,11 @@ fn unknown_revision_is_a_usage_error() {
     let dir = repo_with_history();
     let run = scan_json(dir.path(), &["--rev", "no-such-branch"]);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("unknown revision \"no-such-branch\""), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("unknown revision \"no-such-branch\""),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -136,11 +193,23 @@ fn stdin_maps_findings_to_helm_templates() {
     let stream = format!(
         "---\n# Source: shop/templates/service.yaml\napiVersion: v1\nkind: Service\nmetadata:\n  name: web\n---\n# Source: shop/templates/deployment.yaml\n{PRIV_DEPLOYMENT}"
     );
-    let run = plumbline_stdin(dir.path(), &["scan", "-", "--no-builtin", "--policy", "pol", "-f", "json"], stream.as_bytes());
+    let run = plumbline_stdin(
+        dir.path(),
+        &["scan", "-", "--no-builtin", "--policy", "pol", "-f", "json"],
+        stream.as_bytes(),
+    );
     assert_eq!(run.code, 1, "{}", run.stderr);
     let r = run.json();
     assert_eq!(r["summary"]["documents"], 2);
-    assert_eq!(locations(&r), [("shop/templates/deployment.yaml".to_string(), 14, 13, "TEST-PRIV".to_string())]);
+    assert_eq!(
+        locations(&r),
+        [(
+            "shop/templates/deployment.yaml".to_string(),
+            14,
+            13,
+            "TEST-PRIV".to_string()
+        )]
+    );
 }
 
 #[test]
@@ -149,19 +218,33 @@ fn lists_flattened_and_non_kubernetes_yaml_left_alone() {
     let d = dir.path();
     write(d, "pol/priv.rego", PRIV_POLICY);
     write(d, "list.yaml", "apiVersion: v1\nkind: List\nitems:\n  - apiVersion: v1\n    kind: Pod\n    metadata: {name: p1}\n    spec:\n      containers:\n        - name: c\n          image: x\n          securityContext: {privileged: true}\n  - apiVersion: v1\n    kind: ConfigMap\n    metadata: {name: cm}\n");
-    write(d, "values.yaml", "replicaCount: 2\nimage:\n  repository: nginx\n");
-    write(d, "package.json", "{\"name\": \"x\", \"version\": \"1.0.0\"}\n");
+    write(
+        d,
+        "values.yaml",
+        "replicaCount: 2\nimage:\n  repository: nginx\n",
+    );
+    write(
+        d,
+        "package.json",
+        "{\"name\": \"x\", \"version\": \"1.0.0\"}\n",
+    );
     write(d, "pod.json", "{\n  \"apiVersion\": \"v1\",\n  \"kind\": \"Pod\",\n  \"metadata\": {\"name\": \"j\"},\n  \"spec\": {\"containers\": [\n    {\"name\": \"c\", \"securityContext\": {\"privileged\": true}}\n  ]}\n}\n");
     let r = scan_json(d, &[]).json();
     assert_eq!(r["summary"]["resources"], 3);
     assert_eq!(r["summary"]["documents"], 5);
     let locs = locations(&r);
-    assert_eq!(locs, [
-        ("list.yaml".to_string(), 11, 29, "TEST-PRIV".to_string()),
-        ("pod.json".to_string(), 6, 39, "TEST-PRIV".to_string()),
-    ]);
+    assert_eq!(
+        locs,
+        [
+            ("list.yaml".to_string(), 11, 29, "TEST-PRIV".to_string()),
+            ("pod.json".to_string(), 6, 39, "TEST-PRIV".to_string()),
+        ]
+    );
     assert_eq!(r["findings"][0]["resource"]["name"], "p1");
-    assert_eq!(r["findings"][0]["fieldPath"], "spec.containers[0].securityContext.privileged");
+    assert_eq!(
+        r["findings"][0]["fieldPath"],
+        "spec.containers[0].securityContext.privileged"
+    );
 }
 
 #[test]
@@ -170,18 +253,43 @@ fn fingerprints_survive_moved_lines_and_reports_are_deterministic() {
     let d = dir.path();
     write(d, "pol/priv.rego", PRIV_POLICY);
     write(d, "a.yaml", PRIV_DEPLOYMENT);
-    let sarif = |d: &Path| plumbline(d, &["scan", ".", "--no-builtin", "--policy", "pol", "-f", "sarif"]).stdout;
+    let sarif = |d: &Path| {
+        plumbline(
+            d,
+            &[
+                "scan",
+                ".",
+                "--no-builtin",
+                "--policy",
+                "pol",
+                "-f",
+                "sarif",
+            ],
+        )
+        .stdout
+    };
     let first = sarif(d);
     assert_eq!(first, sarif(d), "byte-identical SARIF");
     let json1 = scan_json(d, &[]).stdout;
     assert_eq!(json1, scan_json(d, &[]).stdout, "byte-identical JSON");
-    write(d, "a.yaml", &format!("# a comment\n\n# moved down\n{PRIV_DEPLOYMENT}"));
+    write(
+        d,
+        "a.yaml",
+        &format!("# a comment\n\n# moved down\n{PRIV_DEPLOYMENT}"),
+    );
     let moved = sarif(d);
     let fp = |s: &str| {
         let v: serde_json::Value = serde_json::from_str(s).unwrap();
         let res = &v["runs"][0]["results"][0];
-        (res["partialFingerprints"]["plumbline/v1"].as_str().unwrap().to_string(),
-         res["locations"][0]["physicalLocation"]["region"]["startLine"].as_u64().unwrap())
+        (
+            res["partialFingerprints"]["plumbline/v1"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+            res["locations"][0]["physicalLocation"]["region"]["startLine"]
+                .as_u64()
+                .unwrap(),
+        )
     };
     let (fp1, line1) = fp(&first);
     let (fp2, line2) = fp(&moved);
@@ -196,7 +304,20 @@ fn sarif_has_rules_locations_and_notifications() {
     write(d, "pol/priv.rego", PRIV_POLICY);
     write(d, "a.yaml", PRIV_DEPLOYMENT);
     write(d, "broken.yaml", "a: [\n");
-    let run = plumbline(d, &["scan", ".", "--no-builtin", "--policy", "pol", "-f", "sarif", "--category", "k8s"]);
+    let run = plumbline(
+        d,
+        &[
+            "scan",
+            ".",
+            "--no-builtin",
+            "--policy",
+            "pol",
+            "-f",
+            "sarif",
+            "--category",
+            "k8s",
+        ],
+    );
     assert_eq!(run.code, 3);
     let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     // serde-sarif's typed model reads it back.
@@ -208,7 +329,12 @@ fn sarif_has_rules_locations_and_notifications() {
     let ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
     assert_eq!(ids, ["PL-PARSE-0001", "TEST-PRIV"]);
     assert_eq!(rules[1]["properties"]["security-severity"], "8.0");
-    let priv_result = run0["results"].as_array().unwrap().iter().find(|r| r["ruleId"] == "TEST-PRIV").unwrap();
+    let priv_result = run0["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["ruleId"] == "TEST-PRIV")
+        .unwrap();
     assert_eq!(priv_result["ruleIndex"], 1);
     assert_eq!(priv_result["level"], "error");
     let loc = &priv_result["locations"][0];
@@ -216,31 +342,88 @@ fn sarif_has_rules_locations_and_notifications() {
     assert_eq!(loc["physicalLocation"]["region"]["startLine"], 13);
     assert_eq!(loc["physicalLocation"]["region"]["startColumn"], 13);
     assert_eq!(loc["physicalLocation"]["region"]["endColumn"], 29);
-    assert_eq!(loc["logicalLocations"][0]["fullyQualifiedName"], "apps/v1/Deployment/shop/web");
+    assert_eq!(
+        loc["logicalLocations"][0]["fullyQualifiedName"],
+        "apps/v1/Deployment/shop/web"
+    );
     let inv = &run0["invocations"][0];
     assert_eq!(inv["executionSuccessful"], false);
-    assert_eq!(inv["toolExecutionNotifications"][0]["descriptor"]["id"], "parse-error");
+    assert_eq!(
+        inv["toolExecutionNotifications"][0]["descriptor"]["id"],
+        "parse-error"
+    );
 }
 
 #[test]
 fn fail_on_threshold_and_atomic_output() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    write(d, "pol/priv.rego", &PRIV_POLICY.replace("severity: HIGH", "severity: MEDIUM"));
+    write(
+        d,
+        "pol/priv.rego",
+        &PRIV_POLICY.replace("severity: HIGH", "severity: MEDIUM"),
+    );
     write(d, "a.yaml", PRIV_DEPLOYMENT);
-    let code = |fail_on: &str| plumbline(d, &["scan", ".", "--no-builtin", "--policy", "pol", "--fail-on", fail_on]).code;
+    let code = |fail_on: &str| {
+        plumbline(
+            d,
+            &[
+                "scan",
+                ".",
+                "--no-builtin",
+                "--policy",
+                "pol",
+                "--fail-on",
+                fail_on,
+            ],
+        )
+        .code
+    };
     assert_eq!(code("high"), 0);
     assert_eq!(code("medium"), 1);
     assert_eq!(code("never"), 0);
     assert_eq!(code("bogus"), 2);
-    let run = plumbline(d, &["scan", ".", "--no-builtin", "--policy", "pol", "-o", "out/report.sarif"]);
-    assert_eq!(run.code, 2, "missing output directory is an error: {}", run.stderr);
+    let run = plumbline(
+        d,
+        &[
+            "scan",
+            ".",
+            "--no-builtin",
+            "--policy",
+            "pol",
+            "-o",
+            "out/report.sarif",
+        ],
+    );
+    assert_eq!(
+        run.code, 2,
+        "missing output directory is an error: {}",
+        run.stderr
+    );
     std::fs::create_dir(d.join("out")).unwrap();
-    let run = plumbline(d, &["scan", ".", "--no-builtin", "--policy", "pol", "-o", "out/report.sarif"]);
+    let run = plumbline(
+        d,
+        &[
+            "scan",
+            ".",
+            "--no-builtin",
+            "--policy",
+            "pol",
+            "-o",
+            "out/report.sarif",
+        ],
+    );
     assert_eq!(run.code, 1);
     let text = std::fs::read_to_string(d.join("out/report.sarif")).unwrap();
-    assert!(text.contains("\"version\": \"2.1.0\""), "format follows the extension");
-    assert!(run.stderr.contains("1 finding"), "summary on stderr: {}", run.stderr);
+    assert!(
+        text.contains("\"version\": \"2.1.0\""),
+        "format follows the extension"
+    );
+    assert!(
+        run.stderr.contains("1 finding"),
+        "summary on stderr: {}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -250,9 +433,16 @@ fn text_output_groups_by_file_and_redacts_secrets() {
     write(d, "pol/secret.rego", "package secretcheck\n\ndeny contains {\"msg\": \"literal password\", \"path\": [\"stringData\", \"password\"]} if {\n  input.kind == \"Secret\"\n  input.stringData.password\n}\n");
     write(d, "s.yaml", "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: hunter2-very-secret\n");
     for format in ["text", "json", "sarif"] {
-        let run = plumbline(d, &["scan", ".", "--no-builtin", "--policy", "pol", "-f", format]);
+        let run = plumbline(
+            d,
+            &["scan", ".", "--no-builtin", "--policy", "pol", "-f", format],
+        );
         assert_eq!(run.code, 1);
-        assert!(!run.stdout.contains("hunter2"), "{format} leaks the secret:\n{}", run.stdout);
+        assert!(
+            !run.stdout.contains("hunter2"),
+            "{format} leaks the secret:\n{}",
+            run.stdout
+        );
         assert!(!run.stderr.contains("hunter2"));
     }
     let text = plumbline(d, &["scan", ".", "--no-builtin", "--policy", "pol"]).stdout;

@@ -59,7 +59,7 @@ impl Default for LoadOptions {
     fn default() -> Self {
         Self {
             max_file_bytes: 50 * 1024 * 1024,
-            max_depth: 256,
+            max_depth: 128,
         }
     }
 }
@@ -249,9 +249,11 @@ pub fn parse_documents(text: &str, opts: &LoadOptions) -> Result<Vec<Node>, Pars
 /// Error messages can carry a rendered snippet; keep only the first line (no file content).
 fn first_line(msg: &str) -> String {
     let line = msg.lines().next().unwrap_or(msg).trim();
-    // serde-saphyr prefixes "line:column:"-like locations in some messages; keep them, they
-    // are positions, not content.
-    line.to_string()
+    // The position is reported separately; drop serde-saphyr's trailing copy of it.
+    match line.find(" at line ") {
+        Some(i) => line[..i].trim_end_matches(',').to_string(),
+        None => line.to_string(),
+    }
 }
 
 /// The result for a file above the size limit: not read further, reported.

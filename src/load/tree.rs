@@ -311,10 +311,7 @@ impl LineIndex {
     pub fn line_text<'t>(&self, text: &'t str, line: u32) -> Option<&'t str> {
         let i = (line as usize).checked_sub(1)?;
         let start = *self.starts.get(i)? as usize;
-        let end = self
-            .starts
-            .get(i + 1)
-            .map_or(text.len(), |&e| e as usize);
+        let end = self.starts.get(i + 1).map_or(text.len(), |&e| e as usize);
         text.get(start..end)
             .map(|s| s.trim_end_matches(['\n', '\r']))
     }

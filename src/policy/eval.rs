@@ -2,9 +2,7 @@
 
 use super::{Package, PolicySet};
 use crate::load::Document;
-use crate::model::{
-    fingerprint, Finding, NoteLevel, Notification, PathSeg, Pos, Region, Severity,
-};
+use crate::model::{fingerprint, Finding, NoteLevel, Notification, PathSeg, Pos, Region, Severity};
 use regorus::Value;
 
 /// What evaluating one document produced.
@@ -35,7 +33,8 @@ pub fn evaluate(engine: &mut regorus::Engine, set: &PolicySet, doc: &Document) -
             Some(q) => match engine.eval_rule(q.clone()) {
                 Ok(v) => exception_names(&v),
                 Err(e) => {
-                    out.notifications.push(policy_failure(doc, &package.name, "exception", &e));
+                    out.notifications
+                        .push(policy_failure(doc, &package.name, "exception", &e));
                     Vec::new()
                 }
             },
@@ -49,12 +48,14 @@ pub fn evaluate(engine: &mut regorus::Engine, set: &PolicySet, doc: &Document) -
             match engine.eval_rule(query.path.clone()) {
                 Ok(value) => {
                     for item in result_items(&value) {
-                        out.findings.push(to_finding(doc, package, query.level, item));
+                        out.findings
+                            .push(to_finding(doc, package, query.level, item));
                     }
                 }
-                Err(e) => out
-                    .notifications
-                    .push(policy_failure(doc, &package.name, &query.name, &e)),
+                Err(e) => {
+                    out.notifications
+                        .push(policy_failure(doc, &package.name, &query.name, &e))
+                }
             }
         }
     }
@@ -64,8 +65,11 @@ pub fn evaluate(engine: &mut regorus::Engine, set: &PolicySet, doc: &Document) -
 }
 
 fn policy_failure(doc: &Document, package: &str, rule: &str, err: &anyhow::Error) -> Notification {
-    let text = format!("{err:#}");
-    let first = text.lines().next().unwrap_or_default().trim();
+    let parts = super::split_rego_error(err);
+    let first = match (&parts.file, parts.line) {
+        (Some(f), Some(l)) => format!("{f}:{l}: {}", parts.message),
+        _ => parts.message.clone(),
+    };
     let (code, what) = if first.contains("exceeded time limit") {
         (
             "policy-timeout",
@@ -93,7 +97,10 @@ fn exception_names(v: &Value) -> Vec<String> {
     let mut names = Vec::new();
     for item in result_items(v) {
         match item {
-            Value::Array(a) => names.extend(a.iter().filter_map(|s| s.as_string().ok().map(|s| s.to_string()))),
+            Value::Array(a) => names.extend(
+                a.iter()
+                    .filter_map(|s| s.as_string().ok().map(|s| s.to_string())),
+            ),
             Value::String(s) => names.push(s.to_string()),
             _ => {}
         }
@@ -102,9 +109,9 @@ fn exception_names(v: &Value) -> Vec<String> {
 }
 
 fn is_excepted(rule: &str, excepted: &[String]) -> bool {
-    excepted.iter().any(|e| {
-        e == rule || rule.split_once('_').is_some_and(|(_, suffix)| suffix == e)
-    })
+    excepted
+        .iter()
+        .any(|e| e == rule || rule.split_once('_').is_some_and(|(_, suffix)| suffix == e))
 }
 
 fn result_items(v: &Value) -> Vec<&Value> {
@@ -132,7 +139,10 @@ fn to_finding(
                 .or_else(|| get("message"))
                 .and_then(|m| m.as_string().ok().map(|s| s.to_string()))
                 .unwrap_or_else(|| item.to_json_str().unwrap_or_default());
-            let path = get("path").or_else(|| get("field")).map(parse_path).unwrap_or_default();
+            let path = get("path")
+                .or_else(|| get("field"))
+                .map(parse_path)
+                .unwrap_or_default();
             let severity = get("severity")
                 .and_then(|s| s.as_string().ok())
                 .and_then(|s| Severity::parse(s));
@@ -248,7 +258,10 @@ pub fn region_of(doc: &Document, path: &[PathSeg]) -> Region {
                 None => (doc.node.start, None),
             }
         }
-        None => (located.node.start, located.node.end_byte.map(|b| file.pos(b))),
+        None => (
+            located.node.start,
+            located.node.end_byte.map(|b| file.pos(b)),
+        ),
     };
     let end = match end {
         Some(e) if e > start && e.line == start.line => e,
@@ -274,7 +287,11 @@ mod tests {
         );
         assert_eq!(
             parse_dotted("metadata.annotations[\"a.b/c\"]"),
-            vec![PathSeg::Key("metadata".into()), PathSeg::Key("annotations".into()), PathSeg::Key("a.b/c".into())]
+            vec![
+                PathSeg::Key("metadata".into()),
+                PathSeg::Key("annotations".into()),
+                PathSeg::Key("a.b/c".into())
+            ]
         );
     }
 

@@ -24,7 +24,10 @@ pub fn register(engine: &mut regorus::Engine) -> anyhow::Result<()> {
                 Value::Set(s) => s.iter().collect(),
                 other => anyhow::bail!("net.cidr_merge: expected an array or set, got {other}"),
             };
-            let nets = items.into_iter().map(cidr).collect::<anyhow::Result<Vec<_>>>()?;
+            let nets = items
+                .into_iter()
+                .map(cidr)
+                .collect::<anyhow::Result<Vec<_>>>()?;
             let merged: std::collections::BTreeSet<Value> = IpNet::aggregate(&nets)
                 .into_iter()
                 .map(|n| Value::from(n.to_string()))
@@ -72,17 +75,31 @@ mod tests {
 
     #[test]
     fn cidr_intersects() {
-        assert_eq!(eval(r#"net.cidr_intersects("10.0.0.0/8", "10.1.0.0/16")"#), Value::from(true));
-        assert_eq!(eval(r#"net.cidr_intersects("10.0.0.0/16", "10.1.0.0/16")"#), Value::from(false));
-        assert_eq!(eval(r#"net.cidr_intersects("0.0.0.0/0", "192.168.1.1")"#), Value::from(true));
-        assert_eq!(eval(r#"net.cidr_intersects("::/0", "10.0.0.0/8")"#), Value::from(false));
+        assert_eq!(
+            eval(r#"net.cidr_intersects("10.0.0.0/8", "10.1.0.0/16")"#),
+            Value::from(true)
+        );
+        assert_eq!(
+            eval(r#"net.cidr_intersects("10.0.0.0/16", "10.1.0.0/16")"#),
+            Value::from(false)
+        );
+        assert_eq!(
+            eval(r#"net.cidr_intersects("0.0.0.0/0", "192.168.1.1")"#),
+            Value::from(true)
+        );
+        assert_eq!(
+            eval(r#"net.cidr_intersects("::/0", "10.0.0.0/8")"#),
+            Value::from(false)
+        );
     }
 
     #[test]
     fn cidr_merge() {
         let v = eval(r#"net.cidr_merge(["10.0.0.0/24", "10.0.1.0/24", "192.168.0.1"])"#);
-        let expected: std::collections::BTreeSet<Value> =
-            ["10.0.0.0/23", "192.168.0.1/32"].iter().map(|s| Value::from(*s)).collect();
+        let expected: std::collections::BTreeSet<Value> = ["10.0.0.0/23", "192.168.0.1/32"]
+            .iter()
+            .map(|s| Value::from(*s))
+            .collect();
         assert_eq!(v, Value::from(expected));
     }
 }

@@ -90,7 +90,10 @@ fn rule_name(line: &str) -> Option<&str> {
     if !(first.is_ascii_alphabetic() || first == '_') {
         return None;
     }
-    if matches!(name, "package" | "import" | "not" | "some" | "every" | "if" | "else") {
+    if matches!(
+        name,
+        "package" | "import" | "not" | "some" | "every" | "if" | "else"
+    ) {
         return None;
     }
     Some(name)
@@ -101,8 +104,12 @@ fn parse_annotations(yaml: &str, start_line: u32) -> Result<Annotations, Metadat
         line: start_line + line,
         message,
     };
-    let docs = parse_documents(yaml, &LoadOptions::default())
-        .map_err(|e| err(e.pos.map_or(0, |p| p.line), format!("invalid METADATA YAML: {}", e.message)))?;
+    let docs = parse_documents(yaml, &LoadOptions::default()).map_err(|e| {
+        err(
+            e.pos.map_or(0, |p| p.line),
+            format!("invalid METADATA YAML: {}", e.message),
+        )
+    })?;
     let Some(root) = docs.first() else {
         return Ok(Annotations::default());
     };
@@ -120,9 +127,7 @@ fn parse_annotations(yaml: &str, start_line: u32) -> Result<Annotations, Metadat
             Some(Severity::parse(s).ok_or_else(|| {
                 err(
                     1,
-                    format!(
-                        "custom.severity {v} is not one of CRITICAL, HIGH, MEDIUM, LOW, INFO"
-                    ),
+                    format!("custom.severity {v} is not one of CRITICAL, HIGH, MEDIUM, LOW, INFO"),
                 )
             })?)
         }
@@ -130,7 +135,12 @@ fn parse_annotations(yaml: &str, start_line: u32) -> Result<Annotations, Metadat
     let id = match c("id") {
         None => None,
         Some(J::String(s)) if !s.trim().is_empty() => Some(s.trim().to_string()),
-        Some(v) => return Err(err(1, format!("custom.id must be a non-empty string, got {v}"))),
+        Some(v) => {
+            return Err(err(
+                1,
+                format!("custom.id must be a non-empty string, got {v}"),
+            ))
+        }
     };
     Ok(Annotations {
         title: text(map.get("title")),

@@ -1,6 +1,7 @@
 //! The Rego engine: loading policies (built-in and the user's), `# METADATA`, extensions,
 //! parallel evaluation and `policy test`.
 
+pub mod calls;
 pub mod eval;
 pub mod extensions;
 pub mod metadata;
@@ -207,6 +208,8 @@ pub fn compile(
     let mut packages: BTreeMap<String, Acc> = BTreeMap::new();
     let mut tests = Vec::new();
     let mut files = Vec::new();
+    let mut declared = std::collections::BTreeSet::new();
+    let user_files = user.clone();
     let all = builtin
         .into_iter()
         .map(|f| (f, true))
@@ -229,6 +232,7 @@ pub fn compile(
             });
         };
         files.push(file.path.clone());
+        declared.extend(info.rules.iter().cloned());
         for rule in info.rules.iter().filter(|r| r.starts_with("test_")) {
             tests.push((package.clone(), rule.clone(), file.path.clone()));
         }
@@ -258,10 +262,12 @@ pub fn compile(
         }
     }
 
-    // Compile now, so an unknown builtin or an unsafe variable is a load-time error.
+    // Compile now, so an unsafe variable or a bad reference is a load-time error, and check
+    // that every function the user's policies call exists (the library is tested in CI).
     engine
         .eval_query("data.plumbline_load_check_undefined".to_string(), false)
         .map_err(|e| rego_error("<policies>", &e))?;
+    calls::check(&user_files, &declared, &engine)?;
 
     let mut out = Vec::new();
     let mut ids: BTreeMap<String, String> = BTreeMap::new();
@@ -297,7 +303,11 @@ pub fn compile(
                 ),
             });
         }
-        let default_severity = if has_deny { Severity::High } else { Severity::Low };
+        let default_severity = if has_deny {
+            Severity::High
+        } else {
+            Severity::Low
+        };
         let meta = RuleMeta {
             id,
             title: ann.title.clone().unwrap_or_else(|| name.clone()),
@@ -350,34 +360,58 @@ fn finding_rule_level(rule: &str) -> Option<FindingLevel> {
     }
 }
 
-/// Turns a regorus error (`file:line:col: error: …` plus a source excerpt) into ours.
-pub fn rego_error(default_file: &str, err: &anyhow::Error) -> PolicyError {
+/// The parts of a regorus error: `\n--> file:line:col\n<excerpt>\nerror: message`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RegoErrorParts {
+    pub file: Option<String>,
+    pub line: Option<u32>,
+    /// The message without the source excerpt.
+    pub message: String,
+    /// The excerpt regorus renders (policy source with a caret), if any.
+    pub excerpt: String,
+}
+
+pub fn split_rego_error(err: &anyhow::Error) -> RegoErrorParts {
     let text = format!("{err:#}");
-    let first = text.lines().next().unwrap_or(&text).trim().to_string();
-    // regorus: "<file>:<line>:<col>: error: <message>"
-    let mut parts = first.splitn(4, ':');
-    if let (Some(file), Some(line), Some(_col), Some(rest)) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    {
-        if let Ok(line) = line.trim().parse::<u32>() {
-            let message = rest.trim().trim_start_matches("error:").trim();
-            let detail: Vec<&str> = text.lines().skip(1).map(str::trim_end).collect();
-            let message = if message.is_empty() {
-                detail.join(" ").trim().to_string()
-            } else {
-                message.to_string()
-            };
-            return PolicyError {
-                file: file.trim().to_string(),
-                line: Some(line),
-                message: explain(&message),
-            };
+    let mut parts = RegoErrorParts {
+        file: None,
+        line: None,
+        message: String::new(),
+        excerpt: String::new(),
+    };
+    let mut excerpt = Vec::new();
+    let mut message = Vec::new();
+    for line in text.lines() {
+        if let Some(loc) = line.trim_start().strip_prefix("--> ") {
+            let mut it = loc.rsplitn(3, ':');
+            let (_col, l, f) = (it.next(), it.next(), it.next());
+            parts.line = l.and_then(|l| l.trim().parse().ok());
+            parts.file = f.map(str::to_string);
+        } else if let Some(m) = line.strip_prefix("error: ") {
+            message.push(m.trim().to_string());
+        } else if line.contains('|') && parts.file.is_some() && message.is_empty() {
+            excerpt.push(line.to_string());
+        } else if !line.trim().is_empty() {
+            message.push(line.trim().to_string());
         }
     }
+    parts.message = message.join(" ");
+    parts.excerpt = excerpt.join("\n");
+    parts
+}
+
+/// Turns a regorus load or compile error into ours, with file, line and excerpt.
+pub fn rego_error(default_file: &str, err: &anyhow::Error) -> PolicyError {
+    let parts = split_rego_error(err);
+    let mut message = explain(&parts.message);
+    if !parts.excerpt.is_empty() {
+        message.push('\n');
+        message.push_str(&parts.excerpt);
+    }
     PolicyError {
-        file: default_file.to_string(),
-        line: None,
-        message: explain(&first),
+        file: parts.file.unwrap_or_else(|| default_file.to_string()),
+        line: parts.line,
+        message,
     }
 }
 

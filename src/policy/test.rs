@@ -40,9 +40,13 @@ pub fn run(set: &PolicySet, filter: Option<&str>) -> Vec<TestResult> {
                 let status = match engine.eval_rule(query) {
                     Ok(Value::Bool(true)) => Status::Pass,
                     Ok(_) => Status::Fail,
-                    Err(e) => Status::Error(
-                        format!("{e:#}").lines().next().unwrap_or_default().to_string(),
-                    ),
+                    Err(e) => {
+                        let p = super::split_rego_error(&e);
+                        Status::Error(match (p.file, p.line) {
+                            (Some(f), Some(l)) => format!("{f}:{l}: {}", p.message),
+                            _ => p.message,
+                        })
+                    }
                 };
                 TestResult {
                     package: package.clone(),

@@ -49,7 +49,14 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 /// Replaces the value of a source line that may hold a credential, for text output.
 pub fn redact_line(line: &str, secret_resource: bool) -> String {
     const WORDS: [&str; 9] = [
-        "password", "passwd", "secret", "token", "apikey", "api_key", "private", "credential",
+        "password",
+        "passwd",
+        "secret",
+        "token",
+        "apikey",
+        "api_key",
+        "private",
+        "credential",
         "auth",
     ];
     let lower = line.to_ascii_lowercase();
@@ -72,9 +79,15 @@ mod tests {
 
     #[test]
     fn redacts_credential_lines() {
-        assert_eq!(redact_line("  password: hunter2", false), "  password: ****");
+        assert_eq!(
+            redact_line("  password: hunter2", false),
+            "  password: ****"
+        );
         assert_eq!(redact_line("  tls.key: LS0t", true), "  tls.key: ****");
-        assert_eq!(redact_line("  image: nginx:1.25", false), "  image: nginx:1.25");
+        assert_eq!(
+            redact_line("  image: nginx:1.25", false),
+            "  image: nginx:1.25"
+        );
         assert_eq!(redact_line("  stringData:", true), "  stringData:");
     }
 

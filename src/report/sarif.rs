@@ -44,12 +44,18 @@ fn rule_name(rule: &RuleMeta) -> String {
 }
 
 fn help_markdown(rule: &RuleMeta) -> String {
-    let mut md = format!("**{}** ({})\n\n{}\n", rule.title, rule.severity, rule.description);
+    let mut md = format!(
+        "**{}** ({})\n\n{}\n",
+        rule.title, rule.severity, rule.description
+    );
     if let Some(r) = &rule.remediation {
         md.push_str(&format!("\n**Remediation:** {r}\n"));
     }
     if !rule.frameworks.is_empty() {
-        md.push_str(&format!("\n**Frameworks:** {}\n", rule.frameworks.join(", ")));
+        md.push_str(&format!(
+            "\n**Frameworks:** {}\n",
+            rule.frameworks.join(", ")
+        ));
     }
     for link in &rule.related_resources {
         md.push_str(&format!("\n- <{link}>"));

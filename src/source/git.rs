@@ -105,7 +105,10 @@ fn relative_to<'a>(path: &'a str, prefix: &str) -> Option<&'a str> {
     path.strip_prefix(prefix)?.strip_prefix('/')
 }
 
-fn resolve_commit<'r>(repo: &'r gix::Repository, rev: &str) -> Result<gix::Commit<'r>, SourceError> {
+fn resolve_commit<'r>(
+    repo: &'r gix::Repository,
+    rev: &str,
+) -> Result<gix::Commit<'r>, SourceError> {
     let shallow = repo.is_shallow().unwrap_or(false);
     let shallow_hint = if shallow {
         " This is a shallow clone: the revision may be outside the fetched history — fetch it \

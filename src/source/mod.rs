@@ -142,10 +142,16 @@ mod tests {
 
     #[test]
     fn resolve_inside_rejects_escapes() {
-        assert_eq!(resolve_inside("a/b", "../c.yaml").as_deref(), Some("a/c.yaml"));
+        assert_eq!(
+            resolve_inside("a/b", "../c.yaml").as_deref(),
+            Some("a/c.yaml")
+        );
         assert_eq!(resolve_inside("a", "../../etc/passwd"), None);
         assert_eq!(resolve_inside("", "/etc/passwd"), None);
-        assert_eq!(resolve_inside("", "x/./y.yaml").as_deref(), Some("x/y.yaml"));
+        assert_eq!(
+            resolve_inside("", "x/./y.yaml").as_deref(),
+            Some("x/y.yaml")
+        );
     }
 
     #[test]

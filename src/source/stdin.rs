@@ -30,7 +30,9 @@ pub fn list(bytes: Vec<u8>) -> Listing {
     };
     let mut files: BTreeMap<String, String> = BTreeMap::new();
     for (source, doc) in split_documents(&text) {
-        let buf = files.entry(source.unwrap_or_else(|| STDIN_NAME.to_string())).or_default();
+        let buf = files
+            .entry(source.unwrap_or_else(|| STDIN_NAME.to_string()))
+            .or_default();
         if !buf.is_empty() {
             buf.push_str("---\n");
         }
@@ -93,7 +95,9 @@ mod tests {
         let l = list(stream.as_bytes().to_vec());
         let paths: Vec<_> = l.candidates.iter().map(|c| c.path.as_str()).collect();
         assert_eq!(paths, ["app/templates/a.yaml", "app/templates/b.yaml"]);
-        let Origin::Memory(a) = &l.candidates[0].origin else { panic!() };
+        let Origin::Memory(a) = &l.candidates[0].origin else {
+            panic!()
+        };
         let a = String::from_utf8(a.to_vec()).unwrap();
         assert!(a.contains("kind: A\n") && a.contains("kind: A2\n"));
     }

@@ -41,7 +41,9 @@ pub fn list(path: &Path, report_root: &Path, filter: &PathFilter) -> Result<List
                 continue;
             }
         };
-        let Some(ft) = entry.file_type() else { continue };
+        let Some(ft) = entry.file_type() else {
+            continue;
+        };
         let abs = entry.path();
         let report = rel_string(abs, &report_root);
         let rel = rel_string(abs, &scan_root);
@@ -64,7 +66,9 @@ pub fn list(path: &Path, report_root: &Path, filter: &PathFilter) -> Result<List
                 let target = std::fs::read_link(abs)
                     .map(|t| t.display().to_string())
                     .unwrap_or_default();
-                listing.notifications.push(symlink_outside(&report, &target));
+                listing
+                    .notifications
+                    .push(symlink_outside(&report, &target));
             }
             continue;
         }
