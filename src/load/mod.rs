@@ -247,12 +247,23 @@ pub fn parse_documents(text: &str, opts: &LoadOptions) -> Result<Vec<Node>, Pars
 }
 
 /// Error messages can carry a rendered snippet; keep only the first line (no file content).
+
+
 fn first_line(msg: &str) -> String {
     let line = msg.lines().next().unwrap_or(msg).trim();
     // The position is reported separately; drop serde-saphyr's trailing copy of it.
-    match line.find(" at line ") {
-        Some(i) => line[..i].trim_end_matches(',').to_string(),
-        None => line.to_string(),
+    let line = match line.find(" at line ") {
+        Some(i) => line[..i].trim_end_matches(','),
+        None => line,
+    };
+    let line = line.replace(", set DuplicateKeyPolicy in Options if acceptable", "");
+    // Budget breaches name internal counters; say what they mean for the user.
+    if line.contains("budget breached: Depth") || line.contains("recursion limit") {
+        format!("nesting is too deep: at most {} levels are accepted ({line})", LoadOptions::default().max_depth)
+    } else if line.contains("budget breached") && (line.contains("Alias") || line.contains("Anchor")) {
+        format!("alias expansion exceeds the safety budget — a possible YAML alias bomb ({line})")
+    } else {
+        line
     }
 }
 
