@@ -450,3 +450,25 @@ fn text_output_groups_by_file_and_redacts_secrets() {
     assert!(text.contains("6:3"), "{text}");
     assert!(text.contains("password: ****"), "{text}");
 }
+
+#[test]
+fn committed_symlink_out_of_the_repository_is_reported_not_followed() {
+    let dir = repo_with_history();
+    let d = dir.path();
+    let outside = tempfile::tempdir().unwrap();
+    write(outside.path(), "x.yaml", PRIV_DEPLOYMENT);
+    std::os::unix::fs::symlink(outside.path().join("x.yaml"), d.join("abs-link.yaml")).unwrap();
+    std::os::unix::fs::symlink("../../x.yaml", d.join("k8s/rel-link.yaml")).unwrap();
+    std::os::unix::fs::symlink("web.yaml", d.join("k8s/inside-link.yaml")).unwrap();
+    commit_all(d, "links");
+    let r = scan_json(d, &[]).json();
+    assert_eq!(locations(&r).len(), 1, "only k8s/web.yaml: {r}");
+    let files: Vec<&str> = r["notifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["code"] == "symlink-outside")
+        .map(|n| n["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(files, ["abs-link.yaml", "k8s/rel-link.yaml"]);
+}
