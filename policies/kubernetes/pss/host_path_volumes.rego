@@ -1,0 +1,38 @@
+# METADATA
+# title: HostPath volumes
+# description: >-
+#   A hostPath volume mounts a file or directory of the node into the pod,
+#   which can expose host credentials, the container runtime socket or the
+#   node's filesystem to the workload. Pod volumes must not use hostPath.
+# related_resources:
+#   - https://kubernetes.io/docs/concepts/security/pod-security-standards/
+#   - https://kubernetes.io/docs/concepts/storage/volumes/#hostpath
+# custom:
+#   id: PL-K8S-0005
+#   severity: HIGH
+#   remediation: >-
+#     Replace the hostPath volume with an emptyDir, configMap, secret,
+#     projected or persistentVolumeClaim volume. Node agents that truly need
+#     host files belong in a separately governed namespace.
+#   frameworks:
+#     - PSS-baseline
+#     - PSS-restricted
+package plumbline.kubernetes.pss.host_path_volumes
+
+import rego.v1
+
+import data.plumbline.lib.kubernetes as k8s
+
+deny contains result if {
+	some entry in k8s.volumes
+	host_path := entry.volume.hostPath
+	host_path != null
+	result := k8s.result(
+		sprintf("%s mounts the host path %s", [k8s.describe_volume(entry), describe_host_path(host_path)]),
+		array.concat(entry.path, ["hostPath"]),
+	)
+}
+
+describe_host_path(hp) := k8s.format_value(hp.path) if is_string(hp.path)
+
+else := "(no path given)"

@@ -1,0 +1,59 @@
+# METADATA
+# title: Custom SELinux options
+# description: >-
+#   Custom SELinux users, roles or types can give a container a more
+#   privileged SELinux context than the runtime's confined container types.
+#   seLinuxOptions.type may only be container_t, container_init_t,
+#   container_kvm_t or container_engine_t, and seLinuxOptions.user and
+#   seLinuxOptions.role must be unset.
+# related_resources:
+#   - https://kubernetes.io/docs/concepts/security/pod-security-standards/
+# custom:
+#   id: PL-K8S-0008
+#   severity: MEDIUM
+#   remediation: >-
+#     Remove seLinuxOptions.user and seLinuxOptions.role, and either remove
+#     seLinuxOptions.type or set it to container_t, container_init_t,
+#     container_kvm_t or container_engine_t. Setting only
+#     seLinuxOptions.level (MCS labels) is allowed.
+#   frameworks:
+#     - PSS-baseline
+#     - PSS-restricted
+package plumbline.kubernetes.pss.selinux
+
+import rego.v1
+
+import data.plumbline.lib.kubernetes as k8s
+
+allowed_types := {"container_t", "container_init_t", "container_kvm_t", "container_engine_t"}
+
+# Every securityContext that may carry seLinuxOptions, with how to name it.
+contexts contains {"sc": k8s.pod_security_context, "path": k8s.pod_security_context_path, "who": "Pod"}
+
+contexts contains {"sc": k8s.security_context(entry.container), "path": k8s.security_context_path(entry), "who": k8s.describe_container(entry)} if {
+	some entry in k8s.containers
+}
+
+deny contains result if {
+	some ctx in contexts
+	value := ctx.sc.seLinuxOptions.type
+	value != null
+	value != ""
+	not value in allowed_types
+	result := k8s.result(
+		sprintf("%s sets securityContext.seLinuxOptions.type to %s; only container_t, container_init_t, container_kvm_t or container_engine_t are allowed", [ctx.who, k8s.format_value(value)]),
+		array.concat(ctx.path, ["seLinuxOptions", "type"]),
+	)
+}
+
+deny contains result if {
+	some ctx in contexts
+	some field in ["user", "role"]
+	value := ctx.sc.seLinuxOptions[field]
+	value != null
+	value != ""
+	result := k8s.result(
+		sprintf("%s sets securityContext.seLinuxOptions.%s to %s; custom SELinux users and roles are not allowed", [ctx.who, field, k8s.format_value(value)]),
+		array.concat(ctx.path, ["seLinuxOptions", field]),
+	)
+}
