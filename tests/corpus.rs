@@ -18,7 +18,9 @@ fn yaml_json_files(dir: &Path, out: &mut Vec<PathBuf>) {
         if ft.is_dir() {
             yaml_json_files(&p, out);
         } else if ft.is_file()
-            && ["yaml", "yml", "json"].iter().any(|x| p.extension().is_some_and(|e| e.eq_ignore_ascii_case(x)))
+            && ["yaml", "yml", "json"]
+                .iter()
+                .any(|x| p.extension().is_some_and(|e| e.eq_ignore_ascii_case(x)))
         {
             out.push(p);
         }
@@ -28,26 +30,58 @@ fn yaml_json_files(dir: &Path, out: &mut Vec<PathBuf>) {
 #[test]
 fn bench_corpus_scans_without_crash_and_reports_every_unloadable_file() {
     let bench = shared().join("corpus/bench");
-    assert!(bench.is_dir(), "{} is missing: the corpus is needed", bench.display());
+    assert!(
+        bench.is_dir(),
+        "{} is missing: the corpus is needed",
+        bench.display()
+    );
     let run = plumbline(&bench, &["scan", ".", "--worktree", "-f", "json"]);
-    assert_eq!(run.code, 3, "the corpus holds unparseable files: {}", run.stderr);
+    assert_eq!(
+        run.code, 3,
+        "the corpus holds unparseable files: {}",
+        run.stderr
+    );
     let r = run.json();
     let mut files = Vec::new();
     yaml_json_files(&bench, &mut files);
-    assert_eq!(r["summary"]["files"].as_u64().unwrap() as usize, files.len(), "every YAML/JSON file is in scope");
+    assert_eq!(
+        r["summary"]["files"].as_u64().unwrap() as usize,
+        files.len(),
+        "every YAML/JSON file is in scope"
+    );
     let notes = r["notifications"].as_array().unwrap();
     assert!(!notes.is_empty());
     for n in notes {
         assert_eq!(n["level"], "error", "{n}");
         let f = n["file"].as_str().unwrap();
-        assert!(bench.join(f).is_file(), "notification names a real file: {f}");
-        assert!(n["position"]["line"].as_u64().is_some(), "with its line: {n}");
+        assert!(
+            bench.join(f).is_file(),
+            "notification names a real file: {f}"
+        );
+        assert!(
+            n["position"]["line"].as_u64().is_some(),
+            "with its line: {n}"
+        );
     }
     // The Helm chart templates of microservices-demo are reported, with the hint to render them.
-    let helm: Vec<_> = notes.iter().filter(|n| n["file"].as_str().unwrap().contains("helm-chart/templates/")).collect();
+    let helm: Vec<_> = notes
+        .iter()
+        .filter(|n| {
+            n["file"]
+                .as_str()
+                .unwrap()
+                .contains("helm-chart/templates/")
+        })
+        .collect();
     assert!(helm.len() >= 10, "{helm:?}");
-    assert!(helm.iter().all(|n| n["message"].as_str().unwrap().contains("helm template")));
+    assert!(helm
+        .iter()
+        .all(|n| n["message"].as_str().unwrap().contains("helm template")));
     // Real manifests give real findings from the built-in library.
     assert!(r["summary"]["resources"].as_u64().unwrap() > 500);
-    assert!(r["findings"].as_array().unwrap().iter().any(|f| f["ruleId"] == "PL-K8S-0003"));
+    assert!(r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["ruleId"] == "PL-K8S-0003"));
 }

@@ -247,8 +247,6 @@ pub fn parse_documents(text: &str, opts: &LoadOptions) -> Result<Vec<Node>, Pars
 }
 
 /// Error messages can carry a rendered snippet; keep only the first line (no file content).
-
-
 fn first_line(msg: &str) -> String {
     let line = msg.lines().next().unwrap_or(msg).trim();
     // The position is reported separately; drop serde-saphyr's trailing copy of it.
@@ -259,8 +257,13 @@ fn first_line(msg: &str) -> String {
     let line = line.replace(", set DuplicateKeyPolicy in Options if acceptable", "");
     // Budget breaches name internal counters; say what they mean for the user.
     if line.contains("budget breached: Depth") || line.contains("recursion limit") {
-        format!("nesting is too deep: at most {} levels are accepted ({line})", LoadOptions::default().max_depth)
-    } else if line.contains("budget breached") && (line.contains("Alias") || line.contains("Anchor")) {
+        format!(
+            "nesting is too deep: at most {} levels are accepted ({line})",
+            LoadOptions::default().max_depth
+        )
+    } else if line.contains("budget breached")
+        && (line.contains("Alias") || line.contains("Anchor"))
+    {
         format!("alias expansion exceeds the safety budget — a possible YAML alias bomb ({line})")
     } else {
         line
