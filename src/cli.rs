@@ -185,6 +185,7 @@ fn policy_settings(args: &PolicyArgs, timeout: Duration) -> policy::Settings {
 }
 
 fn run_scan(args: ScanArgs) -> i32 {
+    let started = std::time::Instant::now();
     if !(args.policy_timeout > 0.0 && args.policy_timeout.is_finite()) {
         return fail("--policy-timeout must be a positive number of seconds");
     }
@@ -226,14 +227,6 @@ fn run_scan(args: ScanArgs) -> i32 {
         Ok(r) => r,
         Err(e) => return fail(e),
     };
-    if args.timings {
-        eprintln!(
-            "timings: read+parse {:.3}s, evaluate {:.3}s ({} evaluations)",
-            result.stats.read_parse.as_secs_f64(),
-            result.stats.evaluate.as_secs_f64(),
-            result.stats.evaluations
-        );
-    }
     let format = args
         .format
         .or_else(|| args.output.as_deref().and_then(Format::from_extension))
@@ -244,11 +237,15 @@ fn run_scan(args: ScanArgs) -> i32 {
         ColorChoice::Never => false,
         ColorChoice::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none(),
     };
+    let reporting = std::time::Instant::now();
     let rendered = match format {
         Format::Text => report::text::render(&result, color),
         Format::Json => report::json::render(&result),
         Format::Sarif => report::sarif::render(&result, &args.category),
     };
+    if args.timings {
+        eprint!("{}", timings(&result.stats, reporting.elapsed(), started.elapsed()));
+    }
     match &args.output {
         Some(path) => {
             if let Err(e) = report::write_atomic(path, rendered.as_bytes()) {
@@ -269,6 +266,36 @@ fn run_scan(args: ScanArgs) -> i32 {
         }
     }
     triage::exit_code(&result.findings, result.incomplete(), args.fail_on)
+}
+
+/// `--timings`: wall time per stage, CPU time summed over workers, slowest files and rules.
+fn timings(stats: &scan::Stats, report: Duration, total: Duration) -> String {
+    use std::fmt::Write;
+    let s = |d: Duration| format!("{:.3}s", d.as_secs_f64());
+    let mut out = format!(
+        "timings (wall): list {}, read+parse {}, evaluate {}, report {}, total {} (with policy \
+         loading)\ntimings (summed over {} threads): read {}, parse {}; {} rule evaluations on \
+         {} documents\n",
+        s(stats.list),
+        s(stats.read_parse),
+        s(stats.evaluate),
+        s(report),
+        s(total),
+        rayon::current_num_threads(),
+        s(stats.read_cpu),
+        s(stats.parse_cpu),
+        stats.evaluations,
+        stats.documents,
+    );
+    let _ = writeln!(out, "slowest files (read+parse):");
+    for (f, d) in &stats.slowest_files {
+        let _ = writeln!(out, "  {:>9}  {f}", s(*d));
+    }
+    let _ = writeln!(out, "slowest rules (evaluation time summed over documents):");
+    for (r, d) in &stats.slowest_rules {
+        let _ = writeln!(out, "  {:>9}  {r}", s(*d));
+    }
+    out
 }
 
 fn run_policy_test(args: TestArgs) -> i32 {

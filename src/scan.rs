@@ -42,10 +42,33 @@ pub struct Stats {
     pub resources: usize,
     pub rules: usize,
     pub evaluations: usize,
+    /// Wall time of each stage.
+    #[serde(skip)]
+    pub list: Duration,
     #[serde(skip)]
     pub read_parse: Duration,
     #[serde(skip)]
     pub evaluate: Duration,
+    /// Time summed over worker threads: reading bytes, parsing them.
+    #[serde(skip)]
+    pub read_cpu: Duration,
+    #[serde(skip)]
+    pub parse_cpu: Duration,
+    /// The slowest files to read and parse, slowest first.
+    #[serde(skip)]
+    pub slowest_files: Vec<(String, Duration)>,
+    /// Evaluation time per rule id summed over documents, slowest first.
+    #[serde(skip)]
+    pub slowest_rules: Vec<(String, Duration)>,
+}
+
+/// How many entries the slowest-files and slowest-rules lists keep.
+const SLOWEST: usize = 8;
+
+fn slowest(mut items: Vec<(String, Duration)>) -> Vec<(String, Duration)> {
+    items.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    items.truncate(SLOWEST);
+    items
 }
 
 /// Everything the report stage needs.
@@ -154,8 +177,16 @@ pub fn load_all(
                         return load::too_large(&c.path, size, opts.max_file_bytes);
                     }
                 }
+                let reading = Instant::now();
                 match read(c, repo.as_ref()) {
-                    Ok(bytes) => load::load_file(&c.path, &bytes, opts),
+                    Ok(bytes) => {
+                        let read_time = reading.elapsed();
+                        let parsing = Instant::now();
+                        let mut loaded = load::load_file(&c.path, &bytes, opts);
+                        loaded.read_time = read_time;
+                        loaded.parse_time = parsing.elapsed();
+                        loaded
+                    }
                     Err(e) => load::Loaded {
                         notifications: vec![Notification::new(
                             NoteLevel::Error,
@@ -173,18 +204,24 @@ pub fn load_all(
 
 /// Runs the whole static scan.
 pub fn run(opts: &ScanOptions, policies: &PolicySet) -> Result<ScanResult, ScanError> {
-    let started = Instant::now();
+    let listing_started = Instant::now();
     let (listing, repo) = list(opts)?;
+    let started = Instant::now();
     let loaded = load_all(&listing, repo.as_ref(), &opts.load);
     let mut stats = Stats {
         files: listing.candidates.len(),
         rules: policies.packages.len(),
+        list: started - listing_started,
         ..Stats::default()
     };
+    let mut file_times = Vec::with_capacity(loaded.len());
     let mut notifications = listing.notifications;
     let mut findings = Vec::new();
     let mut documents: Vec<Document> = Vec::new();
-    for l in loaded {
+    for (l, c) in loaded.into_iter().zip(&listing.candidates) {
+        stats.read_cpu += l.read_time;
+        stats.parse_cpu += l.parse_time;
+        file_times.push((c.path.clone(), l.read_time + l.parse_time));
         notifications.extend(l.notifications);
         if let Some((file, pos, message)) = l.parse_error {
             findings.push(parse_finding(&file, pos, &message));
@@ -194,6 +231,7 @@ pub fn run(opts: &ScanOptions, policies: &PolicySet) -> Result<ScanResult, ScanE
     stats.documents = documents.len();
     stats.resources = documents.iter().filter(|d| d.is_kubernetes()).count();
     stats.read_parse = started.elapsed();
+    stats.slowest_files = slowest(file_times);
 
     let evaluating = Instant::now();
     if !policies.packages.is_empty() {
@@ -204,11 +242,23 @@ pub fn run(opts: &ScanOptions, policies: &PolicySet) -> Result<ScanResult, ScanE
                 |engine, doc| policy::eval::evaluate(engine, policies, doc),
             )
             .collect();
+        let mut rule_times = vec![Duration::ZERO; policies.packages.len()];
         for o in outcomes {
+            for (total, t) in rule_times.iter_mut().zip(&o.package_times) {
+                *total += *t;
+            }
             stats.evaluations += o.evaluations;
             findings.extend(o.findings);
             notifications.extend(o.notifications);
         }
+        stats.slowest_rules = slowest(
+            policies
+                .packages
+                .iter()
+                .zip(rule_times)
+                .map(|(p, t)| (p.meta.id.clone(), t))
+                .collect(),
+        );
     }
     stats.evaluate = evaluating.elapsed();
 

@@ -71,6 +71,9 @@ pub struct Loaded {
     pub notifications: Vec<Notification>,
     /// Set when the file could not be parsed: which file, where and why (for a finding).
     pub parse_error: Option<(String, Pos, String)>,
+    /// Time spent reading the bytes and parsing them (for `--timings`).
+    pub read_time: std::time::Duration,
+    pub parse_time: std::time::Duration,
 }
 
 /// Formats the loader understands, decided from the file name.

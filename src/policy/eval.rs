@@ -12,23 +12,27 @@ pub struct Outcome {
     pub notifications: Vec<Notification>,
     /// Number of (rule, document) evaluations run.
     pub evaluations: usize,
+    /// Time spent per package (same order as `PolicySet::packages`).
+    pub package_times: Vec<std::time::Duration>,
 }
 
 /// Evaluates `doc` with `engine` (a worker's clone of `set.engine`).
 pub fn evaluate(engine: &mut regorus::Engine, set: &PolicySet, doc: &Document) -> Outcome {
-    let mut out = Outcome::default();
-    let applicable: Vec<&Package> = set
-        .packages
-        .iter()
-        // The built-in library is about Kubernetes objects; the user's policies see every
-        // document, as conftest does.
-        .filter(|p| !p.builtin || doc.is_kubernetes())
-        .collect();
-    if applicable.is_empty() {
+    let mut out = Outcome {
+        package_times: vec![std::time::Duration::ZERO; set.packages.len()],
+        ..Outcome::default()
+    };
+    // The built-in library is about Kubernetes objects; the user's policies see every
+    // document, as conftest does.
+    if !set.packages.iter().any(|p| !p.builtin || doc.is_kubernetes()) {
         return out;
     }
     engine.set_input(doc.node.to_rego());
-    for package in applicable {
+    for (index, package) in set.packages.iter().enumerate() {
+        if package.builtin && !doc.is_kubernetes() {
+            continue;
+        }
+        let started = std::time::Instant::now();
         let excepted = match &package.exception {
             Some(q) => match engine.eval_rule(q.clone()) {
                 Ok(v) => exception_names(&v),
@@ -58,6 +62,7 @@ pub fn evaluate(engine: &mut regorus::Engine, set: &PolicySet, doc: &Document) -
                 }
             }
         }
+        out.package_times[index] += started.elapsed();
     }
     // Policies may print(); never let that reach a log (it may echo secret input).
     let _ = engine.take_prints();
