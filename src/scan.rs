@@ -4,6 +4,7 @@ use crate::load::{self, Document, LoadOptions, SourceFile};
 use crate::model::{
     fingerprint, Finding, FindingLevel, NoteLevel, Notification, RuleMeta, Severity,
 };
+use crate::policy::eval::Mode;
 use crate::policy::{self, PolicySet};
 use crate::source::{self, git, stdin, Candidate, Listing, Origin, PathFilter, SourceError};
 use rayon::prelude::*;
@@ -32,6 +33,8 @@ pub struct ScanOptions {
     pub worktree: bool,
     pub filter: PathFilter,
     pub load: LoadOptions,
+    /// Also measure each rule's evaluation time (a second, per-rule pass; `--timings`).
+    pub profile_rules: bool,
 }
 
 /// Counters and stage timings of a scan.
@@ -239,28 +242,19 @@ pub fn run(opts: &ScanOptions, policies: &PolicySet) -> Result<ScanResult, ScanE
             .par_iter()
             .map_init(
                 || policies.engine.clone(),
-                |engine, doc| policy::eval::evaluate(engine, policies, doc),
+                |engine, doc| policy::eval::evaluate(engine, policies, doc, Mode::Batched),
             )
             .collect();
-        let mut rule_times = vec![Duration::ZERO; policies.packages.len()];
         for o in outcomes {
-            for (total, t) in rule_times.iter_mut().zip(&o.package_times) {
-                *total += *t;
-            }
             stats.evaluations += o.evaluations;
             findings.extend(o.findings);
             notifications.extend(o.notifications);
         }
-        stats.slowest_rules = slowest(
-            policies
-                .packages
-                .iter()
-                .zip(rule_times)
-                .map(|(p, t)| (p.meta.id.clone(), t))
-                .collect(),
-        );
     }
     stats.evaluate = evaluating.elapsed();
+    if opts.profile_rules && !policies.packages.is_empty() {
+        stats.slowest_rules = profile_rules(&documents, policies);
+    }
 
     let mut sources = BTreeMap::new();
     for d in &documents {
@@ -285,6 +279,33 @@ pub fn run(opts: &ScanOptions, policies: &PolicySet) -> Result<ScanResult, ScanE
         stats,
         sources,
     })
+}
+
+/// Evaluation time per rule, from a separate per-rule pass (the real pass is batched).
+fn profile_rules(documents: &[Document], policies: &PolicySet) -> Vec<(String, Duration)> {
+    let per_doc: Vec<Vec<Duration>> = documents
+        .par_iter()
+        .map_init(
+            || policies.engine.clone(),
+            |engine, doc| {
+                policy::eval::evaluate(engine, policies, doc, Mode::PerRule).package_times
+            },
+        )
+        .collect();
+    let mut totals = vec![Duration::ZERO; policies.packages.len()];
+    for times in per_doc {
+        for (total, t) in totals.iter_mut().zip(times) {
+            *total += t;
+        }
+    }
+    slowest(
+        policies
+            .packages
+            .iter()
+            .zip(totals)
+            .map(|(p, t)| (p.meta.id.clone(), t))
+            .collect(),
+    )
 }
 
 /// Sorts for deterministic output and keeps fingerprints unique within the report.

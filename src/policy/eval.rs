@@ -16,20 +16,39 @@ pub struct Outcome {
     pub package_times: Vec<std::time::Duration>,
 }
 
+/// How rules are queried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// All applicable rules of a document in one query (rules shared through imports are
+    /// computed once); falls back to one query per rule on an error.
+    Batched,
+    /// One query per rule, timing each package (for `--timings`).
+    PerRule,
+}
+
 /// Evaluates `doc` with `engine` (a worker's clone of `set.engine`).
-pub fn evaluate(engine: &mut regorus::Engine, set: &PolicySet, doc: &Document) -> Outcome {
+pub fn evaluate(
+    engine: &mut regorus::Engine,
+    set: &PolicySet,
+    doc: &Document,
+    mode: Mode,
+) -> Outcome {
     let mut out = Outcome {
         package_times: vec![std::time::Duration::ZERO; set.packages.len()],
         ..Outcome::default()
     };
-    // The built-in library is about Kubernetes objects; the user's policies see every
-    // document, as conftest does.
-    if !set.packages.iter().any(|p| !p.builtin || doc.is_kubernetes()) {
+    // Only build the Rego input when some package applies (most documents of a real
+    // repository — CRDs, ConfigMaps — carry no pod spec).
+    if !set.packages.iter().any(|p| p.applies_to(doc)) {
         return out;
     }
     engine.set_input(doc.node.to_rego());
+    let batched = match mode {
+        Mode::Batched => evaluate_batch(engine, set, doc, &mut out),
+        Mode::PerRule => vec![false; set.packages.len()],
+    };
     for (index, package) in set.packages.iter().enumerate() {
-        if package.builtin && !doc.is_kubernetes() {
+        if !package.applies_to(doc) || batched[index] {
             continue;
         }
         let started = std::time::Instant::now();
@@ -67,6 +86,58 @@ pub fn evaluate(engine: &mut regorus::Engine, set: &PolicySet, doc: &Document) -
     // Policies may print(); never let that reach a log (it may echo secret input).
     let _ = engine.take_prints();
     out
+}
+
+/// Evaluates every applicable package without `exception` rules in one query, so rules
+/// shared through imports are computed once per document. Returns which packages were done;
+/// on an error or an undefined result the caller evaluates rule by rule, which isolates the
+/// failing rule.
+fn evaluate_batch(
+    engine: &mut regorus::Engine,
+    set: &PolicySet,
+    doc: &Document,
+    out: &mut Outcome,
+) -> Vec<bool> {
+    let mut done = vec![false; set.packages.len()];
+    let mut refs = Vec::new();
+    let mut owners = Vec::new();
+    for (index, package) in set.packages.iter().enumerate() {
+        if !package.applies_to(doc) || package.exception.is_some() {
+            continue;
+        }
+        for query in &package.queries {
+            refs.push(query.path.as_str());
+            owners.push((index, query));
+        }
+    }
+    if refs.is_empty() {
+        return done;
+    }
+    let query = format!("[{}]", refs.join(", "));
+    let Ok(results) = engine.eval_query(query, false) else {
+        return done;
+    };
+    let Some(Value::Array(values)) = results
+        .result
+        .first()
+        .and_then(|r| r.expressions.first())
+        .map(|e| &e.value)
+    else {
+        return done;
+    };
+    if values.len() != owners.len() {
+        return done;
+    }
+    for ((index, query), value) in owners.into_iter().zip(values.iter()) {
+        let package = &set.packages[index];
+        out.evaluations += 1;
+        for item in result_items(value) {
+            out.findings
+                .push(to_finding(doc, package, query.level, item));
+        }
+        done[index] = true;
+    }
+    done
 }
 
 fn policy_failure(doc: &Document, package: &str, rule: &str, err: &anyhow::Error) -> Notification {

@@ -16,6 +16,8 @@ pub struct Annotations {
     pub remediation: Option<String>,
     pub frameworks: Vec<String>,
     pub related_resources: Vec<String>,
+    /// `custom.kinds`: the document kinds the rules apply to (empty: every document).
+    pub kinds: Vec<String>,
 }
 
 /// What one policy file says about itself, read from its text.
@@ -150,6 +152,7 @@ fn parse_annotations(yaml: &str, start_line: u32) -> Result<Annotations, Metadat
         remediation: text(c("remediation")),
         frameworks: string_list(c("frameworks")),
         related_resources: related(map.get("related_resources")),
+        kinds: string_list(c("kinds")),
     })
 }
 

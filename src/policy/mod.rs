@@ -82,6 +82,22 @@ pub struct Package {
     /// `data.<package>.exception`, when the package declares exceptions.
     pub exception: Option<String>,
     pub builtin: bool,
+    /// Kinds the package applies to (`custom.kinds`); `None`: every document.
+    pub kinds: Option<std::collections::BTreeSet<String>>,
+}
+
+impl Package {
+    /// Whether the package is evaluated on `doc`: the built-in library only sees Kubernetes
+    /// objects, and `custom.kinds` narrows a package to the kinds it is written for.
+    pub fn applies_to(&self, doc: &crate::load::Document) -> bool {
+        let kind = doc.resource.as_ref().map(|r| r.kind.as_str());
+        match (&self.kinds, kind) {
+            (Some(kinds), Some(kind)) => kinds.contains(kind),
+            (Some(_), None) => false,
+            (None, Some(_)) => true,
+            (None, None) => !self.builtin,
+        }
+    }
 }
 
 /// Loaded and compiled policies, ready to be cloned onto worker threads.
@@ -328,6 +344,7 @@ pub fn compile(
                 .any(|r| r == "exception")
                 .then(|| format!("data.{name}.exception")),
             explicit_severity: ann.severity.is_some(),
+            kinds: (!ann.kinds.is_empty()).then(|| ann.kinds.iter().cloned().collect()),
             queries,
             meta,
             builtin: acc.builtin,

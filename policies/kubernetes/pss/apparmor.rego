@@ -11,6 +11,7 @@
 #   - https://kubernetes.io/docs/tutorials/security/apparmor/
 # custom:
 #   id: PL-K8S-0007
+#   kinds: [Pod, PodTemplate, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob]
 #   severity: MEDIUM
 #   remediation: >-
 #     Remove the AppArmor override or set securityContext.appArmorProfile.type

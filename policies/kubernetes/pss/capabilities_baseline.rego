@@ -11,6 +11,7 @@
 #   - https://man7.org/linux/man-pages/man7/capabilities.7.html
 # custom:
 #   id: PL-K8S-0004
+#   kinds: [Pod, PodTemplate, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob]
 #   severity: MEDIUM
 #   remediation: >-
 #     Remove the capability from securityContext.capabilities.add. Keep only

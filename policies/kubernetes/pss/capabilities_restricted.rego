@@ -9,6 +9,7 @@
 #   - https://man7.org/linux/man-pages/man7/capabilities.7.html
 # custom:
 #   id: PL-K8S-0017
+#   kinds: [Pod, PodTemplate, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob]
 #   severity: LOW
 #   remediation: >-
 #     Add "ALL" to securityContext.capabilities.drop in every container, and

@@ -9,6 +9,7 @@
 #   - https://kubernetes.io/docs/concepts/security/pod-security-standards/
 # custom:
 #   id: PL-K8S-0002
+#   kinds: [Pod, PodTemplate, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob]
 #   severity: HIGH
 #   remediation: >-
 #     Remove spec.hostNetwork, spec.hostPID and spec.hostIPC from the pod spec

@@ -9,6 +9,7 @@
 #   - https://kubernetes.io/docs/concepts/storage/volumes/#hostpath
 # custom:
 #   id: PL-K8S-0005
+#   kinds: [Pod, PodTemplate, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob]
 #   severity: HIGH
 #   remediation: >-
 #     Replace the hostPath volume with an emptyDir, configMap, secret,

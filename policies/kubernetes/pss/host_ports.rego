@@ -8,6 +8,7 @@
 #   - https://kubernetes.io/docs/concepts/security/pod-security-standards/
 # custom:
 #   id: PL-K8S-0006
+#   kinds: [Pod, PodTemplate, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob]
 #   severity: MEDIUM
 #   remediation: >-
 #     Remove hostPort from the container port (or set it to 0) and expose the

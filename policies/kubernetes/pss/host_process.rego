@@ -9,6 +9,7 @@
 #   - https://kubernetes.io/docs/concepts/security/pod-security-standards/
 # custom:
 #   id: PL-K8S-0001
+#   kinds: [Pod, PodTemplate, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob]
 #   severity: HIGH
 #   remediation: >-
 #     Remove securityContext.windowsOptions.hostProcess from the pod and from

@@ -8,6 +8,7 @@
 #   - https://kubernetes.io/docs/concepts/security/pod-security-standards/
 # custom:
 #   id: PL-K8S-0003
+#   kinds: [Pod, PodTemplate, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob]
 #   severity: HIGH
 #   remediation: >-
 #     Remove securityContext.privileged or set it to false. If the workload

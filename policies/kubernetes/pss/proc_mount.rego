@@ -9,6 +9,7 @@
 #   - https://kubernetes.io/docs/concepts/security/pod-security-standards/
 # custom:
 #   id: PL-K8S-0009
+#   kinds: [Pod, PodTemplate, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob]
 #   severity: MEDIUM
 #   remediation: >-
 #     Remove securityContext.procMount from the container or set it to

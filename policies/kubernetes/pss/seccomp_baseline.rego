@@ -10,6 +10,7 @@
 #   - https://kubernetes.io/docs/tutorials/security/seccomp/
 # custom:
 #   id: PL-K8S-0010
+#   kinds: [Pod, PodTemplate, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob]
 #   severity: MEDIUM
 #   remediation: >-
 #     Set securityContext.seccompProfile.type to RuntimeDefault (or Localhost

@@ -10,6 +10,7 @@
 #   - https://kubernetes.io/docs/tutorials/security/seccomp/
 # custom:
 #   id: PL-K8S-0016
+#   kinds: [Pod, PodTemplate, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob]
 #   severity: LOW
 #   remediation: >-
 #     Set spec.securityContext.seccompProfile.type to RuntimeDefault on the

@@ -10,6 +10,7 @@
 #   - https://kubernetes.io/docs/tasks/administer-cluster/sysctl-cluster/
 # custom:
 #   id: PL-K8S-0011
+#   kinds: [Pod, PodTemplate, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob]
 #   severity: MEDIUM
 #   remediation: >-
 #     Remove the sysctl from spec.securityContext.sysctls. Only

@@ -11,6 +11,7 @@
 #   - https://kubernetes.io/docs/concepts/storage/volumes/
 # custom:
 #   id: PL-K8S-0012
+#   kinds: [Pod, PodTemplate, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob]
 #   severity: LOW
 #   remediation: >-
 #     Replace the volume with one of configMap, csi, downwardAPI, emptyDir,
