@@ -220,6 +220,7 @@ fn run_scan(args: ScanArgs) -> i32 {
         filter,
         load: LoadOptions {
             max_file_bytes: args.max_file_size,
+            keep_kinds: policies.kinds_read().map(std::sync::Arc::new),
             ..LoadOptions::default()
         },
         profile_rules: args.timings,

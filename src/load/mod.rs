@@ -53,6 +53,9 @@ pub struct LoadOptions {
     pub max_file_bytes: u64,
     /// Deepest nesting accepted in one document.
     pub max_depth: usize,
+    /// When set, Kubernetes objects of other kinds keep only their identity (their bodies are
+    /// skipped while parsing): no policy reads them. `None` keeps every document whole.
+    pub keep_kinds: Option<std::sync::Arc<std::collections::BTreeSet<String>>>,
 }
 
 impl Default for LoadOptions {
@@ -60,6 +63,7 @@ impl Default for LoadOptions {
         Self {
             max_file_bytes: 50 * 1024 * 1024,
             max_depth: 128,
+            keep_kinds: None,
         }
     }
 }
@@ -231,8 +235,12 @@ pub fn parse_documents(text: &str, opts: &LoadOptions) -> Result<Vec<Node>, Pars
     budget.max_total_scalar_bytes = usize::MAX / 2;
     budget.max_reader_input_bytes = None;
     options.budget = Some(budget);
-    serde_saphyr::from_str_multiple_with_options::<Spanned<tree::Value>, Vec<_>>(text, options)
-        .map(|docs| docs.into_iter().map(Node::from).collect())
+    tree::with_kept_kinds(opts.keep_kinds.clone(), || {
+        serde_saphyr::from_str_multiple_with_options::<Spanned<tree::Document>, Vec<_>>(
+            text, options,
+        )
+    })
+    .map(|docs| docs.into_iter().map(Node::from).collect())
         .map_err(|e| {
             let pos = e.location().and_then(|l| {
                 (l.line() > 0).then(|| {

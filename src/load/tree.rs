@@ -187,6 +187,8 @@ impl From<Spanned<Value>> for Node {
     }
 }
 
+const NON_SCALAR_KEY: &str = "a mapping key must be a scalar, not a sequence or mapping";
+
 /// A mapping key: any scalar, rendered as a string (YAML allows `80: x` or `true: y`).
 struct Key(String);
 
@@ -199,9 +201,7 @@ impl<'de> Deserialize<'de> for Key {
             Value::Float(f) => Ok(Key(f.to_string())),
             Value::Bool(b) => Ok(Key(b.to_string())),
             Value::Null => Ok(Key("null".to_string())),
-            Value::Seq(_) | Value::Map(_) => Err(de::Error::custom(
-                "a mapping key must be a scalar, not a sequence or mapping",
-            )),
+            Value::Seq(_) | Value::Map(_) => Err(de::Error::custom(NON_SCALAR_KEY)),
         }
     }
 }
@@ -275,6 +275,191 @@ impl<'de> Visitor<'de> for ValueVisitor {
             });
         }
         Ok(Value::Map(entries))
+    }
+}
+
+thread_local! {
+    /// Kinds whose bodies are kept, for the document being parsed on this thread (see
+    /// [`Document`]); `None` keeps everything. Set by `parse_documents`.
+    static KEEP_KINDS: std::cell::RefCell<Option<std::sync::Arc<std::collections::BTreeSet<String>>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f` with the kinds whose bodies top-level documents keep.
+pub fn with_kept_kinds<R>(
+    kinds: Option<std::sync::Arc<std::collections::BTreeSet<String>>>,
+    f: impl FnOnce() -> R,
+) -> R {
+    let previous = KEEP_KINDS.with(|k| k.replace(kinds));
+    let out = f();
+    KEEP_KINDS.with(|k| *k.borrow_mut() = previous);
+    out
+}
+
+/// A top-level document. When only some kinds are of interest, a Kubernetes object of another
+/// kind keeps its identity (`apiVersion`, `kind`, `metadata`) and its body is skipped without
+/// building a tree: most of a real repository's bytes are CRDs no policy reads.
+pub struct Document(pub Value);
+
+impl<'de> Deserialize<'de> for Document {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match KEEP_KINDS.with(|k| k.borrow().clone()) {
+            None => Value::deserialize(d).map(Document),
+            Some(kinds) => d.deserialize_any(DocumentVisitor { kinds }).map(Document),
+        }
+    }
+}
+
+struct DocumentVisitor {
+    kinds: std::sync::Arc<std::collections::BTreeSet<String>>,
+}
+
+impl<'de> Visitor<'de> for DocumentVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a YAML or JSON document")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(0));
+        let mut skip_body = false;
+        while let Some(key) = map.next_key::<Spanned<Key>>()? {
+            let name = key.value.0;
+            if skip_body && !matches!(name.as_str(), "apiVersion" | "kind" | "metadata") {
+                map.next_value::<Skipped>()?;
+                continue;
+            }
+            let value = Node::from(map.next_value::<Spanned<Value>>()?);
+            if name == "kind" {
+                if let Value::Str(kind) = &value.value {
+                    // `*List` kinds carry items of any kind: always kept.
+                    skip_body = !self.kinds.contains(kind) && !kind.ends_with("List");
+                }
+            }
+            entries.push(Entry {
+                key_start: pos_of(&key.referenced),
+                key_end_byte: byte_end(&key.referenced),
+                key: name,
+                value,
+            });
+        }
+        Ok(Value::Map(entries))
+    }
+    // Anything but a mapping is not a Kubernetes object: kept whole.
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Value, E> {
+        ValueVisitor.visit_bool(v)
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Value, E> {
+        ValueVisitor.visit_i64(v)
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
+        ValueVisitor.visit_u64(v)
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
+        ValueVisitor.visit_f64(v)
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
+        ValueVisitor.visit_str(v)
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Value, E> {
+        ValueVisitor.visit_string(v)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
+        ValueVisitor.visit_unit()
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Value, E> {
+        ValueVisitor.visit_none()
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        Value::deserialize(d)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Value, A::Error> {
+        ValueVisitor.visit_seq(seq)
+    }
+}
+
+/// A value parsed and checked like [`Value`] (mapping keys must be scalars) but not kept.
+struct Skipped;
+
+impl<'de> Deserialize<'de> for Skipped {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(SkipVisitor { key: false })
+    }
+}
+
+/// A skipped mapping key: any scalar.
+struct SkippedKey;
+
+impl<'de> Deserialize<'de> for SkippedKey {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(SkipVisitor { key: true }).map(|_| SkippedKey)
+    }
+}
+
+struct SkipVisitor {
+    key: bool,
+}
+
+impl<'de> Visitor<'de> for SkipVisitor {
+    type Value = Skipped;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any YAML or JSON value")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Skipped, E> {
+        Ok(Skipped)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Skipped, E> {
+        Ok(Skipped)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Skipped, E> {
+        Ok(Skipped)
+    }
+    fn visit_i128<E>(self, _: i128) -> Result<Skipped, E> {
+        Ok(Skipped)
+    }
+    fn visit_u128<E>(self, _: u128) -> Result<Skipped, E> {
+        Ok(Skipped)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Skipped, E> {
+        Ok(Skipped)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Skipped, E> {
+        Ok(Skipped)
+    }
+    fn visit_bytes<E>(self, _: &[u8]) -> Result<Skipped, E> {
+        Ok(Skipped)
+    }
+    fn visit_unit<E>(self) -> Result<Skipped, E> {
+        Ok(Skipped)
+    }
+    fn visit_none<E>(self) -> Result<Skipped, E> {
+        Ok(Skipped)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Skipped, D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Skipped, A::Error> {
+        if self.key {
+            return Err(de::Error::custom(NON_SCALAR_KEY));
+        }
+        while seq.next_element::<Skipped>()?.is_some() {}
+        Ok(Skipped)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Skipped, A::Error> {
+        if self.key {
+            return Err(de::Error::custom(NON_SCALAR_KEY));
+        }
+        while map.next_key::<SkippedKey>()?.is_some() {
+            map.next_value::<Skipped>()?;
+        }
+        Ok(Skipped)
+    }
+}
+
+impl From<Spanned<Document>> for Node {
+    fn from(s: Spanned<Document>) -> Self {
+        Node::from(Spanned::new(s.value.0, s.referenced, s.defined))
     }
 }
 

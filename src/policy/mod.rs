@@ -111,6 +111,20 @@ pub struct PolicySet {
 }
 
 impl PolicySet {
+    /// The kinds any package can apply to, when every package declares `custom.kinds`;
+    /// `None` when some package reads every document (or none is loaded: a load-only scan
+    /// parses everything).
+    pub fn kinds_read(&self) -> Option<std::collections::BTreeSet<String>> {
+        if self.packages.is_empty() {
+            return None;
+        }
+        let mut all = std::collections::BTreeSet::new();
+        for p in &self.packages {
+            all.extend(p.kinds.as_ref()?.iter().cloned());
+        }
+        Some(all)
+    }
+
     /// The rule catalog, sorted by id.
     pub fn rules(&self) -> Vec<RuleMeta> {
         let mut rules: Vec<RuleMeta> = self.packages.iter().map(|p| p.meta.clone()).collect();

