@@ -1,0 +1,746 @@
+//! External accuracy check of the built-in Pod Security Standards library against
+//! third-party labeled cases: the KICS Kubernetes query tests and the trivy-checks
+//! Kubernetes good/bad examples in ../shared/corpus/labeled.
+//!
+//! Each of our rules is mapped to the external queries/checks that test the same PSS
+//! control (the mapping and its rationale are in
+//! policies/kubernetes/pss/EXTERNAL_CASES.md). For every mapped (rule, case file) the
+//! binary scans the file on its own, and the presence of a finding of that rule is
+//! compared with the external label. Every case must agree, except the known
+//! disagreements listed in `KNOWN_DISAGREEMENTS`, where the Kubernetes Pod Security
+//! Standards documentation contradicts the external label. A known disagreement that
+//! starts to agree also fails, so that list stays true.
+//!
+//! Run with `cargo test --test labeled_pss -- --nocapture` to see the detection table.
+
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Kinds whose pod spec the built-in library checks (the `kinds` of every PSS rule).
+const POD_SPEC_KINDS: &[&str] = &[
+    "Pod",
+    "PodTemplate",
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "ReplicaSet",
+    "ReplicationController",
+    "Job",
+    "CronJob",
+];
+
+/// How a KICS expected line (from `positive_expected_result.json`) relates to the line of
+/// our finding, for a flagged positive case. Only expected lines that fall inside a
+/// document of a pod-spec kind are considered; when a file has none, nothing is checked.
+#[derive(Clone, Copy, PartialEq)]
+enum Lines {
+    /// One of our findings starts on an expected line.
+    Exact,
+    /// KICS points at a child key on the line just below the key we report: for
+    /// hostPath volumes it reports `hostPath.path`, we report `hostPath`.
+    Child,
+    /// KICS points at the parent key on the line just above the entry we report: for
+    /// AppArmor it reports `metadata.annotations`, we report the offending annotation
+    /// (the first one sits on the next line).
+    Parent,
+    /// No line check. Used for containers_running_as_root -> PL-K8S-0014: KICS reports
+    /// the `runAsUser: 0` lines (that is our PL-K8S-0015, which is line-checked), while
+    /// PL-K8S-0014 reports the runAsNonRoot field.
+    Skip,
+}
+
+/// A KICS query (directory under assets/queries/k8s) that tests the control of `rule`.
+/// `files`: restrict to these test files (None = all positive*/negative* files).
+struct KicsMap {
+    rule: &'static str,
+    query: &'static str,
+    files: Option<&'static [&'static str]>,
+    lines: Lines,
+}
+
+const KICS: &[KicsMap] = &[
+    KicsMap {
+        rule: "PL-K8S-0002",
+        query: "shared_host_ipc_namespace",
+        files: None,
+        lines: Lines::Exact,
+    },
+    KicsMap {
+        rule: "PL-K8S-0002",
+        query: "shared_host_network_namespace",
+        files: None,
+        lines: Lines::Exact,
+    },
+    KicsMap {
+        rule: "PL-K8S-0003",
+        query: "container_is_privileged",
+        files: None,
+        lines: Lines::Exact,
+    },
+    KicsMap {
+        rule: "PL-K8S-0005",
+        query: "docker_daemon_socket_is_exposed_to_containers",
+        files: None,
+        lines: Lines::Child,
+    },
+    KicsMap {
+        rule: "PL-K8S-0005",
+        query: "non_kube_system_pod_with_host_mount",
+        files: None,
+        lines: Lines::Child,
+    },
+    KicsMap {
+        rule: "PL-K8S-0005",
+        query: "workload_mounting_with_sensitive_os_directory",
+        files: None,
+        lines: Lines::Child,
+    },
+    KicsMap {
+        rule: "PL-K8S-0007",
+        query: "missing_app_armor_config",
+        files: None,
+        lines: Lines::Parent,
+    },
+    KicsMap {
+        rule: "PL-K8S-0009",
+        query: "container_runs_unmasked",
+        files: None,
+        lines: Lines::Exact,
+    },
+    // The baseline seccomp control only forbids an explicit profile other than
+    // RuntimeDefault/Localhost: its cases are the negatives and the positives that set
+    // `type: Unconfined`. positive1/positive2 only omit the profile (restricted only).
+    KicsMap {
+        rule: "PL-K8S-0010",
+        query: "seccomp_profile_is_not_configured",
+        files: Some(&[
+            "negative1.yaml",
+            "negative2.yaml",
+            "negative3.yaml",
+            "positive3.yaml",
+            "positive4.yaml",
+        ]),
+        lines: Lines::Exact,
+    },
+    KicsMap {
+        rule: "PL-K8S-0011",
+        query: "cluster_allows_unsafe_sysctls",
+        files: None,
+        lines: Lines::Exact,
+    },
+    KicsMap {
+        rule: "PL-K8S-0013",
+        query: "privilege_escalation_allowed",
+        files: None,
+        lines: Lines::Exact,
+    },
+    KicsMap {
+        rule: "PL-K8S-0014",
+        query: "containers_running_as_root",
+        files: None,
+        lines: Lines::Skip,
+    },
+    KicsMap {
+        rule: "PL-K8S-0015",
+        query: "containers_running_as_root",
+        files: None,
+        lines: Lines::Exact,
+    },
+    KicsMap {
+        rule: "PL-K8S-0016",
+        query: "seccomp_profile_is_not_configured",
+        files: None,
+        lines: Lines::Exact,
+    },
+    KicsMap {
+        rule: "PL-K8S-0017",
+        query: "net_raw_capabilities_not_being_dropped",
+        files: None,
+        lines: Lines::Exact,
+    },
+];
+
+/// trivy-checks `check_id`s (extracted/INDEX.json, format kubernetes) that test the
+/// control of `rule`.
+const TRIVY: &[(&str, &str)] = &[
+    ("PL-K8S-0002", "KSV-0008"),
+    ("PL-K8S-0002", "KSV-0009"),
+    ("PL-K8S-0002", "KSV-0010"),
+    ("PL-K8S-0003", "KSV-0017"),
+    ("PL-K8S-0004", "KSV-0005"),
+    ("PL-K8S-0004", "KSV-0022"),
+    ("PL-K8S-0005", "KSV-0006"),
+    ("PL-K8S-0005", "KSV-0023"),
+    ("PL-K8S-0006", "KSV-0024"),
+    ("PL-K8S-0007", "KSV-0002"),
+    ("PL-K8S-0008", "KSV-0025"),
+    ("PL-K8S-0009", "KSV-0027"),
+    ("PL-K8S-0010", "KSV-0030"),
+    ("PL-K8S-0011", "KSV-0026"),
+    ("PL-K8S-0012", "KSV-0028"),
+    ("PL-K8S-0013", "KSV-0001"),
+    ("PL-K8S-0014", "KSV-0012"),
+    ("PL-K8S-0016", "KSV-0030"),
+    ("PL-K8S-0017", "KSV-0003"),
+];
+
+/// A case where our verdict differs from the external label on purpose.
+struct Known {
+    /// "kics" or "trivy".
+    corpus: &'static str,
+    /// kics: `<query>/test/<file>` under assets/queries/k8s; trivy: the INDEX.json `file`.
+    case: &'static str,
+    rule: &'static str,
+    reason: &'static str,
+}
+
+const KNOWN_DISAGREEMENTS: &[Known] = &[
+    Known {
+        corpus: "trivy",
+        case: "extracted/checks/kubernetes/capabilities_no_drop_all/kubernetes/good-1/manifest.yaml",
+        rule: "PL-K8S-0017",
+        reason: "good case drops lowercase `all`; the restricted profile (and PSA) require the exact value ALL, so we flag it",
+    },
+    Known {
+        corpus: "trivy",
+        case: "extracted/checks/kubernetes/specific_capabilities_added/kubernetes/bad-1/manifest.yaml",
+        rule: "PL-K8S-0004",
+        reason: "bad case adds only NET_BIND_SERVICE, which the baseline profile allows",
+    },
+    Known {
+        corpus: "kics",
+        case: "containers_running_as_root/test/negative2.yaml",
+        rule: "PL-K8S-0014",
+        reason: "a container sets runAsNonRoot: false; restricted forbids runAsNonRoot false on any container",
+    },
+    Known {
+        corpus: "kics",
+        case: "containers_running_as_root/test/negative3.yaml",
+        rule: "PL-K8S-0014",
+        reason: "pod and container set runAsNonRoot: false; restricted requires runAsNonRoot true",
+    },
+    Known {
+        corpus: "kics",
+        case: "containers_running_as_root/test/negative3.yaml",
+        rule: "PL-K8S-0015",
+        reason: "the pod sets runAsUser: 0; restricted forbids runAsUser 0 on the pod as well as on containers",
+    },
+    Known {
+        corpus: "kics",
+        case: "seccomp_profile_is_not_configured/test/negative1.yaml",
+        rule: "PL-K8S-0016",
+        reason: "relies only on the seccomp.security.alpha.kubernetes.io/defaultProfileName annotation (a PodSecurityPolicy annotation, no effect on a Pod); restricted requires seccompProfile.type",
+    },
+    Known {
+        corpus: "kics",
+        case: "cluster_allows_unsafe_sysctls/test/negative2.yaml",
+        rule: "PL-K8S-0011",
+        reason: "slash-form sysctl name net/ipv4/tcp_syncookies; the standard's allowed list (and PSA's exact match) only has the dotted names",
+    },
+    Known {
+        corpus: "kics",
+        case: "docker_daemon_socket_is_exposed_to_containers/test/negative.yaml",
+        rule: "PL-K8S-0005",
+        reason: "mounts hostPath /data; the baseline profile forbids every hostPath volume, not only the Docker socket",
+    },
+    Known {
+        corpus: "kics",
+        case: "non_kube_system_pod_with_host_mount/test/negative.yaml",
+        rule: "PL-K8S-0005",
+        reason: "hostPath volumes in kube-system workloads; the standard forbids hostPath whatever the namespace (exempting namespaces is admission configuration)",
+    },
+    Known {
+        corpus: "kics",
+        case: "workload_mounting_with_sensitive_os_directory/test/negative.yaml",
+        rule: "PL-K8S-0005",
+        reason: "hostPath /opt and /tmp/... volumes; the baseline profile forbids every hostPath volume",
+    },
+    Known {
+        corpus: "kics",
+        case: "shared_host_ipc_namespace/test/positive2.yaml",
+        rule: "PL-K8S-0002",
+        reason: "a knative serving.knative.dev/v1 Configuration, not a pod-spec kind: Pod Security admission never evaluates it",
+    },
+    Known {
+        corpus: "kics",
+        case: "shared_host_network_namespace/test/positive2.yaml",
+        rule: "PL-K8S-0002",
+        reason: "a knative serving.knative.dev/v1 Configuration, not a pod-spec kind: Pod Security admission never evaluates it",
+    },
+    Known {
+        corpus: "kics",
+        case: "container_runs_unmasked/test/positive.yaml",
+        rule: "PL-K8S-0009",
+        reason: "a PodSecurityPolicy (allowedProcMountTypes), not a pod-spec kind; PSPs were removed in Kubernetes 1.25",
+    },
+];
+
+fn shared() -> PathBuf {
+    std::env::var_os("PLUMBLINE_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"))
+}
+
+/// One labeled case for one of our rules.
+struct Case {
+    corpus: &'static str,
+    /// Identifier used in `KNOWN_DISAGREEMENTS` and in messages.
+    case: String,
+    path: PathBuf,
+    rule: &'static str,
+    must_flag: bool,
+    /// KICS only: expected lines for this file (empty when not line-checked).
+    expected_lines: Vec<u64>,
+    lines: Lines,
+}
+
+/// The kind of the YAML document each line (1-based) belongs to; `---` separates documents.
+fn kind_per_line(text: &str) -> Vec<Option<String>> {
+    let mut docs: Vec<Option<String>> = vec![None];
+    let mut doc_of_line = vec![0usize];
+    for line in text.lines() {
+        let t = line.trim_end();
+        if t == "---" || t.starts_with("--- ") {
+            docs.push(None);
+        }
+        let doc = docs.len() - 1;
+        if docs[doc].is_none() {
+            if let Some(rest) = line.strip_prefix("kind:") {
+                let k = rest.split('#').next().unwrap_or("").trim();
+                docs[doc] = Some(k.trim_matches(|c| c == '"' || c == '\'').to_string());
+            }
+        }
+        doc_of_line.push(doc);
+    }
+    doc_of_line.iter().map(|&d| docs[d].clone()).collect()
+}
+
+fn kics_cases(corpus: &Path) -> Vec<Case> {
+    let root = corpus.join("labeled/kics/assets/queries/k8s");
+    let mut out = Vec::new();
+    for m in KICS {
+        let test = root.join(m.query).join("test");
+        assert!(
+            root.join(m.query).join("metadata.json").is_file(),
+            "KICS query {} is missing",
+            m.query
+        );
+        let mut files: Vec<String> = std::fs::read_dir(&test)
+            .unwrap_or_else(|e| panic!("{}: {e}", test.display()))
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| {
+                (n.starts_with("positive") || n.starts_with("negative"))
+                    && !n.starts_with("positive_expected_result")
+            })
+            .collect();
+        files.sort();
+        if let Some(only) = m.files {
+            for f in only {
+                assert!(
+                    files.iter().any(|x| x == f),
+                    "{}/test/{f} is missing",
+                    m.query
+                );
+            }
+            files.retain(|f| only.contains(&f.as_str()));
+        }
+        let positives: Vec<&String> = files.iter().filter(|f| f.starts_with("positive")).collect();
+        // Expected results: [{"line": N, "fileName"|"filename"|"fineName": "..."}]; an
+        // entry without a file name belongs to the query's only positive file.
+        let all_positives = std::fs::read_dir(&test)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with("positive") && !n.starts_with("positive_expected_result"))
+            .count();
+        let expected: Vec<(Option<String>, u64)> = {
+            let p = test.join("positive_expected_result.json");
+            let v: Value = serde_json::from_str(&std::fs::read_to_string(&p).unwrap())
+                .unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+            v.as_array()
+                .unwrap()
+                .iter()
+                .map(|e| {
+                    let name = ["fileName", "filename", "fineName"]
+                        .iter()
+                        .find_map(|k| e[*k].as_str().map(str::to_string));
+                    (name, e["line"].as_u64().expect("line"))
+                })
+                .collect()
+        };
+        for f in &files {
+            let must_flag = f.starts_with("positive");
+            let path = test.join(f);
+            let mut expected_lines = Vec::new();
+            if must_flag && m.lines != Lines::Skip {
+                let kinds = kind_per_line(&std::fs::read_to_string(&path).unwrap());
+                for (name, line) in &expected {
+                    let mine = match name {
+                        Some(n) => n == f,
+                        None => {
+                            assert_eq!(
+                                all_positives, 1,
+                                "{}: expected result without a file name",
+                                m.query
+                            );
+                            true
+                        }
+                    };
+                    let pod_kind = kinds
+                        .get(*line as usize)
+                        .and_then(|k| k.as_deref())
+                        .is_some_and(|k| POD_SPEC_KINDS.contains(&k));
+                    if mine && pod_kind {
+                        expected_lines.push(*line);
+                    }
+                }
+            }
+            out.push(Case {
+                corpus: "kics",
+                case: format!("{}/test/{f}", m.query),
+                path,
+                rule: m.rule,
+                must_flag,
+                expected_lines,
+                lines: m.lines,
+            });
+        }
+        assert!(
+            !positives.is_empty() || m.files.is_some(),
+            "{}: no positive test file",
+            m.query
+        );
+    }
+    out
+}
+
+fn trivy_cases(corpus: &Path) -> Vec<Case> {
+    let dir = corpus.join("labeled/trivy-checks");
+    let index = dir.join("extracted/INDEX.json");
+    let v: Value = serde_json::from_str(
+        &std::fs::read_to_string(&index).unwrap_or_else(|e| panic!("{}: {e}", index.display())),
+    )
+    .unwrap();
+    let cases = v["cases"].as_array().expect("cases");
+    let mut out = Vec::new();
+    for (rule, check) in TRIVY {
+        let mut n = 0;
+        for c in cases {
+            if c["check_id"] != *check || c["format"] != "kubernetes" {
+                continue;
+            }
+            let file = c["file"].as_str().unwrap();
+            // INDEX.json names files from the trivy-checks directory ("extracted/...");
+            // accept paths relative to extracted/ too.
+            let path = [dir.join(file), dir.join("extracted").join(file)]
+                .into_iter()
+                .find(|p| p.is_file())
+                .unwrap_or_else(|| panic!("trivy case {file} not found under {}", dir.display()));
+            let must_flag = match c["label"].as_str() {
+                Some("fail") => true,
+                Some("pass") => false,
+                l => panic!("{file}: unknown label {l:?}"),
+            };
+            out.push(Case {
+                corpus: "trivy",
+                case: file.to_string(),
+                path,
+                rule,
+                must_flag,
+                expected_lines: Vec::new(),
+                lines: Lines::Skip,
+            });
+            n += 1;
+        }
+        assert!(n > 0, "no kubernetes case for {check} in INDEX.json");
+    }
+    out
+}
+
+/// Finding lines of each rule in one scanned file.
+type Findings = BTreeMap<String, Vec<u64>>;
+
+fn scan(path: &Path) -> Result<Findings, String> {
+    let dir = path.parent().unwrap();
+    let name = path.file_name().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_plumbline"))
+        .arg("scan")
+        .arg(name)
+        .args(["--worktree", "-f", "json", "--fail-on", "never"])
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("run plumbline: {e}"))?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if out.status.code() != Some(0) {
+        return Err(format!(
+            "exit {:?} (the scan must be complete):\n{stderr}\n{stdout}",
+            out.status.code()
+        ));
+    }
+    let v: Value =
+        serde_json::from_str(&stdout).map_err(|e| format!("not JSON ({e}): {stdout}"))?;
+    let mut f = Findings::new();
+    for x in v["findings"].as_array().ok_or("no findings array")? {
+        let rule = x["ruleId"].as_str().ok_or("finding without ruleId")?;
+        let line = x["startLine"].as_u64().ok_or("finding without startLine")?;
+        f.entry(rule.to_string()).or_default().push(line);
+    }
+    Ok(f)
+}
+
+/// Scans every distinct file once, on a few threads.
+fn scan_all(paths: &[PathBuf]) -> HashMap<PathBuf, Result<Findings, String>> {
+    let next = AtomicUsize::new(0);
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+        .clamp(1, 8);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(p) = paths.get(i) else { break };
+                        done.push((p.clone(), scan(p)));
+                    }
+                    done
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    })
+}
+
+fn catalog() -> BTreeMap<String, String> {
+    let out = Command::new(env!("CARGO_BIN_EXE_plumbline"))
+        .args(["policy", "list", "--format", "json"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("run plumbline policy list");
+    assert!(out.status.success(), "policy list failed");
+    let v: Value = serde_json::from_slice(&out.stdout).expect("policy list JSON");
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["id"].as_str().unwrap().to_string(),
+                r["title"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
+
+#[derive(Default)]
+struct Tally {
+    pos: usize,
+    pos_hit: usize,
+    neg: usize,
+    neg_ok: usize,
+    known: usize,
+}
+
+impl Tally {
+    fn add(&mut self, must_flag: bool, flagged: bool, known: bool) {
+        if must_flag {
+            self.pos += 1;
+            self.pos_hit += usize::from(flagged);
+        } else {
+            self.neg += 1;
+            self.neg_ok += usize::from(!flagged);
+        }
+        self.known += usize::from(known);
+    }
+}
+
+fn ratio(a: usize, b: usize) -> String {
+    if b == 0 {
+        "-".to_string()
+    } else {
+        format!("{a}/{b} ({:.0}%)", 100.0 * a as f64 / b as f64)
+    }
+}
+
+#[test]
+fn pss_rules_agree_with_external_labeled_cases() {
+    let started = std::time::Instant::now();
+    let corpus = shared().join("corpus");
+    assert!(
+        corpus.join("labeled").is_dir(),
+        "{} is missing: the labeled corpus is needed (set PLUMBLINE_SHARED to the shared dir)",
+        corpus.join("labeled").display()
+    );
+
+    let catalog = catalog();
+    let pss_ids: Vec<String> = (1..=17).map(|i| format!("PL-K8S-{i:04}")).collect();
+    for id in &pss_ids {
+        assert!(catalog.contains_key(id), "{id} is not in the rule catalog");
+    }
+
+    let mut cases = kics_cases(&corpus);
+    cases.extend(trivy_cases(&corpus));
+    for k in KNOWN_DISAGREEMENTS {
+        assert!(
+            cases
+                .iter()
+                .any(|c| c.corpus == k.corpus && c.case == k.case && c.rule == k.rule),
+            "known disagreement {} {} {} is not a mapped case",
+            k.corpus,
+            k.case,
+            k.rule
+        );
+    }
+
+    let files: Vec<PathBuf> = cases
+        .iter()
+        .map(|c| c.path.clone())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let results = scan_all(&files);
+
+    let mut per_rule: BTreeMap<&str, Tally> = BTreeMap::new();
+    let mut per_corpus: BTreeMap<&str, Tally> = BTreeMap::new();
+    let mut total = Tally::default();
+    let mut failures = Vec::new();
+    // The documented list is the same as the one here.
+    let doc = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/kubernetes/pss/EXTERNAL_CASES.md"),
+    )
+    .expect("policies/kubernetes/pss/EXTERNAL_CASES.md");
+    for k in KNOWN_DISAGREEMENTS {
+        if !doc.contains(k.case) {
+            failures.push(format!(
+                "EXTERNAL_CASES.md does not list the known disagreement {} {}",
+                k.corpus, k.case
+            ));
+        }
+    }
+    let mut lines_checked = 0;
+    let mut lines_ok = 0;
+    for c in &cases {
+        let findings = match &results[&c.path] {
+            Ok(f) => f,
+            Err(e) => {
+                failures.push(format!("{} {}: scan failed: {e}", c.corpus, c.case));
+                continue;
+            }
+        };
+        let ours = findings.get(c.rule);
+        let flagged = ours.is_some();
+        let known = KNOWN_DISAGREEMENTS
+            .iter()
+            .find(|k| k.corpus == c.corpus && k.case == c.case && k.rule == c.rule);
+        let label = if c.must_flag {
+            "must flag"
+        } else {
+            "must pass"
+        };
+        match (flagged == c.must_flag, known) {
+            (true, None) | (false, Some(_)) => {}
+            (false, None) => failures.push(format!(
+                "REGRESSION {} {} {}: {label}, but {} (lines {:?})",
+                c.corpus,
+                c.case,
+                c.rule,
+                if flagged { "flagged" } else { "not flagged" },
+                ours.cloned().unwrap_or_default()
+            )),
+            (true, Some(k)) => failures.push(format!(
+                "{} {} {} now agrees with the external label ({label}); remove it from KNOWN_DISAGREEMENTS and EXTERNAL_CASES.md (was: {})",
+                c.corpus, c.case, c.rule, k.reason
+            )),
+        }
+        per_rule
+            .entry(c.rule)
+            .or_default()
+            .add(c.must_flag, flagged, known.is_some());
+        per_corpus
+            .entry(c.corpus)
+            .or_default()
+            .add(c.must_flag, flagged, known.is_some());
+        total.add(c.must_flag, flagged, known.is_some());
+
+        if let (Some(ours), true, false) = (ours, c.must_flag, c.expected_lines.is_empty()) {
+            lines_checked += 1;
+            let hit = ours.iter().any(|&l| {
+                c.expected_lines.iter().any(|&e| match c.lines {
+                    Lines::Exact => e == l,
+                    Lines::Child => e == l + 1,
+                    Lines::Parent => e + 1 == l,
+                    Lines::Skip => true,
+                })
+            });
+            if hit {
+                lines_ok += 1;
+            } else {
+                failures.push(format!(
+                    "LINE {} {} {}: no finding at the expected line(s) {:?} (ours: {:?})",
+                    c.corpus, c.case, c.rule, c.expected_lines, ours
+                ));
+            }
+        }
+    }
+
+    println!();
+    println!("External labeled cases for the built-in PSS rules (KICS + trivy-checks)");
+    println!(
+        "{:<12} {:<40} {:>16} {:>16} {:>6}",
+        "rule", "title", "positives hit", "negatives pass", "known"
+    );
+    for id in &pss_ids {
+        let t = per_rule.get(id.as_str());
+        let title = &catalog[id];
+        match t {
+            Some(t) => println!(
+                "{:<12} {:<40} {:>16} {:>16} {:>6}",
+                id,
+                title,
+                ratio(t.pos_hit, t.pos),
+                ratio(t.neg_ok, t.neg),
+                t.known
+            ),
+            None => println!("{id:<12} {title:<40} {:>16} {:>16} {:>6}", "-", "-", "-"),
+        }
+    }
+    for (name, t) in per_corpus
+        .iter()
+        .map(|(k, t)| (format!("all ({k})"), t))
+        .chain([("all".to_string(), &total)])
+    {
+        println!(
+            "{:<53} {:>16} {:>16} {:>6}",
+            name,
+            ratio(t.pos_hit, t.pos),
+            ratio(t.neg_ok, t.neg),
+            t.known
+        );
+    }
+    println!(
+        "{} (rule, case) pairs over {} files; KICS line checks: {lines_ok}/{lines_checked}; {:.1?}",
+        cases.len(),
+        files.len(),
+        started.elapsed()
+    );
+    println!("Known disagreements (the Kubernetes PSS documentation wins):");
+    for k in KNOWN_DISAGREEMENTS {
+        println!("  {} {} {}: {}", k.rule, k.corpus, k.case, k.reason);
+    }
+
+    assert!(
+        failures.is_empty(),
+        "{} problem(s):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
