@@ -42,7 +42,7 @@ def log(msg: str) -> None:
 
 
 def sh(cmd: list[str], **kw) -> subprocess.CompletedProcess:
-    return subprocess.run(cmd, check=True, **kw)
+    return subprocess.run(cmd, check=True, stdin=subprocess.DEVNULL, **kw)
 
 
 # ---------------------------------------------------------------- set-up
@@ -113,13 +113,17 @@ def scale_set(k8s: pathlib.Path, n: int) -> pathlib.Path:
 
 # ---------------------------------------------------------------- measuring
 
-def measure(cmd: list[str], cwd: pathlib.Path, timeout: float, env: dict | None = None) -> dict:
+def measure(cmd: list[str], cwd: pathlib.Path, timeout: float, env: dict | None = None,
+            stdout: pathlib.Path | None = None) -> dict:
     """Runs cmd under /usr/bin/time; returns wall seconds, peak RSS (MB), exit code."""
     with tempfile.NamedTemporaryFile("r", suffix=".time") as tf:
         full = [TIME, "-o", tf.name, "-f", "%e %M"] + cmd
         start = time.monotonic()
-        proc = subprocess.Popen(full, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        sink = open(stdout, "wb") if stdout else subprocess.DEVNULL
+        proc = subprocess.Popen(full, cwd=cwd, stdout=sink, stderr=subprocess.DEVNULL,
                                 env=env, start_new_session=True)
+        if stdout:
+            sink.close()
         try:
             code = proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -185,27 +189,33 @@ def tool_cmd(tool: str, peers: dict, target: pathlib.Path, out: pathlib.Path, fr
     if tool == "trivy":
         return peers["trivy"] + ["config", "--skip-check-update", "--quiet", "--format", "json",
                                  "--output", str(out), str(target)]
+    # Checkov writes its JSON report to stdout (captured into `out`). Only its framework for
+    # the set runs: with every framework on (Kustomize included) it hangs on this input.
     return peers["checkov"] + ["-d", str(target), "--framework", framework, "-o", "json",
-                               "--skip-download", "--quiet", "--output-file-path", str(out.parent),
-                               "--output-bc-ids"]
+                               "--skip-download"]
 
 
 def run_peers_set(name: str, target: pathlib.Path, framework: str, tools: list[str], peers: dict,
                   runs: int, peer_runs: int, timeout: float, work: pathlib.Path) -> dict:
     samples = {t: [] for t in tools}
     counts = {}
-    rounds = max(runs, peer_runs)
+    # Tools alternate within each round; plumbline's short runs are repeated within a round
+    # so that its median rests on enough samples taken between the peers' runs.
+    per_round = max(1, -(-runs // max(1, peer_runs)))
+    order = [t for t in tools for _ in range(per_round if t == "plumbline" else 1)]
+    rounds = peer_runs if len(tools) > 1 else runs
     for i in range(rounds):
-        for tool in tools:  # alternate tools within each round
-            if tool != "plumbline" and i >= peer_runs:
+        for n, tool in enumerate(order):
+            if tool == "plumbline" and len(tools) == 1 and n > 0:
                 continue
             if tool != "plumbline" and samples[tool] and samples[tool][-1]["timeout"]:
                 continue  # a peer that hung once is not retried
-            outdir = work / f"{name}-{tool}-{i}"
+            outdir = work / f"{name}-{tool}-{i}-{n}"
             outdir.mkdir(parents=True, exist_ok=True)
-            out = outdir / ("results_json.json" if tool == "checkov" else "out.json")
-            log(f"[{name}] {tool} run {i + 1}…")
-            s = measure(tool_cmd(tool, peers, target, out, framework), target, timeout)
+            out = outdir / "out.json"
+            log(f"[{name}] {tool} round {i + 1}…")
+            s = measure(tool_cmd(tool, peers, target, out, framework), target, timeout,
+                        stdout=out if tool == "checkov" else None)
             samples[tool].append(s)
             if tool not in counts and not s["timeout"] and out.exists():
                 try:

@@ -174,7 +174,11 @@ pub fn load_all(
         .map_init(
             || repo.map(|r| r.to_thread_local()),
             |repo, c| {
-                if let Some(size) = c.size {
+                let size = match (&c.origin, repo.as_ref()) {
+                    (Origin::Blob(id), Some(r)) => r.find_header(*id).ok().map(|h| h.size()),
+                    _ => c.size,
+                };
+                if let Some(size) = size {
                     if size > opts.max_file_bytes {
                         // Decided from the size alone: the file is never read.
                         return load::too_large(&c.path, size, opts.max_file_bytes);
@@ -256,14 +260,19 @@ pub fn run(opts: &ScanOptions, policies: &PolicySet) -> Result<ScanResult, ScanE
         stats.slowest_rules = profile_rules(&documents, policies);
     }
 
+    let with_findings: std::collections::HashSet<&str> =
+        findings.iter().map(|f| f.file.as_str()).collect();
     let mut sources = BTreeMap::new();
     for d in &documents {
-        if findings.iter().any(|f| f.file == d.file.path) {
+        if with_findings.contains(d.file.path.as_str()) {
             sources
                 .entry(d.file.path.clone())
                 .or_insert_with(|| Arc::clone(&d.file));
         }
     }
+    drop(with_findings);
+    // Freeing millions of tree nodes is real work: do it on the workers too.
+    documents.into_par_iter().for_each(drop);
     let mut rules = policies.rules();
     if findings.iter().any(|f| f.rule_id == PARSE_RULE_ID) {
         rules.push(parse_rule());

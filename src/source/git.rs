@@ -67,11 +67,11 @@ pub fn list(located: &Located, rev: &str, filter: &PathFilter) -> Result<Listing
                 if Format::of_path(&path).is_none() || !filter.accepts(&[&path, rel]) {
                     continue;
                 }
-                let size = repo.find_header(entry.oid).ok().map(|h| h.size());
+                // The size is looked up by the parallel readers (it costs an object lookup).
                 listing.candidates.push(Candidate {
                     path,
                     origin: Origin::Blob(entry.oid),
-                    size,
+                    size: None,
                 });
             }
             EntryKind::Link => {
