@@ -100,6 +100,15 @@ pub enum Severity {
 }
 
 impl Severity {
+    /// Every severity, most severe first (the order reports list them in).
+    pub const DESCENDING: [Severity; 5] = [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Info,
+    ];
+
     pub fn parse(s: &str) -> Option<Self> {
         match s.trim().to_ascii_uppercase().as_str() {
             "INFO" | "NONE" | "NOTE" => Some(Self::Info),

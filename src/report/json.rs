@@ -9,13 +9,7 @@ pub const SCHEMA_VERSION: &str = "1";
 
 pub fn render(result: &ScanResult) -> String {
     let mut by_severity = serde_json::Map::new();
-    for s in [
-        Severity::Critical,
-        Severity::High,
-        Severity::Medium,
-        Severity::Low,
-        Severity::Info,
-    ] {
+    for s in Severity::DESCENDING {
         let n = result.findings.iter().filter(|f| f.severity == s).count();
         by_severity.insert(s.as_str().to_string(), json!(n));
     }

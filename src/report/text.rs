@@ -96,13 +96,7 @@ pub fn render(result: &ScanResult, color: bool) -> String {
 /// One line: counts by severity, files, resources, and whether the scan was complete.
 pub fn summary(result: &ScanResult) -> String {
     let mut counts = Vec::new();
-    for s in [
-        Severity::Critical,
-        Severity::High,
-        Severity::Medium,
-        Severity::Low,
-        Severity::Info,
-    ] {
+    for s in Severity::DESCENDING {
         let n = result.findings.iter().filter(|f| f.severity == s).count();
         if n > 0 {
             counts.push(format!("{n} {}", s.as_str().to_ascii_lowercase()));
