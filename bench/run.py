@@ -35,6 +35,9 @@ PLUMBLINE = ROOT / "target" / "release" / "plumbline"
 K8S_DIRS = ["kubernetes", "GoogleCloudPlatform", "prometheus-operator"]
 TF_DIRS = ["terraform-aws-modules", "bridgecrewio"]
 TIME = "/usr/bin/time"
+# Inputs live outside any hidden directory: Checkov skips paths with a component starting with
+# a dot (so ~/.cache would give it nothing to scan).
+WORK = ROOT / "target" / "bench-work"
 
 
 def log(msg: str) -> None:
@@ -82,7 +85,7 @@ def ensure_peers() -> dict[str, list[str]]:
 
 
 def copy_set(name: str, dirs: list[str]) -> pathlib.Path:
-    dest = CACHE / "work" / name
+    dest = WORK / name
     if not dest.exists():
         tmp = dest.with_suffix(".tmp")
         shutil.rmtree(tmp, ignore_errors=True)
@@ -95,7 +98,7 @@ def copy_set(name: str, dirs: list[str]) -> pathlib.Path:
 
 def scale_set(k8s: pathlib.Path, n: int) -> pathlib.Path:
     """The Kubernetes set replicated n times into one monorepo, also committed to Git."""
-    dest = CACHE / "work" / f"scale-{n}"
+    dest = WORK / f"scale-{n}"
     if not (dest / ".git").exists():
         shutil.rmtree(dest, ignore_errors=True)
         dest.mkdir(parents=True)

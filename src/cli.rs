@@ -278,17 +278,17 @@ fn timings(stats: &scan::Stats, report: Duration, total: Duration) -> String {
     use std::fmt::Write;
     let s = |d: Duration| format!("{:.3}s", d.as_secs_f64());
     let mut out = format!(
-        "timings (wall): list {}, read+parse {}, evaluate {}, report {}, total {} (policy loading and \
-         the per-rule pass included)\ntimings (summed over {} threads): read {}, parse {}; {} rule evaluations on \
-         {} documents\n",
+        "timings (wall): list {}, read+parse+evaluate {} (one parallel pass), report {}, total \
+         {} (policy loading and the per-rule pass included)\ntimings (summed over {} threads): \
+         read {}, parse {}, evaluate {}; {} rule evaluations on {} documents\n",
         s(stats.list),
-        s(stats.read_parse),
-        s(stats.evaluate),
+        s(stats.process),
         s(report),
         s(total),
         rayon::current_num_threads(),
         s(stats.read_cpu),
         s(stats.parse_cpu),
+        s(stats.eval_cpu),
         stats.evaluations,
         stats.documents,
     );

@@ -45,18 +45,18 @@ pub struct Stats {
     pub resources: usize,
     pub rules: usize,
     pub evaluations: usize,
-    /// Wall time of each stage.
+    /// Wall time of listing the files, and of the parallel read → parse → evaluate pass.
     #[serde(skip)]
     pub list: Duration,
     #[serde(skip)]
-    pub read_parse: Duration,
-    #[serde(skip)]
-    pub evaluate: Duration,
-    /// Time summed over worker threads: reading bytes, parsing them.
+    pub process: Duration,
+    /// Time summed over worker threads: reading bytes, parsing them, evaluating policies.
     #[serde(skip)]
     pub read_cpu: Duration,
     #[serde(skip)]
     pub parse_cpu: Duration,
+    #[serde(skip)]
+    pub eval_cpu: Duration,
     /// The slowest files to read and parse, slowest first.
     #[serde(skip)]
     pub slowest_files: Vec<(String, Duration)>,
@@ -162,116 +162,151 @@ fn read(candidate: &Candidate, repo: Option<&gix::Repository>) -> Result<Vec<u8>
     }
 }
 
-/// Reads and parses every candidate in parallel.
-pub fn load_all(
-    listing: &Listing,
-    repo: Option<&gix::ThreadSafeRepository>,
-    opts: &LoadOptions,
-) -> Vec<load::Loaded> {
-    listing
-        .candidates
-        .par_iter()
-        .map_init(
-            || repo.map(|r| r.to_thread_local()),
-            |repo, c| {
-                let size = match (&c.origin, repo.as_ref()) {
-                    (Origin::Blob(id), Some(r)) => r.find_header(*id).ok().map(|h| h.size()),
-                    _ => c.size,
-                };
-                if let Some(size) = size {
-                    if size > opts.max_file_bytes {
-                        // Decided from the size alone: the file is never read.
-                        return load::too_large(&c.path, size, opts.max_file_bytes);
-                    }
-                }
-                let reading = Instant::now();
-                match read(c, repo.as_ref()) {
-                    Ok(bytes) => {
-                        let read_time = reading.elapsed();
-                        let parsing = Instant::now();
-                        let mut loaded = load::load_file(&c.path, &bytes, opts);
-                        loaded.read_time = read_time;
-                        loaded.parse_time = parsing.elapsed();
-                        loaded
-                    }
-                    Err(e) => load::Loaded {
-                        notifications: vec![Notification::new(
-                            NoteLevel::Error,
-                            "read-error",
-                            format!("{}: cannot read the file: {e}", c.path),
-                        )
-                        .at(c.path.clone(), None)],
-                        ..Default::default()
-                    },
-                }
-            },
-        )
-        .collect()
+/// Reads and parses one file (the size is checked first, so a huge file is never read).
+fn load_one(c: &Candidate, repo: Option<&gix::Repository>, opts: &LoadOptions) -> load::Loaded {
+    let size = match (&c.origin, repo) {
+        (Origin::Blob(id), Some(r)) => r.find_header(*id).ok().map(|h| h.size()),
+        _ => c.size,
+    };
+    if let Some(size) = size {
+        if size > opts.max_file_bytes {
+            return load::too_large(&c.path, size, opts.max_file_bytes);
+        }
+    }
+    let reading = Instant::now();
+    match read(c, repo) {
+        Ok(bytes) => {
+            let read_time = reading.elapsed();
+            let parsing = Instant::now();
+            let mut loaded = load::load_file(&c.path, &bytes, opts);
+            loaded.read_time = read_time;
+            loaded.parse_time = parsing.elapsed();
+            loaded
+        }
+        Err(e) => load::Loaded {
+            notifications: vec![Notification::new(
+                NoteLevel::Error,
+                "read-error",
+                format!("{}: cannot read the file: {e}", c.path),
+            )
+            .at(c.path.clone(), None)],
+            ..Default::default()
+        },
+    }
 }
 
-/// Runs the whole static scan.
+/// What one file produced. Its documents are dropped on the worker once evaluated, so memory
+/// holds only the files being worked on, plus the text of files that have findings.
+#[derive(Default)]
+struct FileOutcome {
+    findings: Vec<Finding>,
+    notifications: Vec<Notification>,
+    documents: usize,
+    resources: usize,
+    evaluations: usize,
+    read_time: Duration,
+    parse_time: Duration,
+    eval_time: Duration,
+    /// The file's text, kept when it has findings (source lines in text output).
+    source: Option<Arc<SourceFile>>,
+    /// The documents themselves, kept only for `--timings`' per-rule pass.
+    kept: Vec<Document>,
+}
+
+/// Read → parse → evaluate for one file, on one worker.
+fn process_file(
+    c: &Candidate,
+    repo: Option<&gix::Repository>,
+    engine: &mut regorus::Engine,
+    policies: &PolicySet,
+    opts: &ScanOptions,
+) -> FileOutcome {
+    let loaded = load_one(c, repo, &opts.load);
+    let mut out = FileOutcome {
+        notifications: loaded.notifications,
+        documents: loaded.documents.len(),
+        resources: loaded
+            .documents
+            .iter()
+            .filter(|d| d.is_kubernetes())
+            .count(),
+        read_time: loaded.read_time,
+        parse_time: loaded.parse_time,
+        ..FileOutcome::default()
+    };
+    if let Some((file, pos, message)) = loaded.parse_error {
+        out.findings.push(parse_finding(&file, pos, &message));
+    }
+    if !policies.packages.is_empty() {
+        let evaluating = Instant::now();
+        for doc in &loaded.documents {
+            let o = policy::eval::evaluate(engine, policies, doc, Mode::Batched);
+            out.evaluations += o.evaluations;
+            out.findings.extend(o.findings);
+            out.notifications.extend(o.notifications);
+        }
+        out.eval_time = evaluating.elapsed();
+    }
+    if !out.findings.is_empty() {
+        out.source = loaded.documents.first().map(|d| Arc::clone(&d.file));
+    }
+    if opts.profile_rules {
+        out.kept = loaded.documents;
+    }
+    out
+}
+
+/// Runs the whole static scan: one parallel pass over the files, each read, parsed and
+/// evaluated by the same worker (one engine clone per worker), with no barrier between
+/// stages.
 pub fn run(opts: &ScanOptions, policies: &PolicySet) -> Result<ScanResult, ScanError> {
     let listing_started = Instant::now();
     let (listing, repo) = list(opts)?;
     let started = Instant::now();
-    let loaded = load_all(&listing, repo.as_ref(), &opts.load);
+    let outcomes: Vec<FileOutcome> = listing
+        .candidates
+        .par_iter()
+        .map_init(
+            || {
+                (
+                    repo.as_ref().map(|r| r.to_thread_local()),
+                    policies.engine.clone(),
+                )
+            },
+            |(repo, engine), c| process_file(c, repo.as_ref(), engine, policies, opts),
+        )
+        .collect();
     let mut stats = Stats {
         files: listing.candidates.len(),
         rules: policies.packages.len(),
         list: started - listing_started,
+        process: started.elapsed(),
         ..Stats::default()
     };
-    let mut file_times = Vec::with_capacity(loaded.len());
+    let mut file_times = Vec::with_capacity(outcomes.len());
     let mut notifications = listing.notifications;
     let mut findings = Vec::new();
+    let mut sources = BTreeMap::new();
     let mut documents: Vec<Document> = Vec::new();
-    for (l, c) in loaded.into_iter().zip(&listing.candidates) {
-        stats.read_cpu += l.read_time;
-        stats.parse_cpu += l.parse_time;
-        file_times.push((c.path.clone(), l.read_time + l.parse_time));
-        notifications.extend(l.notifications);
-        if let Some((file, pos, message)) = l.parse_error {
-            findings.push(parse_finding(&file, pos, &message));
+    for (o, c) in outcomes.into_iter().zip(&listing.candidates) {
+        stats.read_cpu += o.read_time;
+        stats.parse_cpu += o.parse_time;
+        stats.eval_cpu += o.eval_time;
+        stats.documents += o.documents;
+        stats.resources += o.resources;
+        stats.evaluations += o.evaluations;
+        file_times.push((c.path.clone(), o.read_time + o.parse_time));
+        notifications.extend(o.notifications);
+        findings.extend(o.findings);
+        if let Some(src) = o.source {
+            sources.insert(src.path.clone(), src);
         }
-        documents.extend(l.documents);
+        documents.extend(o.kept);
     }
-    stats.documents = documents.len();
-    stats.resources = documents.iter().filter(|d| d.is_kubernetes()).count();
-    stats.read_parse = started.elapsed();
     stats.slowest_files = slowest(file_times);
-
-    let evaluating = Instant::now();
-    if !policies.packages.is_empty() {
-        let outcomes: Vec<policy::eval::Outcome> = documents
-            .par_iter()
-            .map_init(
-                || policies.engine.clone(),
-                |engine, doc| policy::eval::evaluate(engine, policies, doc, Mode::Batched),
-            )
-            .collect();
-        for o in outcomes {
-            stats.evaluations += o.evaluations;
-            findings.extend(o.findings);
-            notifications.extend(o.notifications);
-        }
-    }
-    stats.evaluate = evaluating.elapsed();
     if opts.profile_rules && !policies.packages.is_empty() {
         stats.slowest_rules = profile_rules(&documents, policies);
     }
-
-    let with_findings: std::collections::HashSet<&str> =
-        findings.iter().map(|f| f.file.as_str()).collect();
-    let mut sources = BTreeMap::new();
-    for d in &documents {
-        if with_findings.contains(d.file.path.as_str()) {
-            sources
-                .entry(d.file.path.clone())
-                .or_insert_with(|| Arc::clone(&d.file));
-        }
-    }
-    drop(with_findings);
-    // Freeing millions of tree nodes is real work: do it on the workers too.
     documents.into_par_iter().for_each(drop);
     let mut rules = policies.rules();
     if findings.iter().any(|f| f.rule_id == PARSE_RULE_ID) {

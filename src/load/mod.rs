@@ -241,20 +241,20 @@ pub fn parse_documents(text: &str, opts: &LoadOptions) -> Result<Vec<Node>, Pars
         )
     })
     .map(|docs| docs.into_iter().map(Node::from).collect())
-        .map_err(|e| {
-            let pos = e.location().and_then(|l| {
-                (l.line() > 0).then(|| {
-                    Pos::new(
-                        u32::try_from(l.line()).unwrap_or(u32::MAX),
-                        u32::try_from(l.column()).unwrap_or(1).max(1),
-                    )
-                })
-            });
-            ParseError {
-                pos,
-                message: first_line(&e.to_string()),
-            }
-        })
+    .map_err(|e| {
+        let pos = e.location().and_then(|l| {
+            (l.line() > 0).then(|| {
+                Pos::new(
+                    u32::try_from(l.line()).unwrap_or(u32::MAX),
+                    u32::try_from(l.column()).unwrap_or(1).max(1),
+                )
+            })
+        });
+        ParseError {
+            pos,
+            message: first_line(&e.to_string()),
+        }
+    })
 }
 
 /// Error messages can carry a rendered snippet; keep only the first line (no file content).

@@ -392,7 +392,8 @@ struct SkippedKey;
 
 impl<'de> Deserialize<'de> for SkippedKey {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(SkipVisitor { key: true }).map(|_| SkippedKey)
+        d.deserialize_any(SkipVisitor { key: true })
+            .map(|_| SkippedKey)
     }
 }
 
