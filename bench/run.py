@@ -233,6 +233,29 @@ def median_wall(cmd: list[str], cwd: pathlib.Path, runs: int, env: dict | None =
     return summarize([measure(cmd, cwd, 600, env) for _ in range(runs)])
 
 
+def micro_benchmarks() -> list[dict]:
+    """Runs `cargo bench --bench pipeline` and keeps each benchmark's time and throughput."""
+    log("running the criterion micro-benchmarks…")
+    out = subprocess.run(["cargo", "bench", "--quiet", "--bench", "pipeline"], cwd=ROOT,
+                         capture_output=True, text=True, check=True, stdin=subprocess.DEVNULL).stdout
+    rows, name = [], None
+    for line in out.splitlines():
+        stripped = line.strip()
+        if stripped and "/" in stripped and " " not in stripped and ":" not in stripped:
+            name = stripped  # a benchmark's name starts its block
+        elif stripped.startswith("change:"):
+            name = None  # criterion's comparison with the previous run: not ours to keep
+        elif stripped.startswith("time:") and name:
+            rows.append({"name": name, "time": stripped.split("[", 1)[1].split()[2:4]})
+        elif stripped.startswith("thrpt:") and name and rows and rows[-1]["name"] == name:
+            mid = stripped.split("[", 1)[1].rstrip("]").split()
+            if len(mid) >= 4:
+                rows[-1]["throughput"] = f"{mid[2]} {mid[3]}"
+    for r in rows:
+        r["time"] = " ".join(r["time"])
+    return rows
+
+
 # ---------------------------------------------------------------- report
 
 def machine() -> dict:
@@ -274,6 +297,7 @@ def main() -> int:
     ap.add_argument("--terraform-peers", action="store_true",
                     help="also time the peers on the Terraform set (plumbline does not load Terraform yet)")
     ap.add_argument("--out", default=str(ROOT / "bench"), help="where RESULTS.md and results.json go")
+    ap.add_argument("--no-micro", action="store_true", help="skip the criterion micro-benchmarks")
     args = ap.parse_args()
 
     ensure_time()
@@ -318,6 +342,12 @@ def main() -> int:
                           repo, args.runs)
         series[n] = {"worktree": wt, "revision": rev, **plumbline_counts(work / f"s{n}w.json")}
     results["plumbline"]["scale"] = series
+
+    if not args.no_micro:
+        try:
+            results["micro"] = micro_benchmarks()
+        except (subprocess.CalledProcessError, ValueError, IndexError) as e:
+            log(f"warning: the micro-benchmarks failed: {e}")
 
     # Targets.
     ks = results["sets"]["kubernetes"]
@@ -417,6 +447,14 @@ def render(r: dict, args) -> str:
             f"| {n}x | {s['files']} | {s['findings']} | {fmt(s['worktree']['median'])} | "
             f"{fmt(s['revision']['median'])} | {s['revision']['median'] / s['worktree']['median']:.2f} | "
             f"{fmt(s['worktree']['rss_mb'], ' MB', 0)} |")
+    if r.get("micro"):
+        lines += ["", "## Micro-benchmarks (`cargo bench --bench pipeline`, one thread)", "",
+                  "| benchmark | median time | throughput |", "|---|---|---|"]
+        for m in r["micro"]:
+            lines.append(f"| {m['name']} | {m['time']} | {m.get('throughput', '—')} |")
+        lines += ["", "`load`: the loader on the Kubernetes set's YAML/JSON, full trees (bytes per second). "
+                  "`evaluate`: documents carrying a pod spec × the 17 built-in rules per second, all of a "
+                  "document's rules in one query (`batched`, what scans do) or one query per rule."]
     lines += ["", "## Targets", "", "| target | measured | limit | result |", "|---|---|---|---|"]
     for t in r["targets"]:
         lines.append(f"| {t['target']} | {t['measured']} | {t['limit']} | {verdict(t['met'])} |")
