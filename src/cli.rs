@@ -242,7 +242,7 @@ fn run_scan(args: ScanArgs) -> i32 {
     let reporting = std::time::Instant::now();
     let rendered = match format {
         Format::Text => report::text::render(&result, color),
-        Format::Json => report::json::render(&result),
+        Format::Json => report::json::render(&result, &args.category),
         Format::Sarif => report::sarif::render(&result, &args.category),
     };
     if args.timings {

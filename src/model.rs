@@ -62,6 +62,43 @@ pub fn render_path(path: &[PathSeg]) -> String {
     out
 }
 
+/// Parses what [`render_path`] writes: `spec.containers[0].image`. Keys holding `.` or `[`
+/// cannot be told apart once rendered; they come back split, which only matters for
+/// display.
+pub fn parse_rendered_path(s: &str) -> Vec<PathSeg> {
+    let mut out = Vec::new();
+    for part in s.split('.').filter(|p| !p.is_empty()) {
+        let mut rest = part;
+        if let Some(i) = rest.find('[') {
+            if i > 0 {
+                out.push(PathSeg::Key(rest[..i].to_string()));
+            }
+            rest = &rest[i..];
+            while let Some(stripped) = rest.strip_prefix('[') {
+                match stripped.split_once(']') {
+                    Some((n, tail)) => {
+                        match n.parse() {
+                            Ok(i) => out.push(PathSeg::Index(i)),
+                            Err(_) => out.push(PathSeg::Key(n.to_string())),
+                        }
+                        rest = tail;
+                    }
+                    None => {
+                        out.push(PathSeg::Key(rest.to_string()));
+                        rest = "";
+                    }
+                }
+            }
+            if !rest.is_empty() {
+                out.push(PathSeg::Key(rest.to_string()));
+            }
+        } else {
+            out.push(PathSeg::Key(rest.to_string()));
+        }
+    }
+    out
+}
+
 /// Identity of a Kubernetes resource: `apiVersion/kind/namespace/name`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct ResourceId {
@@ -194,9 +231,81 @@ pub struct Finding {
     /// The field path the policy named (empty: the whole resource).
     pub field_path: Vec<PathSeg>,
     pub fingerprint: String,
+    /// Waivers that apply to this finding (inline comment, annotation or waiver file). A
+    /// suppressed finding stays in every report but no longer fails the run.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub suppressions: Vec<Suppression>,
+    /// Set when the scan was compared with a baseline (`--baseline`, `--base`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline_state: Option<BaselineState>,
+}
+
+/// Where a suppression was declared (SARIF `suppression.kind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum SuppressionKind {
+    /// In the scanned file itself: a comment or an annotation.
+    InSource,
+    /// Outside it: the waiver file or the configuration.
+    External,
+}
+
+/// A waiver applied to a finding, with its justification (SARIF `suppressions[]`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Suppression {
+    pub kind: SuppressionKind,
+    pub justification: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// Expiry date, `YYYY-MM-DD`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+    /// Where the waiver is written: `path:line`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+}
+
+/// A finding compared with a baseline (SARIF `result.baselineState`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BaselineState {
+    /// Not in the baseline.
+    New,
+    /// In the baseline, same place and message.
+    Unchanged,
+    /// In the baseline (same fingerprint), but its line or message changed.
+    Updated,
+    /// In the baseline, no longer found.
+    Absent,
+}
+
+impl BaselineState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::New => "new",
+            Self::Unchanged => "unchanged",
+            Self::Updated => "updated",
+            Self::Absent => "absent",
+        }
+    }
 }
 
 impl Finding {
+    /// A waiver applies: reported, but does not fail the run.
+    pub fn is_suppressed(&self) -> bool {
+        !self.suppressions.is_empty()
+    }
+
+    /// Counts towards the exit code and the summary: not waived, and not already known to a
+    /// baseline (unchanged) or gone (absent).
+    pub fn is_active(&self) -> bool {
+        !self.is_suppressed()
+            && !matches!(
+                self.baseline_state,
+                Some(BaselineState::Unchanged | BaselineState::Absent)
+            )
+    }
+
     /// Sort key giving a deterministic report order.
     pub fn sort_key(&self) -> (&str, Region, &str, &str) {
         (&self.file, self.region, &self.rule_id, &self.message)
@@ -275,4 +384,24 @@ pub fn fingerprint(
     }
     let digest = h.finalize();
     digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rendered_paths_parse_back() {
+        let p = vec![
+            PathSeg::Key("spec".into()),
+            PathSeg::Key("containers".into()),
+            PathSeg::Index(0),
+            PathSeg::Key("ports".into()),
+            PathSeg::Index(12),
+            PathSeg::Index(1),
+            PathSeg::Key("hostPort".into()),
+        ];
+        assert_eq!(parse_rendered_path(&render_path(&p)), p);
+        assert!(parse_rendered_path("").is_empty());
+    }
 }

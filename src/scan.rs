@@ -399,6 +399,8 @@ fn parse_finding(file: &str, pos: crate::model::Pos, message: &str) -> Finding {
         document: 0,
         field_path: Vec::new(),
         fingerprint: fingerprint(PARSE_RULE_ID, file, None, 0, &[], "parse-error"),
+        suppressions: Vec::new(),
+        baseline_state: None,
     }
 }
 

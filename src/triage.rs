@@ -1,4 +1,5 @@
-//! The pass/fail decision (suppressions, baselines and waivers join here later).
+//! The pass/fail decision: only active findings count (not waived, not already in a
+//! baseline).
 
 use crate::model::{Finding, Severity};
 
@@ -41,7 +42,7 @@ pub fn exit_code(findings: &[Finding], incomplete: bool, fail_on: FailOn) -> i32
     }
     let failing = match fail_on {
         FailOn::Never => false,
-        FailOn::Severity(min) => findings.iter().any(|f| f.severity >= min),
+        FailOn::Severity(min) => findings.iter().any(|f| f.is_active() && f.severity >= min),
     };
     if failing {
         exit::FINDINGS

@@ -252,6 +252,8 @@ fn to_finding(
         resource: doc.resource.clone(),
         document: doc.index,
         field_path: path,
+        suppressions: Vec::new(),
+        baseline_state: None,
     }
 }
 

@@ -7,16 +7,23 @@ use serde_json::{json, Value};
 
 pub const SCHEMA_VERSION: &str = "1";
 
-pub fn render(result: &ScanResult) -> String {
+/// `category` is the analysis name (`--category`), kept so that merged reports and the
+/// HTML report can tell analyses apart.
+pub fn render(result: &ScanResult, category: &str) -> String {
     let mut by_severity = serde_json::Map::new();
     for s in Severity::DESCENDING {
-        let n = result.findings.iter().filter(|f| f.severity == s).count();
+        let n = result
+            .findings
+            .iter()
+            .filter(|f| f.is_active() && f.severity == s)
+            .count();
         by_severity.insert(s.as_str().to_string(), json!(n));
     }
     let doc = json!({
         "schemaVersion": SCHEMA_VERSION,
         "tool": { "name": TOOL_NAME, "version": env!("CARGO_PKG_VERSION") },
         "target": { "description": result.description, "commit": result.commit },
+        "category": category,
         "summary": {
             "files": result.stats.files,
             "documents": result.stats.documents,
@@ -24,6 +31,8 @@ pub fn render(result: &ScanResult) -> String {
             "rules": result.stats.rules,
             "evaluations": result.stats.evaluations,
             "findings": result.findings.len(),
+            "active": result.findings.iter().filter(|f| f.is_active()).count(),
+            "suppressed": result.findings.iter().filter(|f| f.is_suppressed()).count(),
             "bySeverity": Value::Object(by_severity),
             "notifications": result.notifications.len(),
             "incomplete": result.incomplete(),
@@ -46,6 +55,8 @@ pub fn render(result: &ScanResult) -> String {
             "document": f.document,
             "fieldPath": crate::model::render_path(&f.field_path),
             "fingerprint": f.fingerprint,
+            "suppressions": f.suppressions,
+            "baselineState": f.baseline_state,
         })).collect::<Vec<_>>(),
         "notifications": result.notifications,
     });

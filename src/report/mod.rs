@@ -1,6 +1,7 @@
 //! One module per output format; SARIF is the reference format.
 
 pub mod json;
+pub mod read;
 pub mod sarif;
 pub mod text;
 

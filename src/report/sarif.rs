@@ -2,7 +2,9 @@
 //! Microsoft's SARIF multitool (rule kinds Sarif and Ghas) in CI.
 
 use super::{INFORMATION_URI, TOOL_NAME};
-use crate::model::{render_path, FindingLevel, NoteLevel, RuleMeta, Severity};
+use crate::model::{
+    render_path, FindingLevel, NoteLevel, RuleMeta, Severity, Suppression, SuppressionKind,
+};
 use crate::scan::ScanResult;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -113,6 +115,33 @@ fn physical(uri: &str, region: Option<&crate::model::Region>) -> Value {
     p
 }
 
+/// SARIF `suppression`: accepted waivers, with their justification; owner, expiry and the
+/// waiver's own place in properties.
+fn suppression(s: &Suppression) -> Value {
+    let mut v = json!({
+        "kind": match s.kind {
+            SuppressionKind::InSource => "inSource",
+            SuppressionKind::External => "external",
+        },
+        "status": "accepted",
+        "justification": s.justification,
+    });
+    let mut props = serde_json::Map::new();
+    if let Some(o) = &s.owner {
+        props.insert("owner".into(), json!(o));
+    }
+    if let Some(e) = &s.expires {
+        props.insert("expires".into(), json!(e));
+    }
+    if let Some(l) = &s.location {
+        props.insert("waiver".into(), json!(l));
+    }
+    if !props.is_empty() {
+        v["properties"] = Value::Object(props);
+    }
+    v
+}
+
 /// Percent-encodes what a relative URI reference cannot hold literally.
 fn encode_uri(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
@@ -161,6 +190,13 @@ pub fn render(result: &ScanResult, category: &str) -> String {
             });
             if let Some(i) = index.get(f.rule_id.as_str()) {
                 res["ruleIndex"] = json!(i);
+            }
+            if !f.suppressions.is_empty() {
+                res["suppressions"] =
+                    Value::Array(f.suppressions.iter().map(suppression).collect());
+            }
+            if let Some(state) = f.baseline_state {
+                res["baselineState"] = json!(state.as_str());
             }
             res
         })

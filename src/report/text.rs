@@ -93,20 +93,38 @@ pub fn render(result: &ScanResult, color: bool) -> String {
     out
 }
 
-/// One line: counts by severity, files, resources, and whether the scan was complete.
+/// One line: counts by severity of the active findings (waived and baseline-known ones are
+/// counted apart), files, resources, and whether the scan was complete.
 pub fn summary(result: &ScanResult) -> String {
     let mut counts = Vec::new();
     for s in Severity::DESCENDING {
-        let n = result.findings.iter().filter(|f| f.severity == s).count();
+        let n = result
+            .findings
+            .iter()
+            .filter(|f| f.is_active() && f.severity == s)
+            .count();
         if n > 0 {
             counts.push(format!("{n} {}", s.as_str().to_ascii_lowercase()));
         }
     }
-    let findings = match result.findings.len() {
+    let active = result.findings.iter().filter(|f| f.is_active()).count();
+    let mut findings = match active {
         0 => "no findings".to_string(),
         1 => format!("1 finding ({})", counts.join(", ")),
         n => format!("{n} findings ({})", counts.join(", ")),
     };
+    let suppressed = result.findings.iter().filter(|f| f.is_suppressed()).count();
+    if suppressed > 0 {
+        findings.push_str(&format!(" and {suppressed} waived"));
+    }
+    let known = result
+        .findings
+        .iter()
+        .filter(|f| !f.is_suppressed() && !f.is_active())
+        .count();
+    if known > 0 {
+        findings.push_str(&format!(" and {known} already in the baseline"));
+    }
     let errors = result
         .notifications
         .iter()
