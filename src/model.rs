@@ -296,14 +296,11 @@ impl Finding {
         !self.suppressions.is_empty()
     }
 
-    /// Counts towards the exit code and the summary: not waived, and not already known to a
-    /// baseline (unchanged) or gone (absent).
+    /// Counts towards the exit code and the summary: not waived, and, when a baseline was
+    /// given, new against it (an unchanged or updated finding was already known; an absent
+    /// one is fixed).
     pub fn is_active(&self) -> bool {
-        !self.is_suppressed()
-            && !matches!(
-                self.baseline_state,
-                Some(BaselineState::Unchanged | BaselineState::Absent)
-            )
+        !self.is_suppressed() && matches!(self.baseline_state, None | Some(BaselineState::New))
     }
 
     /// Sort key giving a deterministic report order.
