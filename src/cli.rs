@@ -1,6 +1,7 @@
 //! Command-line arguments (clap derive) and running the commands; `main` maps the result to
 //! the exit code.
 
+use crate::gate;
 use crate::load::LoadOptions;
 use crate::policy::{self, test::Status};
 use crate::report::{self, Format};
@@ -29,7 +30,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Scan manifests from a Git revision (default), a working tree, or stdin.
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// Work with policies: run their tests, list the rule catalog.
     #[command(subcommand)]
     Policy(PolicyCommand),
@@ -98,6 +99,25 @@ pub struct ScanArgs {
     /// Print the time spent in each stage to stderr.
     #[arg(long)]
     pub timings: bool,
+    // Merge-request gate
+    /// Merge-request gate: scan only the files changed since the merge base of the scanned
+    /// revision (or the working tree's HEAD) and REV, and report only the findings the change
+    /// introduces.
+    #[arg(long, value_name = "REV", conflicts_with = "baseline")]
+    pub base: Option<String>,
+    /// With --base, also report the findings already present at the merge base (unchanged or
+    /// updated) and those the change fixed (absent).
+    #[arg(long, requires = "base")]
+    pub show_preexisting: bool,
+    /// Compare with an earlier JSON or SARIF report: findings become new, unchanged or
+    /// updated, and gone ones are listed as absent. Only new findings fail the run.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Markdown links to findings: URL of the scanned revision's files, e.g.
+    /// https://github.com/org/repo/blob/<sha> (`{commit}` becomes the scanned commit).
+    /// Default: from GitHub Actions or GitLab CI variables.
+    #[arg(long, value_name = "URL")]
+    pub link_base: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -168,7 +188,7 @@ fn fail(msg: impl std::fmt::Display) -> i32 {
 
 pub fn run(cli: Cli) -> i32 {
     match cli.command {
-        Command::Scan(args) => run_scan(args),
+        Command::Scan(args) => run_scan(*args),
         Command::Policy(PolicyCommand::Test(args)) => run_policy_test(args),
         Command::Policy(PolicyCommand::List(args)) => run_policy_list(args),
     }
@@ -225,10 +245,20 @@ fn run_scan(args: ScanArgs) -> i32 {
         },
         profile_rules: args.timings,
     };
-    let result = match scan::run(&opts, &policies) {
+    let scanned = match &args.base {
+        Some(base) => gate::scan_against_base(&opts, &policies, base, args.show_preexisting),
+        None => scan::run(&opts, &policies),
+    };
+    let mut result = match scanned {
         Ok(r) => r,
         Err(e) => return fail(e),
     };
+    if let Some(file) = &args.baseline {
+        if let Err(e) = gate::apply_baseline(&mut result, file, &args.category) {
+            return fail(e);
+        }
+    }
+    let gate_summary = gate::summary(&result, args.fail_on);
     let format = args
         .format
         .or_else(|| args.output.as_deref().and_then(Format::from_extension))
@@ -244,6 +274,14 @@ fn run_scan(args: ScanArgs) -> i32 {
         Format::Text => report::text::render(&result, color),
         Format::Json => report::json::render(&result, &args.category),
         Format::Sarif => report::sarif::render(&result, &args.category),
+        Format::Markdown => {
+            let links = report::markdown::link_base(
+                args.link_base.as_deref(),
+                result.commit.as_deref(),
+                |k| std::env::var(k).ok(),
+            );
+            report::markdown::render(&result, links.as_deref())
+        }
     };
     if args.timings {
         eprint!(
@@ -258,6 +296,9 @@ fn run_scan(args: ScanArgs) -> i32 {
             }
             // The summary still goes to the log when the report goes to a file.
             eprintln!("{}", report::text::summary(&result));
+            if let Some(g) = &gate_summary {
+                eprint!("{g}");
+            }
         }
         None => {
             let mut out = std::io::stdout().lock();
@@ -267,6 +308,14 @@ fn run_scan(args: ScanArgs) -> i32 {
                 .is_err()
             {
                 return exit::USAGE;
+            }
+            // The merge-request summary goes with text output, and to the log otherwise.
+            if let Some(g) = &gate_summary {
+                if format == Format::Text {
+                    let _ = out.write_all(format!("\n{g}").as_bytes());
+                } else {
+                    eprint!("{g}");
+                }
             }
         }
     }

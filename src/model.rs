@@ -271,9 +271,10 @@ pub struct Suppression {
 pub enum BaselineState {
     /// Not in the baseline.
     New,
-    /// In the baseline, same place and message.
+    /// In the baseline, same message (its line may have moved).
     Unchanged,
-    /// In the baseline (same fingerprint), but its line or message changed.
+    /// In the baseline (same fingerprint), but its message changed. A finding that only
+    /// moved to another line is unchanged: fingerprints never contain line numbers.
     Updated,
     /// In the baseline, no longer found.
     Absent,

@@ -63,6 +63,10 @@ pub struct Stats {
     /// Evaluation time per rule id summed over documents, slowest first.
     #[serde(skip)]
     pub slowest_rules: Vec<(String, Duration)>,
+    /// Set when findings were compared with a merge base or a baseline (`--base`,
+    /// `--baseline`): what they were compared with and how many are new, known or fixed.
+    #[serde(skip)]
+    pub comparison: Option<crate::gate::Comparison>,
 }
 
 /// How many entries the slowest-files and slowest-rules lists keep.
@@ -262,6 +266,24 @@ fn process_file(
 pub fn run(opts: &ScanOptions, policies: &PolicySet) -> Result<ScanResult, ScanError> {
     let listing_started = Instant::now();
     let (listing, repo) = list(opts)?;
+    Ok(run_listed(
+        listing,
+        repo,
+        listing_started.elapsed(),
+        opts,
+        policies,
+    ))
+}
+
+/// The scan of files already listed (by [`list`], possibly narrowed down, as the
+/// merge-request gate does); `list_time` is the time the listing took, for `--timings`.
+pub fn run_listed(
+    listing: Listing,
+    repo: Option<gix::ThreadSafeRepository>,
+    list_time: Duration,
+    opts: &ScanOptions,
+    policies: &PolicySet,
+) -> ScanResult {
     let started = Instant::now();
     let outcomes: Vec<FileOutcome> = listing
         .candidates
@@ -279,7 +301,7 @@ pub fn run(opts: &ScanOptions, policies: &PolicySet) -> Result<ScanResult, ScanE
     let mut stats = Stats {
         files: listing.candidates.len(),
         rules: policies.packages.len(),
-        list: started - listing_started,
+        list: list_time,
         process: started.elapsed(),
         ..Stats::default()
     };
@@ -314,7 +336,7 @@ pub fn run(opts: &ScanOptions, policies: &PolicySet) -> Result<ScanResult, ScanE
         rules.sort_by(|a, b| a.id.cmp(&b.id));
     }
     finish(&mut findings, &mut notifications);
-    Ok(ScanResult {
+    ScanResult {
         description: listing.description,
         commit: listing.commit,
         rules,
@@ -322,7 +344,7 @@ pub fn run(opts: &ScanOptions, policies: &PolicySet) -> Result<ScanResult, ScanE
         notifications,
         stats,
         sources,
-    })
+    }
 }
 
 /// Evaluation time per rule, from a separate per-rule pass (the real pass is batched).

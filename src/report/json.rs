@@ -36,6 +36,15 @@ pub fn render(result: &ScanResult, category: &str) -> String {
             "bySeverity": Value::Object(by_severity),
             "notifications": result.notifications.len(),
             "incomplete": result.incomplete(),
+            "baseline": result.stats.comparison.as_ref().map(|c| json!({
+                "against": c.against,
+                "changedFiles": c.changed_files,
+                "new": c.new,
+                "unchanged": c.unchanged,
+                "updated": c.updated,
+                "absent": c.fixed,
+                "notShown": c.not_shown,
+            })),
         },
         "rules": result.rules,
         "findings": result.findings.iter().map(|f| json!({

@@ -1,6 +1,7 @@
 //! One module per output format; SARIF is the reference format.
 
 pub mod json;
+pub mod markdown;
 pub mod read;
 pub mod sarif;
 pub mod text;
@@ -17,6 +18,8 @@ pub enum Format {
     Text,
     Json,
     Sarif,
+    /// A merge-request comment (`.md`).
+    Markdown,
 }
 
 impl Format {
@@ -27,6 +30,8 @@ impl Format {
             Some(Self::Sarif)
         } else if name.ends_with(".json") {
             Some(Self::Json)
+        } else if name.ends_with(".md") || name.ends_with(".markdown") {
+            Some(Self::Markdown)
         } else {
             None
         }

@@ -1,6 +1,6 @@
 //! Human output: findings grouped by file, with the source line, and a one-line summary.
 
-use crate::model::{NoteLevel, Severity};
+use crate::model::{BaselineState, NoteLevel, Severity};
 use crate::scan::ScanResult;
 use std::fmt::Write;
 
@@ -48,17 +48,26 @@ pub fn render(result: &ScanResult, color: bool) -> String {
                 None => format!(" [{}/{}]", r.kind, r.name),
             })
             .unwrap_or_default();
+        let state = match f.baseline_state {
+            Some(BaselineState::New) => st.paint("1", " (new)"),
+            Some(BaselineState::Absent) => st.paint("32", " (fixed)"),
+            Some(s) => st.paint("2", &format!(" ({})", s.as_str())),
+            None => String::new(),
+        };
         let _ = writeln!(
             out,
-            "  {:>4}:{:<3} {} {}  {}{}",
+            "  {:>4}:{:<3} {} {}  {}{}{}",
             f.region.start.line,
             f.region.start.column,
             st.severity(f.severity),
             st.paint("2", &f.rule_id),
             f.message,
-            st.paint("2", &resource)
+            st.paint("2", &resource),
+            state
         );
-        if let Some(src) = result.sources.get(&f.file) {
+        // A fixed finding is not in the current file: its old line would mislead.
+        let fixed = f.baseline_state == Some(BaselineState::Absent);
+        if let Some(src) = result.sources.get(&f.file).filter(|_| !fixed) {
             if let Some(line) = src.lines.line_text(&src.text, f.region.start.line) {
                 let secret = f.resource.as_ref().is_some_and(|r| r.kind == "Secret");
                 let shown = super::redact_line(line, secret);
@@ -108,22 +117,36 @@ pub fn summary(result: &ScanResult) -> String {
         }
     }
     let active = result.findings.iter().filter(|f| f.is_active()).count();
+    let noun = if result.stats.comparison.is_some() {
+        "new finding"
+    } else {
+        "finding"
+    };
     let mut findings = match active {
-        0 => "no findings".to_string(),
-        1 => format!("1 finding ({})", counts.join(", ")),
-        n => format!("{n} findings ({})", counts.join(", ")),
+        0 => format!("no {noun}s"),
+        1 => format!("1 {noun} ({})", counts.join(", ")),
+        n => format!("{n} {noun}s ({})", counts.join(", ")),
     };
     let suppressed = result.findings.iter().filter(|f| f.is_suppressed()).count();
     if suppressed > 0 {
         findings.push_str(&format!(" and {suppressed} waived"));
     }
+    let fixed = |f: &&crate::model::Finding| f.baseline_state == Some(BaselineState::Absent);
     let known = result
         .findings
         .iter()
-        .filter(|f| !f.is_suppressed() && !f.is_active())
+        .filter(|f| !f.is_suppressed() && !f.is_active() && !fixed(f))
         .count();
+    let not_shown = result.stats.comparison.as_ref().map_or(0, |c| c.not_shown);
+    if not_shown > 0 {
+        findings.push_str(&format!(" ({not_shown} pre-existing or fixed not shown)"));
+    }
     if known > 0 {
         findings.push_str(&format!(" and {known} already in the baseline"));
+    }
+    let fixed = result.findings.iter().filter(fixed).count();
+    if fixed > 0 {
+        findings.push_str(&format!(", {fixed} fixed"));
     }
     let errors = result
         .notifications

@@ -105,7 +105,7 @@ fn relative_to<'a>(path: &'a str, prefix: &str) -> Option<&'a str> {
     path.strip_prefix(prefix)?.strip_prefix('/')
 }
 
-fn resolve_commit<'r>(
+pub(crate) fn resolve_commit<'r>(
     repo: &'r gix::Repository,
     rev: &str,
 ) -> Result<gix::Commit<'r>, SourceError> {

@@ -1,6 +1,7 @@
 //! Where declared files come from: a Git revision read from the object database (no
 //! checkout, no `git` process), a working tree or plain directory, or standard input.
 
+pub mod diff;
 pub mod git;
 pub mod stdin;
 pub mod worktree;
