@@ -50,6 +50,7 @@ h2 { font-size: 18px; margin: 28px 0 8px; padding-top: 8px; border-top: 1px soli
 table { border-collapse: collapse; background: #fff; margin: 8px 0 4px; width: 100%; }
 th, td { border: 1px solid var(--line); padding: 4px 8px; text-align: left; vertical-align: top; }
 th { background: #eceff3; }
+table.compact { width: auto; min-width: 380px; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 td.msg { max-width: 460px; overflow-wrap: anywhere; }
 code { font: 12px/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; overflow-wrap: anywhere; }
@@ -278,7 +279,7 @@ fn policy_and_drift(out: &mut String, s: &Summary) {
     out.push_str(
         "<p class=\"note\">Policy findings: declared state that breaks a rule. Drift \
          findings: live state that differs from what Git declares (rules <code>PL-DRIFT…</code>, \
-         packages <code>plumbline.drift…</code>).</p>\n<table id=\"policy-drift-table\">\
+         packages <code>plumbline.drift…</code>).</p>\n<table id=\"policy-drift-table\" class=\"compact\">\
          <thead><tr><th>Severity</th><th class=\"num\">Policy</th><th class=\"num\">Drift</th>\
          </tr></thead>\n<tbody>\n",
     );
