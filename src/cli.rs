@@ -34,6 +34,8 @@ pub enum Command {
     /// Work with policies: run their tests, list the rule catalog.
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Build one self-contained HTML page for a security team from JSON and SARIF reports.
+    Report(ReportArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -191,6 +193,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Scan(args) => run_scan(*args),
         Command::Policy(PolicyCommand::Test(args)) => run_policy_test(args),
         Command::Policy(PolicyCommand::List(args)) => run_policy_list(args),
+        Command::Report(args) => run_report(args),
     }
 }
 
@@ -439,6 +442,50 @@ fn run_policy_list(args: ListArgs) -> i32 {
                 );
             }
             println!("{} rules", rules.len());
+        }
+    }
+    exit::OK
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Reports written by `scan --format json` or `--format sarif` (other tools' SARIF too).
+    #[arg(required = true, value_name = "FILES")]
+    pub files: Vec<PathBuf>,
+    /// Write the HTML page to FILE (atomically) instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Date of a report that carries none (no endTimeUtc, no commitTime). Repeatable.
+    #[arg(long = "date", value_name = "FILE=YYYY-MM-DD")]
+    pub dates: Vec<report::html::DateOverride>,
+}
+
+fn run_report(args: ReportArgs) -> i32 {
+    let loaded = match report::html::load(&args.files, &args.dates) {
+        Ok(l) => l,
+        Err(e) => return fail(e),
+    };
+    let page = report::html::render(&loaded.reports);
+    match &args.output {
+        Some(path) => {
+            if let Err(e) = report::write_atomic(path, page.as_bytes()) {
+                return fail(format!("cannot write {}: {e}", path.display()));
+            }
+            eprintln!(
+                "plumbline: wrote {} from {} report(s)",
+                path.display(),
+                loaded.reports.len()
+            );
+        }
+        None => {
+            let mut out = std::io::stdout().lock();
+            if out
+                .write_all(page.as_bytes())
+                .and_then(|_| out.flush())
+                .is_err()
+            {
+                return exit::USAGE;
+            }
         }
     }
     exit::OK

@@ -83,6 +83,8 @@ fn slowest(mut items: Vec<(String, Duration)>) -> Vec<(String, Duration)> {
 pub struct ScanResult {
     pub description: String,
     pub commit: Option<String>,
+    /// Committer time of the scanned commit, ISO 8601 UTC.
+    pub commit_time: Option<String>,
     pub rules: Vec<RuleMeta>,
     pub findings: Vec<Finding>,
     pub notifications: Vec<Notification>,
@@ -339,6 +341,7 @@ pub fn run_listed(
     ScanResult {
         description: listing.description,
         commit: listing.commit,
+        commit_time: listing.commit_time,
         rules,
         findings,
         notifications,

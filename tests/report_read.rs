@@ -61,3 +61,27 @@ fn json_and_sarif_reports_read_back_to_the_same_findings() {
         s.rules.iter().map(|r| r.severity).collect::<Vec<_>>()
     );
 }
+
+#[test]
+fn a_scanned_revision_carries_its_commit_time_in_json_and_sarif() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    git(root, &["init", "-q"]);
+    write(root, "deploy/web.yaml", PRIV_DEPLOYMENT);
+    commit_all_at(root, "first", "2024-02-29T23:30:00+02:00");
+    let json = plumbline(root, &["scan", "--format", "json", "--fail-on", "never"]);
+    assert_eq!(json.code, 0, "{}", json.stderr);
+    assert_eq!(json.json()["target"]["commitTime"], "2024-02-29T21:30:00Z");
+    let sarif = plumbline(root, &["scan", "--format", "sarif", "--fail-on", "never"]);
+    assert_eq!(
+        sarif.json()["runs"][0]["properties"]["commitTime"],
+        "2024-02-29T21:30:00Z"
+    );
+    for (text, name) in [(&json.stdout, "r.json"), (&sarif.stdout, "r.sarif")] {
+        let back = read::parse(text.as_bytes(), name).unwrap();
+        assert_eq!(back[0].commit_time.as_deref(), Some("2024-02-29T21:30:00Z"));
+    }
+    // A working-tree scan has no commit, hence no commit time.
+    let wt = plumbline(root, &["scan", "--worktree", "--format", "json"]);
+    assert!(wt.json()["target"].get("commitTime").is_none());
+}

@@ -7,6 +7,15 @@ use serde_json::{json, Value};
 
 pub const SCHEMA_VERSION: &str = "1";
 
+/// `target {description, commit, commitTime?}`: `commitTime` only when a revision was scanned.
+fn target(result: &ScanResult) -> Value {
+    let mut t = json!({ "description": result.description, "commit": result.commit });
+    if let Some(time) = &result.commit_time {
+        t["commitTime"] = json!(time);
+    }
+    t
+}
+
 /// `category` is the analysis name (`--category`), kept so that merged reports and the
 /// HTML report can tell analyses apart.
 pub fn render(result: &ScanResult, category: &str) -> String {
@@ -22,7 +31,7 @@ pub fn render(result: &ScanResult, category: &str) -> String {
     let doc = json!({
         "schemaVersion": SCHEMA_VERSION,
         "tool": { "name": TOOL_NAME, "version": env!("CARGO_PKG_VERSION") },
-        "target": { "description": result.description, "commit": result.commit },
+        "target": target(result),
         "category": category,
         "summary": {
             "files": result.stats.files,

@@ -1,5 +1,6 @@
 //! One module per output format; SARIF is the reference format.
 
+pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod read;

@@ -21,6 +21,12 @@ pub struct LoadedReport {
     pub category: String,
     pub description: String,
     pub commit: Option<String>,
+    /// Committer time of the scanned commit (`target.commitTime`, SARIF
+    /// `run.properties.commitTime`), ISO 8601 UTC.
+    pub commit_time: Option<String>,
+    /// When the analysis ended, as other tools write it (SARIF `invocations[0].endTimeUtc`);
+    /// plumbline writes none, to keep its reports byte-identical.
+    pub end_time: Option<String>,
     pub rules: Vec<RuleMeta>,
     pub findings: Vec<Finding>,
     pub notifications: Vec<Notification>,
@@ -217,6 +223,8 @@ fn read_json(doc: &Value, source: &str) -> Result<LoadedReport, String> {
         category: s(doc, "category").unwrap_or_else(|| "plumbline".into()),
         description: s(&target, "description").unwrap_or_default(),
         commit: s(&target, "commit"),
+        commit_time: s(&target, "commitTime"),
+        end_time: None,
         incomplete: doc
             .pointer("/summary/incomplete")
             .and_then(Value::as_bool)
@@ -484,6 +492,11 @@ fn read_sarif(doc: &Value, source: &str) -> Result<Vec<LoadedReport>, String> {
                 .pointer("/properties/revision")
                 .and_then(Value::as_str)
                 .map(str::to_string),
+            commit_time: run
+                .pointer("/properties/commitTime")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            end_time: s(&invocation, "endTimeUtc"),
             rules,
             findings,
             notifications,

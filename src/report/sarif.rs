@@ -246,6 +246,9 @@ pub fn render(result: &ScanResult, category: &str) -> String {
     if let Some(commit) = &result.commit {
         // versionControlProvenance needs the repository URI, which is not known offline.
         run["properties"] = json!({ "revision": commit });
+        if let Some(time) = &result.commit_time {
+            run["properties"]["commitTime"] = json!(time);
+        }
     }
     let log = json!({
         "$schema": SCHEMA_URI,

@@ -54,6 +54,10 @@ pub fn list(located: &Located, rev: &str, filter: &PathFilter) -> Result<Listing
     let mut listing = Listing {
         description: format!("git revision {rev} ({})", commit.id),
         commit: Some(commit.id.to_string()),
+        commit_time: commit
+            .time()
+            .ok()
+            .map(|t| crate::date::iso8601_utc(t.seconds)),
         root: Some(located.root.clone()),
         ..Listing::default()
     };

@@ -52,6 +52,9 @@ pub struct Listing {
     pub description: String,
     /// Commit SHA when reading a revision.
     pub commit: Option<String>,
+    /// The commit's committer time, ISO 8601 UTC (`2024-05-01T12:34:56Z`), when reading a
+    /// revision: the date of the declared state, and deterministic (unlike the scan time).
+    pub commit_time: Option<String>,
     /// The repository root on disk, when there is one (for SARIF `originalUriBaseIds`).
     pub root: Option<PathBuf>,
 }

@@ -63,6 +63,17 @@ pub fn write(dir: &Path, rel: &str, text: &str) -> PathBuf {
 
 /// Runs git for test set-up only (plumbline itself never runs git).
 pub fn git(dir: &Path, args: &[&str]) -> String {
+    git_with_env(dir, args, &[])
+}
+
+/// Commits everything with the given author and committer date (`2024-05-01T12:00:00Z`).
+pub fn commit_all_at(dir: &Path, msg: &str, date: &str) {
+    git(dir, &["add", "-A"]);
+    let env = [("GIT_AUTHOR_DATE", date), ("GIT_COMMITTER_DATE", date)];
+    git_with_env(dir, &["commit", "-q", "-m", msg], &env);
+}
+
+fn git_with_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> String {
     let out = Command::new("git")
         .args(["-c", "user.name=Test", "-c", "user.email=test@example.com"])
         .args([
@@ -75,6 +86,7 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
         .current_dir(dir)
         .env("GIT_CONFIG_NOSYSTEM", "1")
         .env("HOME", dir)
+        .envs(env.iter().copied())
         .output()
         .expect("run git");
     assert!(
