@@ -91,3 +91,32 @@ fn waived_and_baselined_findings_validate_and_wrong_ones_do_not() {
         "an undocumented field must be added to the schema and the README"
     );
 }
+
+#[test]
+fn a_scan_compared_with_a_baseline_validates() {
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo");
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("base.json");
+    let first = plumbline(
+        &demo,
+        &["scan", "--worktree", ".", "-o", base.to_str().unwrap()],
+    );
+    assert_eq!(first.code, 1, "{}", first.stderr);
+    let run = plumbline(
+        &demo,
+        &[
+            "scan",
+            "--worktree",
+            ".",
+            "--format",
+            "json",
+            "--baseline",
+            base.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(run.code, 0, "nothing is new: {}", run.stderr);
+    let report = run.json();
+    assert!(report["summary"]["baseline"]["unchanged"].as_u64().unwrap() > 10);
+    assert_eq!(report["summary"]["baseline"]["new"], 0);
+    assert_eq!(errors(&report), Vec::<String>::new());
+}
