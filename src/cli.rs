@@ -1,12 +1,14 @@
 //! Command-line arguments (clap derive) and running the commands; `main` maps the result to
 //! the exit code.
 
+use crate::config;
 use crate::load::LoadOptions;
 use crate::policy::{self, test::Status};
 use crate::report::{self, Format};
 use crate::scan::{self, ScanOptions, Target};
 use crate::source::PathFilter;
 use crate::triage::{self, exit, FailOn};
+use crate::waiver;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
@@ -98,6 +100,18 @@ pub struct ScanArgs {
     /// Print the time spent in each stage to stderr.
     #[arg(long)]
     pub timings: bool,
+    // Waivers and configuration
+    /// Read waivers from FILE (on disk) instead of .plumbline/waivers.yaml at the root of the
+    /// scanned repository (read from the scanned revision).
+    #[arg(long, value_name = "FILE")]
+    pub waivers: Option<PathBuf>,
+    /// Read the configuration from FILE instead of .plumbline.yaml at the root of the scanned
+    /// repository or directory.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Ignore .plumbline.yaml.
+    #[arg(long, conflicts_with = "config")]
+    pub no_config: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -138,7 +152,7 @@ pub enum ListFormat {
     Json,
 }
 
-fn parse_size(s: &str) -> Result<u64, String> {
+pub fn parse_size(s: &str) -> Result<u64, String> {
     let s = s.trim();
     let (num, mult) = match s.char_indices().find(|(_, c)| c.is_ascii_alphabetic()) {
         Some((i, _)) => {
@@ -166,9 +180,23 @@ fn fail(msg: impl std::fmt::Display) -> i32 {
     exit::USAGE
 }
 
-pub fn run(cli: Cli) -> i32 {
+/// Parses the command line, keeping clap's matches: the configuration file needs them to
+/// tell a flag given on the command line from its default.
+pub fn parse() -> (Cli, clap::ArgMatches) {
+    use clap::{CommandFactory, FromArgMatches};
+    let matches = Cli::command().get_matches();
+    match Cli::from_arg_matches(&matches) {
+        Ok(cli) => (cli, matches),
+        Err(e) => e.exit(),
+    }
+}
+
+pub fn run(cli: Cli, matches: &clap::ArgMatches) -> i32 {
     match cli.command {
-        Command::Scan(args) => run_scan(args),
+        Command::Scan(args) => match matches.subcommand_matches("scan") {
+            Some(m) => run_scan(args, m),
+            None => fail("internal: scan arguments without their matches"),
+        },
         Command::Policy(PolicyCommand::Test(args)) => run_policy_test(args),
         Command::Policy(PolicyCommand::List(args)) => run_policy_list(args),
     }
@@ -184,16 +212,45 @@ fn policy_settings(args: &PolicyArgs, timeout: Duration) -> policy::Settings {
     }
 }
 
-fn run_scan(args: ScanArgs) -> i32 {
+fn run_scan(mut args: ScanArgs, matches: &clap::ArgMatches) -> i32 {
     let started = std::time::Instant::now();
+    let config = match config::for_scan(&args) {
+        Ok(c) => c,
+        Err(e) => return fail(format!("configuration {e}")),
+    };
+    let mut severity_overrides = Default::default();
+    if let Some(c) = &config {
+        if let Err(e) = config::apply(c, matches, &mut args) {
+            return fail(format!("configuration {e}"));
+        }
+        match c.severity_overrides() {
+            Ok(o) => severity_overrides = o,
+            Err(e) => return fail(format!("configuration {e}")),
+        }
+        for key in c.unused_keys() {
+            eprintln!(
+                "plumbline: warning: {}: `{key}` is not used by this version of plumbline",
+                c.path.display()
+            );
+        }
+    }
+    let today = match waiver::Date::today() {
+        Ok(d) => d,
+        Err(e) => return fail(e),
+    };
     if !(args.policy_timeout > 0.0 && args.policy_timeout.is_finite()) {
         return fail("--policy-timeout must be a positive number of seconds");
     }
     let timeout = Duration::from_secs_f64(args.policy_timeout);
-    let policies = match policy::load(&policy_settings(&args.policies, timeout)) {
+    let mut policies = match policy::load(&policy_settings(&args.policies, timeout)) {
         Ok(p) => p,
         Err(e) => return fail(format!("policy {e}")),
     };
+    if let Some(c) = &config {
+        if let Err(e) = c.select_rules(&mut policies) {
+            return fail(format!("configuration {e}"));
+        }
+    }
     if policies.packages.is_empty() {
         eprintln!(
             "plumbline: warning: no policy rules are loaded (--no-builtin without --policy): \
@@ -224,11 +281,17 @@ fn run_scan(args: ScanArgs) -> i32 {
             ..LoadOptions::default()
         },
         profile_rules: args.timings,
+        waivers: waiver::Options {
+            today,
+            file: args.waivers.clone(),
+            filtered: !(args.include.is_empty() && args.exclude.is_empty()),
+        },
     };
-    let result = match scan::run(&opts, &policies) {
+    let mut result = match scan::run(&opts, &policies) {
         Ok(r) => r,
         Err(e) => return fail(e),
     };
+    config::override_severity(&severity_overrides, &mut result);
     let format = args
         .format
         .or_else(|| args.output.as_deref().and_then(Format::from_extension))

@@ -2,6 +2,7 @@
 //! reports every finding at its file and line as SARIF. See DESIGN.md for the pipeline.
 
 pub mod cli;
+pub mod config;
 pub mod load;
 pub mod model;
 pub mod policy;
@@ -9,3 +10,4 @@ pub mod report;
 pub mod scan;
 pub mod source;
 pub mod triage;
+pub mod waiver;

@@ -7,6 +7,7 @@ use crate::model::{
 use crate::policy::eval::Mode;
 use crate::policy::{self, PolicySet};
 use crate::source::{self, git, stdin, Candidate, Listing, Origin, PathFilter, SourceError};
+use crate::waiver::{self, Waiver};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -35,6 +36,8 @@ pub struct ScanOptions {
     pub load: LoadOptions,
     /// Also measure each rule's evaluation time (a second, per-rule pass; `--timings`).
     pub profile_rules: bool,
+    /// Inline waivers, the waiver file, and the date expiry is checked against.
+    pub waivers: waiver::Options,
 }
 
 /// Counters and stage timings of a scan.
@@ -101,6 +104,8 @@ impl ScanResult {
 pub enum ScanError {
     #[error(transparent)]
     Source(#[from] SourceError),
+    #[error("{0}; fix the waiver file (see \"Waivers and suppressions\" in the README)")]
+    Waivers(#[from] waiver::file::WaiverFileError),
 }
 
 /// Lists the files of the target.
@@ -211,6 +216,8 @@ struct FileOutcome {
     source: Option<Arc<SourceFile>>,
     /// The documents themselves, kept only for `--timings`' per-rule pass.
     kept: Vec<Document>,
+    /// Waivers written in the file (comments, annotations).
+    waivers: Vec<Waiver>,
 }
 
 /// Read → parse → evaluate for one file, on one worker.
@@ -234,6 +241,9 @@ fn process_file(
         parse_time: loaded.parse_time,
         ..FileOutcome::default()
     };
+    let (waivers, waiver_notes) = waiver::inline::collect(&loaded.documents);
+    out.waivers = waivers;
+    out.notifications.extend(waiver_notes);
     if let Some((file, pos, message)) = loaded.parse_error {
         out.findings.push(parse_finding(&file, pos, &message));
     }
@@ -262,6 +272,16 @@ fn process_file(
 pub fn run(opts: &ScanOptions, policies: &PolicySet) -> Result<ScanResult, ScanError> {
     let listing_started = Instant::now();
     let (listing, repo) = list(opts)?;
+    let mut waivers = waiver::file::load(&opts.waivers, &listing, repo.as_ref())?;
+    waiver::file::set_scope(
+        &mut waivers,
+        &listing
+            .candidates
+            .iter()
+            .map(|c| c.path.as_str())
+            .collect::<Vec<_>>(),
+        whole_tree(opts, &listing),
+    );
     let started = Instant::now();
     let outcomes: Vec<FileOutcome> = listing
         .candidates
@@ -302,6 +322,7 @@ pub fn run(opts: &ScanOptions, policies: &PolicySet) -> Result<ScanResult, ScanE
             sources.insert(src.path.clone(), src);
         }
         documents.extend(o.kept);
+        waivers.extend(o.waivers);
     }
     stats.slowest_files = slowest(file_times);
     if opts.profile_rules && !policies.packages.is_empty() {
@@ -313,6 +334,12 @@ pub fn run(opts: &ScanOptions, policies: &PolicySet) -> Result<ScanResult, ScanE
         rules.push(parse_rule());
         rules.sort_by(|a, b| a.id.cmp(&b.id));
     }
+    notifications.extend(waiver::apply(
+        &mut findings,
+        &waivers,
+        opts.waivers.today,
+        &rules,
+    ));
     finish(&mut findings, &mut notifications);
     Ok(ScanResult {
         description: listing.description,
@@ -323,6 +350,20 @@ pub fn run(opts: &ScanOptions, policies: &PolicySet) -> Result<ScanResult, ScanE
         stats,
         sources,
     })
+}
+
+/// Whether the scan covers the whole repository or directory (no `--include`/`--exclude`,
+/// the root itself as the target): then an unused waiver-file entry is stale wherever it
+/// points.
+fn whole_tree(opts: &ScanOptions, listing: &Listing) -> bool {
+    let Target::Path(path) = &opts.target else {
+        return false;
+    };
+    !opts.waivers.filtered
+        && listing
+            .root
+            .as_ref()
+            .is_some_and(|root| std::fs::canonicalize(path).is_ok_and(|p| &p == root))
 }
 
 /// Evaluation time per rule, from a separate per-rule pass (the real pass is batched).

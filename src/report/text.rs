@@ -58,6 +58,20 @@ pub fn render(result: &ScanResult, color: bool) -> String {
             f.message,
             st.paint("2", &resource)
         );
+        for w in &f.suppressions {
+            let until = w
+                .expires
+                .as_deref()
+                .map(|d| format!(", until {d}"))
+                .unwrap_or_default();
+            let place = w.location.as_deref().unwrap_or("");
+            let _ = writeln!(
+                out,
+                "  {} {}",
+                st.paint("1;32", "         waived:"),
+                st.paint("2", &format!("{} ({place}{until})", w.justification))
+            );
+        }
         if let Some(src) = result.sources.get(&f.file) {
             if let Some(line) = src.lines.line_text(&src.text, f.region.start.line) {
                 let secret = f.resource.as_ref().is_some_and(|r| r.kind == "Secret");
