@@ -257,7 +257,14 @@ fn run_scan(mut args: ScanArgs, matches: &clap::ArgMatches) -> i32 {
              files are only parsed"
         );
     }
-    let filter = match PathFilter::new(&args.include, &args.exclude) {
+    // Plumbline's own files are configuration, not declared infrastructure.
+    let exclude: Vec<String> = args
+        .exclude
+        .iter()
+        .cloned()
+        .chain([config::FILE_NAME.to_string(), ".plumbline".to_string()])
+        .collect();
+    let filter = match PathFilter::new(&args.include, &exclude) {
         Ok(f) => f,
         Err(e) => return fail(e),
     };

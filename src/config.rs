@@ -237,7 +237,11 @@ pub fn for_scan(args: &ScanArgs) -> Result<Option<Config>, ConfigError> {
             .to_path_buf(),
         None => target.to_path_buf(),
     };
-    let path = root.join(FILE_NAME);
+    let path = if root == Path::new(".") {
+        PathBuf::from(FILE_NAME)
+    } else {
+        root.join(FILE_NAME)
+    };
     if path.is_file() {
         load(&path).map(Some)
     } else {
@@ -254,13 +258,7 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
         message: format!("cannot read the configuration file: {e}"),
     })?;
     let config: Option<Config> = serde_saphyr::from_str(&text).map_err(|e| {
-        let line = e
-            .location()
-            .and_then(|l| (l.line() > 0).then(|| u32::try_from(l.line()).unwrap_or(u32::MAX)));
-        let mut message = e.to_string().lines().next().unwrap_or_default().to_string();
-        if let Some(i) = message.find(" at line ") {
-            message.truncate(i);
-        }
+        let (line, mut message) = crate::waiver::file::yaml_error(&e);
         if message.contains("unknown field") {
             message.push_str(" (see \"Configuration file\" in the README)");
         }

@@ -184,10 +184,7 @@ pub fn parse(shown: &str, text: &str) -> Result<Vec<Waiver>, WaiverFileError> {
         message,
     };
     let doc: Option<FileDoc> = serde_saphyr::from_str(text).map_err(|e| {
-        let line = e
-            .location()
-            .and_then(|l| (l.line() > 0).then(|| u32::try_from(l.line()).unwrap_or(u32::MAX)));
-        let mut message = first_line(&e.to_string());
+        let (line, mut message) = yaml_error(&e);
         if message.contains("unknown field") {
             message.push_str(" — see \"Waivers and suppressions\" in the README");
         }
@@ -306,12 +303,25 @@ pub fn set_scope(waivers: &mut [Waiver], scanned: &[&str], full: bool) {
     }
 }
 
-fn first_line(msg: &str) -> String {
-    let line = msg.lines().next().unwrap_or(msg).trim();
-    match line.find(" at line ") {
-        Some(i) => line[..i].trim_end_matches(',').to_string(),
-        None => line.to_string(),
+/// The line and a one-line message of a serde-saphyr error, without its copy of the position
+/// (the caller prints `file:line:`) and without any source text.
+pub(crate) fn yaml_error(e: &serde_saphyr::Error) -> (Option<u32>, String) {
+    let line = e
+        .location()
+        .and_then(|l| (l.line() > 0).then(|| u32::try_from(l.line()).unwrap_or(u32::MAX)));
+    let text = e.to_string();
+    let mut msg = text.lines().next().unwrap_or_default().trim();
+    msg = msg.strip_prefix("error: ").unwrap_or(msg);
+    if let Some(rest) = msg.strip_prefix("line ") {
+        if let Some((_, tail)) = rest.split_once(": ") {
+            msg = tail;
+        }
     }
+    let msg = match msg.find(" at line ") {
+        Some(i) => msg[..i].trim_end_matches(','),
+        None => msg,
+    };
+    (line, msg.to_string())
 }
 
 #[cfg(test)]
