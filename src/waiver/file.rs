@@ -114,7 +114,16 @@ pub fn load(
         message,
     };
     if let Some(path) = &opts.file {
-        let shown = path.display().to_string();
+        // Named relative to the scanned root when inside it, like the scanned files.
+        let shown = listing
+            .root
+            .as_ref()
+            .and_then(|root| {
+                let abs = std::fs::canonicalize(path).ok()?;
+                let rel = abs.strip_prefix(root).ok()?;
+                Some(rel.to_string_lossy().replace('\\', "/"))
+            })
+            .unwrap_or_else(|| path.display().to_string());
         let text = std::fs::read_to_string(path).map_err(|e| {
             error(
                 &shown,
@@ -184,10 +193,7 @@ pub fn parse(shown: &str, text: &str) -> Result<Vec<Waiver>, WaiverFileError> {
         message,
     };
     let doc: Option<FileDoc> = serde_saphyr::from_str(text).map_err(|e| {
-        let (line, mut message) = yaml_error(&e);
-        if message.contains("unknown field") {
-            message.push_str(" — see \"Waivers and suppressions\" in the README");
-        }
+        let (line, message) = yaml_error(&e);
         error(line, message)
     })?;
     let mut out = Vec::new();

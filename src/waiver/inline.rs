@@ -280,8 +280,12 @@ fn comments(
     notes: &mut Vec<Notification>,
 ) {
     let lines = lex(text);
-    let kind_of =
-        |line: u32| -> Kind { lines.get(line as usize - 1).map_or(Kind::Blank, |l| l.kind) };
+    let kind_of = |line: u32| -> Kind {
+        (line as usize)
+            .checked_sub(1)
+            .and_then(|i| lines.get(i))
+            .map_or(Kind::Blank, |l| l.kind)
+    };
     // Header comments: line → target.
     let mut header: BTreeMap<u32, Target> = BTreeMap::new();
     let mut by_index: BTreeMap<usize, Vec<&Document>> = BTreeMap::new();
@@ -304,6 +308,16 @@ fn comments(
         };
         if sep > 0 {
             header.insert(sep, doc_target());
+            // Comments above the first `---` of a file belong to the first document.
+            let preamble = 1..sep;
+            if preamble
+                .clone()
+                .all(|l| matches!(kind_of(l), Kind::Comment | Kind::Blank | Kind::Directive))
+            {
+                for l in preamble {
+                    header.insert(l, doc_target());
+                }
+            }
         }
         for l in sep + 1..first {
             header.insert(l, doc_target());
@@ -416,6 +430,79 @@ mod tests {
         let item = "- run: |\n    # x\n  name: y\n";
         assert_eq!(kinds(item)[1], Kind::BlockText);
         assert_eq!(kinds(item)[2], Kind::Content);
+    }
+
+    /// (line written, what it covers) of every waiver in `text`, and the invalid ones' lines.
+    fn placed(text: &str) -> (Vec<(u32, String)>, Vec<u32>) {
+        let loaded = crate::load::load_file("f.yaml", text.as_bytes(), &Default::default());
+        let (waivers, notes) = collect(&loaded.documents);
+        let covers = waivers
+            .iter()
+            .map(|w| {
+                let t = match &w.target {
+                    Target::Line { line, .. } => format!("line {line}"),
+                    Target::Document { document, .. } => format!("doc {document}"),
+                    Target::Resource { resource, .. } => {
+                        format!("resource {}", resource.as_ref().unwrap().name)
+                    }
+                    Target::Selector(_) => unreachable!(),
+                };
+                (w.pos.line, t)
+            })
+            .collect();
+        (
+            covers,
+            notes.iter().map(|n| n.position.unwrap().line).collect(),
+        )
+    }
+
+    #[test]
+    fn comments_are_placed_on_lines_documents_and_items() {
+        let text = "# plumbline:ignore A reason=x
+---
+apiVersion: v1 # plumbline:ignore B reason=x
+# plumbline:ignore C reason=x
+kind: Pod
+metadata:
+  # plumbline:ignore D reason=x
+  # plumbline:ignore E reason=x
+  name: p # plumbline:ignore F reason=x
+  # plumbline:ignore G reason=x
+
+---
+apiVersion: v1
+kind: List
+items:
+  # plumbline:ignore H reason=x
+  - apiVersion: v1
+    kind: Pod
+    metadata:
+      name: q
+      annotations:
+        plumbline.dev/ignore: I reason=x
+  - apiVersion: v1
+    kind: Pod
+    metadata: {name: r}
+";
+        let (covers, invalid) = placed(text);
+        let expected = [
+            (1, "doc 0"),
+            (3, "doc 0"),
+            (4, "doc 0"),
+            (7, "line 9"),
+            (8, "line 9"),
+            (9, "line 9"),
+            (16, "resource q"),
+            (22, "resource q"),
+        ];
+        let mut got = covers;
+        got.sort();
+        assert_eq!(
+            got,
+            expected.map(|(l, t)| (l, t.to_string())).to_vec(),
+            "invalid: {invalid:?}"
+        );
+        assert_eq!(invalid, [10], "G is followed by a blank line");
     }
 
     #[test]
