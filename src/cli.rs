@@ -1,6 +1,7 @@
 //! Command-line arguments (clap derive) and running the commands; `main` maps the result to
 //! the exit code.
 
+use crate::config;
 use crate::gate;
 use crate::load::LoadOptions;
 use crate::policy::{self, test::Status};
@@ -8,6 +9,7 @@ use crate::report::{self, Format};
 use crate::scan::{self, ScanOptions, Target};
 use crate::source::PathFilter;
 use crate::triage::{self, exit, FailOn};
+use crate::waiver;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
@@ -120,6 +122,18 @@ pub struct ScanArgs {
     /// Default: from GitHub Actions or GitLab CI variables.
     #[arg(long, value_name = "URL")]
     pub link_base: Option<String>,
+    // Waivers and configuration
+    /// Read waivers from FILE (on disk) instead of .plumbline/waivers.yaml at the root of the
+    /// scanned repository (read from the scanned revision).
+    #[arg(long, value_name = "FILE")]
+    pub waivers: Option<PathBuf>,
+    /// Read the configuration from FILE instead of .plumbline.yaml at the root of the scanned
+    /// repository or directory.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Ignore .plumbline.yaml.
+    #[arg(long, conflicts_with = "config")]
+    pub no_config: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -160,7 +174,7 @@ pub enum ListFormat {
     Json,
 }
 
-fn parse_size(s: &str) -> Result<u64, String> {
+pub fn parse_size(s: &str) -> Result<u64, String> {
     let s = s.trim();
     let (num, mult) = match s.char_indices().find(|(_, c)| c.is_ascii_alphabetic()) {
         Some((i, _)) => {
@@ -188,9 +202,23 @@ fn fail(msg: impl std::fmt::Display) -> i32 {
     exit::USAGE
 }
 
-pub fn run(cli: Cli) -> i32 {
+/// Parses the command line, keeping clap's matches: the configuration file needs them to
+/// tell a flag given on the command line from its default.
+pub fn parse() -> (Cli, clap::ArgMatches) {
+    use clap::{CommandFactory, FromArgMatches};
+    let matches = Cli::command().get_matches();
+    match Cli::from_arg_matches(&matches) {
+        Ok(cli) => (cli, matches),
+        Err(e) => e.exit(),
+    }
+}
+
+pub fn run(cli: Cli, matches: &clap::ArgMatches) -> i32 {
     match cli.command {
-        Command::Scan(args) => run_scan(*args),
+        Command::Scan(args) => match matches.subcommand_matches("scan") {
+            Some(m) => run_scan(*args, m),
+            None => fail("internal: scan arguments without their matches"),
+        },
         Command::Policy(PolicyCommand::Test(args)) => run_policy_test(args),
         Command::Policy(PolicyCommand::List(args)) => run_policy_list(args),
         Command::Report(args) => run_report(args),
@@ -207,23 +235,59 @@ fn policy_settings(args: &PolicyArgs, timeout: Duration) -> policy::Settings {
     }
 }
 
-fn run_scan(args: ScanArgs) -> i32 {
+fn run_scan(mut args: ScanArgs, matches: &clap::ArgMatches) -> i32 {
     let started = std::time::Instant::now();
+    let config = match config::for_scan(&args) {
+        Ok(c) => c,
+        Err(e) => return fail(format!("configuration {e}")),
+    };
+    let mut severity_overrides = Default::default();
+    if let Some(c) = &config {
+        if let Err(e) = config::apply(c, matches, &mut args) {
+            return fail(format!("configuration {e}"));
+        }
+        match c.severity_overrides() {
+            Ok(o) => severity_overrides = o,
+            Err(e) => return fail(format!("configuration {e}")),
+        }
+        for key in c.unused_keys() {
+            eprintln!(
+                "plumbline: warning: {}: `{key}` is not used by this version of plumbline",
+                c.path.display()
+            );
+        }
+    }
+    let today = match waiver::Date::today() {
+        Ok(d) => d,
+        Err(e) => return fail(e),
+    };
     if !(args.policy_timeout > 0.0 && args.policy_timeout.is_finite()) {
         return fail("--policy-timeout must be a positive number of seconds");
     }
     let timeout = Duration::from_secs_f64(args.policy_timeout);
-    let policies = match policy::load(&policy_settings(&args.policies, timeout)) {
+    let mut policies = match policy::load(&policy_settings(&args.policies, timeout)) {
         Ok(p) => p,
         Err(e) => return fail(format!("policy {e}")),
     };
+    if let Some(c) = &config {
+        if let Err(e) = c.select_rules(&mut policies) {
+            return fail(format!("configuration {e}"));
+        }
+    }
     if policies.packages.is_empty() {
         eprintln!(
             "plumbline: warning: no policy rules are loaded (--no-builtin without --policy): \
              files are only parsed"
         );
     }
-    let filter = match PathFilter::new(&args.include, &args.exclude) {
+    // Plumbline's own files are configuration, not declared infrastructure.
+    let exclude: Vec<String> = args
+        .exclude
+        .iter()
+        .cloned()
+        .chain([config::FILE_NAME.to_string(), ".plumbline".to_string()])
+        .collect();
+    let filter = match PathFilter::new(&args.include, &exclude) {
         Ok(f) => f,
         Err(e) => return fail(e),
     };
@@ -247,6 +311,11 @@ fn run_scan(args: ScanArgs) -> i32 {
             ..LoadOptions::default()
         },
         profile_rules: args.timings,
+        waivers: waiver::Options {
+            today,
+            file: args.waivers.clone(),
+            filtered: !(args.include.is_empty() && args.exclude.is_empty()),
+        },
     };
     let scanned = match &args.base {
         Some(base) => gate::scan_against_base(&opts, &policies, base, args.show_preexisting),
@@ -261,6 +330,7 @@ fn run_scan(args: ScanArgs) -> i32 {
             return fail(e);
         }
     }
+    config::override_severity(&severity_overrides, &mut result);
     let gate_summary = gate::summary(&result, args.fail_on);
     let format = args
         .format

@@ -110,6 +110,7 @@ pub fn affected_files(changed: &BTreeSet<String>) -> BTreeSet<String> {
 /// no file in particular).
 fn narrow(listing: &mut Listing, affected: &BTreeSet<String>) {
     listing.candidates.retain(|c| affected.contains(&c.path));
+    listing.narrowed = true;
     listing
         .notifications
         .retain(|n| n.file.as_ref().is_none_or(|f| affected.contains(f)));
@@ -171,7 +172,7 @@ pub fn scan_against_base(
     };
     let affected = affected_files(&changed);
     narrow(&mut listing, &affected);
-    let mut result = scan::run_listed(listing, repo, listing_started.elapsed(), opts, policies);
+    let mut result = scan::run_listed(listing, repo, listing_started.elapsed(), opts, policies)?;
 
     let base_opts = ScanOptions {
         rev: mb.base.to_string(),
@@ -187,7 +188,7 @@ pub fn scan_against_base(
         Duration::ZERO,
         &base_opts,
         policies,
-    );
+    )?;
     let base_errors: Vec<&Notification> = base
         .notifications
         .iter()

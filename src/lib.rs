@@ -2,6 +2,7 @@
 //! reports every finding at its file and line as SARIF. See DESIGN.md for the pipeline.
 
 pub mod cli;
+pub mod config;
 pub mod date;
 pub mod gate;
 pub mod load;
@@ -11,3 +12,4 @@ pub mod report;
 pub mod scan;
 pub mod source;
 pub mod triage;
+pub mod waiver;

@@ -7,6 +7,7 @@ use crate::model::{
 use crate::policy::eval::Mode;
 use crate::policy::{self, PolicySet};
 use crate::source::{self, git, stdin, Candidate, Listing, Origin, PathFilter, SourceError};
+use crate::waiver::{self, Waiver};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -35,6 +36,8 @@ pub struct ScanOptions {
     pub load: LoadOptions,
     /// Also measure each rule's evaluation time (a second, per-rule pass; `--timings`).
     pub profile_rules: bool,
+    /// Inline waivers, the waiver file, and the date expiry is checked against.
+    pub waivers: waiver::Options,
 }
 
 /// Counters and stage timings of a scan.
@@ -107,6 +110,8 @@ impl ScanResult {
 pub enum ScanError {
     #[error(transparent)]
     Source(#[from] SourceError),
+    #[error("{0}; fix the waiver file (see \"Waivers and suppressions\" in the README)")]
+    Waivers(#[from] waiver::file::WaiverFileError),
 }
 
 /// Lists the files of the target.
@@ -217,6 +222,8 @@ struct FileOutcome {
     source: Option<Arc<SourceFile>>,
     /// The documents themselves, kept only for `--timings`' per-rule pass.
     kept: Vec<Document>,
+    /// Waivers written in the file (comments, annotations).
+    waivers: Vec<Waiver>,
 }
 
 /// Read → parse → evaluate for one file, on one worker.
@@ -240,6 +247,9 @@ fn process_file(
         parse_time: loaded.parse_time,
         ..FileOutcome::default()
     };
+    let (waivers, waiver_notes) = waiver::inline::collect(&loaded.documents);
+    out.waivers = waivers;
+    out.notifications.extend(waiver_notes);
     if let Some((file, pos, message)) = loaded.parse_error {
         out.findings.push(parse_finding(&file, pos, &message));
     }
@@ -268,13 +278,7 @@ fn process_file(
 pub fn run(opts: &ScanOptions, policies: &PolicySet) -> Result<ScanResult, ScanError> {
     let listing_started = Instant::now();
     let (listing, repo) = list(opts)?;
-    Ok(run_listed(
-        listing,
-        repo,
-        listing_started.elapsed(),
-        opts,
-        policies,
-    ))
+    run_listed(listing, repo, listing_started.elapsed(), opts, policies)
 }
 
 /// The scan of files already listed (by [`list`], possibly narrowed down, as the
@@ -285,7 +289,17 @@ pub fn run_listed(
     list_time: Duration,
     opts: &ScanOptions,
     policies: &PolicySet,
-) -> ScanResult {
+) -> Result<ScanResult, ScanError> {
+    let mut waivers = waiver::file::load(&opts.waivers, &listing, repo.as_ref())?;
+    waiver::file::set_scope(
+        &mut waivers,
+        &listing
+            .candidates
+            .iter()
+            .map(|c| c.path.as_str())
+            .collect::<Vec<_>>(),
+        whole_tree(opts, &listing),
+    );
     let started = Instant::now();
     let outcomes: Vec<FileOutcome> = listing
         .candidates
@@ -326,6 +340,7 @@ pub fn run_listed(
             sources.insert(src.path.clone(), src);
         }
         documents.extend(o.kept);
+        waivers.extend(o.waivers);
     }
     stats.slowest_files = slowest(file_times);
     if opts.profile_rules && !policies.packages.is_empty() {
@@ -337,8 +352,14 @@ pub fn run_listed(
         rules.push(parse_rule());
         rules.sort_by(|a, b| a.id.cmp(&b.id));
     }
+    notifications.extend(waiver::apply(
+        &mut findings,
+        &waivers,
+        opts.waivers.today,
+        &rules,
+    ));
     finish(&mut findings, &mut notifications);
-    ScanResult {
+    Ok(ScanResult {
         description: listing.description,
         commit: listing.commit,
         commit_time: listing.commit_time,
@@ -347,7 +368,22 @@ pub fn run_listed(
         notifications,
         stats,
         sources,
-    }
+    })
+}
+
+/// Whether the scan covers the whole repository or directory (no `--include`/`--exclude`,
+/// the root itself as the target): then an unused waiver-file entry is stale wherever it
+/// points.
+fn whole_tree(opts: &ScanOptions, listing: &Listing) -> bool {
+    let Target::Path(path) = &opts.target else {
+        return false;
+    };
+    !opts.waivers.filtered
+        && !listing.narrowed
+        && listing
+            .root
+            .as_ref()
+            .is_some_and(|root| std::fs::canonicalize(path).is_ok_and(|p| &p == root))
 }
 
 /// Evaluation time per rule, from a separate per-rule pass (the real pass is batched).

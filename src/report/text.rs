@@ -65,6 +65,20 @@ pub fn render(result: &ScanResult, color: bool) -> String {
             st.paint("2", &resource),
             state
         );
+        for w in &f.suppressions {
+            let until = w
+                .expires
+                .as_deref()
+                .map(|d| format!(", until {d}"))
+                .unwrap_or_default();
+            let place = w.location.as_deref().unwrap_or("");
+            let _ = writeln!(
+                out,
+                "  {} {}",
+                st.paint("1;32", "         waived:"),
+                st.paint("2", &format!("{} ({place}{until})", w.justification))
+            );
+        }
         // A fixed finding is not in the current file: its old line would mislead.
         let fixed = f.baseline_state == Some(BaselineState::Absent);
         if let Some(src) = result.sources.get(&f.file).filter(|_| !fixed) {

@@ -57,6 +57,9 @@ pub struct Listing {
     pub commit_time: Option<String>,
     /// The repository root on disk, when there is one (for SARIF `originalUriBaseIds`).
     pub root: Option<PathBuf>,
+    /// Whether the candidates were narrowed down to part of the tree after listing (the
+    /// merge-request gate keeps only the changed files).
+    pub narrowed: bool,
 }
 
 /// `--include` / `--exclude` globs, matched against the reported path and against the path

@@ -1,0 +1,559 @@
+//! The configuration file, `.plumbline.yaml` at the root of the scanned repository or
+//! directory (or `--config FILE`; `--no-config` ignores it).
+//!
+//! Every `scan` flag has a key of the same name in snake_case (`--fail-on` → `fail_on`,
+//! `--no-builtin` → `builtin: false`), plus `rules` (`disable`, `only`) and `severity`
+//! overrides. The command line wins: a key applies only when its flag was not given on the
+//! command line ([`clap::ArgMatches::value_source`] tells a given flag from its default).
+//! Relative paths in the file are relative to the file's directory.
+//!
+//! The file is read from disk, not from the scanned revision: it says how to scan (which
+//! revision, which policies), and the same configuration must apply to every revision a job
+//! compares. Waivers, which are part of the reviewed content, are read from the revision.
+//!
+//! Adding a key for a new flag is mechanical: a field in [`Config`] (an `Option<Spanned<_>>`
+//! named like the flag's clap id), a line in [`apply`], a row in the README's table.
+
+use crate::cli::{ColorChoice, ScanArgs};
+use crate::model::Severity;
+use crate::policy::PolicySet;
+use crate::report::Format;
+use crate::scan::ScanResult;
+use crate::triage::FailOn;
+use clap::parser::ValueSource;
+use clap::{ArgMatches, ValueEnum};
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The configuration file's name, at the root of the scanned repository or directory.
+pub const FILE_NAME: &str = ".plumbline.yaml";
+
+/// A problem in the configuration (exit code 2): where, and what to do.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{file}{}: {message}", line.map(|l| format!(":{l}")).unwrap_or_default())]
+pub struct ConfigError {
+    pub file: String,
+    pub line: Option<u32>,
+    pub message: String,
+}
+
+type Value<T> = Option<Spanned<T>>;
+
+/// `.plumbline.yaml`. Every field is optional; a missing key leaves the flag's default.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// `--rev`
+    pub rev: Value<String>,
+    /// `--worktree`
+    pub worktree: Value<bool>,
+    /// `--include` (a list; the command line's list replaces it)
+    pub include: Value<Vec<String>>,
+    /// `--exclude`
+    pub exclude: Value<Vec<String>>,
+    /// `--policy` (a list of directories or files)
+    pub policy: Value<Vec<String>>,
+    /// `builtin: false` is `--no-builtin`
+    pub builtin: Value<bool>,
+    /// `--rego-v0`
+    pub rego_v0: Value<bool>,
+    /// `--policy-timeout` (seconds)
+    pub policy_timeout: Value<f64>,
+    /// `--max-file-size` (`50M`, or bytes)
+    pub max_file_size: Value<String>,
+    /// `--format`
+    pub format: Value<String>,
+    /// `--output`
+    pub output: Value<String>,
+    /// `--fail-on`
+    pub fail_on: Value<String>,
+    /// `--category`
+    pub category: Value<String>,
+    /// `--color`
+    pub color: Value<String>,
+    /// `--timings`
+    pub timings: Value<bool>,
+    /// `--waivers`
+    pub waivers: Value<String>,
+    /// Which rules run.
+    pub rules: Option<Rules>,
+    /// Severity overrides by rule id, applied to findings and to the rule catalog.
+    pub severity: Value<BTreeMap<String, Spanned<String>>>,
+    /// `--base`
+    pub base: Value<String>,
+    /// `--show-preexisting`
+    pub show_preexisting: Value<bool>,
+    /// `--baseline`
+    pub baseline: Value<String>,
+    /// `--link-base`
+    pub link_base: Value<String>,
+    // Keys for features being built beside this one (`--shard`, `--quiet`): read and kept
+    // here for the command line to consult; not used yet.
+    pub shard: Value<String>,
+    pub quiet: Value<bool>,
+    /// The file this came from (for messages) and its directory (for relative paths).
+    #[serde(skip)]
+    pub path: PathBuf,
+}
+
+/// `rules:` — rule ids or globs.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rules {
+    /// Rules that do not run.
+    #[serde(default)]
+    pub disable: Vec<String>,
+    /// When given, only these rules run.
+    #[serde(default)]
+    pub only: Vec<String>,
+}
+
+impl Config {
+    fn error(&self, line: Option<u32>, message: impl Into<String>) -> ConfigError {
+        ConfigError {
+            file: self.path.display().to_string(),
+            line,
+            message: message.into(),
+        }
+    }
+
+    fn at<T>(&self, v: &Spanned<T>, message: impl Into<String>) -> ConfigError {
+        self.error(Some(line_of(v)), message)
+    }
+
+    fn dir(&self) -> &Path {
+        self.path.parent().unwrap_or(Path::new("."))
+    }
+
+    /// A path from the file, relative to the file's directory.
+    fn resolve(&self, p: &str) -> PathBuf {
+        let p = Path::new(p);
+        if p.is_absolute() || self.dir().as_os_str().is_empty() {
+            p.to_path_buf()
+        } else {
+            self.dir().join(p)
+        }
+    }
+
+    /// `rules.disable` / `rules.only`: drops the packages that must not run.
+    pub fn select_rules(&self, policies: &mut PolicySet) -> Result<(), ConfigError> {
+        let Some(rules) = &self.rules else {
+            return Ok(());
+        };
+        let globs = |list: &[String]| -> Result<Vec<globset::GlobMatcher>, ConfigError> {
+            list.iter()
+                .map(|r| crate::waiver::rule_matcher(r).map_err(|e| self.error(None, e)))
+                .collect()
+        };
+        let only = globs(&rules.only)?;
+        let disable = globs(&rules.disable)?;
+        policies.packages.retain(|p| {
+            let id = p.meta.id.as_str();
+            (only.is_empty() || only.iter().any(|g| g.is_match(id)))
+                && !disable.iter().any(|g| g.is_match(id))
+        });
+        Ok(())
+    }
+
+    /// Checks the `severity` overrides and returns them by rule id.
+    pub fn severity_overrides(&self) -> Result<BTreeMap<String, Severity>, ConfigError> {
+        let mut out = BTreeMap::new();
+        if let Some(map) = &self.severity {
+            for (id, v) in &map.value {
+                let s = Severity::parse(&v.value).ok_or_else(|| {
+                    self.at(
+                        v,
+                        format!(
+                            "severity of {id}: {:?} is not a severity; use CRITICAL, HIGH, \
+                             MEDIUM, LOW or INFO",
+                            v.value
+                        ),
+                    )
+                })?;
+                out.insert(id.clone(), s);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Keys that are read but not used by this version, named for a warning.
+    pub fn unused_keys(&self) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        for (set, key) in [
+            (self.shard.is_some(), "shard"),
+            (self.quiet.is_some(), "quiet"),
+        ] {
+            if set {
+                out.push(key);
+            }
+        }
+        out
+    }
+}
+
+/// Applies severity overrides to the findings and to the rule catalog of a result.
+pub fn override_severity(overrides: &BTreeMap<String, Severity>, result: &mut ScanResult) {
+    if overrides.is_empty() {
+        return;
+    }
+    for f in &mut result.findings {
+        if let Some(s) = overrides.get(&f.rule_id) {
+            f.severity = *s;
+        }
+    }
+    for r in &mut result.rules {
+        if let Some(s) = overrides.get(&r.id) {
+            r.severity = *s;
+        }
+    }
+}
+
+fn line_of<T>(v: &Spanned<T>) -> u32 {
+    u32::try_from(v.referenced.line()).unwrap_or(u32::MAX)
+}
+
+/// The configuration file of a scan: `--config FILE`, else `.plumbline.yaml` at the root of
+/// the repository containing PATH (or of the directory PATH, or of the current directory
+/// for stdin). `None` with `--no-config` or when there is none.
+pub fn for_scan(args: &ScanArgs) -> Result<Option<Config>, ConfigError> {
+    if args.no_config {
+        return Ok(None);
+    }
+    if let Some(path) = &args.config {
+        return load(path).map(Some);
+    }
+    let target = if args.path == "-" {
+        Path::new(".")
+    } else {
+        Path::new(&args.path)
+    };
+    let root = match crate::source::git::discover(target) {
+        Some(located) => located.root,
+        None if target.is_file() => target
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_path_buf(),
+        None => target.to_path_buf(),
+    };
+    let path = if root == Path::new(".") {
+        PathBuf::from(FILE_NAME)
+    } else {
+        root.join(FILE_NAME)
+    };
+    if path.is_file() {
+        load(&path).map(Some)
+    } else {
+        Ok(None)
+    }
+}
+
+/// Reads and checks a configuration file.
+pub fn load(path: &Path) -> Result<Config, ConfigError> {
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+        file: shown.clone(),
+        line: None,
+        message: format!("cannot read the configuration file: {e}"),
+    })?;
+    let config: Option<Config> = serde_saphyr::from_str(&text).map_err(|e| {
+        let (line, mut message) = crate::waiver::file::yaml_error(&e);
+        if message.contains("unknown field") {
+            message.push_str(" (see \"Configuration file\" in the README)");
+        }
+        ConfigError {
+            file: shown.clone(),
+            line,
+            message,
+        }
+    })?;
+    let mut config = config.unwrap_or_default();
+    config.path = path.to_path_buf();
+    config.severity_overrides()?;
+    Ok(config)
+}
+
+/// Whether the flag with clap id `id` was given on the command line.
+fn on_command_line(matches: &ArgMatches, id: &str) -> bool {
+    matches.value_source(id) == Some(ValueSource::CommandLine)
+}
+
+/// Fills `args` from `config` wherever the flag was not given on the command line.
+pub fn apply(
+    config: &Config,
+    matches: &ArgMatches,
+    args: &mut ScanArgs,
+) -> Result<(), ConfigError> {
+    let cli = |id: &str| on_command_line(matches, id);
+    // One line per key: (config value, clap id of the flag) → how to set the argument.
+    macro_rules! set {
+        ($key:ident, $id:literal, |$v:ident| $conv:expr) => {
+            if let Some(spanned) = &config.$key {
+                if !cli($id) {
+                    let $v = &spanned.value;
+                    #[allow(clippy::redundant_closure_call)]
+                    let converted: Result<_, String> = (|| $conv)();
+                    match converted {
+                        Ok(()) => {}
+                        Err(m) => {
+                            return Err(config.at(spanned, format!("{}: {m}", stringify!($key))))
+                        }
+                    }
+                }
+            }
+        };
+    }
+    set!(rev, "rev", |v| {
+        args.rev = v.clone();
+        Ok(())
+    });
+    // `--rev` on the command line asks for a revision: the file's `worktree` yields.
+    if !cli("rev") {
+        set!(worktree, "worktree", |v| {
+            args.worktree = *v;
+            Ok(())
+        });
+    }
+    set!(include, "include", |v| {
+        args.include = v.clone();
+        Ok(())
+    });
+    set!(exclude, "exclude", |v| {
+        args.exclude = v.clone();
+        Ok(())
+    });
+    set!(policy, "policy", |v| {
+        args.policies.policy = v.iter().map(|p| config.resolve(p)).collect();
+        Ok(())
+    });
+    set!(builtin, "no_builtin", |v| {
+        args.policies.no_builtin = !*v;
+        Ok(())
+    });
+    set!(rego_v0, "rego_v0", |v| {
+        args.policies.rego_v0 = *v;
+        Ok(())
+    });
+    set!(policy_timeout, "policy_timeout", |v| {
+        args.policy_timeout = *v;
+        Ok(())
+    });
+    set!(max_file_size, "max_file_size", |v| {
+        args.max_file_size = crate::cli::parse_size(v)?;
+        Ok(())
+    });
+    // An `--output` on the command line implies its format: the file's `format` yields.
+    if !cli("output") {
+        set!(format, "format", |v| {
+            args.format = Some(
+                Format::from_str(v, true)
+                    .map_err(|_| format!("{v:?} is not a format: use {}", names::<Format>()))?,
+            );
+            Ok(())
+        });
+    }
+    set!(output, "output", |v| {
+        args.output = Some(config.resolve(v));
+        Ok(())
+    });
+    set!(fail_on, "fail_on", |v| {
+        args.fail_on = v.parse::<FailOn>()?;
+        Ok(())
+    });
+    set!(category, "category", |v| {
+        args.category = v.clone();
+        Ok(())
+    });
+    set!(color, "color", |v| {
+        args.color = ColorChoice::from_str(v, true).map_err(|_| {
+            format!(
+                "{v:?} is not a colour choice: use {}",
+                names::<ColorChoice>()
+            )
+        })?;
+        Ok(())
+    });
+    set!(timings, "timings", |v| {
+        args.timings = *v;
+        Ok(())
+    });
+    set!(waivers, "waivers", |v| {
+        args.waivers = Some(config.resolve(v));
+        Ok(())
+    });
+    // `--base` and `--baseline` exclude each other: one given on the command line silences
+    // the other in the file, and the file cannot give both.
+    if let (Some(base), Some(_)) = (&config.base, &config.baseline) {
+        if !cli("base") && !cli("baseline") {
+            return Err(config.at(
+                base,
+                "base and baseline cannot both be given: compare with a Git revision (base) \
+                 or with an earlier report (baseline)",
+            ));
+        }
+    }
+    if !cli("baseline") {
+        set!(base, "base", |v| {
+            args.base = Some(v.clone());
+            Ok(())
+        });
+    }
+    if !cli("base") {
+        set!(baseline, "baseline", |v| {
+            args.baseline = Some(config.resolve(v));
+            Ok(())
+        });
+    }
+    set!(show_preexisting, "show_preexisting", |v| {
+        args.show_preexisting = *v;
+        Ok(())
+    });
+    if args.show_preexisting && args.base.is_none() {
+        if let Some(v) = &config.show_preexisting {
+            return Err(config.at(
+                v,
+                "show_preexisting needs base (a merge base to compare with)",
+            ));
+        }
+    }
+    set!(link_base, "link_base", |v| {
+        args.link_base = Some(v.clone());
+        Ok(())
+    });
+    Ok(())
+}
+
+/// The accepted values of a clap value enum, for messages.
+fn names<T: ValueEnum>() -> String {
+    T::value_variants()
+        .iter()
+        .filter_map(|v| v.to_possible_value())
+        .map(|p| p.get_name().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{Cli, Command};
+    use clap::{CommandFactory, FromArgMatches};
+
+    fn scan_args(argv: &[&str]) -> (ScanArgs, ArgMatches) {
+        let matches = Cli::command()
+            .try_get_matches_from(argv)
+            .expect("valid arguments");
+        let cli = Cli::from_arg_matches(&matches).unwrap();
+        let Command::Scan(args) = cli.command else {
+            panic!("not scan")
+        };
+        let sub = matches.subcommand_matches("scan").unwrap().clone();
+        (*args, sub)
+    }
+
+    fn config(text: &str) -> Result<Config, ConfigError> {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join(FILE_NAME);
+        std::fs::write(&p, text).unwrap();
+        load(&p)
+    }
+
+    #[test]
+    fn every_key_has_a_flag() {
+        let (_, m) = scan_args(&["plumbline", "scan"]);
+        for id in [
+            "rev",
+            "worktree",
+            "include",
+            "exclude",
+            "policy",
+            "no_builtin",
+            "rego_v0",
+            "policy_timeout",
+            "max_file_size",
+            "format",
+            "output",
+            "fail_on",
+            "category",
+            "color",
+            "timings",
+            "waivers",
+            "base",
+            "show_preexisting",
+            "baseline",
+            "link_base",
+        ] {
+            assert!(
+                m.try_contains_id(id).is_ok(),
+                "config key mapped to unknown flag id {id}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_command_line_wins() {
+        let c =
+            config("fail_on: never\ncategory: k8s\nmax_file_size: 1K\nbuiltin: false\n").unwrap();
+        let (mut args, m) = scan_args(&["plumbline", "scan", "--fail-on", "low"]);
+        apply(&c, &m, &mut args).unwrap();
+        assert_eq!(args.fail_on, FailOn::Severity(Severity::Low));
+        assert_eq!(args.category, "k8s");
+        assert_eq!(args.max_file_size, 1024);
+        assert!(args.policies.no_builtin);
+    }
+
+    #[test]
+    fn bad_values_name_their_line() {
+        let c = config("category: x\nfail_on: sometimes\n").unwrap();
+        let (mut args, m) = scan_args(&["plumbline", "scan"]);
+        let e = apply(&c, &m, &mut args).unwrap_err();
+        assert_eq!(e.line, Some(2), "{e}");
+        assert!(e.message.starts_with("fail_on:"), "{e}");
+        let e = config("severity:\n  PL-1: SEVERE\n").unwrap_err();
+        assert_eq!(e.line, Some(2), "{e}");
+        let e = config("category: x\nfail-on: high\n").unwrap_err();
+        assert_eq!(e.line, Some(2), "{e}");
+        assert!(e.message.contains("fail_on"), "lists the valid keys: {e}");
+        let e = config("rules:\n  disabled: [X]\n").unwrap_err();
+        assert_eq!(e.line, Some(2), "{e}");
+    }
+
+    #[test]
+    fn gate_keys_apply_and_yield_to_the_command_line() {
+        let c = config(
+            "base: origin/main\nshow_preexisting: true\nlink_base: https://example.test/b\n",
+        )
+        .unwrap();
+        let (mut args, m) = scan_args(&["plumbline", "scan"]);
+        apply(&c, &m, &mut args).unwrap();
+        assert_eq!(args.base.as_deref(), Some("origin/main"));
+        assert!(args.show_preexisting);
+        assert_eq!(args.link_base.as_deref(), Some("https://example.test/b"));
+        assert!(c.unused_keys().is_empty(), "{:?}", c.unused_keys());
+
+        // --baseline on the command line silences the file's base (they exclude each other).
+        let (mut args, m) = scan_args(&["plumbline", "scan", "--baseline", "old.json"]);
+        let c = config("base: origin/main\n").unwrap();
+        apply(&c, &m, &mut args).unwrap();
+        assert_eq!(args.base, None);
+        assert_eq!(args.baseline.as_deref(), Some(Path::new("old.json")));
+
+        // The file may not give both.
+        let c = config("base: main\nbaseline: old.sarif\n").unwrap();
+        let (mut args, m) = scan_args(&["plumbline", "scan"]);
+        let e = apply(&c, &m, &mut args).unwrap_err();
+        assert_eq!(e.line, Some(1), "{e}");
+        // A baseline from the file is relative to the file.
+        let c = config("baseline: reports/old.sarif\n").unwrap();
+        let (mut args, m) = scan_args(&["plumbline", "scan"]);
+        apply(&c, &m, &mut args).unwrap();
+        let b = args.baseline.unwrap();
+        assert!(
+            b.ends_with("reports/old.sarif") && b.is_absolute(),
+            "{}",
+            b.display()
+        );
+    }
+}

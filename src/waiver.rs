@@ -1,0 +1,224 @@
+//! Waivers: accepted findings, with a reason, an optional owner and an expiry date.
+//!
+//! Three places declare them, all with the same rule-id and reason grammar
+//! ([`grammar`]): comments in the scanned files ([`inline`]), the `plumbline.dev/ignore`
+//! annotation on Kubernetes objects ([`inline`] too), and the waiver file
+//! `.plumbline/waivers.yaml` ([`file`]). A waived finding stays in every report with its
+//! suppression and no longer fails the run. A waiver past its date stops applying and is
+//! reported (`waiver-expired`); one that matches nothing is reported (`waiver-stale`); one
+//! that cannot be read never applies (`waiver-invalid`, or exit 2 for the waiver file).
+
+pub mod file;
+pub mod grammar;
+pub mod inline;
+
+pub use grammar::Date;
+
+use crate::model::{
+    Finding, NoteLevel, Notification, Pos, ResourceId, RuleMeta, Suppression, SuppressionKind,
+};
+use globset::{Glob, GlobMatcher};
+use std::path::PathBuf;
+
+/// How the scan treats waivers.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The day expiry dates are compared with (`PLUMBLINE_TODAY`, else the clock, UTC).
+    pub today: Date,
+    /// `--waivers FILE`, read from disk; `None`: `.plumbline/waivers.yaml` at the root of
+    /// the scanned repository, read from the same revision or directory as the scan.
+    pub file: Option<PathBuf>,
+    /// Only part of the tree is scanned (`--include`/`--exclude`): a waiver-file entry is
+    /// reported stale only when a scanned file is within its `path`.
+    pub filtered: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            today: Date::today().unwrap_or(Date {
+                year: 1970,
+                month: 1,
+                day: 1,
+            }),
+            file: None,
+            filtered: false,
+        }
+    }
+}
+
+/// What a waiver covers.
+#[derive(Debug, Clone)]
+pub enum Target {
+    /// Findings that start on this line of this file (a comment on or above the line).
+    Line { file: String, line: u32 },
+    /// Every finding of one YAML document (a comment at the top of the document).
+    Document { file: String, document: usize },
+    /// Every finding of one resource of a document (an annotation, or a comment at the top of
+    /// an item of a `kind: List`).
+    Resource {
+        file: String,
+        document: usize,
+        resource: Option<ResourceId>,
+    },
+    /// An entry of the waiver file.
+    Selector(file::Selector),
+}
+
+impl Target {
+    fn matches(&self, f: &Finding) -> bool {
+        match self {
+            Target::Line { file, line } => f.file == *file && f.region.start.line == *line,
+            Target::Document { file, document } => f.file == *file && f.document == *document,
+            Target::Resource {
+                file,
+                document,
+                resource,
+            } => f.file == *file && f.document == *document && f.resource == *resource,
+            Target::Selector(s) => s.matches(f),
+        }
+    }
+}
+
+/// One waiver, wherever it was declared.
+#[derive(Debug, Clone)]
+pub struct Waiver {
+    /// Rule ids or globs, as written.
+    pub rules: Vec<String>,
+    matchers: Vec<GlobMatcher>,
+    pub target: Target,
+    pub reason: String,
+    pub owner: Option<String>,
+    pub expires: Option<Date>,
+    pub kind: SuppressionKind,
+    /// Where the waiver is written (a scanned file, or the waiver file).
+    pub file: String,
+    pub pos: Pos,
+    /// Whether what the waiver covers was scanned: only then is an unused waiver stale.
+    pub in_scope: bool,
+}
+
+impl Waiver {
+    /// A waiver for `rules` (already checked by [`grammar::check_rule_id`]).
+    pub fn new(
+        rules: Vec<String>,
+        target: Target,
+        reason: String,
+        kind: SuppressionKind,
+        file: String,
+        pos: Pos,
+    ) -> Result<Self, String> {
+        let matchers = rules
+            .iter()
+            .map(|r| rule_matcher(r))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self {
+            rules,
+            matchers,
+            target,
+            reason,
+            owner: None,
+            expires: None,
+            kind,
+            file,
+            pos,
+            in_scope: true,
+        })
+    }
+
+    fn covers_rule(&self, id: &str) -> bool {
+        self.matchers.iter().any(|m| m.is_match(id))
+    }
+
+    fn location(&self) -> String {
+        format!("{}:{}", self.file, self.pos.line)
+    }
+
+    fn suppression(&self) -> Suppression {
+        Suppression {
+            kind: self.kind,
+            justification: self.reason.clone(),
+            owner: self.owner.clone(),
+            expires: self.expires.map(|d| d.to_string()),
+            location: Some(self.location()),
+        }
+    }
+}
+
+/// A glob over rule ids (`*` matches any id; ids hold no `/`-separated parts to protect).
+pub fn rule_matcher(rule: &str) -> Result<GlobMatcher, String> {
+    Glob::new(rule)
+        .map(|g| g.compile_matcher())
+        .map_err(|e| format!("{rule:?} is not a valid rule glob: {e}"))
+}
+
+/// Applies `waivers` to `findings` (adding their suppressions) and returns what must be
+/// reported: expired waivers, and unused ones whose scope was scanned. `rules` is the
+/// catalog of the scan: a waiver for a rule that did not run is not stale.
+pub fn apply(
+    findings: &mut [Finding],
+    waivers: &[Waiver],
+    today: Date,
+    rules: &[RuleMeta],
+) -> Vec<Notification> {
+    let mut notes = Vec::new();
+    for w in waivers {
+        let rules_text = w.rules.join(",");
+        if let Some(expires) = w.expires.filter(|d| *d < today) {
+            notes.push(
+                Notification::new(
+                    NoteLevel::Warning,
+                    "waiver-expired",
+                    format!(
+                        "{}: the waiver for {rules_text} expired on {expires} (today is \
+                         {today}), so it no longer applies and its findings are active again; \
+                         fix them, or renew the waiver with a later date",
+                        w.location()
+                    ),
+                )
+                .at(w.file.clone(), Some(w.pos)),
+            );
+            continue;
+        }
+        let mut used = false;
+        for f in findings.iter_mut() {
+            if w.covers_rule(&f.rule_id) && w.target.matches(f) {
+                f.suppressions.push(w.suppression());
+                used = true;
+            }
+        }
+        let ran =
+            rules.iter().any(|r| w.covers_rule(&r.id)) || w.covers_rule(crate::scan::PARSE_RULE_ID);
+        if !used && w.in_scope && ran {
+            notes.push(
+                Notification::new(
+                    NoteLevel::Warning,
+                    "waiver-stale",
+                    format!(
+                        "{}: the waiver for {rules_text} matches no finding; remove it (the \
+                         finding it was written for is gone, or it names the wrong rule or \
+                         place)",
+                        w.location()
+                    ),
+                )
+                .at(w.file.clone(), Some(w.pos)),
+            );
+        }
+    }
+    for f in findings.iter_mut() {
+        f.suppressions.sort();
+        f.suppressions.dedup();
+    }
+    notes
+}
+
+/// A waiver that cannot be read, in a scanned file: it never applies, and is reported where
+/// it is written.
+pub(crate) fn invalid(file: &str, pos: Pos, message: &str) -> Notification {
+    Notification::new(
+        NoteLevel::Warning,
+        "waiver-invalid",
+        format!("{file}:{}: this waiver is not applied: {message}", pos.line),
+    )
+    .at(file, Some(pos))
+}

@@ -1,0 +1,516 @@
+//! Waivers written in the scanned YAML files: `# plumbline:ignore …` comments and the
+//! `plumbline.dev/ignore` annotation.
+//!
+//! The loader keeps no comments, so comments are found in the file text with a small line
+//! lexer that knows what is *not* a comment: `#` inside quotes, inside a block scalar (`|`,
+//! `>`), or not preceded by a space. Each waiver comment is then placed:
+//!
+//! - in the **header of a document** — comment lines between the `---` (or the start of the
+//!   file) and the first key, a comment at the end of the first key's line, or comment lines
+//!   right after the first key: it applies to every finding of that document, and to no other
+//!   document, file or resource. At the top of an item of a `kind: List`, it applies to that
+//!   item only;
+//! - anywhere else, on the line of a finding (a trailing comment) or on the line(s) directly
+//!   above it (comment lines only, no blank line between): it applies to findings that start
+//!   on that line.
+//!
+//! The annotation `plumbline.dev/ignore` holds the grammar without the marker
+//! (`RULE-ID[,RULE-ID] reason="…" [until=YYYY-MM-DD]`) and applies to the object that
+//! carries it. On a workload, the annotation of its pod template
+//! (`spec.template.metadata`, `spec.jobTemplate.spec.template.metadata` for a CronJob,
+//! `template.metadata` for a PodTemplate) applies to the whole object too: charts often let
+//! users set only pod annotations, and every pod-security finding is about the pod template.
+//! Annotation values are never echoed in messages (they may sit on a Secret).
+
+use super::grammar::{self, Directive, MARKER};
+use super::{invalid, Target, Waiver};
+use crate::load::Document;
+use crate::model::{Notification, Pos, SuppressionKind};
+use std::collections::BTreeMap;
+
+/// The annotation that waives findings on a Kubernetes object.
+pub const ANNOTATION: &str = "plumbline.dev/ignore";
+
+/// Where, under a document, annotations that waive for the whole object may be.
+const ANNOTATION_HOLDERS: [&[&str]; 4] = [
+    &["metadata"],
+    &["spec", "template", "metadata"],
+    &["spec", "jobTemplate", "spec", "template", "metadata"],
+    &["template", "metadata"],
+];
+
+/// The waivers written in one file (all `documents` come from the same file), and the
+/// notifications for waivers that cannot be read.
+pub fn collect(documents: &[Document]) -> (Vec<Waiver>, Vec<Notification>) {
+    let mut waivers = Vec::new();
+    let mut notes = Vec::new();
+    let Some(first) = documents.first() else {
+        return (waivers, notes);
+    };
+    let path = first.file.path.as_str();
+    for doc in documents {
+        annotations(doc, &mut waivers, &mut notes);
+    }
+    if first.file.text.contains(MARKER) {
+        comments(path, &first.file.text, documents, &mut waivers, &mut notes);
+    }
+    (waivers, notes)
+}
+
+fn annotations(doc: &Document, waivers: &mut Vec<Waiver>, notes: &mut Vec<Notification>) {
+    let path = &doc.file.path;
+    for holder in ANNOTATION_HOLDERS {
+        let mut node = Some(&doc.node);
+        for key in holder {
+            node = node.and_then(|n| n.get(key));
+        }
+        let Some(value) = node
+            .and_then(|m| m.get("annotations"))
+            .and_then(|a| a.get(ANNOTATION))
+        else {
+            continue;
+        };
+        let pos = value.start;
+        let Some(text) = value.as_str() else {
+            notes.push(invalid(
+                path,
+                pos,
+                &format!("the {ANNOTATION} annotation must be a string"),
+            ));
+            continue;
+        };
+        match grammar::parse_spec(text) {
+            Ok(d) => push(
+                waivers,
+                notes,
+                d,
+                Target::Resource {
+                    file: path.clone(),
+                    document: doc.index,
+                    resource: doc.resource.clone(),
+                },
+                path,
+                pos,
+            ),
+            Err(e) => notes.push(invalid(
+                path,
+                pos,
+                &format!("annotation {ANNOTATION}: {e}")
+                    .replace("write `plumbline:ignore RULE-ID", "write `RULE-ID"),
+            )),
+        }
+    }
+}
+
+fn push(
+    waivers: &mut Vec<Waiver>,
+    notes: &mut Vec<Notification>,
+    d: Directive,
+    target: Target,
+    file: &str,
+    pos: Pos,
+) {
+    match Waiver::new(
+        d.rules,
+        target,
+        d.reason,
+        SuppressionKind::InSource,
+        file.to_string(),
+        pos,
+    ) {
+        Ok(mut w) => {
+            w.expires = d.until;
+            waivers.push(w);
+        }
+        Err(e) => notes.push(invalid(file, pos, &e)),
+    }
+}
+
+/// What a line of YAML is, for placing comments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Blank,
+    /// Only a comment.
+    Comment,
+    /// A key, a value or a sequence item (maybe with a trailing comment).
+    Content,
+    /// `---` or `...` at column 1.
+    Separator,
+    /// `%YAML`, `%TAG`.
+    Directive,
+    /// Inside a block scalar: text, never a comment.
+    BlockText,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Line<'t> {
+    kind: Kind,
+    /// A comment on the line: its 1-based column and its text after `#`.
+    comment: Option<(u32, &'t str)>,
+}
+
+/// Classifies every line (index 0 is line 1).
+fn lex(text: &str) -> Vec<Line<'_>> {
+    let mut out = Vec::new();
+    // Lines more indented than this belong to the open block scalar.
+    let mut block: Option<usize> = None;
+    for raw in text.split('\n') {
+        let line = raw.strip_suffix('\r').unwrap_or(raw);
+        let indent = line.len() - line.trim_start_matches(' ').len();
+        let trimmed = line.trim_start();
+        if let Some(parent) = block {
+            if trimmed.is_empty() || indent > parent {
+                out.push(Line {
+                    kind: Kind::BlockText,
+                    comment: None,
+                });
+                continue;
+            }
+            block = None;
+        }
+        let kind;
+        let mut comment = None;
+        if trimmed.is_empty() {
+            kind = Kind::Blank;
+        } else if is_separator(line) {
+            kind = Kind::Separator;
+            comment = comment_in(line, 3);
+        } else if line.starts_with('%') {
+            kind = Kind::Directive;
+        } else if let Some(body) = trimmed.strip_prefix('#') {
+            kind = Kind::Comment;
+            comment = Some((char_col(line, indent), body));
+        } else {
+            kind = Kind::Content;
+            comment = comment_in(line, indent);
+            let content = match comment {
+                Some((col, _)) => {
+                    let byte = line
+                        .char_indices()
+                        .nth(col as usize - 1)
+                        .map_or(0, |(b, _)| b);
+                    &line[..byte]
+                }
+                None => line,
+            };
+            block = block_scalar_parent(content, indent);
+        }
+        out.push(Line { kind, comment });
+    }
+    out
+}
+
+fn is_separator(line: &str) -> bool {
+    ["---", "..."].iter().any(|m| {
+        line.strip_prefix(m)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t']))
+    })
+}
+
+fn char_col(line: &str, byte: usize) -> u32 {
+    line[..byte].chars().count() as u32 + 1
+}
+
+/// The comment of a content line: a `#` outside quotes, at the start or after a space.
+fn comment_in(line: &str, from: usize) -> Option<(u32, &str)> {
+    let mut quote: Option<char> = None;
+    let mut prev: Option<char> = if from == 0 {
+        None
+    } else {
+        line[..from].chars().last()
+    };
+    let mut escaped = false;
+    for (i, c) in line[from..].char_indices() {
+        let i = i + from;
+        match quote {
+            Some('"') if escaped => escaped = false,
+            Some('"') if c == '\\' => escaped = true,
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None => {
+                let at_token_start = prev.is_none_or(|p| p.is_whitespace() || "[{,".contains(p));
+                if (c == '"' || c == '\'') && at_token_start {
+                    quote = Some(c);
+                } else if c == '#' && prev.is_none_or(char::is_whitespace) {
+                    return Some((char_col(line, i), &line[i + 1..]));
+                }
+            }
+        }
+        prev = Some(c);
+    }
+    None
+}
+
+/// When a content line opens a block scalar (`key: |`, `- >-`), the indentation its text
+/// must exceed.
+fn block_scalar_parent(content: &str, indent: usize) -> Option<usize> {
+    let body = content.trim_end();
+    let token = body.rsplit([' ', '\t']).next()?;
+    let is_indicator = token.starts_with(['|', '>'])
+        && token[1..]
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '+' || c == '-');
+    if !is_indicator {
+        return None;
+    }
+    // The parent node starts after any `- ` of sequence items on this line.
+    let mut pos = indent;
+    let mut rest = &body[indent..];
+    while let Some(after) = rest.strip_prefix('-') {
+        if !(after.starts_with(' ') || after.is_empty()) {
+            break;
+        }
+        let spaces = after.len() - after.trim_start_matches(' ').len();
+        if after.trim_start() == token {
+            // `- |`: the scalar is the item itself; its text is indented past the dash.
+            return Some(pos);
+        }
+        pos += 1 + spaces;
+        rest = &after[spaces..];
+    }
+    Some(pos)
+}
+
+/// Finds the waiver comments of a file and decides what each one covers.
+fn comments(
+    path: &str,
+    text: &str,
+    documents: &[Document],
+    waivers: &mut Vec<Waiver>,
+    notes: &mut Vec<Notification>,
+) {
+    let lines = lex(text);
+    let kind_of = |line: u32| -> Kind {
+        (line as usize)
+            .checked_sub(1)
+            .and_then(|i| lines.get(i))
+            .map_or(Kind::Blank, |l| l.kind)
+    };
+    // Header comments: line → target.
+    let mut header: BTreeMap<u32, Target> = BTreeMap::new();
+    let mut by_index: BTreeMap<usize, Vec<&Document>> = BTreeMap::new();
+    for d in documents {
+        by_index.entry(d.index).or_default().push(d);
+    }
+    for (index, docs) in &by_index {
+        let first_known = docs.iter().map(|d| d.node.start.line).min().unwrap_or(1);
+        // The document starts after the last separator above its first node.
+        let sep = (1..first_known)
+            .rev()
+            .find(|&l| kind_of(l) == Kind::Separator)
+            .unwrap_or(0);
+        let Some(first) = (sep + 1..=first_known).find(|&l| kind_of(l) == Kind::Content) else {
+            continue;
+        };
+        let doc_target = || Target::Document {
+            file: path.to_string(),
+            document: *index,
+        };
+        if sep > 0 {
+            header.insert(sep, doc_target());
+            // Comments above the first `---` of a file belong to the first document.
+            let preamble = 1..sep;
+            if preamble
+                .clone()
+                .all(|l| matches!(kind_of(l), Kind::Comment | Kind::Blank | Kind::Directive))
+            {
+                for l in preamble {
+                    header.insert(l, doc_target());
+                }
+            }
+        }
+        for l in sep + 1..first {
+            header.insert(l, doc_target());
+        }
+        mark_around(&mut header, first, &kind_of, doc_target);
+        // Items of a `kind: List`: their own headers, directly around their first line.
+        for d in docs.iter().filter(|d| d.node.start.line > first) {
+            let item = d.node.start.line;
+            let item_target = || Target::Resource {
+                file: path.to_string(),
+                document: *index,
+                resource: d.resource.clone(),
+            };
+            let mut above = item - 1;
+            while above > first && kind_of(above) == Kind::Comment {
+                header.entry(above).or_insert_with(item_target);
+                above -= 1;
+            }
+            mark_around(&mut header, item, &kind_of, item_target);
+        }
+    }
+    for (i, line) in lines.iter().enumerate() {
+        let Some((col, body)) = line.comment else {
+            continue;
+        };
+        let Some(parsed) = grammar::parse_comment(body) else {
+            continue;
+        };
+        let number = i as u32 + 1;
+        let pos = Pos::new(number, col);
+        let directive = match parsed {
+            Ok(d) => d,
+            Err(e) => {
+                notes.push(invalid(path, pos, &e.to_string()));
+                continue;
+            }
+        };
+        let target = if let Some(t) = header.get(&number) {
+            t.clone()
+        } else if line.kind == Kind::Content {
+            Target::Line {
+                file: path.to_string(),
+                line: number,
+            }
+        } else {
+            // A comment line applies to the next line that is not a comment.
+            let mut next = number + 1;
+            while kind_of(next) == Kind::Comment && (next as usize) <= lines.len() {
+                next += 1;
+            }
+            if kind_of(next) != Kind::Content {
+                notes.push(invalid(
+                    path,
+                    pos,
+                    "a waiver comment applies to the line it ends, or to the line directly \
+                     below it, and no YAML follows this one; move it onto or above the line of \
+                     the finding, or to the top of the resource",
+                ));
+                continue;
+            }
+            Target::Line {
+                file: path.to_string(),
+                line: next,
+            }
+        };
+        push(waivers, notes, directive, target, path, pos);
+    }
+}
+
+/// The first line of a resource, and the comment lines right after it, belong to its header.
+fn mark_around(
+    header: &mut BTreeMap<u32, Target>,
+    first: u32,
+    kind_of: &impl Fn(u32) -> Kind,
+    target: impl Fn() -> Target,
+) {
+    header.entry(first).or_insert_with(&target);
+    let mut next = first + 1;
+    while kind_of(next) == Kind::Comment {
+        header.entry(next).or_insert_with(&target);
+        next += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(text: &str) -> Vec<Kind> {
+        lex(text).iter().map(|l| l.kind).collect()
+    }
+
+    #[test]
+    fn block_scalars_hide_comments() {
+        let text = "data:\n  run.sh: |\n    # plumbline:ignore X reason=y\n    echo\n  k: v # c\n";
+        assert_eq!(
+            kinds(text),
+            [
+                Kind::Content,
+                Kind::Content,
+                Kind::BlockText,
+                Kind::BlockText,
+                Kind::Content,
+                Kind::Blank
+            ]
+        );
+        let seq = "args:\n  - >-\n    # x\n  - b\n";
+        assert_eq!(kinds(seq)[2], Kind::BlockText);
+        assert_eq!(kinds(seq)[3], Kind::Content);
+        let item = "- run: |\n    # x\n  name: y\n";
+        assert_eq!(kinds(item)[1], Kind::BlockText);
+        assert_eq!(kinds(item)[2], Kind::Content);
+    }
+
+    /// (line written, what it covers) of every waiver in `text`, and the invalid ones' lines.
+    fn placed(text: &str) -> (Vec<(u32, String)>, Vec<u32>) {
+        let loaded = crate::load::load_file("f.yaml", text.as_bytes(), &Default::default());
+        let (waivers, notes) = collect(&loaded.documents);
+        let covers = waivers
+            .iter()
+            .map(|w| {
+                let t = match &w.target {
+                    Target::Line { line, .. } => format!("line {line}"),
+                    Target::Document { document, .. } => format!("doc {document}"),
+                    Target::Resource { resource, .. } => {
+                        format!("resource {}", resource.as_ref().unwrap().name)
+                    }
+                    Target::Selector(_) => unreachable!(),
+                };
+                (w.pos.line, t)
+            })
+            .collect();
+        (
+            covers,
+            notes.iter().map(|n| n.position.unwrap().line).collect(),
+        )
+    }
+
+    #[test]
+    fn comments_are_placed_on_lines_documents_and_items() {
+        let text = "# plumbline:ignore A reason=x
+---
+apiVersion: v1 # plumbline:ignore B reason=x
+# plumbline:ignore C reason=x
+kind: Pod
+metadata:
+  # plumbline:ignore D reason=x
+  # plumbline:ignore E reason=x
+  name: p # plumbline:ignore F reason=x
+  # plumbline:ignore G reason=x
+
+---
+apiVersion: v1
+kind: List
+items:
+  # plumbline:ignore H reason=x
+  - apiVersion: v1
+    kind: Pod
+    metadata:
+      name: q
+      annotations:
+        plumbline.dev/ignore: I reason=x
+  - apiVersion: v1
+    kind: Pod
+    metadata: {name: r}
+";
+        let (covers, invalid) = placed(text);
+        let expected = [
+            (1, "doc 0"),
+            (3, "doc 0"),
+            (4, "doc 0"),
+            (7, "line 9"),
+            (8, "line 9"),
+            (9, "line 9"),
+            (16, "resource q"),
+            (22, "resource q"),
+        ];
+        let mut got = covers;
+        got.sort();
+        assert_eq!(
+            got,
+            expected.map(|(l, t)| (l, t.to_string())).to_vec(),
+            "invalid: {invalid:?}"
+        );
+        assert_eq!(invalid, [10], "G is followed by a blank line");
+    }
+
+    #[test]
+    fn quotes_and_fragments_are_not_comments() {
+        assert!(comment_in("url: http://x#frag", 0).is_none());
+        assert!(comment_in("msg: \"a # b\"", 0).is_none());
+        assert!(comment_in("msg: 'a # b'", 0).is_none());
+        assert_eq!(comment_in("msg: it's # c", 0), Some((11, " c")));
+        assert_eq!(comment_in("x: \"q\" # c", 0), Some((8, " c")));
+    }
+}
