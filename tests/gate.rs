@@ -449,3 +449,80 @@ fn markdown_comment_with_links_and_escaping() {
     );
     assert!(!gate.stdout.contains("legacy.yaml"), "{}", gate.stdout);
 }
+
+/// The whole merge-request story: a branch introduces a problem, the gate reports exactly
+/// that finding and fails; a waiver without a reason changes nothing; a waiver with a reason,
+/// committed on the branch, lets it pass while the finding stays visible as suppressed.
+#[test]
+fn gate_fails_on_the_new_finding_and_passes_once_it_is_waived_with_a_reason() {
+    let dir = repo();
+    let d = dir.path();
+    git(d, &["checkout", "-q", "-b", "feature"]);
+    write(d, "k8s/web.yaml", &deployment("web", true, 0));
+    commit_all(d, "privileged web");
+
+    let r = scan(d, &["--base", "main", "-f", "json"]);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    let report = r.json();
+    assert_eq!(
+        locations(&report),
+        [("k8s/web.yaml".to_string(), 13, 13, "TEST-PRIV".to_string())],
+        "exactly the new finding; legacy.yaml's is pre-existing and untouched.yaml unscanned"
+    );
+    assert_eq!(report["summary"]["active"], 1);
+
+    // No reason: the waiver is invalid, reported where it is, and does not apply.
+    let no_reason = deployment("web", true, 0).replace(
+        "            privileged: true\n",
+        "            privileged: true  # plumbline:ignore TEST-PRIV\n",
+    );
+    write(d, "k8s/web.yaml", &no_reason);
+    commit_all(d, "waiver without a reason");
+    let r = scan(d, &["--base", "main", "-f", "json"]);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    let report = r.json();
+    assert_eq!(report["summary"]["active"], 1);
+    let invalid: Vec<&Value> = report["notifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["code"] == "waiver-invalid")
+        .collect();
+    assert_eq!(invalid.len(), 1, "{}", r.stdout);
+    assert_eq!(invalid[0]["file"], "k8s/web.yaml");
+    assert_eq!(invalid[0]["position"]["line"], 13);
+
+    // With a reason, on the line above: the gate passes, and the finding is still there,
+    // new, with its justification.
+    let waived = deployment("web", true, 0).replace(
+        "            privileged: true\n",
+        "            # plumbline:ignore TEST-PRIV reason=\"the CNI agent programs the host network\"\n            privileged: true\n",
+    );
+    write(d, "k8s/web.yaml", &waived);
+    commit_all(d, "waive with a reason");
+    let r = scan(d, &["--base", "main", "-f", "json"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let report = r.json();
+    assert_eq!(report["summary"]["active"], 0);
+    assert_eq!(report["summary"]["suppressed"], 1);
+    let f = findings(&report);
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0]["baselineState"], "new");
+    assert_eq!(
+        f[0]["startLine"], 14,
+        "the waiver comment moved it one line down"
+    );
+    assert_eq!(
+        f[0]["suppressions"][0]["justification"],
+        "the CNI agent programs the host network"
+    );
+    assert_eq!(f[0]["suppressions"][0]["kind"], "inSource");
+    // SARIF keeps it for the security team, as an accepted suppression.
+    let sarif = scan(d, &["--base", "main", "-f", "sarif"]);
+    assert_eq!(sarif.code, 0, "{}", sarif.stderr);
+    let sarif = sarif.json();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 1);
+    assert_eq!(results[0]["suppressions"][0]["status"], "accepted");
+    assert_eq!(results[0]["baselineState"], "new");
+}
