@@ -3,13 +3,12 @@
 //! the changes view.
 //!
 //! As in the SAST report, waived findings and findings a baseline says are gone (`absent`)
-//! are left out: the format has no suppression, and GitLab would show them as open. Errors
-//! about the scan itself (a file that cannot be parsed, a policy that failed) that concern a
-//! file are issues too, in the `Bug Risk` category, so an incomplete scan is visible in the
-//! merge request.
+//! are left out: the format has no suppression, and GitLab would show them as open. The
+//! format has no place for notifications; a file that cannot be parsed is a finding
+//! (`PL-PARSE-0001`) and so an issue, and an incomplete scan still exits 3.
 
 use super::gitlab::exported_with_fingerprints;
-use crate::model::{Finding, NoteLevel, Notification, RuleMeta, Severity};
+use crate::model::{Finding, RuleMeta, Severity};
 use crate::scan::ScanResult;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -53,41 +52,13 @@ fn issue(f: &Finding, fingerprint: String, rule: Option<&RuleMeta>) -> Value {
     v
 }
 
-/// An error about a file: the scan of that file is incomplete.
-fn notification_issue(n: &Notification, file: &str) -> Value {
-    use sha2::{Digest, Sha256};
-    let mut h = Sha256::new();
-    for part in ["notification", &n.code, file, &n.message] {
-        h.update(part.as_bytes());
-        h.update([0]);
-    }
-    let fingerprint: String = h.finalize()[..16]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    let line = n.position.map_or(1, |p| p.line.max(1));
-    json!({
-        "type": "issue",
-        "check_name": format!("plumbline/{}", n.code),
-        "description": one_line(&format!("Not scanned completely: {}", n.message)),
-        "categories": ["Bug Risk"],
-        "severity": "major",
-        "fingerprint": fingerprint,
-        "location": { "path": file, "lines": { "begin": line, "end": line } },
-    })
-}
-
 pub fn render(result: &ScanResult) -> String {
     let rules: BTreeMap<&str, &RuleMeta> =
         result.rules.iter().map(|r| (r.id.as_str(), r)).collect();
-    let mut issues: Vec<Value> = exported_with_fingerprints(result)
+    let issues: Vec<Value> = exported_with_fingerprints(result)
         .into_iter()
         .map(|(f, fp)| issue(f, fp, rules.get(f.rule_id.as_str()).copied()))
         .collect();
-    issues.extend(result.notifications.iter().filter_map(|n| {
-        let file = n.file.as_deref()?;
-        (n.level == NoteLevel::Error).then(|| notification_issue(n, file))
-    }));
     let mut out = serde_json::to_string_pretty(&issues).expect("JSON");
     out.push('\n');
     out
