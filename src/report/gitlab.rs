@@ -206,7 +206,9 @@ fn message(n: &Notification) -> Value {
         NoteLevel::Error | NoteLevel::Warning => "warn",
         NoteLevel::Note => "info",
     };
+    // Most messages already name their file; the others get it in front.
     let place = match (&n.file, n.position) {
+        (Some(file), _) if n.message.contains(file.as_str()) => String::new(),
         (Some(file), Some(p)) => format!("{file}:{}: ", p.line),
         (Some(file), None) => format!("{file}: "),
         _ => String::new(),
