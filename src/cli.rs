@@ -85,7 +85,8 @@ pub struct ScanArgs {
     /// Skip (and report) files larger than SIZE (bytes, or with K/M/G suffix).
     #[arg(long, value_name = "SIZE", default_value = "50M", value_parser = parse_size)]
     pub max_file_size: u64,
-    /// Output format (default: text, or from the --output file extension).
+    /// Output format (default: text, or from the --output file extension; gitlab-sast and
+    /// codeclimate are JSON files, so only --format selects them).
     #[arg(long, short = 'f', value_enum)]
     pub format: Option<Format>,
     /// Write the report to FILE (atomically) instead of stdout.
@@ -355,6 +356,21 @@ fn run_scan(mut args: ScanArgs, matches: &clap::ArgMatches) -> i32 {
             );
             report::markdown::render(&result, links.as_deref())
         }
+        Format::GitlabSast => {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64);
+            let time = report::gitlab::scan_time(
+                std::env::var("SOURCE_DATE_EPOCH").ok().as_deref(),
+                result.commit_time.as_deref(),
+                now,
+            );
+            match time {
+                Ok(t) => report::gitlab::render(&result, &t),
+                Err(e) => return fail(e),
+            }
+        }
+        Format::Codeclimate => report::codeclimate::render(&result),
     };
     if args.timings {
         eprint!(

@@ -1,5 +1,7 @@
 //! One module per output format; SARIF is the reference format.
 
+pub mod codeclimate;
+pub mod gitlab;
 pub mod html;
 pub mod json;
 pub mod markdown;
@@ -21,10 +23,16 @@ pub enum Format {
     Sarif,
     /// A merge-request comment (`.md`).
     Markdown,
+    /// GitLab's SAST security report (`artifacts:reports:sast`); only `--format` selects it.
+    GitlabSast,
+    /// GitLab's code quality report, Code Climate issues (`artifacts:reports:codequality`);
+    /// only `--format` selects it.
+    Codeclimate,
 }
 
 impl Format {
-    /// The format a file name implies (`report.sarif` → SARIF).
+    /// The format a file name implies (`report.sarif` → SARIF). GitLab's reports are JSON
+    /// files too (`gl-sast-report.json`), so no extension implies them.
     pub fn from_extension(path: &Path) -> Option<Self> {
         let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
         if name.ends_with(".sarif") || name.ends_with(".sarif.json") {

@@ -45,7 +45,8 @@ fn rule_name(rule: &RuleMeta) -> String {
     }
 }
 
-fn help_markdown(rule: &RuleMeta) -> String {
+/// The rule's help in Markdown; the code quality report's `content` too.
+pub(crate) fn help_markdown(rule: &RuleMeta) -> String {
     let mut md = format!(
         "**{}** ({})\n\n{}\n",
         rule.title, rule.severity, rule.description
