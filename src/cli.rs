@@ -5,8 +5,10 @@ use crate::config;
 use crate::gate;
 use crate::load::LoadOptions;
 use crate::policy::{self, test::Status};
+use crate::progress;
 use crate::report::{self, Format};
 use crate::scan::{self, ScanOptions, Target};
+use crate::source::shard::Shard;
 use crate::source::PathFilter;
 use crate::triage::{self, exit, FailOn};
 use crate::waiver;
@@ -134,6 +136,15 @@ pub struct ScanArgs {
     /// Ignore .plumbline.yaml.
     #[arg(long, conflicts_with = "config")]
     pub no_config: bool,
+    // Large fleets and terminals
+    /// Scan only part I of N (1 ≤ I ≤ N) of the files, chosen by a stable hash of each path,
+    /// e.g. 2/4 in the second job of a four-job CI matrix; `plumbline merge` joins the parts.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<Shard>,
+    /// Nothing on stderr but errors: no progress line, warnings or summaries (--timings still
+    /// prints when asked).
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -250,12 +261,6 @@ fn run_scan(mut args: ScanArgs, matches: &clap::ArgMatches) -> i32 {
             Ok(o) => severity_overrides = o,
             Err(e) => return fail(format!("configuration {e}")),
         }
-        for key in c.unused_keys() {
-            eprintln!(
-                "plumbline: warning: {}: `{key}` is not used by this version of plumbline",
-                c.path.display()
-            );
-        }
     }
     let today = match waiver::Date::today() {
         Ok(d) => d,
@@ -274,7 +279,7 @@ fn run_scan(mut args: ScanArgs, matches: &clap::ArgMatches) -> i32 {
             return fail(format!("configuration {e}"));
         }
     }
-    if policies.packages.is_empty() {
+    if policies.packages.is_empty() && !args.quiet {
         eprintln!(
             "plumbline: warning: no policy rules are loaded (--no-builtin without --policy): \
              files are only parsed"
@@ -316,11 +321,21 @@ fn run_scan(mut args: ScanArgs, matches: &clap::ArgMatches) -> i32 {
             file: args.waivers.clone(),
             filtered: !(args.include.is_empty() && args.exclude.is_empty()),
         },
+        shard: args.shard,
+        progress: progress::wanted(args.quiet).then(Default::default),
     };
+    let display = opts
+        .progress
+        .as_ref()
+        .map(|c| progress::Display::start(std::sync::Arc::clone(c)));
     let scanned = match &args.base {
         Some(base) => gate::scan_against_base(&opts, &policies, base, args.show_preexisting),
         None => scan::run(&opts, &policies),
     };
+    // The progress line is erased before anything else is printed.
+    if let Some(d) = display {
+        d.finish();
+    }
     let mut result = match scanned {
         Ok(r) => r,
         Err(e) => return fail(e),
@@ -368,9 +383,11 @@ fn run_scan(mut args: ScanArgs, matches: &clap::ArgMatches) -> i32 {
                 return fail(format!("cannot write {}: {e}", path.display()));
             }
             // The summary still goes to the log when the report goes to a file.
-            eprintln!("{}", report::text::summary(&result));
-            if let Some(g) = &gate_summary {
-                eprint!("{g}");
+            if !args.quiet {
+                eprintln!("{}", report::text::summary(&result));
+                if let Some(g) = &gate_summary {
+                    eprint!("{g}");
+                }
             }
         }
         None => {
@@ -386,7 +403,7 @@ fn run_scan(mut args: ScanArgs, matches: &clap::ArgMatches) -> i32 {
             if let Some(g) = &gate_summary {
                 if format == Format::Text {
                     let _ = out.write_all(format!("\n{g}").as_bytes());
-                } else {
+                } else if !args.quiet {
                     eprint!("{g}");
                 }
             }
