@@ -3,6 +3,7 @@
 pub mod html;
 pub mod json;
 pub mod markdown;
+pub mod merge;
 pub mod read;
 pub mod sarif;
 pub mod text;
