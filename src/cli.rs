@@ -701,12 +701,12 @@ fn run_merge(args: MergeArgs) -> i32 {
             }
         }
     }
-    let incomplete = analyses.iter().any(|a| a.result.incomplete());
-    let findings: Vec<crate::model::Finding> = analyses
+    // The most serious verdict of any analysis: incomplete (3) outranks findings (1).
+    analyses
         .iter()
-        .flat_map(|a| a.result.findings.iter().cloned())
-        .collect();
-    triage::exit_code(&findings, incomplete, args.fail_on)
+        .map(|a| triage::exit_code(&a.result.findings, a.result.incomplete(), args.fail_on))
+        .max()
+        .unwrap_or(exit::OK)
 }
 
 #[cfg(test)]
