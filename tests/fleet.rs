@@ -336,6 +336,8 @@ fn shards_of_a_gate_scan_merge_to_the_gate_scan() {
     );
     let mut fps = Vec::new();
     let mut changed = 0;
+    let out = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
     for i in 1..=SHARDS {
         let r = scan_json(repo.path(), &["--base", "HEAD~1", "--shard", &shard_arg(i)]);
         assert!(r.code <= 1, "{}", r.stderr);
@@ -344,12 +346,21 @@ fn shards_of_a_gate_scan_merge_to_the_gate_scan() {
             .as_u64()
             .unwrap();
         fps.extend(fingerprints(&report["findings"]));
+        let path = out.path().join(format!("gate-{i}.json"));
+        std::fs::write(&path, &r.stdout).unwrap();
+        files.push(path.to_str().unwrap().to_string());
     }
     fps.sort();
     let mut expected = fingerprints(&gate["findings"]);
     expected.sort();
     assert_eq!(fps, expected);
     assert_eq!(changed, (APPS / 2) as u64, "each changed file in one shard");
+    // Merged, the shards give the gate's report, its comparison summary included.
+    let mut args: Vec<&str> = files.iter().map(String::as_str).collect();
+    args.extend(["-f", "json"]);
+    let merged = merge(out.path(), &args).json();
+    assert_eq!(merged["findings"], gate["findings"]);
+    assert_eq!(merged["summary"], gate["summary"]);
 }
 
 #[test]

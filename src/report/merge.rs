@@ -13,11 +13,13 @@
 //! - the scanned commit and description are kept when the reports agree; otherwise the
 //!   description lists the targets and the commit is left out;
 //! - the summary is recomputed from the merged findings; the files, documents and other
-//!   counters of the JSON summaries are added up over distinct scans (two reports of the
-//!   same target, commit and shard count once).
+//!   counters of the JSON summaries, and their comparison with a merge base or baseline,
+//!   are added up over distinct scans (two reports of the same target, commit and shard
+//!   count once).
 
-use super::read::{Counts, LoadedReport};
+use super::read::LoadedReport;
 use super::TOOL_NAME;
+use crate::gate::Comparison;
 use crate::model::{Finding, NoteLevel, Notification, RuleMeta};
 use crate::scan::{self, ScanResult, Stats};
 use crate::source::shard::Shard;
@@ -240,22 +242,43 @@ fn target(reports: &[LoadedReport]) -> (String, Option<String>, Option<String>) 
     )
 }
 
-/// The JSON summaries' counters added up over distinct scans: reports of the same target,
-/// commit and shard are one scan read twice, and count once.
+/// The JSON summaries' counters and comparisons added up over distinct scans: reports of
+/// the same target, commit and shard are one scan read twice, and count once.
 fn add_up(reports: &[LoadedReport]) -> Stats {
-    let mut distinct: BTreeMap<(&str, Option<&str>, Option<Shard>), Counts> = BTreeMap::new();
-    for r in reports {
-        if let Some(c) = r.counts {
-            let key = (r.description.as_str(), r.commit.as_deref(), r.shard);
-            distinct.entry(key).or_insert(c);
-        }
+    let mut distinct: BTreeMap<(&str, Option<&str>, Option<Shard>), &LoadedReport> =
+        BTreeMap::new();
+    for r in reports.iter().filter(|r| r.counts.is_some()) {
+        let key = (r.description.as_str(), r.commit.as_deref(), r.shard);
+        distinct.entry(key).or_insert(r);
     }
     let mut stats = Stats::default();
-    for c in distinct.values() {
+    for c in distinct.values().filter_map(|r| r.counts) {
         stats.files += c.files;
         stats.documents += c.documents;
         stats.resources += c.resources;
         stats.evaluations += c.evaluations;
+    }
+    let comparisons: Vec<&Comparison> = distinct
+        .values()
+        .filter_map(|r| r.comparison.as_ref())
+        .collect();
+    if !comparisons.is_empty() {
+        let against: BTreeSet<&str> = comparisons.iter().map(|c| c.against.as_str()).collect();
+        let mut total = Comparison {
+            against: against.into_iter().collect::<Vec<_>>().join("; "),
+            ..Comparison::default()
+        };
+        for c in comparisons {
+            if let Some(n) = c.changed_files {
+                *total.changed_files.get_or_insert(0) += n;
+            }
+            total.new += c.new;
+            total.unchanged += c.unchanged;
+            total.updated += c.updated;
+            total.fixed += c.fixed;
+            total.not_shown += c.not_shown;
+        }
+        stats.comparison = Some(total);
     }
     stats
 }
@@ -283,6 +306,7 @@ mod tests {
             incomplete: false,
             shard: shard.map(|s| s.parse().unwrap()),
             counts: None,
+            comparison: None,
         }
     }
 

@@ -1,6 +1,7 @@
 //! Reading reports back: plumbline's JSON (`--format json`) and SARIF 2.1.0 (plumbline's own,
 //! and other tools' on a best-effort basis). Baselines, `merge` and the HTML report start here.
 
+use crate::gate::Comparison;
 use crate::model::{
     fingerprint, parse_rendered_path, BaselineState, Finding, FindingLevel, NoteLevel,
     Notification, Pos, Region, ResourceId, RuleMeta, Severity, Suppression, SuppressionKind,
@@ -37,6 +38,26 @@ pub struct LoadedReport {
     pub shard: Option<Shard>,
     /// The scan's counters (JSON `summary`); SARIF carries none.
     pub counts: Option<Counts>,
+    /// What a `--base`/`--baseline` scan was compared with, and its counts (JSON
+    /// `summary.baseline`); SARIF carries none.
+    pub comparison: Option<Comparison>,
+}
+
+fn comparison_of(v: Option<&Value>) -> Option<Comparison> {
+    let b = v.filter(|b| b.is_object())?;
+    let n = |k: &str| b.get(k).and_then(Value::as_u64).unwrap_or(0) as usize;
+    Some(Comparison {
+        against: s(b, "against").unwrap_or_default(),
+        changed_files: b
+            .get("changedFiles")
+            .and_then(Value::as_u64)
+            .map(|n| n as usize),
+        new: n("new"),
+        unchanged: n("unchanged"),
+        updated: n("updated"),
+        fixed: n("absent"),
+        not_shown: n("notShown"),
+    })
 }
 
 /// The counters of a scan's JSON summary that findings alone do not give.
@@ -267,6 +288,7 @@ fn read_json(doc: &Value, source: &str) -> Result<LoadedReport, String> {
         notifications,
         shard: shard_of(target.get("shard")),
         counts: counts_of(doc.get("summary")),
+        comparison: comparison_of(doc.pointer("/summary/baseline")),
     })
 }
 
@@ -538,6 +560,7 @@ fn read_sarif(doc: &Value, source: &str) -> Result<Vec<LoadedReport>, String> {
             incomplete,
             shard: shard_of(run.pointer("/properties/shard")),
             counts: None,
+            comparison: None,
         });
     }
     Ok(out)
