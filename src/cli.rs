@@ -5,8 +5,10 @@ use crate::config;
 use crate::gate;
 use crate::load::LoadOptions;
 use crate::policy::{self, test::Status};
+use crate::progress;
 use crate::report::{self, Format};
 use crate::scan::{self, ScanOptions, Target};
+use crate::source::shard::Shard;
 use crate::source::PathFilter;
 use crate::triage::{self, exit, FailOn};
 use crate::waiver;
@@ -38,6 +40,9 @@ pub enum Command {
     Policy(PolicyCommand),
     /// Build one self-contained HTML page for a security team from JSON and SARIF reports.
     Report(ReportArgs),
+    /// Combine plumbline JSON and SARIF reports (shards, repositories, clusters) into one,
+    /// deduplicated by fingerprint.
+    Merge(MergeArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -135,6 +140,15 @@ pub struct ScanArgs {
     /// Ignore .plumbline.yaml.
     #[arg(long, conflicts_with = "config")]
     pub no_config: bool,
+    // Large fleets and terminals
+    /// Scan only part I of N (1 ≤ I ≤ N) of the files, chosen by a stable hash of each path,
+    /// e.g. 2/4 in the second job of a four-job CI matrix; `plumbline merge` joins the parts.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<Shard>,
+    /// Nothing on stderr but errors: no progress line, warnings or summaries (--timings still
+    /// prints when asked).
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -223,6 +237,7 @@ pub fn run(cli: Cli, matches: &clap::ArgMatches) -> i32 {
         Command::Policy(PolicyCommand::Test(args)) => run_policy_test(args),
         Command::Policy(PolicyCommand::List(args)) => run_policy_list(args),
         Command::Report(args) => run_report(args),
+        Command::Merge(args) => run_merge(args),
     }
 }
 
@@ -251,12 +266,6 @@ fn run_scan(mut args: ScanArgs, matches: &clap::ArgMatches) -> i32 {
             Ok(o) => severity_overrides = o,
             Err(e) => return fail(format!("configuration {e}")),
         }
-        for key in c.unused_keys() {
-            eprintln!(
-                "plumbline: warning: {}: `{key}` is not used by this version of plumbline",
-                c.path.display()
-            );
-        }
     }
     let today = match waiver::Date::today() {
         Ok(d) => d,
@@ -275,7 +284,7 @@ fn run_scan(mut args: ScanArgs, matches: &clap::ArgMatches) -> i32 {
             return fail(format!("configuration {e}"));
         }
     }
-    if policies.packages.is_empty() {
+    if policies.packages.is_empty() && !args.quiet {
         eprintln!(
             "plumbline: warning: no policy rules are loaded (--no-builtin without --policy): \
              files are only parsed"
@@ -317,11 +326,21 @@ fn run_scan(mut args: ScanArgs, matches: &clap::ArgMatches) -> i32 {
             file: args.waivers.clone(),
             filtered: !(args.include.is_empty() && args.exclude.is_empty()),
         },
+        shard: args.shard,
+        progress: progress::wanted(args.quiet).then(Default::default),
     };
+    let display = opts
+        .progress
+        .as_ref()
+        .map(|c| progress::Display::start(std::sync::Arc::clone(c)));
     let scanned = match &args.base {
         Some(base) => gate::scan_against_base(&opts, &policies, base, args.show_preexisting),
         None => scan::run(&opts, &policies),
     };
+    // The progress line is erased before anything else is printed.
+    if let Some(d) = display {
+        d.finish();
+    }
     let mut result = match scanned {
         Ok(r) => r,
         Err(e) => return fail(e),
@@ -384,9 +403,11 @@ fn run_scan(mut args: ScanArgs, matches: &clap::ArgMatches) -> i32 {
                 return fail(format!("cannot write {}: {e}", path.display()));
             }
             // The summary still goes to the log when the report goes to a file.
-            eprintln!("{}", report::text::summary(&result));
-            if let Some(g) = &gate_summary {
-                eprint!("{g}");
+            if !args.quiet {
+                eprintln!("{}", report::text::summary(&result));
+                if let Some(g) = &gate_summary {
+                    eprint!("{g}");
+                }
             }
         }
         None => {
@@ -402,7 +423,7 @@ fn run_scan(mut args: ScanArgs, matches: &clap::ArgMatches) -> i32 {
             if let Some(g) = &gate_summary {
                 if format == Format::Text {
                     let _ = out.write_all(format!("\n{g}").as_bytes());
-                } else {
+                } else if !args.quiet {
                     eprint!("{g}");
                 }
             }
@@ -575,6 +596,133 @@ fn run_report(args: ReportArgs) -> i32 {
         }
     }
     exit::OK
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Reports written by `plumbline scan --format json` or `--format sarif`.
+    #[arg(required = true, value_name = "FILES")]
+    pub files: Vec<PathBuf>,
+    /// Write the merged report to FILE (atomically) instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Output format (default: from the --output file extension, else sarif).
+    #[arg(long, short = 'f', value_enum)]
+    pub format: Option<MergeFormat>,
+    /// Exit 1 when an active finding is at or above SEVERITY (critical, high, medium, low,
+    /// info, never).
+    #[arg(long, value_name = "SEVERITY", default_value = "never")]
+    pub fail_on: FailOn,
+    /// Merge every report into one analysis named NAME, whatever their categories.
+    #[arg(long, value_name = "NAME")]
+    pub category: Option<String>,
+    /// Nothing on stderr but errors (no summary line with --output).
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MergeFormat {
+    Json,
+    Sarif,
+}
+
+/// `shop: 3 report(s); active findings: 12 (2 high, 10 low); waived: 1`.
+fn merge_summary(a: &report::merge::Analysis) -> String {
+    let active = a.result.findings.iter().filter(|f| f.is_active());
+    let waived = a
+        .result
+        .findings
+        .iter()
+        .filter(|f| f.is_suppressed())
+        .count();
+    format!(
+        "{}: {} report(s); active findings: {}; waived: {waived}{}",
+        a.category,
+        a.reports,
+        gate::count_by_severity(active.map(|f| f.severity)),
+        if a.result.incomplete() {
+            "; INCOMPLETE (see the notifications)"
+        } else {
+            ""
+        }
+    )
+}
+
+fn run_merge(args: MergeArgs) -> i32 {
+    let format = match (
+        args.format,
+        args.output.as_deref().map(Format::from_extension),
+    ) {
+        (Some(f), _) => f,
+        (None, Some(Some(Format::Json))) => MergeFormat::Json,
+        (None, Some(Some(Format::Sarif)) | Some(None) | None) => MergeFormat::Sarif,
+        (None, Some(Some(_))) => {
+            return fail("merge writes json or sarif: give --format json or --format sarif")
+        }
+    };
+    let mut reports = Vec::new();
+    for file in &args.files {
+        match report::read::read(file) {
+            Ok(r) => reports.extend(r),
+            Err(e) => return fail(e),
+        }
+    }
+    let analyses = match report::merge::merge(reports, args.category.as_deref()) {
+        Ok(a) => a,
+        Err(e) => return fail(e),
+    };
+    if format == MergeFormat::Json && analyses.len() > 1 {
+        let names: Vec<&str> = analyses.iter().map(|a| a.category.as_str()).collect();
+        return fail(format!(
+            "the reports hold {} analyses ({}), and a JSON report holds one: write SARIF \
+             (--format sarif, one run per analysis), or merge them into one analysis with \
+             --category NAME",
+            analyses.len(),
+            names.join(", ")
+        ));
+    }
+    let rendered = match format {
+        MergeFormat::Sarif => report::sarif::render_runs(
+            &analyses
+                .iter()
+                .map(|a| (&a.result, a.category.as_str()))
+                .collect::<Vec<_>>(),
+        ),
+        MergeFormat::Json => match analyses.first() {
+            Some(a) => report::json::render(&a.result, &a.category),
+            None => return fail("the reports hold no analysis (a SARIF log without runs)"),
+        },
+    };
+    match &args.output {
+        Some(path) => {
+            if let Err(e) = report::write_atomic(path, rendered.as_bytes()) {
+                return fail(format!("cannot write {}: {e}", path.display()));
+            }
+            if !args.quiet {
+                eprintln!("plumbline: wrote {}", path.display());
+                for a in &analyses {
+                    eprintln!("  {}", merge_summary(a));
+                }
+            }
+        }
+        None => {
+            let mut out = std::io::stdout().lock();
+            if out
+                .write_all(rendered.as_bytes())
+                .and_then(|_| out.flush())
+                .is_err()
+            {
+                return exit::USAGE;
+            }
+        }
+    }
+    // The most serious verdict of any analysis: incomplete (3) outranks findings (1).
+    analyses
+        .iter()
+        .map(|a| triage::exit_code(&a.result.findings, a.result.incomplete(), args.fail_on))
+        .max()
+        .unwrap_or(exit::OK)
 }
 
 #[cfg(test)]

@@ -89,9 +89,9 @@ pub struct Config {
     pub baseline: Value<String>,
     /// `--link-base`
     pub link_base: Value<String>,
-    // Keys for features being built beside this one (`--shard`, `--quiet`): read and kept
-    // here for the command line to consult; not used yet.
+    /// `--shard` (`I/N`)
     pub shard: Value<String>,
+    /// `--quiet`
     pub quiet: Value<bool>,
     /// The file this came from (for messages) and its directory (for relative paths).
     #[serde(skip)]
@@ -176,20 +176,6 @@ impl Config {
             }
         }
         Ok(out)
-    }
-
-    /// Keys that are read but not used by this version, named for a warning.
-    pub fn unused_keys(&self) -> Vec<&'static str> {
-        let mut out = Vec::new();
-        for (set, key) in [
-            (self.shard.is_some(), "shard"),
-            (self.quiet.is_some(), "quiet"),
-        ] {
-            if set {
-                out.push(key);
-            }
-        }
-        out
     }
 }
 
@@ -422,6 +408,14 @@ pub fn apply(
         args.link_base = Some(v.clone());
         Ok(())
     });
+    set!(shard, "shard", |v| {
+        args.shard = Some(v.parse()?);
+        Ok(())
+    });
+    set!(quiet, "quiet", |v| {
+        args.quiet = *v;
+        Ok(())
+    });
     Ok(())
 }
 
@@ -484,6 +478,8 @@ mod tests {
             "show_preexisting",
             "baseline",
             "link_base",
+            "shard",
+            "quiet",
         ] {
             assert!(
                 m.try_contains_id(id).is_ok(),
@@ -521,6 +517,25 @@ mod tests {
     }
 
     #[test]
+    fn shard_and_quiet_keys() {
+        let c = config("shard: 2/4\nquiet: true\n").unwrap();
+        let (mut args, m) = scan_args(&["plumbline", "scan"]);
+        apply(&c, &m, &mut args).unwrap();
+        assert_eq!(args.shard.map(|s| s.to_string()).as_deref(), Some("2/4"));
+        assert!(args.quiet);
+        // The command line wins.
+        let (mut args, m) = scan_args(&["plumbline", "scan", "--shard", "1/4"]);
+        apply(&c, &m, &mut args).unwrap();
+        assert_eq!(args.shard.map(|s| s.to_string()).as_deref(), Some("1/4"));
+        // A bad shard names its line.
+        let c = config("category: x\nshard: 5/4\n").unwrap();
+        let (mut args, m) = scan_args(&["plumbline", "scan"]);
+        let e = apply(&c, &m, &mut args).unwrap_err();
+        assert_eq!(e.line, Some(2), "{e}");
+        assert!(e.message.starts_with("shard:"), "{e}");
+    }
+
+    #[test]
     fn gate_keys_apply_and_yield_to_the_command_line() {
         let c = config(
             "base: origin/main\nshow_preexisting: true\nlink_base: https://example.test/b\n",
@@ -531,7 +546,6 @@ mod tests {
         assert_eq!(args.base.as_deref(), Some("origin/main"));
         assert!(args.show_preexisting);
         assert_eq!(args.link_base.as_deref(), Some("https://example.test/b"));
-        assert!(c.unused_keys().is_empty(), "{:?}", c.unused_keys());
 
         // --baseline on the command line silences the file's base (they exclude each other).
         let (mut args, m) = scan_args(&["plumbline", "scan", "--baseline", "old.json"]);

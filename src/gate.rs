@@ -68,11 +68,7 @@ pub fn compare(current: &mut Vec<Finding>, baseline: &[Finding]) {
         })
         .collect();
     current.extend(gone);
-    current.sort_by(|a, b| {
-        a.sort_key()
-            .cmp(&b.sort_key())
-            .then(a.fingerprint.cmp(&b.fingerprint))
-    });
+    scan::sort_findings(current);
 }
 
 /// Counts the states [`compare`] assigned.

@@ -8,6 +8,7 @@ pub mod gate;
 pub mod load;
 pub mod model;
 pub mod policy;
+pub mod progress;
 pub mod report;
 pub mod scan;
 pub mod source;

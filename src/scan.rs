@@ -6,6 +6,8 @@ use crate::model::{
 };
 use crate::policy::eval::Mode;
 use crate::policy::{self, PolicySet};
+use crate::progress::Counters;
+use crate::source::shard::Shard;
 use crate::source::{self, git, stdin, Candidate, Listing, Origin, PathFilter, SourceError};
 use crate::waiver::{self, Waiver};
 use rayon::prelude::*;
@@ -38,6 +40,10 @@ pub struct ScanOptions {
     pub profile_rules: bool,
     /// Inline waivers, the waiver file, and the date expiry is checked against.
     pub waivers: waiver::Options,
+    /// `--shard I/N`: scan only this part of the listed files.
+    pub shard: Option<Shard>,
+    /// Counters for the progress display, when one is shown.
+    pub progress: Option<Arc<Counters>>,
 }
 
 /// Counters and stage timings of a scan.
@@ -88,6 +94,8 @@ pub struct ScanResult {
     pub commit: Option<String>,
     /// Committer time of the scanned commit, ISO 8601 UTC.
     pub commit_time: Option<String>,
+    /// The part of the files scanned (`--shard`); `None` for all of them.
+    pub shard: Option<Shard>,
     pub rules: Vec<RuleMeta>,
     pub findings: Vec<Finding>,
     pub notifications: Vec<Notification>,
@@ -282,14 +290,21 @@ pub fn run(opts: &ScanOptions, policies: &PolicySet) -> Result<ScanResult, ScanE
 }
 
 /// The scan of files already listed (by [`list`], possibly narrowed down, as the
-/// merge-request gate does); `list_time` is the time the listing took, for `--timings`.
+/// merge-request gate does), or of the shard of them that `opts.shard` names; `list_time` is
+/// the time the listing took, for `--timings`.
 pub fn run_listed(
-    listing: Listing,
+    mut listing: Listing,
     repo: Option<gix::ThreadSafeRepository>,
     list_time: Duration,
     opts: &ScanOptions,
     policies: &PolicySet,
 ) -> Result<ScanResult, ScanError> {
+    // Sharding comes after --include/--exclude and the gate's narrowing: a shard of the
+    // files this scan would otherwise read.
+    let elsewhere = match opts.shard {
+        Some(shard) => listing.keep_shard(shard),
+        None => Vec::new(),
+    };
     let mut waivers = waiver::file::load(&opts.waivers, &listing, repo.as_ref())?;
     waiver::file::set_scope(
         &mut waivers,
@@ -298,8 +313,12 @@ pub fn run_listed(
             .iter()
             .map(|c| c.path.as_str())
             .collect::<Vec<_>>(),
+        &elsewhere,
         whole_tree(opts, &listing),
     );
+    if let Some(p) = &opts.progress {
+        p.add_files(listing.candidates.len());
+    }
     let started = Instant::now();
     let outcomes: Vec<FileOutcome> = listing
         .candidates
@@ -311,7 +330,13 @@ pub fn run_listed(
                     policies.engine.clone(),
                 )
             },
-            |(repo, engine), c| process_file(c, repo.as_ref(), engine, policies, opts),
+            |(repo, engine), c| {
+                let outcome = process_file(c, repo.as_ref(), engine, policies, opts);
+                if let Some(p) = &opts.progress {
+                    p.file_done(outcome.documents, outcome.findings.len());
+                }
+                outcome
+            },
         )
         .collect();
     let mut stats = Stats {
@@ -363,6 +388,7 @@ pub fn run_listed(
         description: listing.description,
         commit: listing.commit,
         commit_time: listing.commit_time,
+        shard: opts.shard,
         rules,
         findings,
         notifications,
@@ -415,11 +441,7 @@ fn profile_rules(documents: &[Document], policies: &PolicySet) -> Vec<(String, D
 
 /// Sorts for deterministic output and keeps fingerprints unique within the report.
 fn finish(findings: &mut Vec<Finding>, notifications: &mut Vec<Notification>) {
-    findings.sort_by(|a, b| {
-        a.sort_key()
-            .cmp(&b.sort_key())
-            .then(a.fingerprint.cmp(&b.fingerprint))
-    });
+    sort_findings(findings);
     findings.dedup_by(|a, b| a.fingerprint == b.fingerprint && a.message == b.message);
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
     for f in findings.iter_mut() {
@@ -443,6 +465,15 @@ fn finish(findings: &mut Vec<Finding>, notifications: &mut Vec<Notification>) {
     }
     notifications.sort();
     notifications.dedup();
+}
+
+/// The order of findings in every report: file, position, rule, message, fingerprint.
+pub fn sort_findings(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        a.sort_key()
+            .cmp(&b.sort_key())
+            .then(a.fingerprint.cmp(&b.fingerprint))
+    });
 }
 
 fn parse_finding(file: &str, pos: crate::model::Pos, message: &str) -> Finding {

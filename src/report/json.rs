@@ -7,11 +7,15 @@ use serde_json::{json, Value};
 
 pub const SCHEMA_VERSION: &str = "1";
 
-/// `target {description, commit, commitTime?}`: `commitTime` only when a revision was scanned.
+/// `target {description, commit, commitTime?, shard?}`: `commitTime` only when a revision was
+/// scanned, `shard` (`I/N`) only for a `--shard` scan.
 fn target(result: &ScanResult) -> Value {
     let mut t = json!({ "description": result.description, "commit": result.commit });
     if let Some(time) = &result.commit_time {
         t["commitTime"] = json!(time);
+    }
+    if let Some(shard) = &result.shard {
+        t["shard"] = json!(shard.to_string());
     }
     t
 }

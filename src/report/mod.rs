@@ -5,6 +5,7 @@ pub mod gitlab;
 pub mod html;
 pub mod json;
 pub mod markdown;
+pub mod merge;
 pub mod read;
 pub mod sarif;
 pub mod text;

@@ -1,10 +1,12 @@
 //! Reading reports back: plumbline's JSON (`--format json`) and SARIF 2.1.0 (plumbline's own,
 //! and other tools' on a best-effort basis). Baselines, `merge` and the HTML report start here.
 
+use crate::gate::Comparison;
 use crate::model::{
     fingerprint, parse_rendered_path, BaselineState, Finding, FindingLevel, NoteLevel,
     Notification, Pos, Region, ResourceId, RuleMeta, Severity, Suppression, SuppressionKind,
 };
+use crate::source::shard::Shard;
 use serde_json::Value;
 use std::path::Path;
 
@@ -31,6 +33,58 @@ pub struct LoadedReport {
     pub findings: Vec<Finding>,
     pub notifications: Vec<Notification>,
     pub incomplete: bool,
+    /// The part of the files scanned (`--shard`: JSON `target.shard`, SARIF
+    /// `run.properties.shard`), when the report says.
+    pub shard: Option<Shard>,
+    /// The scan's counters (JSON `summary`); SARIF carries none.
+    pub counts: Option<Counts>,
+    /// What a `--base`/`--baseline` scan was compared with, and its counts (JSON
+    /// `summary.baseline`); SARIF carries none.
+    pub comparison: Option<Comparison>,
+}
+
+fn comparison_of(v: Option<&Value>) -> Option<Comparison> {
+    let b = v.filter(|b| b.is_object())?;
+    let n = |k: &str| b.get(k).and_then(Value::as_u64).unwrap_or(0) as usize;
+    Some(Comparison {
+        against: s(b, "against").unwrap_or_default(),
+        changed_files: b
+            .get("changedFiles")
+            .and_then(Value::as_u64)
+            .map(|n| n as usize),
+        new: n("new"),
+        unchanged: n("unchanged"),
+        updated: n("updated"),
+        fixed: n("absent"),
+        not_shown: n("notShown"),
+    })
+}
+
+/// The counters of a scan's JSON summary that findings alone do not give.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub files: usize,
+    pub documents: usize,
+    pub resources: usize,
+    pub rules: usize,
+    pub evaluations: usize,
+}
+
+fn counts_of(summary: Option<&Value>) -> Option<Counts> {
+    let summary = summary?;
+    let n = |k: &str| summary.get(k).and_then(Value::as_u64).map(|n| n as usize);
+    Some(Counts {
+        files: n("files")?,
+        documents: n("documents")?,
+        resources: n("resources")?,
+        rules: n("rules")?,
+        evaluations: n("evaluations")?,
+    })
+}
+
+/// A shard named in a report; one that does not parse is treated as none.
+fn shard_of(v: Option<&Value>) -> Option<Shard> {
+    v.and_then(Value::as_str).and_then(|s| s.parse().ok())
 }
 
 /// Reads a report file, recognising its format by content.
@@ -232,6 +286,9 @@ fn read_json(doc: &Value, source: &str) -> Result<LoadedReport, String> {
         rules,
         findings,
         notifications,
+        shard: shard_of(target.get("shard")),
+        counts: counts_of(doc.get("summary")),
+        comparison: comparison_of(doc.pointer("/summary/baseline")),
     })
 }
 
@@ -501,6 +558,9 @@ fn read_sarif(doc: &Value, source: &str) -> Result<Vec<LoadedReport>, String> {
             findings,
             notifications,
             incomplete,
+            shard: shard_of(run.pointer("/properties/shard")),
+            counts: None,
+            comparison: None,
         });
     }
     Ok(out)

@@ -157,7 +157,26 @@ fn encode_uri(path: &str) -> String {
     out
 }
 
+/// A SARIF log with one run: the scan's.
 pub fn render(result: &ScanResult, category: &str) -> String {
+    render_runs(&[(result, category)])
+}
+
+/// A SARIF log with one run per analysis (`plumbline merge` of several categories: GitHub
+/// code scanning wants one run per category).
+pub fn render_runs(analyses: &[(&ScanResult, &str)]) -> String {
+    let log = json!({
+        "$schema": SCHEMA_URI,
+        "version": "2.1.0",
+        "runs": analyses.iter().map(|(r, c)| run(r, c)).collect::<Vec<_>>(),
+    });
+    let mut out = serde_json::to_string_pretty(&log).expect("SARIF");
+    out.push('\n');
+    out
+}
+
+/// One SARIF run: rules, results, notifications and the scanned revision.
+fn run(result: &ScanResult, category: &str) -> Value {
     let index: BTreeMap<&str, usize> = result
         .rules
         .iter()
@@ -244,19 +263,19 @@ pub fn render(result: &ScanResult, category: &str) -> String {
         }],
         "results": results,
     });
+    let mut properties = serde_json::Map::new();
     if let Some(commit) = &result.commit {
         // versionControlProvenance needs the repository URI, which is not known offline.
-        run["properties"] = json!({ "revision": commit });
+        properties.insert("revision".into(), json!(commit));
         if let Some(time) = &result.commit_time {
-            run["properties"]["commitTime"] = json!(time);
+            properties.insert("commitTime".into(), json!(time));
         }
     }
-    let log = json!({
-        "$schema": SCHEMA_URI,
-        "version": "2.1.0",
-        "runs": [run],
-    });
-    let mut out = serde_json::to_string_pretty(&log).expect("SARIF");
-    out.push('\n');
-    out
+    if let Some(shard) = &result.shard {
+        properties.insert("shard".into(), json!(shard.to_string()));
+    }
+    if !properties.is_empty() {
+        run["properties"] = Value::Object(properties);
+    }
+    run
 }

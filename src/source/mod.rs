@@ -3,6 +3,7 @@
 
 pub mod diff;
 pub mod git;
+pub mod shard;
 pub mod stdin;
 pub mod worktree;
 

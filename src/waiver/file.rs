@@ -294,8 +294,10 @@ fn resource_glob(r: &str) -> Result<GlobMatcher, String> {
 
 /// Marks which waiver-file entries cover something that was scanned, so that only those are
 /// reported stale. `full`: the whole repository or directory was scanned, without
-/// `--include`/`--exclude`; otherwise only entries whose `path` matches a scanned file count.
-pub fn set_scope(waivers: &mut [Waiver], scanned: &[&str], full: bool) {
+/// `--include`/`--exclude`; otherwise only entries whose `path` matches a scanned file count,
+/// and none that also matches a file left to another shard (`elsewhere`, `--shard`): its
+/// finding may be there.
+pub fn set_scope(waivers: &mut [Waiver], scanned: &[&str], elsewhere: &[String], full: bool) {
     for w in waivers {
         if let Target::Selector(s) = &w.target {
             w.in_scope = if s.address.is_some() || s.arn.is_some() {
@@ -304,6 +306,7 @@ pub fn set_scope(waivers: &mut [Waiver], scanned: &[&str], full: bool) {
                 true
             } else {
                 scanned.iter().any(|p| s.matches_path(p))
+                    && !elsewhere.iter().any(|p| s.matches_path(p))
             };
         }
     }

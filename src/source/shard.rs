@@ -1,0 +1,118 @@
+//! `--shard I/N`: one of N disjoint parts of a scan's files, so that a CI matrix or an indexed
+//! Kubernetes Job can scan a large repository in parallel and `plumbline merge` can put the
+//! parts back together.
+//!
+//! A file belongs to shard `1 + h mod N`, where `h` is the first eight bytes (big-endian) of
+//! the SHA-256 of its repository-relative path. The assignment depends on nothing but the
+//! path — not on the file's position in the listing, the platform or the plumbline build — so
+//! adding or removing one file never moves the others, and every shard of every job agrees.
+
+use super::Listing;
+use sha2::{Digest, Sha256};
+use std::fmt;
+
+/// Shard `index` of `count` (1 ≤ index ≤ count).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Shard {
+    pub index: u32,
+    pub count: u32,
+}
+
+impl Shard {
+    /// The shard a repository-relative path belongs to (1-based).
+    pub fn of(path: &str, count: u32) -> u32 {
+        let digest = Sha256::digest(path.as_bytes());
+        let mut head = [0u8; 8];
+        head.copy_from_slice(&digest[..8]);
+        (u64::from_be_bytes(head) % u64::from(count)) as u32 + 1
+    }
+
+    /// Whether `path` is in this shard.
+    pub fn contains(&self, path: &str) -> bool {
+        Self::of(path, self.count) == self.index
+    }
+}
+
+impl fmt::Display for Shard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad = || {
+            format!(
+                "{s:?} is not a shard: give I/N with 1 ≤ I ≤ N, e.g. 2/4 for the second of \
+                 four shards"
+            )
+        };
+        let (i, n) = s.trim().split_once('/').ok_or_else(bad)?;
+        let index: u32 = i.trim().parse().map_err(|_| bad())?;
+        let count: u32 = n.trim().parse().map_err(|_| bad())?;
+        if index == 0 || count == 0 || index > count {
+            return Err(bad());
+        }
+        Ok(Self { index, count })
+    }
+}
+
+impl Listing {
+    /// Keeps the candidates of `shard`, and the notifications about its files (or about no
+    /// file in particular). Returns the paths of the candidates left to other shards.
+    pub fn keep_shard(&mut self, shard: Shard) -> Vec<String> {
+        let (kept, others): (Vec<_>, Vec<_>) = std::mem::take(&mut self.candidates)
+            .into_iter()
+            .partition(|c| shard.contains(&c.path));
+        self.candidates = kept;
+        self.narrowed = true;
+        self.notifications
+            .retain(|n| n.file.as_deref().is_none_or(|f| shard.contains(f)));
+        others.into_iter().map(|c| c.path).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_rejects() {
+        assert_eq!(
+            "2/4".parse::<Shard>().unwrap(),
+            Shard { index: 2, count: 4 }
+        );
+        assert_eq!("1/1".parse::<Shard>().unwrap().to_string(), "1/1");
+        for bad in ["0/3", "4/3", "x", "1/0", "1/", "/3", "-1/3", "1/3/4", ""] {
+            let e = bad.parse::<Shard>().unwrap_err();
+            assert!(e.contains("1 ≤ I ≤ N"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn assignment_is_a_stable_partition() {
+        let paths: Vec<String> = (0..200).map(|i| format!("deploy/app-{i}.yaml")).collect();
+        for count in [1, 2, 3, 7] {
+            let mut seen = vec![0; count as usize];
+            for p in &paths {
+                let owners: Vec<u32> = (1..=count)
+                    .filter(|&index| Shard { index, count }.contains(p))
+                    .collect();
+                assert_eq!(owners.len(), 1, "{p} in exactly one of {count} shards");
+                seen[owners[0] as usize - 1] += 1;
+            }
+            assert!(seen.iter().all(|&n| n > 0), "{count}: {seen:?}");
+        }
+        // Pinned: the assignment is part of the interface (CI jobs of two plumbline versions
+        // must agree), so a change here is a breaking change.
+        let pinned: Vec<u32> = ["a.yaml", "b.yaml", "k8s/web.yaml"]
+            .iter()
+            .map(|p| Shard::of(p, 4))
+            .collect();
+        assert_eq!(pinned, PINNED);
+    }
+
+    /// Computed independently: `sha256(path)[..8]` big-endian, mod 4, plus 1.
+    const PINNED: [u32; 3] = [4, 1, 2];
+}
