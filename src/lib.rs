@@ -5,6 +5,7 @@ pub mod cli;
 pub mod config;
 pub mod date;
 pub mod gate;
+pub mod live;
 pub mod load;
 pub mod model;
 pub mod policy;
