@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod config;
 pub mod date;
+pub mod drift;
 pub mod gate;
 pub mod live;
 pub mod load;
