@@ -93,6 +93,18 @@ pub struct Config {
     pub shard: Value<String>,
     /// `--quiet`
     pub quiet: Value<bool>,
+    /// `--live-snapshot` (relative to the file's directory)
+    pub live_snapshot: Value<String>,
+    /// `--unmanaged`
+    pub unmanaged: Value<bool>,
+    /// `--unmanaged-namespace` (a list)
+    pub unmanaged_namespace: Value<Vec<String>>,
+    /// `--unmanaged-selector`
+    pub unmanaged_selector: Value<String>,
+    /// `--default-namespace`
+    pub default_namespace: Value<String>,
+    /// Drift rules (`ignore: [...]`), handed to the drift engine as they are written.
+    pub drift: Value<serde_json::Value>,
     /// The file this came from (for messages) and its directory (for relative paths).
     #[serde(skip)]
     pub path: PathBuf,
@@ -155,6 +167,16 @@ impl Config {
                 && !disable.iter().any(|g| g.is_match(id))
         });
         Ok(())
+    }
+
+    /// The `drift:` section as text for the drift rules, and where it was written
+    /// (`file:line`), when there is one.
+    pub fn drift_rules(&self) -> Option<(String, String)> {
+        let d = self.drift.as_ref()?;
+        Some((
+            serde_json::to_string(&d.value).expect("JSON"),
+            format!("{}:{}", self.path.display(), line_of(d)),
+        ))
     }
 
     /// Checks the `severity` overrides and returns them by rule id.
@@ -416,6 +438,27 @@ pub fn apply(
         args.quiet = *v;
         Ok(())
     });
+    set!(live_snapshot, "live_snapshot", |v| {
+        args.live_snapshot = Some(config.resolve(v));
+        Ok(())
+    });
+    set!(unmanaged, "unmanaged", |v| {
+        args.unmanaged = *v;
+        Ok(())
+    });
+    set!(unmanaged_namespace, "unmanaged_namespace", |v| {
+        args.unmanaged_namespace = v.clone();
+        Ok(())
+    });
+    set!(unmanaged_selector, "unmanaged_selector", |v| {
+        crate::drift::check::Unmanaged::parse_selector(v)?;
+        args.unmanaged_selector = Some(v.clone());
+        Ok(())
+    });
+    set!(default_namespace, "default_namespace", |v| {
+        args.default_namespace = v.clone();
+        Ok(())
+    });
     Ok(())
 }
 
@@ -480,6 +523,11 @@ mod tests {
             "link_base",
             "shard",
             "quiet",
+            "live_snapshot",
+            "unmanaged",
+            "unmanaged_namespace",
+            "unmanaged_selector",
+            "default_namespace",
         ] {
             assert!(
                 m.try_contains_id(id).is_ok(),

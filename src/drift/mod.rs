@@ -56,3 +56,11 @@ pub struct Difference {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub manager: Option<Manager>,
 }
+
+pub mod check;
+pub mod compare;
+pub mod findings;
+pub mod matching;
+pub mod rules;
+pub mod secret;
+pub mod snapshot;

@@ -187,15 +187,30 @@ fn run(result: &ScanResult, category: &str) -> Value {
         .findings
         .iter()
         .map(|f| {
-            let mut location = json!({ "physicalLocation": physical(&f.file, Some(&f.region)) });
-            if let Some(r) = &f.resource {
+            let qualified = |r: &crate::model::ResourceId| {
                 let ns = r.namespace.as_deref().unwrap_or("");
-                location["logicalLocations"] = json!([{
-                    "name": r.name,
-                    "fullyQualifiedName": format!("{}/{}/{}/{}", r.api_version, r.kind, ns, r.name),
+                format!("{}/{}/{}/{}", r.api_version, r.kind, ns, r.name)
+            };
+            let location = match (f.file.is_empty(), &f.live) {
+                // A live object nothing in Git declares: no file, only where it lives.
+                (true, Some(live)) => json!({ "logicalLocations": [{
+                    "name": f.resource.as_ref().map_or(live.as_str(), |r| r.name.as_str()),
+                    "fullyQualifiedName": live,
                     "kind": "resource",
-                }]);
-            }
+                }]}),
+                _ => {
+                    let mut location =
+                        json!({ "physicalLocation": physical(&f.file, Some(&f.region)) });
+                    if let Some(r) = &f.resource {
+                        location["logicalLocations"] = json!([{
+                            "name": r.name,
+                            "fullyQualifiedName": qualified(r),
+                            "kind": "resource",
+                        }]);
+                    }
+                    location
+                }
+            };
             let mut res = json!({
                 "ruleId": f.rule_id,
                 "level": level(f.severity, f.level),
@@ -217,6 +232,12 @@ fn run(result: &ScanResult, category: &str) -> Value {
             }
             if let Some(state) = f.baseline_state {
                 res["baselineState"] = json!(state.as_str());
+            }
+            if let Some(live) = &f.live {
+                res["properties"]["liveLocation"] = json!(live);
+                if let Some(r) = f.resource.as_ref().filter(|_| f.file.is_empty()) {
+                    res["properties"]["resource"] = json!(qualified(r));
+                }
             }
             res
         })
