@@ -177,12 +177,12 @@ pub fn check(documents: &[Document], opts: &DriftOptions, policies: Option<&Poli
         }
         if let Some(u) = &unmanaged {
             // Every declared namespaced kind must have been listed in the watched namespaces.
-            let kinds: BTreeSet<(&str, &str)> = declared
+            let namespaced_kinds: BTreeSet<(&str, &str)> = declared
                 .iter()
                 .filter(|(_, k)| k.namespace.is_some())
                 .map(|(_, k)| (k.group.as_str(), k.kind.as_str()))
                 .collect();
-            for (group, kind) in kinds {
+            for (group, kind) in namespaced_kinds {
                 for ns in &u.namespaces {
                     if !is_complete(cluster, group, kind, Some(ns)) {
                         not_read
@@ -191,9 +191,15 @@ pub fn check(documents: &[Document], opts: &DriftOptions, policies: Option<&Poli
                     }
                 }
             }
+            let declared_kinds: BTreeSet<(&str, &str)> = declared
+                .iter()
+                .map(|(_, k)| (k.group.as_str(), k.kind.as_str()))
+                .collect();
             for o in &cluster.objects {
                 let key = live_key(o);
-                let in_scope = (u.namespaces.is_empty()
+                // Only the kinds Git declares are read, and so only they are looked at.
+                let in_scope = declared_kinds.contains(&(key.group.as_str(), key.kind.as_str()))
+                    && (u.namespaces.is_empty()
                     || key.namespace.as_ref().is_some_and(|n| u.namespaces.contains(n)))
                     && labels_match(o, &u.selector);
                 if in_scope
