@@ -470,22 +470,29 @@ fn drift_options(
 ) -> Result<Option<crate::drift::check::DriftOptions>, String> {
     use crate::drift::check::{DriftOptions, Unmanaged};
     let Some(path) = &args.live_snapshot else {
-        if args.unmanaged || !args.unmanaged_namespace.is_empty() || args.unmanaged_selector.is_some()
+        if args.unmanaged
+            || !args.unmanaged_namespace.is_empty()
+            || args.unmanaged_selector.is_some()
         {
-            return Err("--unmanaged and its options need --live-snapshot FILE: they report \
+            return Err(
+                "--unmanaged and its options need --live-snapshot FILE: they report \
                         objects of a cluster snapshot that Git does not declare"
-                .into());
+                    .into(),
+            );
         }
         return Ok(None);
     };
-    if !args.unmanaged && (!args.unmanaged_namespace.is_empty() || args.unmanaged_selector.is_some())
+    if !args.unmanaged
+        && (!args.unmanaged_namespace.is_empty() || args.unmanaged_selector.is_some())
     {
         return Err("--unmanaged-namespace and --unmanaged-selector need --unmanaged".into());
     }
     if args.unmanaged && args.shard.is_some() {
-        return Err("--unmanaged cannot be used with --shard: objects declared in the other \
+        return Err(
+            "--unmanaged cannot be used with --shard: objects declared in the other \
                     shards would be reported as undeclared; run it in an unsharded scan"
-            .into());
+                .into(),
+        );
     }
     let (clusters, key) = crate::drift::snapshot::read(path)?;
     let mut rules = crate::drift::rules::Rules::builtin();

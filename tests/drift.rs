@@ -56,7 +56,11 @@ fn recorded_cluster() -> LiveCluster {
     for path in names {
         let list: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
         let api_version = list["apiVersion"].as_str().unwrap().to_string();
-        let kind = list["kind"].as_str().unwrap().trim_end_matches("List").to_string();
+        let kind = list["kind"]
+            .as_str()
+            .unwrap()
+            .trim_end_matches("List")
+            .to_string();
         let stem = path.file_stem().unwrap().to_string_lossy().to_string();
         let resource = stem.rsplit('_').next().unwrap().to_string();
         let (group, version) = match api_version.split_once('/') {
@@ -132,7 +136,12 @@ impl Case {
     fn new(manifest: &str, cluster: LiveCluster) -> Self {
         let dir = tempfile::tempdir().unwrap();
         write(dir.path(), "repo/deploy/app.yaml", manifest);
-        snapshot::write(&dir.path().join("snap.json"), vec![cluster], &HashKey::random()).unwrap();
+        snapshot::write(
+            &dir.path().join("snap.json"),
+            vec![cluster],
+            &HashKey::random(),
+        )
+        .unwrap();
         Self { dir }
     }
 
@@ -158,7 +167,12 @@ impl Case {
         let mut args = vec!["-f", "json"];
         args.extend_from_slice(extra);
         let run = self.scan(&args);
-        assert!(run.code == 0 || run.code == 3, "exit {}: {}", run.code, run.stderr);
+        assert!(
+            run.code == 0 || run.code == 3,
+            "exit {}: {}",
+            run.code,
+            run.stderr
+        );
         run.json()
     }
 }
@@ -243,7 +257,12 @@ fn a_changed_image_is_one_finding_at_the_declared_line() {
     assert_eq!(f["fieldPath"], "spec.template.spec.containers[0].image");
     assert_eq!(f["live"], "recorded/demo/Deployment/web");
     let m = f["message"].as_str().unwrap();
-    for part in ["\"nginx:1.28-hotfix\"", "\"nginx:1.27\"", "kubectl-edit", "2026-11-23T03:14:00Z"] {
+    for part in [
+        "\"nginx:1.28-hotfix\"",
+        "\"nginx:1.27\"",
+        "kubectl-edit",
+        "2026-11-23T03:14:00Z",
+    ] {
         assert!(m.contains(part), "{part} in {m}");
     }
 }
@@ -264,7 +283,10 @@ fn a_deleted_object_is_one_missing_finding_at_its_name() {
         line_of(&manifest, "kind: ConfigMap", "name: app-config")
     );
     assert!(
-        f["message"].as_str().unwrap().contains("ConfigMap demo/app-config"),
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("ConfigMap demo/app-config"),
         "{f}"
     );
 }
@@ -283,7 +305,8 @@ fn an_undeclared_object_is_unmanaged_only_when_asked_and_never_when_owned() {
         "apiVersion": "apps/v1", "kind": "Deployment", "name": "web", "uid": "x"}]);
     c.objects.push(object(owned));
     // Outside the declared namespaces: not looked at by default.
-    c.objects.push(object(configmap("paging-extra", "elsewhere")));
+    c.objects
+        .push(object(configmap("paging-extra", "elsewhere")));
     let case = Case::new(&simple_manifest(), c);
 
     assert_eq!(drift_findings(&case.json(&[])), Vec::<Value>::new());
@@ -296,7 +319,11 @@ fn an_undeclared_object_is_unmanaged_only_when_asked_and_never_when_owned() {
     assert_eq!(f["file"], "");
     assert_eq!(f["live"], "recorded/demo/ConfigMap/hand-made");
     assert_eq!(f["resource"]["name"], "hand-made");
-    assert!(r["rules"].as_array().unwrap().iter().any(|x| x["id"] == "PL-DRIFT-0003"));
+    assert!(r["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|x| x["id"] == "PL-DRIFT-0003"));
 
     // A namespace given explicitly replaces the default scope.
     let r = case.json(&["--unmanaged", "--unmanaged-namespace", "paging"]);
@@ -305,10 +332,18 @@ fn an_undeclared_object_is_unmanaged_only_when_asked_and_never_when_owned() {
         .map(|f| f["live"].as_str().unwrap().to_string())
         .map(|s| Box::leak(s.into_boxed_str()) as &str)
         .collect();
-    assert!(live.iter().all(|l| l.starts_with("recorded/paging/")), "{live:?}");
-    assert_eq!(live.len(), 30, "the 30 recorded ConfigMaps of namespace paging");
+    assert!(
+        live.iter().all(|l| l.starts_with("recorded/paging/")),
+        "{live:?}"
+    );
+    assert_eq!(
+        live.len(),
+        30,
+        "the 30 recorded ConfigMaps of namespace paging"
+    );
 
-    // SARIF: a logical location, no physical location with an empty path; valid.
+    // SARIF: a logical location; the artifact (GitHub shows no result without one) is the
+    // live object under the %LIVE% base, never an empty or repository path; valid.
     let run = case.scan(&["-f", "sarif", "--unmanaged"]);
     let log: Value = serde_json::from_str(&run.stdout).unwrap();
     let results = log["runs"][0]["results"].as_array().unwrap();
@@ -317,13 +352,19 @@ fn an_undeclared_object_is_unmanaged_only_when_asked_and_never_when_owned() {
         .find(|r| r["ruleId"] == "PL-DRIFT-0003")
         .expect("an unmanaged result");
     let loc = &r["locations"][0];
-    assert!(loc.get("physicalLocation").is_none(), "{loc}");
+    let artifact = &loc["physicalLocation"]["artifactLocation"];
+    assert_eq!(artifact["uriBaseId"], "%LIVE%", "{loc}");
+    assert_eq!(artifact["uri"], "recorded/demo/ConfigMap/hand-made");
+    assert!(log["runs"][0]["originalUriBaseIds"]["%LIVE%"].is_object());
     assert_eq!(loc["logicalLocations"][0]["kind"], "resource");
     assert_eq!(
         loc["logicalLocations"][0]["fullyQualifiedName"],
         "recorded/demo/ConfigMap/hand-made"
     );
-    assert!(!run.stdout.contains("\"uri\": \"\""), "no empty artifact path");
+    assert!(
+        !run.stdout.contains("\"uri\": \"\""),
+        "no empty artifact path"
+    );
     assert_eq!(sarif_schema_errors(&log), Vec::<String>::new());
 
     // Read back (merge, baselines, HTML): the live location and the identity survive.
@@ -351,7 +392,10 @@ fn an_undeclared_object_is_unmanaged_only_when_asked_and_never_when_owned() {
 #[test]
 fn a_changed_secret_says_only_that_it_differs_in_every_format_and_the_snapshot() {
     let manifest = declared_docs(&["Secret"]);
-    assert!(manifest.contains(SECRET_VALUE), "the recording declares the test value");
+    assert!(
+        manifest.contains(SECRET_VALUE),
+        "the recording declares the test value"
+    );
     let mut c = recorded_cluster();
     let secret = live_mut(&mut c, "Secret", "demo", "app-secret");
     let b64 = |s: &str| {
@@ -360,7 +404,8 @@ fn a_changed_secret_says_only_that_it_differs_in_every_format_and_the_snapshot()
         let b = s.as_bytes();
         let mut out = String::new();
         for chunk in b.chunks(3) {
-            let n = chunk.iter().fold(0u32, |n, &x| (n << 8) | u32::from(x)) << (8 * (3 - chunk.len()));
+            let n =
+                chunk.iter().fold(0u32, |n, &x| (n << 8) | u32::from(x)) << (8 * (3 - chunk.len()));
             for i in 0..=chunk.len() {
                 out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
             }
@@ -370,7 +415,11 @@ fn a_changed_secret_says_only_that_it_differs_in_every_format_and_the_snapshot()
         }
         out
     };
-    assert_eq!(b64(SECRET_VALUE), "bm90LWEtcmVhbC1wYXNzd29yZA==", "the encoder is right");
+    assert_eq!(
+        b64(SECRET_VALUE),
+        "bm90LWEtcmVhbC1wYXNzd29yZA==",
+        "the encoder is right"
+    );
     secret["data"]["password"] = json!(b64(NEW_SECRET_VALUE));
     let annotation = "kubectl.kubernetes.io/last-applied-configuration";
     let applied = secret["metadata"]["annotations"][annotation]
@@ -395,18 +444,42 @@ fn a_changed_secret_says_only_that_it_differs_in_every_format_and_the_snapshot()
     let found = drift_findings(&r);
     assert_eq!(found.len(), 1, "{found:#?}");
     assert_eq!(found[0]["ruleId"], "PL-DRIFT-0002");
-    assert!(found[0]["message"].as_str().unwrap().contains("value differs"), "{}", found[0]);
+    assert!(
+        found[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("value differs"),
+        "{}",
+        found[0]
+    );
     assert_eq!(
         found[0]["startLine"].as_u64().unwrap(),
-        line_of(&manifest, "stringData:", &format!("password: {SECRET_VALUE}"))
+        line_of(
+            &manifest,
+            "stringData:",
+            &format!("password: {SECRET_VALUE}")
+        )
     );
 
-    for format in ["sarif", "json", "text", "markdown", "gitlab-sast", "codeclimate"] {
+    for format in [
+        "sarif",
+        "json",
+        "text",
+        "markdown",
+        "gitlab-sast",
+        "codeclimate",
+    ] {
         let run = case.scan(&["-f", format]);
         assert_eq!(run.code, 0, "{format}: {}", run.stderr);
-        assert!(run.stdout.contains("PL-DRIFT-0002"), "{format} reports the drift");
+        assert!(
+            run.stdout.contains("PL-DRIFT-0002"),
+            "{format} reports the drift"
+        );
         for f in &forbidden {
-            assert!(!run.stdout.contains(f.as_str()), "{format} output holds {f}");
+            assert!(
+                !run.stdout.contains(f.as_str()),
+                "{format} output holds {f}"
+            );
             assert!(!run.stderr.contains(f.as_str()), "{format} log holds {f}");
         }
     }
@@ -442,7 +515,10 @@ fn a_kind_the_snapshot_did_not_list_makes_the_scan_incomplete() {
     assert_eq!(notes[0]["code"], "live-not-read");
     assert_eq!(notes[0]["level"], "error");
     let m = notes[0]["message"].as_str().unwrap();
-    assert!(m.contains("ConfigMap") && m.contains("namespace demo"), "{m}");
+    assert!(
+        m.contains("ConfigMap") && m.contains("namespace demo"),
+        "{m}"
+    );
     assert_eq!(r["summary"]["incomplete"], true);
 
     // A scope listed in another namespace only does not cover demo either.
@@ -493,10 +569,16 @@ fn the_live_object_violating_a_policy_raises_its_drift() {
     let found = drift_findings(&case.json(&[]));
     assert_eq!(found.len(), 1, "{found:#?}");
     let f = &found[0];
-    assert_eq!(f["fieldPath"], "spec.template.spec.containers[0].securityContext.privileged");
+    assert_eq!(
+        f["fieldPath"],
+        "spec.template.spec.containers[0].securityContext.privileged"
+    );
     assert_eq!(f["severity"], "HIGH", "raised from MEDIUM by PL-K8S-0003");
     assert!(
-        f["message"].as_str().unwrap().contains("now violates PL-K8S-0003"),
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("now violates PL-K8S-0003"),
         "{f}"
     );
     // Without the policy library, the drift keeps the rule's own severity.
@@ -531,7 +613,8 @@ fn defaulting_hpa_and_ignore_rules() {
         namespaced: true,
         namespace: None,
     });
-    c2.objects.push(object(json!({"apiVersion": "autoscaling/v2",
+    c2.objects
+        .push(object(json!({"apiVersion": "autoscaling/v2",
         "kind": "HorizontalPodAutoscaler", "metadata": {"name": "web", "namespace": "demo"},
         "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"},
                  "minReplicas": 2, "maxReplicas": 9}})));
@@ -567,7 +650,10 @@ fn snapshots_round_trip_and_reject_what_they_cannot_trust() {
     std::env::set_var("SOURCE_DATE_EPOCH", "1700000000");
     snapshot::write(&path, vec![cluster], &key).unwrap();
     snapshot::write(&again, clusters, &key_back).unwrap();
-    assert_eq!(std::fs::read(&path).unwrap(), std::fs::read(&again).unwrap());
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        std::fs::read(&again).unwrap()
+    );
 
     // The same comparison from the copy.
     let manifest = simple_manifest();
@@ -576,7 +662,16 @@ fn snapshots_round_trip_and_reject_what_they_cannot_trust() {
         let s = snap.display().to_string();
         let run = plumbline(
             &dir.path().join("repo"),
-            &["scan", ".", "-f", "json", "--fail-on", "never", "--live-snapshot", &s],
+            &[
+                "scan",
+                ".",
+                "-f",
+                "json",
+                "--fail-on",
+                "never",
+                "--live-snapshot",
+                &s,
+            ],
         );
         assert_eq!(run.code, 0, "{}", run.stderr);
         drift_findings(&run.json())
@@ -604,8 +699,14 @@ fn snapshots_round_trip_and_reject_what_they_cannot_trust() {
         e
     };
     let e = bad("cut.json", &text[..text.len() / 2]);
-    assert!(e.contains("not valid JSON") && e.contains("plumbline snapshot"), "{e}");
-    let e = bad("v9.json", &text.replacen("\"plumblineSnapshot\": 1", "\"plumblineSnapshot\": 9", 1));
+    assert!(
+        e.contains("not valid JSON") && e.contains("plumbline snapshot"),
+        "{e}"
+    );
+    let e = bad(
+        "v9.json",
+        &text.replacen("\"plumblineSnapshot\": 1", "\"plumblineSnapshot\": 9", 1),
+    );
     assert!(e.contains("version 9"), "{e}");
     let e = bad("other.json", "{\"clusters\": []}");
     assert!(e.contains("not a plumbline snapshot"), "{e}");
@@ -630,7 +731,10 @@ fn the_recorded_declared_set_has_zero_drift() {
     // The integrator un-ignores this at merge: every difference between declared/ and the
     // recorded live objects is a default, a server-owned field or a canonical form.
     let dir = tempfile::tempdir().unwrap();
-    for e in std::fs::read_dir(recorded().join("declared")).unwrap().flatten() {
+    for e in std::fs::read_dir(recorded().join("declared"))
+        .unwrap()
+        .flatten()
+    {
         let text = std::fs::read_to_string(e.path()).unwrap();
         write(
             dir.path(),
@@ -655,7 +759,7 @@ fn the_recorded_declared_set_has_zero_drift() {
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     let r = run.json();
     assert_eq!(drift_findings(&r), Vec::<Value>::new());
-    assert_eq!(r["summary"]["resources"], 12);
+    assert_eq!(r["summary"]["resources"], 11);
 }
 
 fn json_schema_errors(instance: &Value) -> Vec<String> {
@@ -670,8 +774,8 @@ fn json_schema_errors(instance: &Value) -> Vec<String> {
 
 /// The OASIS SARIF 2.1.0 schema from ../shared/corpus (as CI's validate_sarif.py uses).
 fn sarif_schema_errors(instance: &Value) -> Vec<String> {
-    let path = shared()
-        .join("corpus/sarif/oasis-tcs-sarif-spec/sarif-2.1/schema/sarif-schema-2.1.0.json");
+    let path =
+        shared().join("corpus/sarif/oasis-tcs-sarif-spec/sarif-2.1/schema/sarif-schema-2.1.0.json");
     let bytes = std::fs::read(&path)
         .unwrap_or_else(|e| panic!("{}: {e}: the corpus is needed", path.display()));
     let schema: Value = serde_json::from_slice(&bytes).unwrap();

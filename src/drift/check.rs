@@ -32,9 +32,10 @@ impl Unmanaged {
         s.split(',')
             .filter(|p| !p.trim().is_empty())
             .map(|p| match p.split_once('=') {
-                Some((k, v)) if !k.trim().is_empty() => {
-                    Ok((k.trim().to_string(), v.trim().trim_start_matches('=').to_string()))
-                }
+                Some((k, v)) if !k.trim().is_empty() => Ok((
+                    k.trim().to_string(),
+                    v.trim().trim_start_matches('=').to_string(),
+                )),
                 _ => Err(format!(
                     "{p:?} is not a label requirement: write key=value (several: \
                      key=value,key2=value2)"
@@ -92,8 +93,13 @@ fn created_by_kubernetes(o: &LiveObject) -> bool {
             && o.body.get("type").and_then(|t| t.as_str())
                 == Some("kubernetes.io/service-account-token"))
         || (kind == "Namespace"
-            && matches!(name, "default" | "kube-system" | "kube-public" | "kube-node-lease"))
-        || (kind == "Service" && name == "kubernetes" && o.id.namespace.as_deref() == Some("default"))
+            && matches!(
+                name,
+                "default" | "kube-system" | "kube-public" | "kube-node-lease"
+            ))
+        || (kind == "Service"
+            && name == "kubernetes"
+            && o.id.namespace.as_deref() == Some("default"))
 }
 
 fn has_owner(o: &LiveObject) -> bool {
@@ -140,7 +146,8 @@ pub fn check(documents: &[Document], opts: &DriftOptions, policies: Option<&Poli
     });
     let mut engine = policies.map(|p| p.engine.clone());
     for cluster in &opts.clusters {
-        out.notifications.extend(cluster.notifications.iter().cloned());
+        out.notifications
+            .extend(cluster.notifications.iter().cloned());
         let live = index(cluster);
         // (group, kind, namespace) → declared objects that could not be compared there.
         let mut not_read: BTreeMap<(String, String, Option<String>), usize> = BTreeMap::new();
@@ -200,7 +207,10 @@ pub fn check(documents: &[Document], opts: &DriftOptions, policies: Option<&Poli
                 // Only the kinds Git declares are read, and so only they are looked at.
                 let in_scope = declared_kinds.contains(&(key.group.as_str(), key.kind.as_str()))
                     && (u.namespaces.is_empty()
-                    || key.namespace.as_ref().is_some_and(|n| u.namespaces.contains(n)))
+                        || key
+                            .namespace
+                            .as_ref()
+                            .is_some_and(|n| u.namespaces.contains(n)))
                     && labels_match(o, &u.selector);
                 if in_scope
                     && !declared_keys.contains(&key)
@@ -213,8 +223,15 @@ pub fn check(documents: &[Document], opts: &DriftOptions, policies: Option<&Poli
             }
         }
         for ((group, kind, ns), n) in not_read {
-            let group_text = if group.is_empty() { "core".to_string() } else { group };
-            let place = ns.map_or_else(|| "cluster-wide".to_string(), |n| format!("in namespace {n}"));
+            let group_text = if group.is_empty() {
+                "core".to_string()
+            } else {
+                group
+            };
+            let place = ns.map_or_else(
+                || "cluster-wide".to_string(),
+                |n| format!("in namespace {n}"),
+            );
             let what = if n > 0 {
                 format!("{n} declared object(s) there were not compared")
             } else {
@@ -274,7 +291,10 @@ fn escalate(
         if declared_rules.contains(&f.rule_id) {
             continue;
         }
-        if worst.as_ref().is_none_or(|(s, id)| (f.severity, &f.rule_id) > (*s, id)) {
+        if worst
+            .as_ref()
+            .is_none_or(|(s, id)| (f.severity, &f.rule_id) > (*s, id))
+        {
             worst = Some((f.severity, f.rule_id));
         }
     }

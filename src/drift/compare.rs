@@ -22,7 +22,10 @@ pub fn compare(declared: &Node, live: &serde_json::Value, ctx: &CompareContext) 
         .get("apiVersion")
         .and_then(|v| v.as_str())
         .unwrap_or_default();
-    let kind = live.get("kind").and_then(|v| v.as_str()).unwrap_or_default();
+    let kind = live
+        .get("kind")
+        .and_then(|v| v.as_str())
+        .unwrap_or_default();
     let mut w = Walker {
         ctx,
         api_version,
@@ -51,7 +54,10 @@ pub fn compare(declared: &Node, live: &serde_json::Value, ctx: &CompareContext) 
             "stringData" if kind == "Secret" => {
                 if let Value::Map(items) = &e.value.value {
                     for item in items {
-                        let mut p = vec![PathSeg::Key("stringData".into()), PathSeg::Key(item.key.clone())];
+                        let mut p = vec![
+                            PathSeg::Key("stringData".into()),
+                            PathSeg::Key(item.key.clone()),
+                        ];
                         let l = live.get("data").and_then(|d| d.get(&item.key));
                         w.secret(&item.value, l, &mut p);
                     }
@@ -79,15 +85,26 @@ impl Walker<'_> {
         if self.ctx.rules.is_ignored(self.kind, path) {
             return;
         }
-        if self.ctx.hpa_targets && path == &[PathSeg::Key("spec".into()), PathSeg::Key("replicas".into())] {
+        if self.ctx.hpa_targets
+            && path == &[PathSeg::Key("spec".into()), PathSeg::Key("replicas".into())]
+        {
             return;
         }
-        if self.ctx.rules.is_sensitive(self.api_version, self.kind, path) {
+        if self
+            .ctx
+            .rules
+            .is_sensitive(self.api_version, self.kind, path)
+        {
             return self.secret(d, l, path);
         }
         match (&d.value, l) {
             (_, None) | (_, Some(serde_json::Value::Null)) if !matches!(d.value, Value::Null) => {
-                self.push(path, DiffKind::Absent, Shown::Value(d.to_json()), Shown::Absent)
+                self.push(
+                    path,
+                    DiffKind::Absent,
+                    Shown::Value(d.to_json()),
+                    Shown::Absent,
+                )
             }
             (Value::Map(entries), Some(serde_json::Value::Object(_))) => {
                 for e in entries {
@@ -106,7 +123,12 @@ impl Walker<'_> {
             (_, Some(lv)) => {
                 let dv = d.to_json();
                 if !same_scalar(&dv, lv) {
-                    self.push(path, DiffKind::Changed, Shown::Value(dv), Shown::Value(lv.clone()));
+                    self.push(
+                        path,
+                        DiffKind::Changed,
+                        Shown::Value(dv),
+                        Shown::Value(lv.clone()),
+                    );
                 }
             }
             _ => {}
@@ -164,13 +186,19 @@ fn manager_of(live: &serde_json::Value, path: &[PathSeg]) -> Option<Manager> {
     let entries = live.pointer("/metadata/managedFields")?.as_array()?;
     let mut best: Option<Manager> = None;
     for e in entries {
-        let Some(fields) = e.get("fieldsV1") else { continue };
+        let Some(fields) = e.get("fieldsV1") else {
+            continue;
+        };
         if !holds(fields, path) {
             continue;
         }
         let m = Manager {
             manager: e.get("manager")?.as_str()?.to_string(),
-            operation: e.get("operation").and_then(|o| o.as_str()).unwrap_or("").to_string(),
+            operation: e
+                .get("operation")
+                .and_then(|o| o.as_str())
+                .unwrap_or("")
+                .to_string(),
             time: e.get("time").and_then(|t| t.as_str()).map(str::to_string),
         };
         if best.as_ref().is_none_or(|b| m.time >= b.time) {
@@ -189,7 +217,11 @@ fn holds(fields: &serde_json::Value, path: &[PathSeg]) -> bool {
     };
     match first {
         PathSeg::Key(k) => {
-            let key = if k == "stringData" { "f:data".to_string() } else { format!("f:{k}") };
+            let key = if k == "stringData" {
+                "f:data".to_string()
+            } else {
+                format!("f:{k}")
+            };
             map.get(&key).is_some_and(|f| holds(f, rest))
         }
         PathSeg::Index(_) => map

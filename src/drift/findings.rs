@@ -11,9 +11,7 @@ use super::matching::Key;
 use super::{DiffKind, Difference, Manager, Shown};
 use crate::live::LiveObject;
 use crate::load::Document;
-use crate::model::{
-    render_path, Finding, FindingLevel, PathSeg, Pos, Region, RuleMeta, Severity,
-};
+use crate::model::{render_path, Finding, FindingLevel, PathSeg, Pos, Region, RuleMeta, Severity};
 
 /// Declared in Git, not in the cluster.
 pub const MISSING: &str = "PL-DRIFT-0001";
@@ -24,7 +22,13 @@ pub const UNMANAGED: &str = "PL-DRIFT-0003";
 
 const PACKAGE: &str = "plumbline.drift";
 
-fn rule(id: &str, title: &str, severity: Severity, description: &str, remediation: &str) -> RuleMeta {
+fn rule(
+    id: &str,
+    title: &str,
+    severity: Severity,
+    description: &str,
+    remediation: &str,
+) -> RuleMeta {
     RuleMeta {
         id: id.to_string(),
         title: title.to_string(),
@@ -82,11 +86,20 @@ pub fn rule_meta(id: &str) -> Option<RuleMeta> {
 pub fn fingerprint(rule_id: &str, cluster: &str, key: &Key, path: &[PathSeg]) -> String {
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
-    for part in ["drift", rule_id, cluster, &key.qualified(), &render_path(path)] {
+    for part in [
+        "drift",
+        rule_id,
+        cluster,
+        &key.qualified(),
+        &render_path(path),
+    ] {
         h.update(part.as_bytes());
         h.update([0]);
     }
-    h.finalize()[..16].iter().map(|b| format!("{b:02x}")).collect()
+    h.finalize()[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// At most this many characters of a value are shown in a message.
@@ -110,7 +123,11 @@ fn shown(v: &Shown) -> String {
 fn who(m: &Option<Manager>) -> String {
     match m {
         Some(m) => {
-            let when = m.time.as_deref().map(|t| format!(" at {t}")).unwrap_or_default();
+            let when = m
+                .time
+                .as_deref()
+                .map(|t| format!(" at {t}"))
+                .unwrap_or_default();
             let op = if m.operation.is_empty() {
                 String::new()
             } else {

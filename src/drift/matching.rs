@@ -24,10 +24,19 @@ pub const CLUSTER_SCOPED: &[(&str, &str)] = &[
     ("rbac.authorization.k8s.io", "ClusterRoleBinding"),
     ("apiextensions.k8s.io", "CustomResourceDefinition"),
     ("apiregistration.k8s.io", "APIService"),
-    ("admissionregistration.k8s.io", "MutatingWebhookConfiguration"),
-    ("admissionregistration.k8s.io", "ValidatingWebhookConfiguration"),
+    (
+        "admissionregistration.k8s.io",
+        "MutatingWebhookConfiguration",
+    ),
+    (
+        "admissionregistration.k8s.io",
+        "ValidatingWebhookConfiguration",
+    ),
     ("admissionregistration.k8s.io", "ValidatingAdmissionPolicy"),
-    ("admissionregistration.k8s.io", "ValidatingAdmissionPolicyBinding"),
+    (
+        "admissionregistration.k8s.io",
+        "ValidatingAdmissionPolicyBinding",
+    ),
     ("storage.k8s.io", "StorageClass"),
     ("storage.k8s.io", "CSIDriver"),
     ("storage.k8s.io", "CSINode"),
@@ -197,7 +206,12 @@ pub fn kind_requests(
 }
 
 /// Whether a cluster listed `group`/`kind` completely where `namespace` is.
-pub fn is_complete(cluster: &LiveCluster, group: &str, kind: &str, namespace: Option<&str>) -> bool {
+pub fn is_complete(
+    cluster: &LiveCluster,
+    group: &str,
+    kind: &str,
+    namespace: Option<&str>,
+) -> bool {
     cluster.complete.iter().any(|s: &KindScope| {
         s.group == group
             && s.kind == kind
@@ -236,7 +250,11 @@ fn scale_target(hpa: &serde_json::Value, namespace: Option<&str>) -> Option<Scal
 pub struct HpaTargets(Vec<ScaleTarget>);
 
 impl HpaTargets {
-    pub fn collect(documents: &[Document], defaulting: &Defaulting, clusters: &[LiveCluster]) -> Self {
+    pub fn collect(
+        documents: &[Document],
+        defaulting: &Defaulting,
+        clusters: &[LiveCluster],
+    ) -> Self {
         let mut out = Vec::new();
         for (doc, id) in declared_objects(documents) {
             if id.kind == "HorizontalPodAutoscaler" && group_of(&id.api_version) == "autoscaling" {
@@ -246,7 +264,9 @@ impl HpaTargets {
         }
         for c in clusters {
             for o in &c.objects {
-                if o.id.kind == "HorizontalPodAutoscaler" && group_of(&o.id.api_version) == "autoscaling" {
+                if o.id.kind == "HorizontalPodAutoscaler"
+                    && group_of(&o.id.api_version) == "autoscaling"
+                {
                     out.extend(scale_target(&o.body, o.id.namespace.as_deref()));
                 }
             }
@@ -288,7 +308,10 @@ mod tests {
     fn groups_not_versions() {
         assert_eq!(group_of("apps/v1"), "apps");
         assert_eq!(group_of("v1"), "");
-        assert_eq!(group_of("rbac.authorization.k8s.io/v1"), "rbac.authorization.k8s.io");
+        assert_eq!(
+            group_of("rbac.authorization.k8s.io/v1"),
+            "rbac.authorization.k8s.io"
+        );
         let d = defaulting();
         assert_eq!(
             d.key(&id("apps/v1", "Deployment", Some("a"), "web")),
@@ -306,7 +329,12 @@ mod tests {
         let k = d.key(&id("v1", "ConfigMap", None, "c"));
         assert_eq!(k.namespace.as_deref(), Some("team"));
         // Cluster-scoped kinds have no namespace, even when the manifest gives one.
-        let k = d.key(&id("rbac.authorization.k8s.io/v1", "ClusterRole", Some("x"), "r"));
+        let k = d.key(&id(
+            "rbac.authorization.k8s.io/v1",
+            "ClusterRole",
+            Some("x"),
+            "r",
+        ));
         assert_eq!(k.namespace, None);
         // Discovery wins over the built-in list.
         let cluster = LiveCluster {
@@ -324,7 +352,10 @@ mod tests {
             scopes: Scopes::from_clusters(&[cluster]),
             ..defaulting()
         };
-        assert_eq!(d.key(&id("example.com/v1", "Widget", None, "w")).namespace, None);
+        assert_eq!(
+            d.key(&id("example.com/v1", "Widget", None, "w")).namespace,
+            None
+        );
     }
 
     #[test]

@@ -41,7 +41,10 @@ impl Rules {
                 .and_then(|p| p.as_str())
                 .ok_or_else(|| format!("{origin}: each drift.ignore entry needs a path"))?;
             self.ignores.push(Ignore {
-                kind: item.get("kind").and_then(|k| k.as_str()).map(str::to_string),
+                kind: item
+                    .get("kind")
+                    .and_then(|k| k.as_str())
+                    .map(str::to_string),
                 path: path.to_string(),
             });
         }

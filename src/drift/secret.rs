@@ -49,8 +49,14 @@ impl HashKey {
             ipad[i] ^= self.0[i];
             opad[i] ^= self.0[i];
         }
-        let inner = Sha256::new().chain_update(ipad).chain_update(value).finalize();
-        let outer = Sha256::new().chain_update(opad).chain_update(inner).finalize();
+        let inner = Sha256::new()
+            .chain_update(ipad)
+            .chain_update(value)
+            .finalize();
+        let outer = Sha256::new()
+            .chain_update(opad)
+            .chain_update(inner)
+            .finalize();
         let hex: String = outer.iter().map(|b| format!("{b:02x}")).collect();
         format!("{PREFIX}{hex}")
     }

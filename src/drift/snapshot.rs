@@ -82,7 +82,9 @@ pub fn write(path: &Path, clusters: Vec<LiveCluster>, key: &HashKey) -> Result<(
 pub fn read(path: &Path) -> Result<(Vec<LiveCluster>, HashKey), String> {
     let shown = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| {
-        format!("cannot read the snapshot {shown}: {e}; give a file written by `plumbline snapshot`")
+        format!(
+            "cannot read the snapshot {shown}: {e}; give a file written by `plumbline snapshot`"
+        )
     })?;
     parse(&bytes, &shown)
 }
@@ -142,10 +144,15 @@ pub fn parse(bytes: &[u8], source: &str) -> Result<(Vec<LiveCluster>, HashKey), 
 /// The first sensitive path of `body` whose value is not a keyed hash.
 fn unredacted(body: &serde_json::Value) -> Option<Vec<PathSeg>> {
     let rules = Rules::builtin();
-    let api_version = body.get("apiVersion").and_then(|v| v.as_str()).unwrap_or("");
+    let api_version = body
+        .get("apiVersion")
+        .and_then(|v| v.as_str())
+        .unwrap_or("");
     let kind = body.get("kind").and_then(|v| v.as_str()).unwrap_or("");
     let mut path = Vec::new();
-    first_unredacted(body, &mut path, &|p| rules.is_sensitive(api_version, kind, p))
+    first_unredacted(body, &mut path, &|p| {
+        rules.is_sensitive(api_version, kind, p)
+    })
 }
 
 fn first_unredacted(

@@ -411,9 +411,15 @@ fn read_sarif(doc: &Value, source: &str) -> Result<Vec<LoadedReport>, String> {
                 .unwrap_or_else(|| "unknown".into());
             let props = r.get("properties").cloned().unwrap_or(Value::Null);
             let loc = r.pointer("/locations/0").cloned().unwrap_or(Value::Null);
+            // An artifact under `%LIVE%` is a live object, not a file.
+            let in_git = loc
+                .pointer("/physicalLocation/artifactLocation/uriBaseId")
+                .and_then(Value::as_str)
+                != Some(super::sarif::LIVE_BASE);
             let file = loc
                 .pointer("/physicalLocation/artifactLocation/uri")
                 .and_then(Value::as_str)
+                .filter(|_| in_git)
                 .map(decode_uri)
                 .unwrap_or_default();
             let region = loc
