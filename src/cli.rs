@@ -305,7 +305,7 @@ fn run_scan(mut args: ScanArgs, matches: &clap::ArgMatches) -> i32 {
             return fail(format!("configuration {e}"));
         }
     }
-    if policies.packages.is_empty() && !args.quiet {
+    if policies.packages.is_empty() && args.live_snapshot.is_none() && !args.quiet {
         eprintln!(
             "plumbline: warning: no policy rules are loaded (--no-builtin without --policy): \
              files are only parsed"

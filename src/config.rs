@@ -584,6 +584,38 @@ mod tests {
     }
 
     #[test]
+    fn drift_keys() {
+        let c = config(
+            "live_snapshot: snaps/prod.json\nunmanaged: true\nunmanaged_namespace: [shop]\n\
+             unmanaged_selector: team=web\ndefault_namespace: shop\ndrift:\n  ignore:\n  - \
+             {kind: Deployment, path: spec.replicas}\n",
+        )
+        .unwrap();
+        let (mut args, m) = scan_args(&["plumbline", "scan"]);
+        apply(&c, &m, &mut args).unwrap();
+        let snap = args.live_snapshot.unwrap();
+        assert!(snap.is_absolute() && snap.ends_with("snaps/prod.json"));
+        assert!(args.unmanaged);
+        assert_eq!(args.unmanaged_namespace, ["shop"]);
+        assert_eq!(args.unmanaged_selector.as_deref(), Some("team=web"));
+        assert_eq!(args.default_namespace, "shop");
+        let (text, origin) = c.drift_rules().unwrap();
+        let back: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(back["ignore"][0]["path"], "spec.replicas");
+        assert!(
+            origin.ends_with(".plumbline.yaml:7"),
+            "where the section starts: {origin}"
+        );
+        let (mut args, m) = scan_args(&["plumbline", "scan", "--default-namespace", "cli"]);
+        apply(&c, &m, &mut args).unwrap();
+        assert_eq!(args.default_namespace, "cli", "the command line wins");
+        let c = config("category: x\nunmanaged_selector: team\n").unwrap();
+        let (mut args, m) = scan_args(&["plumbline", "scan"]);
+        let e = apply(&c, &m, &mut args).unwrap_err();
+        assert_eq!(e.line, Some(2), "{e}");
+    }
+
+    #[test]
     fn gate_keys_apply_and_yield_to_the_command_line() {
         let c = config(
             "base: origin/main\nshow_preexisting: true\nlink_base: https://example.test/b\n",

@@ -385,6 +385,7 @@ pub fn run_listed(
         let checked = crate::drift::check::check(&documents, drift, Some(policies));
         findings.extend(checked.findings);
         notifications.extend(checked.notifications);
+        stats.rules += checked.rules.len();
         rules.extend(checked.rules);
         for file in checked.files {
             sources.insert(file.path.clone(), file);

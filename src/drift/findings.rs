@@ -279,6 +279,87 @@ mod tests {
         );
     }
 
+    fn deployment() -> Document {
+        let text = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  \
+                    namespace: demo\nspec:\n  template:\n    spec:\n      containers:\n      \
+                    - name: app\n        image: app:1\n";
+        crate::load::load_file("k8s/web.yaml", text.as_bytes(), &Default::default())
+            .documents
+            .remove(0)
+    }
+
+    fn key() -> Key {
+        Key {
+            group: "apps".into(),
+            kind: "Deployment".into(),
+            namespace: Some("demo".into()),
+            name: "web".into(),
+        }
+    }
+
+    fn path(s: &str) -> Vec<PathSeg> {
+        crate::model::parse_rendered_path(s)
+    }
+
+    #[test]
+    fn findings_point_at_the_declared_field_or_its_nearest_parent() {
+        let doc = deployment();
+        let d = |p: &str, kind| Difference {
+            path: path(p),
+            kind,
+            declared: Shown::Absent,
+            live: Shown::Value(serde_json::json!(["NET_ADMIN"])),
+            manager: None,
+        };
+        let f = changed(
+            &doc,
+            &key(),
+            "prod",
+            &d("spec.template.spec.containers[0].image", DiffKind::Changed),
+        );
+        assert_eq!((f.region.start.line, f.region.start.column), (11, 9));
+        assert_eq!(f.file, "k8s/web.yaml");
+        assert_eq!(f.live.as_deref(), Some("prod/demo/Deployment/web"));
+        // Only the cluster has it (removed from Git): the nearest declared parent, the
+        // container.
+        let p = "spec.template.spec.containers[0].securityContext.capabilities.add";
+        let f = changed(&doc, &key(), "prod", &d(p, DiffKind::Removed));
+        assert_eq!(f.region.start.line, 10, "the container's first line");
+        assert_eq!(render_path(&f.field_path), p);
+        assert!(
+            f.message.contains("no longer declared in Git"),
+            "{}",
+            f.message
+        );
+        assert!(f.message.contains("[\"NET_ADMIN\"]"), "{}", f.message);
+        // A missing object: its name.
+        let f = missing(&doc, &key(), "prod");
+        assert_eq!((f.region.start.line, f.region.start.column), (4, 3));
+        assert!(
+            f.message.contains("does not exist in cluster prod"),
+            "{}",
+            f.message
+        );
+    }
+
+    #[test]
+    fn long_values_are_cut() {
+        let long = "x".repeat(500);
+        let d = Difference {
+            path: path("data.big"),
+            kind: DiffKind::Changed,
+            declared: Shown::Value(serde_json::json!(long)),
+            live: Shown::Value(serde_json::json!("y")),
+            manager: None,
+        };
+        let m = describe(&d);
+        assert!(m.len() < 400 && m.contains('…'), "{m}");
+        assert!(
+            m.ends_with("the cluster does not record who last wrote it"),
+            "{m}"
+        );
+    }
+
     #[test]
     fn fingerprints_ignore_version_but_not_cluster_or_path() {
         let key = Key {

@@ -359,6 +359,39 @@ mod tests {
     }
 
     #[test]
+    fn requests_group_declared_kinds_with_their_namespaces() {
+        let text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\napiVersion: v1\n\
+                    kind: ConfigMap\nmetadata: {name: b, namespace: shop}\n---\napiVersion: \
+                    rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: r}\n---\n\
+                    apiVersion: v1\nkind: ConfigMap\nmetadata: {generateName: c-}\n---\nplain: yaml\n";
+        let docs = crate::load::load_file("a.yaml", text.as_bytes(), &Default::default()).documents;
+        let extra: BTreeSet<String> = ["audit".to_string()].into();
+        let reqs = kind_requests(&docs, &defaulting(), &extra);
+        assert_eq!(reqs.len(), 2, "{reqs:?}");
+        assert_eq!(reqs[0].kind, "ClusterRole");
+        assert!(reqs[0].namespaces.is_empty(), "cluster-scoped");
+        assert_eq!(reqs[1].kind, "ConfigMap");
+        assert_eq!(
+            reqs[1].namespaces.iter().collect::<Vec<_>>(),
+            ["audit", "shop", "team"],
+            "defaulted, declared and extra; generateName objects are not matched"
+        );
+    }
+
+    #[test]
+    fn autoscalers_claim_replicas_of_their_target_only() {
+        let text =
+            "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: h}\n\
+                    spec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n";
+        let docs = crate::load::load_file("h.yaml", text.as_bytes(), &Default::default()).documents;
+        let hpa = HpaTargets::collect(&docs, &defaulting(), &[]);
+        let d = defaulting();
+        assert!(hpa.targets(&d.key(&id("apps/v1", "Deployment", None, "web"))));
+        assert!(!hpa.targets(&d.key(&id("apps/v1", "Deployment", Some("other"), "web"))));
+        assert!(!hpa.targets(&d.key(&id("apps/v1", "StatefulSet", None, "web"))));
+    }
+
+    #[test]
     fn completeness_is_per_namespace() {
         let scope = |ns: Option<&str>| KindScope {
             group: "apps".into(),
