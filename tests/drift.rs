@@ -387,6 +387,53 @@ fn an_undeclared_object_is_unmanaged_only_when_asked_and_never_when_owned() {
     // Text names where it lives.
     let text = case.scan(&["--unmanaged"]).stdout;
     assert!(text.contains("recorded/demo/ConfigMap/hand-made"), "{text}");
+    // GitLab's reports stay valid: no file in SAST, the live location as code quality path.
+    let sast: Value =
+        serde_json::from_str(&case.scan(&["-f", "gitlab-sast", "--unmanaged"]).stdout).unwrap();
+    assert_eq!(
+        schema_errors("gitlab-sast-report-format-15.2.1.json", &sast),
+        Vec::<String>::new()
+    );
+    let v = sast["vulnerabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["identifiers"][0]["value"] == "PL-DRIFT-0003")
+        .unwrap();
+    assert_eq!(v["location"], json!({}));
+    let cq: Value =
+        serde_json::from_str(&case.scan(&["-f", "codeclimate", "--unmanaged"]).stdout).unwrap();
+    assert_eq!(
+        schema_errors("codeclimate-issues.json", &cq),
+        Vec::<String>::new()
+    );
+    let issue = cq
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["check_name"] == "PL-DRIFT-0003")
+        .unwrap();
+    assert_eq!(
+        issue["location"]["path"],
+        "recorded/demo/ConfigMap/hand-made"
+    );
+    // The security-team page, from the JSON report.
+    std::fs::write(dir.join("u.json"), json_run.stdout.as_bytes()).unwrap();
+    let html = plumbline(dir, &["report", "u.json"]);
+    assert_eq!(html.code, 0, "{}", html.stderr);
+    assert!(html.stdout.contains("recorded/demo/ConfigMap/hand-made"));
+}
+
+fn schema_errors(name: &str, instance: &Value) -> Vec<String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/schemas")
+        .join(name);
+    let schema: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    validator
+        .iter_errors(instance)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect()
 }
 
 #[test]
@@ -736,6 +783,12 @@ fn snapshots_round_trip_and_reject_what_they_cannot_trust() {
     );
     let again = dir.path().join("again.json");
     snapshot::write(&again, clusters, &key_back).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&again).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "only its owner reads a snapshot: {mode:o}");
+    }
 
     // The same comparison from the copy.
     let manifest = simple_manifest();
