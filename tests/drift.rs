@@ -268,6 +268,27 @@ fn a_changed_image_is_one_finding_at_the_declared_line() {
 }
 
 #[test]
+fn an_inline_waiver_accepts_drift_like_any_finding() {
+    let manifest = simple_manifest().replace(
+        "image: nginx:1.27",
+        "image: nginx:1.27 # plumbline:ignore PL-DRIFT-0002 reason=\"hot fix, INC-42\"",
+    );
+    let case = Case::new(&manifest, cluster_with_new_image());
+    let run = case.scan(&["-f", "json", "--fail-on", "low", "--no-builtin"]);
+    assert_eq!(
+        run.code, 0,
+        "waived drift does not fail the run: {}",
+        run.stderr
+    );
+    let found = drift_findings(&run.json());
+    assert_eq!(found.len(), 1);
+    assert_eq!(
+        found[0]["suppressions"][0]["justification"],
+        "hot fix, INC-42"
+    );
+}
+
+#[test]
 fn a_deleted_object_is_one_missing_finding_at_its_name() {
     let manifest = simple_manifest();
     let mut c = recorded_cluster();
