@@ -125,7 +125,7 @@ fn labels_match(o: &LiveObject, selector: &[(String, String)]) -> bool {
 pub fn check(documents: &[Document], opts: &DriftOptions, policies: Option<&PolicySet>) -> Outcome {
     let defaulting = Defaulting {
         namespace: opts.default_namespace.clone(),
-        scopes: Scopes::from_clusters(&opts.clusters),
+        scopes: Scopes::from_clusters(&opts.clusters).with_declared_crds(documents),
     };
     let hpa = HpaTargets::collect(documents, &defaulting, &opts.clusters);
     let declared: Vec<(&Document, Key)> = declared_objects(documents)

@@ -116,6 +116,36 @@ impl Scopes {
         Self { known }
     }
 
+    /// Adds what the CustomResourceDefinitions declared in Git say (`spec.scope`) about the
+    /// kinds they define, where discovery did not already say.
+    pub fn with_declared_crds(mut self, documents: &[Document]) -> Self {
+        for (doc, id) in declared_objects(documents) {
+            if id.kind != "CustomResourceDefinition"
+                || group_of(&id.api_version) != "apiextensions.k8s.io"
+            {
+                continue;
+            }
+            let spec = doc.node.get("spec");
+            let field = |path: &[&str]| {
+                let mut n = spec?;
+                for p in path {
+                    n = n.get(p)?;
+                }
+                n.as_str()
+            };
+            if let (Some(group), Some(kind), Some(scope)) = (
+                field(&["group"]),
+                field(&["names", "kind"]),
+                field(&["scope"]),
+            ) {
+                self.known
+                    .entry((group.to_string(), kind.to_string()))
+                    .or_insert(scope == "Namespaced");
+            }
+        }
+        self
+    }
+
     pub fn namespaced(&self, group: &str, kind: &str) -> bool {
         match self.known.get(&(group.to_string(), kind.to_string())) {
             Some(n) => *n,
@@ -375,6 +405,31 @@ mod tests {
             reqs[1].namespaces.iter().collect::<Vec<_>>(),
             ["audit", "shop", "team"],
             "defaulted, declared and extra; generateName objects are not matched"
+        );
+    }
+
+    #[test]
+    fn declared_crds_say_the_scope_of_their_kinds() {
+        let text = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\n\
+                    metadata: {name: gadgets.example.com}\nspec:\n  group: example.com\n  \
+                    names: {kind: Gadget, plural: gadgets}\n  scope: Cluster\n";
+        let docs = crate::load::load_file("c.yaml", text.as_bytes(), &Default::default()).documents;
+        let d = Defaulting {
+            namespace: "team".into(),
+            scopes: Scopes::default().with_declared_crds(&docs),
+        };
+        assert_eq!(
+            d.key(&id("example.com/v1", "Gadget", Some("x"), "g"))
+                .namespace,
+            None
+        );
+        assert_eq!(
+            defaulting()
+                .key(&id("example.com/v1", "Gadget", None, "g"))
+                .namespace
+                .as_deref(),
+            Some("team"),
+            "unknown kinds are namespaced"
         );
     }
 
