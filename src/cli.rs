@@ -487,6 +487,14 @@ fn drift_options(
     {
         return Err("--unmanaged-namespace and --unmanaged-selector need --unmanaged".into());
     }
+    if args.base.is_some() {
+        return Err(
+            "--live-snapshot cannot be used with --base: the gate scans only the changed \
+                    files, and drift is about every declared object; compare with the cluster \
+                    in a scheduled scan, or use --baseline"
+                .into(),
+        );
+    }
     if args.unmanaged && args.shard.is_some() {
         return Err(
             "--unmanaged cannot be used with --shard: objects declared in the other \

@@ -489,6 +489,13 @@ fn a_label_selector_scopes_unmanaged_objects_anywhere() {
     let run = case.scan(&["--unmanaged", "--unmanaged-selector", "app"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("key=value"), "{}", run.stderr);
+    let run = case.scan(&["--shard", "1/2", "--unmanaged"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    // A base from the configuration file is refused too (the command line's is, by clap).
+    write(&case.repo(), ".plumbline.yaml", "base: main\n");
+    let run = case.scan(&[]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("--base"), "{}", run.stderr);
 }
 
 #[test]
