@@ -549,6 +549,13 @@ fn timings(stats: &scan::Stats, report: Duration, total: Duration) -> String {
         stats.evaluations,
         stats.documents,
     );
+    if !stats.drift.is_zero() {
+        let _ = writeln!(
+            out,
+            "timings (wall): drift check {} (declared vs live, policies on drifted live objects)",
+            s(stats.drift)
+        );
+    }
     let _ = writeln!(out, "slowest files (read+parse):");
     for (f, d) in &stats.slowest_files {
         let _ = writeln!(out, "  {:>9}  {f}", s(*d));

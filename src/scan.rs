@@ -69,6 +69,9 @@ pub struct Stats {
     pub parse_cpu: Duration,
     #[serde(skip)]
     pub eval_cpu: Duration,
+    /// Wall time of the drift check (`--live-snapshot`), policies on live objects included.
+    #[serde(skip)]
+    pub drift: Duration,
     /// The slowest files to read and parse, slowest first.
     #[serde(skip)]
     pub slowest_files: Vec<(String, Duration)>,
@@ -382,7 +385,9 @@ pub fn run_listed(
     }
     let mut rules = policies.rules();
     if let Some(drift) = &opts.drift {
+        let checking = Instant::now();
         let checked = crate::drift::check::check(&documents, drift, Some(policies));
+        stats.drift = checking.elapsed();
         findings.extend(checked.findings);
         notifications.extend(checked.notifications);
         stats.rules += checked.rules.len();
