@@ -149,6 +149,27 @@ pub struct ScanArgs {
     /// prints when asked).
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    // Drift (Kubernetes)
+    /// Compare the declared Kubernetes objects with the clusters in FILE, a snapshot written
+    /// by `plumbline snapshot`: missing objects (PL-DRIFT-0001) and changed fields
+    /// (PL-DRIFT-0002) become findings at their lines in Git.
+    #[arg(long, value_name = "FILE", conflicts_with = "base")]
+    pub live_snapshot: Option<PathBuf>,
+    /// With --live-snapshot: also report live objects that nothing in Git declares
+    /// (PL-DRIFT-0003), in the namespaces Git declares objects in unless
+    /// --unmanaged-namespace or --unmanaged-selector says where.
+    #[arg(long)]
+    pub unmanaged: bool,
+    /// With --unmanaged: look for undeclared objects in namespace NS (repeatable).
+    #[arg(long, value_name = "NS")]
+    pub unmanaged_namespace: Vec<String>,
+    /// With --unmanaged: look for undeclared objects carrying these labels (key=value,…).
+    #[arg(long, value_name = "SELECTOR")]
+    pub unmanaged_selector: Option<String>,
+    /// Namespace of namespaced objects declared without one, as `kubectl apply` defaults it
+    /// (the kubeconfig context's namespace).
+    #[arg(long, value_name = "NS", default_value = "default")]
+    pub default_namespace: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -284,7 +305,7 @@ fn run_scan(mut args: ScanArgs, matches: &clap::ArgMatches) -> i32 {
             return fail(format!("configuration {e}"));
         }
     }
-    if policies.packages.is_empty() && !args.quiet {
+    if policies.packages.is_empty() && args.live_snapshot.is_none() && !args.quiet {
         eprintln!(
             "plumbline: warning: no policy rules are loaded (--no-builtin without --policy): \
              files are only parsed"
@@ -310,6 +331,10 @@ fn run_scan(mut args: ScanArgs, matches: &clap::ArgMatches) -> i32 {
     } else {
         Target::Path(PathBuf::from(&args.path))
     };
+    let drift = match drift_options(&args, config.as_ref()) {
+        Ok(d) => d,
+        Err(e) => return fail(e),
+    };
     let opts = ScanOptions {
         target,
         rev: args.rev.clone(),
@@ -317,7 +342,12 @@ fn run_scan(mut args: ScanArgs, matches: &clap::ArgMatches) -> i32 {
         filter,
         load: LoadOptions {
             max_file_bytes: args.max_file_size,
-            keep_kinds: policies.kinds_read().map(std::sync::Arc::new),
+            // Drift compares whole documents: no body may be skipped.
+            keep_kinds: if drift.is_some() {
+                None
+            } else {
+                policies.kinds_read().map(std::sync::Arc::new)
+            },
             ..LoadOptions::default()
         },
         profile_rules: args.timings,
@@ -328,6 +358,7 @@ fn run_scan(mut args: ScanArgs, matches: &clap::ArgMatches) -> i32 {
         },
         shard: args.shard,
         progress: progress::wanted(args.quiet).then(Default::default),
+        drift: drift.map(std::sync::Arc::new),
     };
     let display = opts
         .progress
@@ -432,6 +463,73 @@ fn run_scan(mut args: ScanArgs, matches: &clap::ArgMatches) -> i32 {
     triage::exit_code(&result.findings, result.incomplete(), args.fail_on)
 }
 
+/// The drift check `--live-snapshot` asks for, or `None`; errors are usage errors.
+fn drift_options(
+    args: &ScanArgs,
+    config: Option<&config::Config>,
+) -> Result<Option<crate::drift::check::DriftOptions>, String> {
+    use crate::drift::check::{DriftOptions, Unmanaged};
+    let Some(path) = &args.live_snapshot else {
+        if args.unmanaged
+            || !args.unmanaged_namespace.is_empty()
+            || args.unmanaged_selector.is_some()
+        {
+            return Err(
+                "--unmanaged and its options need --live-snapshot FILE: they report \
+                        objects of a cluster snapshot that Git does not declare"
+                    .into(),
+            );
+        }
+        return Ok(None);
+    };
+    if !args.unmanaged
+        && (!args.unmanaged_namespace.is_empty() || args.unmanaged_selector.is_some())
+    {
+        return Err("--unmanaged-namespace and --unmanaged-selector need --unmanaged".into());
+    }
+    if args.base.is_some() {
+        return Err(
+            "--live-snapshot cannot be used with --base: the gate scans only the changed \
+                    files, and drift is about every declared object; compare with the cluster \
+                    in a scheduled scan, or use --baseline"
+                .into(),
+        );
+    }
+    if args.unmanaged && args.shard.is_some() {
+        return Err(
+            "--unmanaged cannot be used with --shard: objects declared in the other \
+                    shards would be reported as undeclared; run it in an unsharded scan"
+                .into(),
+        );
+    }
+    let (clusters, key) = crate::drift::snapshot::read(path)?;
+    let mut rules = crate::drift::rules::Rules::builtin();
+    if let Some((text, origin)) = config.and_then(config::Config::drift_rules) {
+        rules = rules
+            .with_user_yaml(&text, &origin)
+            .map_err(|e| format!("configuration {e}"))?;
+    }
+    let unmanaged = if args.unmanaged {
+        Some(Unmanaged {
+            namespaces: args.unmanaged_namespace.iter().cloned().collect(),
+            selector: match &args.unmanaged_selector {
+                Some(s) => Unmanaged::parse_selector(s)
+                    .map_err(|e| format!("--unmanaged-selector: {e}"))?,
+                None => Vec::new(),
+            },
+        })
+    } else {
+        None
+    };
+    Ok(Some(DriftOptions {
+        clusters,
+        key,
+        rules,
+        default_namespace: args.default_namespace.clone(),
+        unmanaged,
+    }))
+}
+
 /// `--timings`: wall time per stage, CPU time summed over workers, slowest files and rules.
 fn timings(stats: &scan::Stats, report: Duration, total: Duration) -> String {
     use std::fmt::Write;
@@ -451,6 +549,13 @@ fn timings(stats: &scan::Stats, report: Duration, total: Duration) -> String {
         stats.evaluations,
         stats.documents,
     );
+    if !stats.drift.is_zero() {
+        let _ = writeln!(
+            out,
+            "timings (wall): drift check {} (declared vs live, policies on drifted live objects)",
+            s(stats.drift)
+        );
+    }
     let _ = writeln!(out, "slowest files (read+parse):");
     for (f, d) in &stats.slowest_files {
         let _ = writeln!(out, "  {:>9}  {f}", s(*d));

@@ -93,6 +93,18 @@ pub struct Config {
     pub shard: Value<String>,
     /// `--quiet`
     pub quiet: Value<bool>,
+    /// `--live-snapshot` (relative to the file's directory)
+    pub live_snapshot: Value<String>,
+    /// `--unmanaged`
+    pub unmanaged: Value<bool>,
+    /// `--unmanaged-namespace` (a list)
+    pub unmanaged_namespace: Value<Vec<String>>,
+    /// `--unmanaged-selector`
+    pub unmanaged_selector: Value<String>,
+    /// `--default-namespace`
+    pub default_namespace: Value<String>,
+    /// Drift rules (`ignore: [...]`), handed to the drift engine as they are written.
+    pub drift: Value<serde_json::Value>,
     /// The file this came from (for messages) and its directory (for relative paths).
     #[serde(skip)]
     pub path: PathBuf,
@@ -155,6 +167,16 @@ impl Config {
                 && !disable.iter().any(|g| g.is_match(id))
         });
         Ok(())
+    }
+
+    /// The `drift:` section as text for the drift rules, and where it was written
+    /// (`file:line`), when there is one.
+    pub fn drift_rules(&self) -> Option<(String, String)> {
+        let d = self.drift.as_ref()?;
+        Some((
+            serde_json::to_string(&d.value).expect("JSON"),
+            format!("{}:{}", self.path.display(), line_of(d)),
+        ))
     }
 
     /// Checks the `severity` overrides and returns them by rule id.
@@ -416,6 +438,27 @@ pub fn apply(
         args.quiet = *v;
         Ok(())
     });
+    set!(live_snapshot, "live_snapshot", |v| {
+        args.live_snapshot = Some(config.resolve(v));
+        Ok(())
+    });
+    set!(unmanaged, "unmanaged", |v| {
+        args.unmanaged = *v;
+        Ok(())
+    });
+    set!(unmanaged_namespace, "unmanaged_namespace", |v| {
+        args.unmanaged_namespace = v.clone();
+        Ok(())
+    });
+    set!(unmanaged_selector, "unmanaged_selector", |v| {
+        crate::drift::check::Unmanaged::parse_selector(v)?;
+        args.unmanaged_selector = Some(v.clone());
+        Ok(())
+    });
+    set!(default_namespace, "default_namespace", |v| {
+        args.default_namespace = v.clone();
+        Ok(())
+    });
     Ok(())
 }
 
@@ -480,6 +523,11 @@ mod tests {
             "link_base",
             "shard",
             "quiet",
+            "live_snapshot",
+            "unmanaged",
+            "unmanaged_namespace",
+            "unmanaged_selector",
+            "default_namespace",
         ] {
             assert!(
                 m.try_contains_id(id).is_ok(),
@@ -533,6 +581,38 @@ mod tests {
         let e = apply(&c, &m, &mut args).unwrap_err();
         assert_eq!(e.line, Some(2), "{e}");
         assert!(e.message.starts_with("shard:"), "{e}");
+    }
+
+    #[test]
+    fn drift_keys() {
+        let c = config(
+            "live_snapshot: snaps/prod.json\nunmanaged: true\nunmanaged_namespace: [shop]\n\
+             unmanaged_selector: team=web\ndefault_namespace: shop\ndrift:\n  ignore:\n  - \
+             {kind: Deployment, path: spec.replicas}\n",
+        )
+        .unwrap();
+        let (mut args, m) = scan_args(&["plumbline", "scan"]);
+        apply(&c, &m, &mut args).unwrap();
+        let snap = args.live_snapshot.unwrap();
+        assert!(snap.is_absolute() && snap.ends_with("snaps/prod.json"));
+        assert!(args.unmanaged);
+        assert_eq!(args.unmanaged_namespace, ["shop"]);
+        assert_eq!(args.unmanaged_selector.as_deref(), Some("team=web"));
+        assert_eq!(args.default_namespace, "shop");
+        let (text, origin) = c.drift_rules().unwrap();
+        let back: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(back["ignore"][0]["path"], "spec.replicas");
+        assert!(
+            origin.ends_with(".plumbline.yaml:7"),
+            "where the section starts: {origin}"
+        );
+        let (mut args, m) = scan_args(&["plumbline", "scan", "--default-namespace", "cli"]);
+        apply(&c, &m, &mut args).unwrap();
+        assert_eq!(args.default_namespace, "cli", "the command line wins");
+        let c = config("category: x\nunmanaged_selector: team\n").unwrap();
+        let (mut args, m) = scan_args(&["plumbline", "scan"]);
+        let e = apply(&c, &m, &mut args).unwrap_err();
+        assert_eq!(e.line, Some(2), "{e}");
     }
 
     #[test]

@@ -174,6 +174,7 @@ pub fn scan_against_base(
         rev: mb.base.to_string(),
         worktree: false,
         profile_rules: false,
+        drift: None,
         ..opts.clone()
     };
     let (mut base_listing, base_repo) = scan::list(&base_opts)?;
@@ -399,6 +400,7 @@ mod tests {
             field_path: Vec::new(),
             fingerprint: fp.into(),
             suppressions: Vec::new(),
+            live: None,
             baseline_state: None,
         }
     }

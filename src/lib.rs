@@ -4,7 +4,9 @@
 pub mod cli;
 pub mod config;
 pub mod date;
+pub mod drift;
 pub mod gate;
+pub mod live;
 pub mod load;
 pub mod model;
 pub mod policy;

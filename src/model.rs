@@ -231,6 +231,11 @@ pub struct Finding {
     /// The field path the policy named (empty: the whole resource).
     pub field_path: Vec<PathSeg>,
     pub fingerprint: String,
+    /// Drift findings: where the live object is, `cluster/namespace/kind/name` (namespace
+    /// empty for a cluster-scoped kind). A live object nothing in Git declares
+    /// (`PL-DRIFT-0003`) has only this: its `file` is empty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub live: Option<String>,
     /// Waivers that apply to this finding (inline comment, annotation or waiver file). A
     /// suppressed finding stays in every report but no longer fails the run.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -304,9 +309,26 @@ impl Finding {
         !self.is_suppressed() && matches!(self.baseline_state, None | Some(BaselineState::New))
     }
 
-    /// Sort key giving a deterministic report order.
-    pub fn sort_key(&self) -> (&str, Region, &str, &str) {
-        (&self.file, self.region, &self.rule_id, &self.message)
+    /// Sort key giving a deterministic report order (findings without a file, about live
+    /// objects nothing declares, sort by where they live).
+    pub fn sort_key(&self) -> (&str, Region, &str, &str, &str) {
+        (
+            &self.file,
+            self.region,
+            self.live.as_deref().unwrap_or(""),
+            &self.rule_id,
+            &self.message,
+        )
+    }
+
+    /// Where the finding is, for people: `file:line`, or the live location of an object
+    /// that no file declares.
+    pub fn place(&self) -> String {
+        if self.file.is_empty() {
+            self.live.clone().unwrap_or_default()
+        } else {
+            format!("{}:{}", self.file, self.region.start.line)
+        }
     }
 }
 

@@ -44,6 +44,9 @@ pub struct ScanOptions {
     pub shard: Option<Shard>,
     /// Counters for the progress display, when one is shown.
     pub progress: Option<Arc<Counters>>,
+    /// Compare the declared Kubernetes objects with live state (`--live-snapshot`). Their
+    /// documents are then kept until the scan ends, and `load.keep_kinds` must be `None`.
+    pub drift: Option<Arc<crate::drift::check::DriftOptions>>,
 }
 
 /// Counters and stage timings of a scan.
@@ -66,6 +69,9 @@ pub struct Stats {
     pub parse_cpu: Duration,
     #[serde(skip)]
     pub eval_cpu: Duration,
+    /// Wall time of the drift check (`--live-snapshot`), policies on live objects included.
+    #[serde(skip)]
+    pub drift: Duration,
     /// The slowest files to read and parse, slowest first.
     #[serde(skip)]
     pub slowest_files: Vec<(String, Duration)>,
@@ -276,6 +282,12 @@ fn process_file(
     }
     if opts.profile_rules {
         out.kept = loaded.documents;
+    } else if opts.drift.is_some() {
+        out.kept = loaded
+            .documents
+            .into_iter()
+            .filter(Document::is_kubernetes)
+            .collect();
     }
     out
 }
@@ -371,12 +383,24 @@ pub fn run_listed(
     if opts.profile_rules && !policies.packages.is_empty() {
         stats.slowest_rules = profile_rules(&documents, policies);
     }
-    documents.into_par_iter().for_each(drop);
     let mut rules = policies.rules();
+    if let Some(drift) = &opts.drift {
+        let checking = Instant::now();
+        let checked = crate::drift::check::check(&documents, drift, Some(policies));
+        stats.drift = checking.elapsed();
+        findings.extend(checked.findings);
+        notifications.extend(checked.notifications);
+        stats.rules += checked.rules.len();
+        rules.extend(checked.rules);
+        for file in checked.files {
+            sources.insert(file.path.clone(), file);
+        }
+    }
+    documents.into_par_iter().for_each(drop);
     if findings.iter().any(|f| f.rule_id == PARSE_RULE_ID) {
         rules.push(parse_rule());
-        rules.sort_by(|a, b| a.id.cmp(&b.id));
     }
+    rules.sort_by(|a, b| a.id.cmp(&b.id));
     notifications.extend(waiver::apply(
         &mut findings,
         &waivers,
@@ -492,6 +516,7 @@ fn parse_finding(file: &str, pos: crate::model::Pos, message: &str) -> Finding {
         field_path: Vec::new(),
         fingerprint: fingerprint(PARSE_RULE_ID, file, None, 0, &[], "parse-error"),
         suppressions: Vec::new(),
+        live: None,
         baseline_state: None,
     }
 }

@@ -253,6 +253,7 @@ fn to_finding(
         document: doc.index,
         field_path: path,
         suppressions: Vec::new(),
+        live: None,
         baseline_state: None,
     }
 }

@@ -38,7 +38,8 @@ fn issue(f: &Finding, fingerprint: String, rule: Option<&RuleMeta>) -> Value {
         "severity": severity(f.severity),
         "fingerprint": fingerprint,
         "location": {
-            "path": f.file,
+            // A live object nothing in Git declares has no file: its path is where it lives.
+            "path": if f.file.is_empty() { f.live.as_deref().unwrap_or("") } else { &f.file },
             "lines": {
                 "begin": f.region.start.line,
                 "end": f.region.end.line.max(f.region.start.line),

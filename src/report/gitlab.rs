@@ -182,6 +182,11 @@ fn vulnerability(f: &Finding, fingerprint: &str, rule: Option<&RuleMeta>) -> Val
             "end_line": f.region.end.line.max(f.region.start.line),
         },
     });
+    // A live object nothing in Git declares has no file: no file or line is given, and
+    // the description says where the object lives.
+    if f.file.is_empty() {
+        v["location"] = json!({});
+    }
     if let Some(r) = rule.and_then(|r| r.remediation.as_deref()) {
         v["solution"] = json!(truncate(r, SOLUTION_MAX));
     }

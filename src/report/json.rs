@@ -60,7 +60,8 @@ pub fn render(result: &ScanResult, category: &str) -> String {
             })),
         },
         "rules": result.rules,
-        "findings": result.findings.iter().map(|f| json!({
+        "findings": result.findings.iter().map(|f| {
+            let mut v = json!({
             "ruleId": f.rule_id,
             "severity": f.severity,
             "level": f.level,
@@ -79,7 +80,12 @@ pub fn render(result: &ScanResult, category: &str) -> String {
             "fingerprint": f.fingerprint,
             "suppressions": f.suppressions,
             "baselineState": f.baseline_state,
-        })).collect::<Vec<_>>(),
+            });
+            if let Some(live) = &f.live {
+                v["live"] = json!(live);
+            }
+            v
+        }).collect::<Vec<_>>(),
         "notifications": result.notifications,
     });
     let mut out = serde_json::to_string_pretty(&doc).expect("JSON");

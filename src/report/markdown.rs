@@ -95,6 +95,10 @@ fn encode_path(path: &str) -> String {
 }
 
 fn location(f: &Finding, links: Option<&str>) -> String {
+    if f.file.is_empty() {
+        // A live object nothing in Git declares: where it lives, no link.
+        return escape(&f.place());
+    }
     let text = escape(&format!("{}:{}", f.file, f.region.start.line));
     match links {
         Some(base) => format!(
@@ -219,7 +223,7 @@ pub fn render(result: &ScanResult, links: Option<&str>) -> String {
                 out,
                 "- {} {}: {}",
                 escape(&f.rule_id),
-                escape(&format!("{}:{}", f.file, f.region.start.line)),
+                escape(&f.place()),
                 escape(&f.message)
             );
         }

@@ -263,6 +263,7 @@ fn read_json(doc: &Value, source: &str) -> Result<LoadedReport, String> {
             field_path,
             fingerprint: fp,
             suppressions: suppressions_of(f.get("suppressions")),
+            live: s(f, "live"),
             baseline_state: baseline_of(f.get("baselineState")),
         });
     }
@@ -410,9 +411,15 @@ fn read_sarif(doc: &Value, source: &str) -> Result<Vec<LoadedReport>, String> {
                 .unwrap_or_else(|| "unknown".into());
             let props = r.get("properties").cloned().unwrap_or(Value::Null);
             let loc = r.pointer("/locations/0").cloned().unwrap_or(Value::Null);
+            // An artifact under `%LIVE%` is a live object, not a file.
+            let in_git = loc
+                .pointer("/physicalLocation/artifactLocation/uriBaseId")
+                .and_then(Value::as_str)
+                != Some(super::sarif::LIVE_BASE);
             let file = loc
                 .pointer("/physicalLocation/artifactLocation/uri")
                 .and_then(Value::as_str)
+                .filter(|_| in_git)
                 .map(decode_uri)
                 .unwrap_or_default();
             let region = loc
@@ -427,10 +434,19 @@ fn read_sarif(doc: &Value, source: &str) -> Result<Vec<LoadedReport>, String> {
                 u32_of(&region, "endLine").unwrap_or(start.line),
                 u32_of(&region, "endColumn").unwrap_or(start.column + 1),
             );
-            let resource = loc
-                .pointer("/logicalLocations/0/fullyQualifiedName")
-                .and_then(Value::as_str)
-                .and_then(resource_from_qualified);
+            let live = s(&props, "liveLocation");
+            // A live object with no file: its logical location is where it lives, and its
+            // identity is in the properties.
+            let resource = if file.is_empty() && live.is_some() {
+                props
+                    .get("resource")
+                    .and_then(Value::as_str)
+                    .and_then(resource_from_qualified)
+            } else {
+                loc.pointer("/logicalLocations/0/fullyQualifiedName")
+                    .and_then(Value::as_str)
+                    .and_then(resource_from_qualified)
+            };
             let message = r
                 .pointer("/message/text")
                 .and_then(Value::as_str)
@@ -478,6 +494,7 @@ fn read_sarif(doc: &Value, source: &str) -> Result<Vec<LoadedReport>, String> {
                 field_path,
                 fingerprint: fp,
                 suppressions: suppressions_of(r.get("suppressions")),
+                live,
                 baseline_state: baseline_of(r.get("baselineState")),
             });
         }

@@ -157,6 +157,31 @@ fn encode_uri(path: &str) -> String {
     out
 }
 
+/// The URI base of live objects that no file declares (`PL-DRIFT-0003`).
+pub const LIVE_BASE: &str = "%LIVE%";
+
+/// `cluster/namespace/kind/name` as a relative URI: empty parts dropped, and everything but
+/// unreserved characters percent-encoded (a cluster named like an ARN holds `:`, which would
+/// make the URI absolute).
+pub fn live_uri(live: &str) -> String {
+    live.split('/')
+        .filter(|p| !p.is_empty())
+        .map(|part| {
+            let mut out = String::with_capacity(part.len());
+            for b in part.bytes() {
+                let c = b as char;
+                if c.is_ascii_alphanumeric() || "-._~".contains(c) {
+                    out.push(c);
+                } else {
+                    out.push_str(&format!("%{b:02X}"));
+                }
+            }
+            out
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 /// A SARIF log with one run: the scan's.
 pub fn render(result: &ScanResult, category: &str) -> String {
     render_runs(&[(result, category)])
@@ -175,6 +200,23 @@ pub fn render_runs(analyses: &[(&ScanResult, &str)]) -> String {
     out
 }
 
+/// `%SRCROOT%`, and `%LIVE%` when some finding is about a live object with no file.
+fn base_ids(result: &ScanResult) -> Value {
+    let mut ids = json!({
+        "%SRCROOT%": { "description": { "text": "The root of the scanned repository or directory." } }
+    });
+    if result
+        .findings
+        .iter()
+        .any(|f| f.file.is_empty() && f.live.is_some())
+    {
+        ids[LIVE_BASE] = json!({ "description": { "text":
+            "Live objects that nothing in Git declares, as cluster/namespace/kind/name: not \
+             files of the repository." } });
+    }
+    ids
+}
+
 /// One SARIF run: rules, results, notifications and the scanned revision.
 fn run(result: &ScanResult, category: &str) -> Value {
     let index: BTreeMap<&str, usize> = result
@@ -187,15 +229,40 @@ fn run(result: &ScanResult, category: &str) -> Value {
         .findings
         .iter()
         .map(|f| {
-            let mut location = json!({ "physicalLocation": physical(&f.file, Some(&f.region)) });
-            if let Some(r) = &f.resource {
+            let qualified = |r: &crate::model::ResourceId| {
                 let ns = r.namespace.as_deref().unwrap_or("");
-                location["logicalLocations"] = json!([{
-                    "name": r.name,
-                    "fullyQualifiedName": format!("{}/{}/{}/{}", r.api_version, r.kind, ns, r.name),
-                    "kind": "resource",
-                }]);
-            }
+                format!("{}/{}/{}/{}", r.api_version, r.kind, ns, r.name)
+            };
+            let location = match (f.file.is_empty(), &f.live) {
+                // A live object nothing in Git declares: no file, only where it lives. GitHub
+                // code scanning shows no result without an artifact URI and a region (the
+                // multitool's GH1001, GH1003), so the artifact is the object itself, under the `%LIVE%` base:
+                // never a path in the repository, never an empty one.
+                (true, Some(live)) => json!({
+                    "physicalLocation": {
+                        "artifactLocation": { "uri": live_uri(live), "uriBaseId": LIVE_BASE },
+                        // GitHub needs a region (GH1003): the object's first line.
+                        "region": { "startLine": 1 },
+                    },
+                    "logicalLocations": [{
+                        "name": f.resource.as_ref().map_or(live.as_str(), |r| r.name.as_str()),
+                        "fullyQualifiedName": live,
+                        "kind": "resource",
+                    }],
+                }),
+                _ => {
+                    let mut location =
+                        json!({ "physicalLocation": physical(&f.file, Some(&f.region)) });
+                    if let Some(r) = &f.resource {
+                        location["logicalLocations"] = json!([{
+                            "name": r.name,
+                            "fullyQualifiedName": qualified(r),
+                            "kind": "resource",
+                        }]);
+                    }
+                    location
+                }
+            };
             let mut res = json!({
                 "ruleId": f.rule_id,
                 "level": level(f.severity, f.level),
@@ -217,6 +284,12 @@ fn run(result: &ScanResult, category: &str) -> Value {
             }
             if let Some(state) = f.baseline_state {
                 res["baselineState"] = json!(state.as_str());
+            }
+            if let Some(live) = &f.live {
+                res["properties"]["liveLocation"] = json!(live);
+                if let Some(r) = f.resource.as_ref().filter(|_| f.file.is_empty()) {
+                    res["properties"]["resource"] = json!(qualified(r));
+                }
             }
             res
         })
@@ -253,9 +326,7 @@ fn run(result: &ScanResult, category: &str) -> Value {
             "rules": result.rules.iter().map(descriptor).collect::<Vec<_>>(),
         }},
         "automationDetails": { "id": format!("{}/", category.trim_end_matches('/')) },
-        "originalUriBaseIds": {
-            "%SRCROOT%": { "description": { "text": "The root of the scanned repository or directory." } }
-        },
+        "originalUriBaseIds": base_ids(result),
         "columnKind": "unicodeCodePoints",
         "invocations": [{
             "executionSuccessful": !result.incomplete(),

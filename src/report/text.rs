@@ -37,7 +37,12 @@ pub fn render(result: &ScanResult, color: bool) -> String {
             if current.is_some() {
                 out.push('\n');
             }
-            let _ = writeln!(out, "{}", st.paint("1;4", &f.file));
+            let header = if f.file.is_empty() {
+                "(live objects that no file declares)"
+            } else {
+                &f.file
+            };
+            let _ = writeln!(out, "{}", st.paint("1;4", header));
             current = Some(&f.file);
         }
         let resource = f
@@ -54,11 +59,14 @@ pub fn render(result: &ScanResult, color: bool) -> String {
             Some(s) => st.paint("2", &format!(" ({})", s.as_str())),
             None => String::new(),
         };
+        let place = if f.file.is_empty() {
+            f.live.clone().unwrap_or_default()
+        } else {
+            format!("{:>4}:{:<3}", f.region.start.line, f.region.start.column)
+        };
         let _ = writeln!(
             out,
-            "  {:>4}:{:<3} {} {}  {}{}{}",
-            f.region.start.line,
-            f.region.start.column,
+            "  {place} {} {}  {}{}{}",
             st.severity(f.severity),
             st.paint("2", &f.rule_id),
             f.message,

@@ -359,6 +359,7 @@ mod tests {
             field_path: vec![],
             fingerprint: "f".into(),
             suppressions: vec![],
+            live: None,
             baseline_state: None,
         }
     }

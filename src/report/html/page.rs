@@ -438,7 +438,10 @@ fn trend_section(out: &mut String, s: &Summary) {
 
 fn location(f: &Finding) -> String {
     if f.file.is_empty() {
-        "—".to_string()
+        match &f.live {
+            Some(live) => format!("<code>{}</code> (live, not in Git)", esc(live)),
+            None => "—".to_string(),
+        }
     } else {
         format!("<code>{}:{}</code>", esc(&f.file), f.region.start.line)
     }
