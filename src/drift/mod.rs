@@ -56,3 +56,12 @@ pub struct Difference {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub manager: Option<Manager>,
 }
+
+pub mod compare;
+mod quantity;
+pub mod rules;
+pub mod secret;
+
+pub use compare::{compare, CompareContext};
+pub use rules::Rules;
+pub use secret::{redact_live, HashKey};
