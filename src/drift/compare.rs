@@ -252,6 +252,7 @@ impl Walker<'_> {
                 declared: d,
                 live: l,
                 manager: None,
+                declared_parent: None,
             },
             fpath: fpath.to_vec(),
             in_live: kind == DiffKind::Removed,
@@ -278,7 +279,7 @@ impl Walker<'_> {
         self.push(path, fpath, DiffKind::Changed, ds, ls);
     }
 
-    fn removed(&mut self, l: &J, path: &[PathSeg], fpath: &[FSeg]) {
+    fn removed(&mut self, l: &J, path: &[PathSeg], fpath: &[FSeg], dpath: &[PathSeg]) {
         let m = self.sensitive_below(path, true);
         let shown = if self.secret_value_path(path) || m.covers || m.below {
             Shown::Redacted
@@ -286,6 +287,9 @@ impl Walker<'_> {
             Shown::Value(l.clone())
         };
         self.push(path, fpath, DiffKind::Removed, Shown::Absent, shown);
+        if let Some(last) = self.found.last_mut() {
+            last.diff.declared_parent = Some(dpath.to_vec());
+        }
     }
 
     fn secret_value_path(&self, path: &[PathSeg]) -> bool {
@@ -505,13 +509,7 @@ impl Walker<'_> {
                         }),
                     );
                 }
-                self.last_applied(
-                    &last,
-                    Some(declared),
-                    live,
-                    &mut Vec::new(),
-                    &mut Vec::new(),
-                );
+                self.last_applied(&last, Some(declared), live, &mut Trail::default());
             }
             // A redacted (hashed) or unreadable annotation tells nothing more.
             return;
@@ -545,13 +543,7 @@ impl Walker<'_> {
                     });
                     self.removed_secret_keys(declared, live, keys);
                 }
-                self.managed(
-                    fields,
-                    Some(declared),
-                    live,
-                    &mut Vec::new(),
-                    &mut Vec::new(),
-                );
+                self.managed(fields, Some(declared), live, &mut Trail::default());
             }
         }
     }
@@ -565,10 +557,17 @@ impl Walker<'_> {
                 continue;
             }
             if let Some(lv) = live.get("data").and_then(|d| d.get(&k)) {
+                let parent: Vec<PathSeg> = ["stringData", "data"]
+                    .iter()
+                    .find(|s| declared.get(s).is_some())
+                    .map(|s| PathSeg::Key(s.to_string()))
+                    .into_iter()
+                    .collect();
                 self.removed(
                     lv,
                     &[PathSeg::Key("data".into()), PathSeg::Key(k.clone())],
                     &[FSeg::Field("data".into()), FSeg::Field(k.clone())],
+                    &parent,
                 );
             }
         }
@@ -594,36 +593,31 @@ impl Walker<'_> {
         }
     }
 
-    fn last_applied(
-        &mut self,
-        last: &J,
-        d: Option<&Node>,
-        l: &J,
-        path: &mut Vec<PathSeg>,
-        fpath: &mut Vec<FSeg>,
-    ) {
+    fn last_applied(&mut self, last: &J, d: Option<&Node>, l: &J, t: &mut Trail) {
         match (last, l) {
             (J::Object(last_map), J::Object(live_map)) => {
                 for (k, lav) in last_map {
-                    if self.skip_removed(path, k) {
+                    if self.skip_removed(&t.path, k) {
                         continue;
                     }
                     let Some(lv) = live_map.get(k).filter(|v| !v.is_null()) else {
                         continue;
                     };
                     let dv = d.and_then(|d| d.get(k)).filter(|n| !is_null(n));
-                    path.push(PathSeg::Key(k.clone()));
-                    fpath.push(FSeg::Field(k.clone()));
+                    t.enter(
+                        PathSeg::Key(k.clone()),
+                        FSeg::Field(k.clone()),
+                        dv.map(|_| PathSeg::Key(k.clone())),
+                    );
                     match dv {
-                        Some(dv) => self.last_applied(lav, Some(dv), lv, path, fpath),
+                        Some(dv) => self.last_applied(lav, Some(dv), lv, t),
                         None if lav.is_object() && lv.is_object() => {
-                            self.last_applied(lav, None, lv, path, fpath)
+                            self.last_applied(lav, None, lv, t)
                         }
                         None if is_empty_json(lav) => {}
-                        None => self.removed(lv, path, fpath),
+                        None => self.removed(lv, &t.path, &t.fpath, &t.dpath),
                     }
-                    path.pop();
-                    fpath.pop();
+                    t.leave();
                 }
             }
             (J::Array(last_items), J::Array(live_items)) => {
@@ -631,7 +625,10 @@ impl Walker<'_> {
                     Some(Value::Seq(items)) => Some(items.as_slice()),
                     _ => None,
                 };
-                let keys = self.ctx.rules.list_keys(self.api_version, self.kind, path);
+                let keys = self
+                    .ctx
+                    .rules
+                    .list_keys(self.api_version, self.kind, &t.path);
                 if let Some(keys) = keys {
                     for item in last_items {
                         let Some(key) = key_of(item, &keys) else {
@@ -646,29 +643,28 @@ impl Walker<'_> {
                         let dn = d_items.and_then(|items| {
                             items
                                 .iter()
-                                .find(|n| key_of(&n.to_json(), &keys).as_ref() == Some(&key))
+                                .position(|n| key_of(&n.to_json(), &keys).as_ref() == Some(&key))
+                                .map(|i| (i, &items[i]))
                         });
-                        path.push(PathSeg::Index(j));
-                        fpath.push(FSeg::Key(key));
+                        t.enter(
+                            PathSeg::Index(j),
+                            FSeg::Key(key),
+                            dn.map(|(i, _)| PathSeg::Index(i)),
+                        );
                         match dn {
-                            Some(dn) => {
-                                self.last_applied(item, Some(dn), &live_items[j], path, fpath)
-                            }
-                            None => self.removed(&live_items[j], path, fpath),
+                            Some((_, dn)) => self.last_applied(item, Some(dn), &live_items[j], t),
+                            None => self.removed(&live_items[j], &t.path, &t.fpath, &t.dpath),
                         }
-                        path.pop();
-                        fpath.pop();
+                        t.leave();
                     }
                 } else if let Some(d_items) = d_items {
                     if d_items.len() == last_items.len() && last_items.len() == live_items.len() {
                         for (i, ((item, dn), lv)) in
                             last_items.iter().zip(d_items).zip(live_items).enumerate()
                         {
-                            path.push(PathSeg::Index(i));
-                            fpath.push(FSeg::Index(i));
-                            self.last_applied(item, Some(dn), lv, path, fpath);
-                            path.pop();
-                            fpath.pop();
+                            t.enter(PathSeg::Index(i), FSeg::Index(i), Some(PathSeg::Index(i)));
+                            self.last_applied(item, Some(dn), lv, t);
+                            t.leave();
                         }
                     }
                 }
@@ -678,39 +674,32 @@ impl Walker<'_> {
     }
 
     /// Walks the fieldsV1 set of a GitOps manager's `Apply` entry.
-    fn managed(
-        &mut self,
-        fields: &Map<String, J>,
-        d: Option<&Node>,
-        l: &J,
-        path: &mut Vec<PathSeg>,
-        fpath: &mut Vec<FSeg>,
-    ) {
+    fn managed(&mut self, fields: &Map<String, J>, d: Option<&Node>, l: &J, t: &mut Trail) {
         for (k, child) in fields {
             let child_map = child.as_object();
             let has_children = child_map.is_some_and(|m| m.keys().any(|k| k != "."));
             if let Some(name) = k.strip_prefix("f:") {
-                if self.skip_removed(path, name) {
+                if self.skip_removed(&t.path, name) {
                     continue;
                 }
                 let Some(lv) = l.get(name).filter(|v| !v.is_null()) else {
                     continue;
                 };
                 let dv = d.and_then(|d| d.get(name)).filter(|n| !is_null(n));
-                path.push(PathSeg::Key(name.to_string()));
-                fpath.push(FSeg::Field(name.to_string()));
+                t.enter(
+                    PathSeg::Key(name.to_string()),
+                    FSeg::Field(name.to_string()),
+                    dv.map(|_| PathSeg::Key(name.to_string())),
+                );
                 match (dv, child_map) {
-                    (Some(dv), Some(cm)) if has_children => {
-                        self.managed(cm, Some(dv), lv, path, fpath)
-                    }
+                    (Some(dv), Some(cm)) if has_children => self.managed(cm, Some(dv), lv, t),
                     (Some(_), _) => {}
                     (None, Some(cm)) if has_children && lv.is_object() => {
-                        self.managed(cm, None, lv, path, fpath)
+                        self.managed(cm, None, lv, t)
                     }
-                    (None, _) => self.removed(lv, path, fpath),
+                    (None, _) => self.removed(lv, &t.path, &t.fpath, &t.dpath),
                 }
-                path.pop();
-                fpath.pop();
+                t.leave();
             } else if let Some(raw) = k.strip_prefix("k:") {
                 let Ok(J::Object(key)) = serde_json::from_str::<J>(raw) else {
                     continue;
@@ -718,7 +707,10 @@ impl Walker<'_> {
                 let Some(live_items) = l.as_array() else {
                     continue;
                 };
-                let keys = self.ctx.rules.list_keys(self.api_version, self.kind, path);
+                let keys = self
+                    .ctx
+                    .rules
+                    .list_keys(self.api_version, self.kind, &t.path);
                 let Some(j) = live_items
                     .iter()
                     .position(|v| key_matches(v, &key, keys.as_ref()))
@@ -728,20 +720,23 @@ impl Walker<'_> {
                 let dn = match d.map(|n| &n.value) {
                     Some(Value::Seq(items)) => items
                         .iter()
-                        .find(|n| key_matches(&n.to_json(), &key, keys.as_ref())),
+                        .position(|n| key_matches(&n.to_json(), &key, keys.as_ref()))
+                        .map(|i| (i, &items[i])),
                     _ => None,
                 };
-                path.push(PathSeg::Index(j));
-                fpath.push(FSeg::Key(key));
+                t.enter(
+                    PathSeg::Index(j),
+                    FSeg::Key(key),
+                    dn.map(|(i, _)| PathSeg::Index(i)),
+                );
                 match (dn, child_map) {
-                    (Some(dn), Some(cm)) if has_children => {
-                        self.managed(cm, Some(dn), &live_items[j], path, fpath)
+                    (Some((_, dn)), Some(cm)) if has_children => {
+                        self.managed(cm, Some(dn), &live_items[j], t)
                     }
                     (Some(_), _) => {}
-                    (None, _) => self.removed(&live_items[j], path, fpath),
+                    (None, _) => self.removed(&live_items[j], &t.path, &t.fpath, &t.dpath),
                 }
-                path.pop();
-                fpath.pop();
+                t.leave();
             } else if let Some(raw) = k.strip_prefix("v:") {
                 let Ok(value) = serde_json::from_str::<J>(raw) else {
                     continue;
@@ -757,13 +752,42 @@ impl Walker<'_> {
                     _ => false,
                 };
                 if !declared_has {
-                    path.push(PathSeg::Index(j));
-                    fpath.push(FSeg::Value(value));
-                    self.removed(&l[j], path, fpath);
-                    path.pop();
-                    fpath.pop();
+                    t.enter(PathSeg::Index(j), FSeg::Value(value), None);
+                    self.removed(&l[j], &t.path, &t.fpath, &t.dpath);
+                    t.leave();
                 }
             }
+        }
+    }
+}
+
+/// Where a walk for removed fields is: the live path, the same in fieldsV1 terms, and the
+/// declared path of the deepest declared node on the way.
+#[derive(Default)]
+struct Trail {
+    path: Vec<PathSeg>,
+    fpath: Vec<FSeg>,
+    dpath: Vec<PathSeg>,
+    declared_steps: Vec<bool>,
+}
+
+impl Trail {
+    fn enter(&mut self, seg: PathSeg, fseg: FSeg, declared: Option<PathSeg>) {
+        self.path.push(seg);
+        self.fpath.push(fseg);
+        // Once off the declared tree, the declared path stays at the last declared parent.
+        let on_declared = self.declared_steps.iter().all(|b| *b) && declared.is_some();
+        if let (true, Some(d)) = (on_declared, declared) {
+            self.dpath.push(d);
+        }
+        self.declared_steps.push(on_declared);
+    }
+
+    fn leave(&mut self) {
+        self.path.pop();
+        self.fpath.pop();
+        if self.declared_steps.pop() == Some(true) {
+            self.dpath.pop();
         }
     }
 }

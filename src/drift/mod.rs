@@ -55,6 +55,11 @@ pub struct Difference {
     /// Who last wrote the live field, when `managedFields` says.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub manager: Option<Manager>,
+    /// For `Removed`: the path, in the declared document (declared list indices), of the
+    /// nearest declared parent — where the finding points (`Node::locate` on it). `None` for
+    /// `Changed` and `Absent`, whose `path` is already a declared path.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub declared_parent: Option<Vec<PathSeg>>,
 }
 
 pub mod compare;

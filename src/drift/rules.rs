@@ -441,10 +441,12 @@ impl Rules {
                             Some(n) => match n.to_json() {
                                 serde_json::Value::Object(m) => m.into_iter().collect(),
                                 serde_json::Value::Null => BTreeMap::new(),
-                                _ => return Err(format!(
+                                _ => {
+                                    return Err(format!(
                                     "{}: `defaults` must be a mapping, e.g. `{{protocol: TCP}}`",
                                     at(n)
-                                )),
+                                ))
+                                }
                             },
                         };
                         self.list_keys.push(ListKeyRule {

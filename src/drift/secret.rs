@@ -92,6 +92,8 @@ pub fn is_hash_token(s: &str) -> bool {
 
 /// Standard base64 (padding optional), as Secret `data` holds it.
 pub(crate) fn base64_decode(s: &str) -> Option<Vec<u8>> {
+    // Go's decoder, which the API server and kubectl use, skips line breaks.
+    let s: String = s.chars().filter(|c| !matches!(c, '\r' | '\n')).collect();
     let s = s.trim_end_matches('=');
     let mut out = Vec::with_capacity(s.len() * 3 / 4);
     let (mut acc, mut bits) = (0u32, 0u32);
@@ -314,6 +316,10 @@ mod tests {
             b"not-a-real-password"
         );
         assert_eq!(base64_decode("YQ").unwrap(), b"a");
+        assert_eq!(
+            base64_decode("bm90LWEt\ncmVhbA==\n").unwrap(),
+            b"not-a-real"
+        );
         assert_eq!(base64_decode("").unwrap(), b"");
         assert!(base64_decode("a:b").is_none());
     }
