@@ -785,3 +785,32 @@ fn user_sensitive_rule_hides_values_of_any_kind() {
     assert!(!same.to_string().contains("\"info\""));
     assert!(diff(&d, &same, &rules, &key, false).is_empty());
 }
+
+#[test]
+fn aggregated_cluster_role_rules_are_not_drift() {
+    let aggregated = "\
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: monitoring
+aggregationRule:
+  clusterRoleSelectors:
+  - matchLabels: {rbac.example.com/aggregate-to-monitoring: \"true\"}
+rules: []
+";
+    let l = json!({
+        "metadata": {"name": "monitoring"},
+        "aggregationRule": {"clusterRoleSelectors": [
+            {"matchLabels": {"rbac.example.com/aggregate-to-monitoring": "true"}}]},
+        "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get"]}]
+    });
+    let d = parse_text("cr.yaml", aggregated).remove(0);
+    assert!(diffs(&d, &l).is_empty());
+    // Without an aggregation rule the same rules are drift.
+    let plain = aggregated.replace(
+        "aggregationRule:\n  clusterRoleSelectors:\n  - matchLabels: {rbac.example.com/aggregate-to-monitoring: \"true\"}\n",
+        "",
+    );
+    let d = parse_text("cr.yaml", &plain).remove(0);
+    assert_eq!(paths(&diffs(&d, &l)), ["rules"]);
+}

@@ -84,6 +84,7 @@ pub fn compare(declared: &Node, live: &J, ctx: &CompareContext) -> Vec<Differenc
         name: &name,
         namespace: &namespace,
         hpa_targets: ctx.hpa_targets,
+        declared: &declared_json,
     };
     let mut seen = std::collections::BTreeSet::new();
     let mut out = Vec::new();

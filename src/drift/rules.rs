@@ -33,6 +33,8 @@ struct IgnoreRule {
     namespace: String,
     path: Pattern,
     when: When,
+    /// Only when the declared object has a field at this path.
+    if_declared: Option<Pattern>,
     #[allow(dead_code)]
     reason: String,
 }
@@ -67,6 +69,8 @@ pub(crate) struct Target<'a> {
     pub name: &'a str,
     pub namespace: &'a str,
     pub hpa_targets: bool,
+    /// The declared object, as JSON.
+    pub declared: &'a serde_json::Value,
 }
 
 /// The object a path leads into (for `[field=glob]` segments), when known.
@@ -142,6 +146,45 @@ impl Pattern {
             });
         }
         Ok(Pattern(segs))
+    }
+
+    /// Does some field of `root` match this pattern exactly?
+    fn exists_in(&self, root: &serde_json::Value) -> bool {
+        fn walk(
+            p: &Pattern,
+            root: &serde_json::Value,
+            v: &serde_json::Value,
+            path: &mut Vec<PathSeg>,
+        ) -> bool {
+            if !path.is_empty() {
+                let m = p.matches(path, Some(root));
+                if m.exact && !v.is_null() {
+                    return true;
+                }
+                if !m.below {
+                    return false;
+                }
+            }
+            let children: Vec<(PathSeg, &serde_json::Value)> = match v {
+                serde_json::Value::Object(m) => m
+                    .iter()
+                    .map(|(k, c)| (PathSeg::Key(k.clone()), c))
+                    .collect(),
+                serde_json::Value::Array(a) => a
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| (PathSeg::Index(i), c))
+                    .collect(),
+                _ => return false,
+            };
+            children.into_iter().any(|(seg, c)| {
+                path.push(seg);
+                let found = walk(p, root, c, path);
+                path.pop();
+                found
+            })
+        }
+        walk(self, root, root, &mut Vec::new())
     }
 
     pub(crate) fn matches(&self, path: &[PathSeg], res: Resolver) -> Match {
@@ -334,6 +377,9 @@ impl Rules {
     pub(crate) fn is_ignored(&self, t: &Target, path: &[PathSeg], res: Resolver) -> bool {
         self.ignore.iter().any(|r| {
             (r.when == When::Always || t.hpa_targets)
+                && r.if_declared
+                    .as_ref()
+                    .is_none_or(|p| p.exists_in(t.declared))
                 && kind_matches(&r.kind, t.api_version, t.kind)
                 && glob(&r.name, t.name)
                 && glob(&r.namespace, t.namespace)
@@ -347,23 +393,59 @@ impl Rules {
         })
     }
 
-    /// The keys of the list at `path`; the last matching rule wins (user rules come last).
+    /// The keys of the list at `path`; the last matching rule wins (user rules and keys
+    /// learnt from OpenAPI come last). Key defaults are merged from every matching rule, so
+    /// keys learnt without defaults still get the server's (`protocol: TCP`).
     pub(crate) fn list_keys(
         &self,
         api_version: &str,
         kind: &str,
         path: &[PathSeg],
     ) -> Option<ListKeys> {
-        self.list_keys
-            .iter()
-            .rev()
-            .find(|r| {
-                kind_matches(&r.kind, api_version, kind) && r.path.matches(path, NO_RESOLVER).exact
-            })
-            .map(|r| ListKeys {
-                keys: r.keys.clone(),
-                defaults: r.defaults.clone(),
-            })
+        let mut found: Option<ListKeys> = None;
+        let mut defaults = BTreeMap::new();
+        for r in &self.list_keys {
+            if kind_matches(&r.kind, api_version, kind) && r.path.matches(path, NO_RESOLVER).exact {
+                defaults.extend(r.defaults.iter().map(|(k, v)| (k.clone(), v.clone())));
+                found = Some(ListKeys {
+                    keys: r.keys.clone(),
+                    defaults: BTreeMap::new(),
+                });
+            }
+        }
+        found.map(|mut f| {
+            f.defaults = defaults;
+            f
+        })
+    }
+
+    /// Learns list keys from an OpenAPI v3 document: every array reached from `schema`
+    /// (following `$ref`s into `document`'s `components.schemas`) that carries
+    /// `x-kubernetes-list-map-keys` (with `x-kubernetes-list-type: map`) or else
+    /// `x-kubernetes-patch-merge-key` gets a list-key rule for objects selected by `kind`.
+    /// Returns how many rules were added.
+    pub fn add_openapi_list_keys(
+        &mut self,
+        kind: &str,
+        document: &serde_json::Value,
+        schema: &serde_json::Value,
+    ) -> usize {
+        let mut out = Vec::new();
+        openapi_walk(document, schema, &mut Vec::new(), &mut Vec::new(), &mut out);
+        let n = out.len();
+        for (path, keys) in out {
+            self.list_keys.push(ListKeyRule {
+                kind: kind.to_string(),
+                path: Pattern(
+                    path.into_iter()
+                        .map(|s| s.map_or(PatSeg::Any, PatSeg::Lit))
+                        .collect(),
+                ),
+                keys,
+                defaults: BTreeMap::new(),
+            });
+        }
+        n
     }
 
     fn add_document(&mut self, doc: &Node, origin: &str) -> Result<(), String> {
@@ -397,7 +479,15 @@ impl Rules {
                         let f = Fields::of(
                             item,
                             origin,
-                            &["kind", "name", "namespace", "path", "when", "reason"],
+                            &[
+                                "kind",
+                                "name",
+                                "namespace",
+                                "path",
+                                "when",
+                                "ifDeclared",
+                                "reason",
+                            ],
                         )?;
                         let when = match f.string("when")?.as_deref() {
                             None | Some("always") => When::Always,
@@ -422,6 +512,13 @@ impl Rules {
                             namespace: f.string("namespace")?.unwrap_or_else(|| "*".into()),
                             path: f.path()?,
                             when,
+                            if_declared: match f.string("ifDeclared")? {
+                                None => None,
+                                Some(raw) => Some(
+                                    Pattern::parse(&raw)
+                                        .map_err(|e| format!("{}: ifDeclared: {e}", at(item)))?,
+                                ),
+                            },
                             reason,
                         });
                     }
@@ -499,6 +596,87 @@ impl Rules {
             }
         }
         Ok(())
+    }
+}
+
+/// Deepest schema nesting followed (Kubernetes schemas are recursive through `$ref`s).
+const OPENAPI_MAX_DEPTH: usize = 24;
+
+fn openapi_walk<'a>(
+    document: &'a serde_json::Value,
+    schema: &'a serde_json::Value,
+    path: &mut Vec<Option<String>>,
+    refs: &mut Vec<&'a str>,
+    out: &mut Vec<(Vec<Option<String>>, Vec<String>)>,
+) {
+    if path.len() > OPENAPI_MAX_DEPTH {
+        return;
+    }
+    // `$ref`, possibly wrapped in `allOf: [{$ref}]` as Kubernetes publishes it.
+    let reference = schema.get("$ref").and_then(|r| r.as_str()).or_else(|| {
+        schema
+            .get("allOf")
+            .and_then(|a| a.as_array())
+            .and_then(|a| a.iter().find_map(|s| s.get("$ref")?.as_str()))
+    });
+    if let Some(r) = reference {
+        if refs.contains(&r) {
+            return;
+        }
+        let Some(target) = r
+            .strip_prefix('#')
+            .and_then(|pointer| document.pointer(pointer))
+        else {
+            return;
+        };
+        refs.push(r);
+        openapi_walk(document, target, path, refs, out);
+        refs.pop();
+        return;
+    }
+    if let Some(props) = schema.get("properties").and_then(|p| p.as_object()) {
+        for (name, child) in props {
+            path.push(Some(name.clone()));
+            openapi_walk(document, child, path, refs, out);
+            path.pop();
+        }
+    }
+    if let Some(items) = schema.get("items") {
+        let string_list = |k: &str| -> Option<Vec<String>> {
+            let keys: Vec<String> = schema
+                .get(k)?
+                .as_array()?
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect();
+            (!keys.is_empty()).then_some(keys)
+        };
+        let map_type = schema
+            .get("x-kubernetes-list-type")
+            .and_then(|t| t.as_str())
+            == Some("map");
+        let keys = map_type
+            .then(|| string_list("x-kubernetes-list-map-keys"))
+            .flatten()
+            .or_else(|| {
+                schema
+                    .get("x-kubernetes-patch-merge-key")
+                    .and_then(|k| k.as_str())
+                    .map(|k| vec![k.to_string()])
+            });
+        if let Some(keys) = keys {
+            if !path.is_empty() {
+                out.push((path.clone(), keys));
+            }
+        }
+        path.push(None);
+        openapi_walk(document, items, path, refs, out);
+        path.pop();
+    }
+    if let Some(extra) = schema.get("additionalProperties").filter(|a| a.is_object()) {
+        path.push(None);
+        openapi_walk(document, extra, path, refs, out);
+        path.pop();
     }
 }
 
@@ -648,6 +826,47 @@ mod tests {
         assert!(Pattern::parse("spec").is_err());
         assert!(Pattern::parse("/a//b").is_err());
         assert!(Pattern::parse("/a/[name]").is_err());
+    }
+
+    #[test]
+    fn list_keys_learnt_from_openapi_keep_builtin_defaults() {
+        let doc = serde_json::json!({"components": {"schemas": {
+            "Deployment": {"properties": {"spec": {"allOf": [{"$ref": "#/components/schemas/Spec"}]}}},
+            "Spec": {"properties": {
+                "template": {"properties": {"spec": {"$ref": "#/components/schemas/PodSpec"}}},
+                "self": {"$ref": "#/components/schemas/Spec"}
+            }},
+            "PodSpec": {"properties": {
+                "containers": {"type": "array", "x-kubernetes-patch-merge-key": "name",
+                    "items": {"$ref": "#/components/schemas/Container"}},
+                "gadgets": {"type": "array", "x-kubernetes-list-type": "map",
+                    "x-kubernetes-list-map-keys": ["id", "zone"], "items": {"type": "object"}}
+            }},
+            "Container": {"properties": {"ports": {"type": "array",
+                "x-kubernetes-list-type": "map",
+                "x-kubernetes-list-map-keys": ["containerPort", "protocol"],
+                "x-kubernetes-patch-merge-key": "containerPort",
+                "items": {"type": "object"}}}}
+        }}});
+        let mut r = Rules::builtin();
+        let schema = &doc["components"]["schemas"]["Deployment"];
+        assert_eq!(r.add_openapi_list_keys("apps/Deployment", &doc, schema), 3);
+        let gadgets = r
+            .list_keys("apps/v1", "Deployment", &p("spec.template.spec.gadgets"))
+            .unwrap();
+        assert_eq!(gadgets.keys, ["id", "zone"]);
+        assert!(r
+            .list_keys("v1", "Pod", &p("spec.template.spec.gadgets"))
+            .is_none());
+        let ports = r
+            .list_keys(
+                "apps/v1",
+                "Deployment",
+                &p("spec.template.spec.containers[0].ports"),
+            )
+            .unwrap();
+        assert_eq!(ports.keys, ["containerPort", "protocol"]);
+        assert_eq!(ports.defaults["protocol"], "TCP");
     }
 
     #[test]
