@@ -355,6 +355,13 @@ fn field_removed_from_git_but_still_live_is_removed() {
         located.entry.unwrap().key_start.line,
         d.line_of("labels: {app: web}")
     );
+    // The namespace kubectl applied to is in last-applied even when the file has none.
+    let unnamespaced = parse_text("web.yaml", &d.text.replace("  namespace: demo\n", ""))
+        .into_iter()
+        .find(|x| x.kind() == "Deployment")
+        .unwrap();
+    assert!(unnamespaced.meta("namespace").is_none());
+    assert!(diffs(&unnamespaced, &live("Deployment", "web")).is_empty());
     // A field only in live and never declared is not drift.
     let mut l2 = live("Deployment", "web");
     l2["metadata"]["labels"]["tier"] = json!("frontend");

@@ -582,9 +582,17 @@ impl Walker<'_> {
                     || (self.secret && matches!(name, "data" | "stringData"))
             }
             [PathSeg::Key(m)] if m == "metadata" => {
+                // kubectl records the namespace it applied to even when the file has none.
                 matches!(
                     name,
-                    "managedFields" | "resourceVersion" | "uid" | "generation"
+                    "name"
+                        | "namespace"
+                        | "generateName"
+                        | "managedFields"
+                        | "resourceVersion"
+                        | "uid"
+                        | "generation"
+                        | "creationTimestamp"
                 )
             }
             [PathSeg::Key(m), PathSeg::Key(a)] if m == "metadata" && a == "annotations" => {

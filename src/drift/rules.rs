@@ -507,7 +507,7 @@ impl Rules {
                             ));
                         }
                         self.ignore.push(IgnoreRule {
-                            kind: f.string("kind")?.unwrap_or_else(|| "*".into()),
+                            kind: f.kind()?,
                             name: f.string("name")?.unwrap_or_else(|| "*".into()),
                             namespace: f.string("namespace")?.unwrap_or_else(|| "*".into()),
                             path: f.path()?,
@@ -547,7 +547,7 @@ impl Rules {
                             },
                         };
                         self.list_keys.push(ListKeyRule {
-                            kind: f.string("kind")?.unwrap_or_else(|| "*".into()),
+                            kind: f.kind()?,
                             path: f.path()?,
                             keys,
                             defaults,
@@ -563,7 +563,7 @@ impl Rules {
                     for item in items()? {
                         let f = Fields::of(item, origin, allowed)?;
                         let rule = Scoped {
-                            kind: f.string("kind")?.unwrap_or_else(|| "*".into()),
+                            kind: f.kind()?,
                             path: f.path()?,
                         };
                         if e.key == "sensitive" {
@@ -758,6 +758,29 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// A kind selector: `Kind`, `group/Kind` or `*` (not an apiVersion).
+    fn kind(&self) -> Result<String, String> {
+        let Some(kind) = self.string("kind")? else {
+            return Ok("*".into());
+        };
+        let n = self.node("kind").unwrap_or(self.node);
+        let looks_like_version = |g: &str| {
+            g.strip_prefix('v').is_some_and(|rest| {
+                rest.starts_with(|c: char| c.is_ascii_digit())
+                    && rest.chars().all(|c| c.is_ascii_alphanumeric())
+            })
+        };
+        match kind.split('/').collect::<Vec<_>>().as_slice() {
+            [k] if !k.is_empty() => Ok(kind),
+            [g, k] if !g.is_empty() && !k.is_empty() && !looks_like_version(g) => Ok(kind),
+            _ => Err(format!(
+                "{}: kind `{kind}` must be `Kind`, `group/Kind` or `*` — the API group, not the \
+                 apiVersion (`apps/Deployment`; core kinds: `core/Service` or `Service`)",
+                self.at(n)
+            )),
+        }
+    }
+
     fn path(&self) -> Result<Pattern, String> {
         let raw = self.required("path", "e.g. `path: /spec/replicas`")?;
         let n = self.node("path").unwrap_or(self.node);
@@ -899,6 +922,16 @@ mod tests {
             err.contains("cfg.yaml:2:") && err.contains("must start with `/`"),
             "{err}"
         );
+        for kind in ["apps/v1/Deployment", "v1/Service", "/Service", ""] {
+            let yaml = format!("sensitive:\n  - kind: \"{kind}\"\n    path: /a\n");
+            let err = Rules::builtin()
+                .with_user_yaml(&yaml, "cfg.yaml")
+                .unwrap_err();
+            assert!(
+                err.contains("cfg.yaml:2:") && err.contains("group/Kind"),
+                "{err}"
+            );
+        }
         let err = Rules::builtin()
             .with_user_yaml("ignored: []\n", "cfg.yaml")
             .unwrap_err();
