@@ -45,7 +45,9 @@ struct Found {
 /// `declared`: the declared document's tree (every node has its line/column). `live`: the
 /// live object, possibly already redacted by `redact_live` (hash tokens: the declared value
 /// is hashed with the same key and compared). Paths of `Changed`/`Absent` differences lead to
-/// the declared node (`Node::locate`); paths of `Removed` ones are live paths.
+/// the declared node (`Node::locate`); paths of `Removed` ones are live paths, and their
+/// `declared_parent` is the declared path to point at. Differences come in a stable order:
+/// declared fields in document order, then removed fields.
 pub fn compare(declared: &Node, live: &J, ctx: &CompareContext) -> Vec<Difference> {
     let field = |n: Option<&Node>| n.and_then(Node::as_str).unwrap_or("").to_string();
     let live_field = |k: &str| live.get(k).and_then(J::as_str).unwrap_or("").to_string();
