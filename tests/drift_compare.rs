@@ -821,3 +821,43 @@ rules: []
     let d = parse_text("cr.yaml", &plain).remove(0);
     assert_eq!(paths(&diffs(&d, &l)), ["rules"]);
 }
+
+#[test]
+fn webhook_injected_sidecars_and_server_allocated_fields_are_ignored() {
+    let declared_text = "\
+apiVersion: v1
+kind: Pod
+metadata: {name: p, namespace: demo}
+spec:
+  containers:
+  - name: app
+    image: example/app:1
+  - name: istio-proxy
+    image: auto
+  initContainers:
+  - name: istio-init
+    image: auto
+";
+    let d = parse_text("pod.yaml", declared_text).remove(0);
+    let l = json!({"metadata": {"name": "p", "namespace": "demo"}, "spec": {
+        "initContainers": [{"name": "istio-init", "image": "docker.io/istio/proxyv2:1.24"}],
+        "containers": [
+            {"name": "istio-proxy", "image": "docker.io/istio/proxyv2:1.24"},
+            {"name": "app", "image": "example/app:2"}]}});
+    let found = diffs(&d, &l);
+    assert_eq!(paths(&found), ["spec.containers[0].image"], "{found:#?}");
+
+    let web = declared("Service", "web");
+    let text = web.text.replace(
+        "  selector: {app: web}\n  ports:",
+        "  clusterIP: 10.106.34.63\n  selector: {app: web}\n  ports:",
+    );
+    let svc = parse_text("svc.yaml", &text)
+        .into_iter()
+        .find(|x| x.kind() == "Service")
+        .unwrap();
+    assert!(svc.node.get("spec").unwrap().get("clusterIP").is_some());
+    let mut l = live("Service", "web");
+    l["spec"]["clusterIP"] = json!("10.0.0.9");
+    assert!(diffs(&svc, &l).is_empty());
+}
