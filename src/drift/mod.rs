@@ -69,4 +69,4 @@ pub mod secret;
 
 pub use compare::{compare, CompareContext};
 pub use rules::Rules;
-pub use secret::{redact_live, HashKey};
+pub use secret::{redact_live, redact_live_as, HashKey};

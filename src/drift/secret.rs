@@ -153,8 +153,14 @@ fn identity(body: &J) -> (String, String) {
 /// a declared `stringData` value compares with them.
 pub fn redact_live(body: &mut J, rules: &Rules, key: &HashKey) {
     let (api_version, kind) = identity(body);
-    redact_object(body, &api_version, &kind, rules, key);
-    let secret = is_secret(&api_version, &kind);
+    redact_live_as(body, &api_version, &kind, rules, key);
+}
+
+/// As [`redact_live`], for a body whose `apiVersion` and `kind` are known from elsewhere
+/// (items of a list response carry neither).
+pub fn redact_live_as(body: &mut J, api_version: &str, kind: &str, rules: &Rules, key: &HashKey) {
+    redact_object(body, api_version, kind, rules, key);
+    let secret = is_secret(api_version, kind);
     let Some(annotation) = body
         .pointer_mut("/metadata/annotations")
         .and_then(|a| a.get_mut(LAST_APPLIED))
@@ -164,13 +170,13 @@ pub fn redact_live(body: &mut J, rules: &Rules, key: &HashKey) {
     let J::String(text) = annotation else {
         return;
     };
-    if is_hash_token(text) || !(secret || rules.has_sensitive(&api_version, &kind)) {
+    if is_hash_token(text) || !(secret || rules.has_sensitive(api_version, kind)) {
         return;
     }
     match serde_json::from_str::<J>(text) {
         Ok(mut inner) => {
             let before = inner.clone();
-            redact_object(&mut inner, &api_version, &kind, rules, key);
+            redact_object(&mut inner, api_version, kind, rules, key);
             if inner != before {
                 *text = format!("{inner}\n");
             }
@@ -348,5 +354,9 @@ mod tests {
         let again = body.clone();
         redact_live(&mut body, &rules, &key);
         assert_eq!(body, again);
+        // A list item without apiVersion/kind, its kind given by the caller.
+        let mut item = serde_json::json!({"metadata": {"name": "w"}, "spec": {"token": "s3cret"}});
+        redact_live_as(&mut item, "example.com/v1", "Widget", &rules, &key);
+        assert_eq!(item["spec"]["token"], key.hash(b"s3cret"));
     }
 }
