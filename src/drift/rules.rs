@@ -35,6 +35,7 @@ struct IgnoreRule {
     when: When,
     /// Only when the declared object has a field at this path.
     if_declared: Option<Pattern>,
+    /// Required of every rule; shown in `Debug` output (and the rules file) for people.
     #[allow(dead_code)]
     reason: String,
 }
@@ -292,6 +293,11 @@ const NO_RESOLVER: Resolver<'static> = None;
 impl Rules {
     /// The built-in rules of `rules/kubernetes.yaml`.
     pub fn builtin() -> Rules {
+        static BUILTIN_RULES: std::sync::OnceLock<Rules> = std::sync::OnceLock::new();
+        BUILTIN_RULES.get_or_init(Rules::parse_builtin).clone()
+    }
+
+    fn parse_builtin() -> Rules {
         let empty = Rules {
             ignore: Vec::new(),
             list_keys: Vec::new(),
