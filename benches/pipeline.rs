@@ -1,5 +1,5 @@
-//! Micro-benchmarks: the YAML loader (MB/s) and policy evaluation (documents × rules per
-//! second), on the Kubernetes part of ../shared/corpus/bench (or fixtures/demo without it).
+//! Micro-benchmarks: the YAML loader (MB/s), policy evaluation (documents × rules per
+//! second) and drift comparison (declared documents compared per second), on the Kubernetes part of ../shared/corpus/bench (or fixtures/demo without it).
 //!
 //!     cargo bench --bench pipeline
 
@@ -89,5 +89,44 @@ fn evaluation(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, loader, evaluation);
+/// Every Kubernetes document compared with itself as the live object (nothing differs, so
+/// every declared field is walked: the worst case), after redaction as a live reader does.
+fn drift(c: &mut Criterion) {
+    use plumbline::drift::{compare, redact_live, CompareContext, HashKey, Rules};
+    let opts = LoadOptions::default();
+    let docs: Vec<Document> = corpus_files()
+        .iter()
+        .flat_map(|(p, d)| load::load_file(p, d, &opts).documents)
+        .filter(Document::is_kubernetes)
+        .collect();
+    let rules = Rules::builtin();
+    let key = HashKey::random();
+    let lives: Vec<serde_json::Value> = docs
+        .iter()
+        .map(|d| {
+            let mut live = d.node.to_json();
+            redact_live(&mut live, &rules, &key);
+            live
+        })
+        .collect();
+    let ctx = CompareContext {
+        rules: &rules,
+        key: &key,
+        hpa_targets: false,
+    };
+    let mut g = c.benchmark_group("drift");
+    g.throughput(Throughput::Elements(docs.len() as u64));
+    g.sample_size(10);
+    g.bench_function("compare_documents_with_themselves", |b| {
+        b.iter(|| {
+            docs.iter()
+                .zip(&lives)
+                .map(|(d, live)| compare(&d.node, live, &ctx).len())
+                .sum::<usize>()
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, loader, evaluation, drift);
 criterion_main!(benches);

@@ -785,7 +785,7 @@ fn defaulting_hpa_and_ignore_rules() {
     write(
         &case.repo(),
         ".plumbline.yaml",
-        "default_namespace: demo\ndrift:\n  ignore:\n  - kind: Deployment\n    path: spec.replicas\n",
+        "default_namespace: demo\ndrift:\n  ignore:\n  - kind: Deployment\n    path: /spec/replicas\n    reason: scaled by hand\n",
     );
     let found = drift_findings(&case.json(&[]));
     assert_eq!(found, Vec::<Value>::new());
@@ -889,10 +889,9 @@ fn snapshots_round_trip_and_reject_what_they_cannot_trust() {
 }
 
 #[test]
-#[ignore = "needs the feat/drift engine"]
 fn the_recorded_declared_set_has_zero_drift() {
-    // The integrator un-ignores this at merge: every difference between declared/ and the
-    // recorded live objects is a default, a server-owned field or a canonical form.
+    // Every difference between declared/ and the recorded live objects is a default, a
+    // server-owned field or a canonical form.
     let dir = tempfile::tempdir().unwrap();
     for e in std::fs::read_dir(recorded().join("declared"))
         .unwrap()

@@ -202,13 +202,16 @@ pub fn missing(doc: &Document, key: &Key, cluster: &str) -> Finding {
 /// `PL-DRIFT-0002`: at the declared field (for a field no longer declared, its nearest
 /// declared parent).
 pub fn changed(doc: &Document, key: &Key, cluster: &str, d: &Difference) -> Finding {
+    // A removed field has a live path (live list indices); the engine gives the declared
+    // path of its nearest declared parent, which is where the finding points.
+    let at = d.declared_parent.as_deref().unwrap_or(&d.path);
     Finding {
         rule_id: CHANGED.to_string(),
         severity: Severity::Medium,
         level: FindingLevel::Error,
         message: format!("{} {}: {}", key.display(), in_cluster(cluster), describe(d)),
         file: doc.file.path.clone(),
-        region: crate::policy::eval::region_of(doc, &d.path),
+        region: crate::policy::eval::region_of(doc, at),
         resource: doc.resource.clone(),
         document: doc.index,
         field_path: d.path.clone(),
@@ -257,6 +260,7 @@ mod tests {
             declared: Shown::Redacted,
             live: Shown::Redacted,
             manager: None,
+            declared_parent: None,
         };
         let m = describe(&d);
         assert!(m.contains("value differs"), "{m}");
@@ -270,6 +274,7 @@ mod tests {
                 operation: "Update".into(),
                 time: Some("2026-11-22T12:00:00Z".into()),
             }),
+            declared_parent: None,
         };
         let m = describe(&d);
         assert_eq!(
@@ -310,6 +315,7 @@ mod tests {
             declared: Shown::Absent,
             live: Shown::Value(serde_json::json!(["NET_ADMIN"])),
             manager: None,
+            declared_parent: None,
         };
         let f = changed(
             &doc,
@@ -323,7 +329,9 @@ mod tests {
         // Only the cluster has it (removed from Git): the nearest declared parent, the
         // container.
         let p = "spec.template.spec.containers[0].securityContext.capabilities.add";
-        let f = changed(&doc, &key(), "prod", &d(p, DiffKind::Removed));
+        let mut removed = d(p, DiffKind::Removed);
+        removed.declared_parent = Some(path("spec.template.spec.containers[0]"));
+        let f = changed(&doc, &key(), "prod", &removed);
         assert_eq!(f.region.start.line, 10, "the container's first line");
         assert_eq!(render_path(&f.field_path), p);
         assert!(
@@ -351,6 +359,7 @@ mod tests {
             declared: Shown::Value(serde_json::json!(long)),
             live: Shown::Value(serde_json::json!("y")),
             manager: None,
+            declared_parent: None,
         };
         let m = describe(&d);
         assert!(m.len() < 400 && m.contains('…'), "{m}");

@@ -55,12 +55,22 @@ pub struct Difference {
     /// Who last wrote the live field, when `managedFields` says.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub manager: Option<Manager>,
+    /// For `Removed`: the path, in the declared document (declared list indices), of the
+    /// nearest declared parent — where the finding points (`Node::locate` on it). `None` for
+    /// `Changed` and `Absent`, whose `path` is already a declared path.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub declared_parent: Option<Vec<PathSeg>>,
 }
 
 pub mod check;
 pub mod compare;
 pub mod findings;
 pub mod matching;
+mod quantity;
 pub mod rules;
 pub mod secret;
 pub mod snapshot;
+
+pub use compare::{compare, CompareContext};
+pub use rules::Rules;
+pub use secret::{redact_live, redact_live_as, HashKey};
