@@ -3,6 +3,8 @@
 //! it with what Git declares. The same shape is what `plumbline snapshot` writes, so a scan
 //! against a snapshot and a scan against the cluster compare the same thing.
 
+pub mod kubernetes;
+
 use crate::model::{Notification, ResourceId};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
