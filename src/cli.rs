@@ -43,6 +43,9 @@ pub enum Command {
     /// Combine plumbline JSON and SARIF reports (shards, repositories, clusters) into one,
     /// deduplicated by fingerprint.
     Merge(MergeArgs),
+    /// Read the live state of clusters (the kinds a repository declares) into a redacted
+    /// snapshot file, for `scan --live-snapshot FILE` without cluster access.
+    Snapshot(Box<SnapshotArgs>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -166,10 +169,18 @@ pub struct ScanArgs {
     /// With --unmanaged: look for undeclared objects carrying these labels (key=value,…).
     #[arg(long, value_name = "SELECTOR")]
     pub unmanaged_selector: Option<String>,
+    /// Compare the declared Kubernetes objects with the live cluster of kubeconfig context
+    /// CONTEXT (repeatable; `in-cluster` for the service account of the pod plumbline runs
+    /// in). Read-only: only GET requests (and access reviews) are sent.
+    #[arg(long = "cluster", value_name = "CONTEXT", conflicts_with = "base")]
+    pub clusters: Vec<String>,
+    /// The kubeconfig file for --cluster (default: $KUBECONFIG, else ~/.kube/config).
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
     /// Namespace of namespaced objects declared without one, as `kubectl apply` defaults it
-    /// (the kubeconfig context's namespace).
-    #[arg(long, value_name = "NS", default_value = "default")]
-    pub default_namespace: String,
+    /// (default: the first --cluster context's namespace, else `default`).
+    #[arg(long, value_name = "NS")]
+    pub default_namespace: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -259,6 +270,7 @@ pub fn run(cli: Cli, matches: &clap::ArgMatches) -> i32 {
         Command::Policy(PolicyCommand::List(args)) => run_policy_list(args),
         Command::Report(args) => run_report(args),
         Command::Merge(args) => run_merge(args),
+        Command::Snapshot(args) => run_snapshot(*args),
     }
 }
 
@@ -469,19 +481,22 @@ fn drift_options(
     config: Option<&config::Config>,
 ) -> Result<Option<crate::drift::check::DriftOptions>, String> {
     use crate::drift::check::{DriftOptions, Unmanaged};
-    let Some(path) = &args.live_snapshot else {
+    if args.live_snapshot.is_none() && args.clusters.is_empty() {
         if args.unmanaged
             || !args.unmanaged_namespace.is_empty()
             || args.unmanaged_selector.is_some()
         {
             return Err(
-                "--unmanaged and its options need --live-snapshot FILE: they report \
-                        objects of a cluster snapshot that Git does not declare"
+                "--unmanaged and its options need --cluster CONTEXT or --live-snapshot FILE: \
+                 they report live objects that Git does not declare"
                     .into(),
             );
         }
+        if args.kubeconfig.is_some() {
+            return Err("--kubeconfig needs --cluster CONTEXT".into());
+        }
         return Ok(None);
-    };
+    }
     if !args.unmanaged
         && (!args.unmanaged_namespace.is_empty() || args.unmanaged_selector.is_some())
     {
@@ -489,7 +504,7 @@ fn drift_options(
     }
     if args.base.is_some() {
         return Err(
-            "--live-snapshot cannot be used with --base: the gate scans only the changed \
+            "--cluster and --live-snapshot cannot be used with --base: the gate scans only the changed \
                     files, and drift is about every declared object; compare with the cluster \
                     in a scheduled scan, or use --baseline"
                 .into(),
@@ -502,7 +517,10 @@ fn drift_options(
                 .into(),
         );
     }
-    let (clusters, key) = crate::drift::snapshot::read(path)?;
+    let (clusters, key) = match &args.live_snapshot {
+        Some(path) => crate::drift::snapshot::read(path)?,
+        None => (Vec::new(), crate::drift::secret::HashKey::random()),
+    };
     let mut rules = crate::drift::rules::Rules::builtin();
     if let Some((text, origin)) = config.and_then(config::Config::drift_rules) {
         rules = rules
@@ -521,13 +539,79 @@ fn drift_options(
     } else {
         None
     };
+    let targets = cluster_targets(&args.clusters, args.kubeconfig.as_deref());
+    let default_namespace = match (&args.default_namespace, targets.first()) {
+        (Some(ns), _) => ns.clone(),
+        (None, Some(first)) => crate::live::kubernetes::context_namespace(first)?,
+        (None, None) => "default".to_string(),
+    };
+    let live = (!targets.is_empty()).then(|| live_reader(targets, key.clone(), rules.clone()));
     Ok(Some(DriftOptions {
         clusters,
+        live,
         key,
         rules,
-        default_namespace: args.default_namespace.clone(),
+        default_namespace,
         unmanaged,
     }))
+}
+
+/// `--cluster` values as reader targets (`in-cluster` is the pod's service account).
+fn cluster_targets(
+    contexts: &[String],
+    kubeconfig: Option<&std::path::Path>,
+) -> Vec<crate::live::kubernetes::ClusterTarget> {
+    contexts
+        .iter()
+        .map(|c| crate::live::kubernetes::ClusterTarget {
+            context: Some(c.clone()),
+            kubeconfig: kubeconfig.map(std::path::Path::to_path_buf),
+        })
+        .collect()
+}
+
+/// Reads the clusters when the drift check asks (it knows the declared kinds then), and
+/// hashes their sensitive values at once: nothing read leaves this function unredacted.
+fn live_reader(
+    targets: Vec<crate::live::kubernetes::ClusterTarget>,
+    key: crate::drift::secret::HashKey,
+    rules: crate::drift::rules::Rules,
+) -> crate::drift::check::LiveRead {
+    Box::new(move |requests: &[crate::live::KindRequest]| {
+        let opts = crate::live::kubernetes::ReadOptions::default();
+        let read = crate::live::kubernetes::read_clusters(&targets, requests, &opts);
+        let mut clusters: Vec<crate::live::LiveCluster> = targets
+            .iter()
+            .zip(read)
+            .map(|(target, r)| {
+                let name = target.context.clone().unwrap_or_default();
+                r.unwrap_or_else(|e| crate::live::LiveCluster {
+                    name: name.clone(),
+                    notifications: vec![crate::model::Notification::new(
+                        crate::model::NoteLevel::Error,
+                        "live-unreachable",
+                        format!(
+                            "cluster {name}: {e}; nothing was compared with it (check the \
+                             context with `kubectl --context {name} get ns`)"
+                        ),
+                    )],
+                    ..Default::default()
+                })
+            })
+            .collect();
+        for c in &mut clusters {
+            for o in &mut c.objects {
+                crate::drift::secret::redact_live_as(
+                    &mut o.body,
+                    &o.id.api_version,
+                    &o.id.kind,
+                    &rules,
+                    &key,
+                );
+            }
+        }
+        clusters
+    })
 }
 
 /// `--timings`: wall time per stage, CPU time summed over workers, slowest files and rules.
@@ -847,5 +931,169 @@ mod tests {
     fn cli_is_well_formed() {
         use clap::CommandFactory;
         Cli::command().debug_assert();
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    /// Repository or directory whose declared Kubernetes objects say which kinds and
+    /// namespaces to read.
+    #[arg(default_value = ".")]
+    pub path: String,
+    /// Git revision to read the declared objects from.
+    #[arg(long, default_value = "HEAD", conflicts_with = "worktree")]
+    pub rev: String,
+    /// Read the declared objects from the files on disk.
+    #[arg(long)]
+    pub worktree: bool,
+    /// Only files matching GLOB (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub include: Vec<String>,
+    /// Not the files matching GLOB (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Kubeconfig context to read (repeatable; `in-cluster` for the pod's service account).
+    #[arg(long = "cluster", value_name = "CONTEXT", required = true)]
+    pub clusters: Vec<String>,
+    /// The kubeconfig file (default: $KUBECONFIG, else ~/.kube/config).
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+    /// Namespace of namespaced objects declared without one (default: the first context's
+    /// namespace, else `default`).
+    #[arg(long, value_name = "NS")]
+    pub default_namespace: Option<String>,
+    /// Also read the declared kinds in namespace NS (repeatable), for a later
+    /// `scan --unmanaged --unmanaged-namespace NS`.
+    #[arg(long, value_name = "NS")]
+    pub unmanaged_namespace: Vec<String>,
+    /// The snapshot file to write (atomically; readable by its owner only).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: PathBuf,
+    /// Nothing on stderr but errors.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+/// `plumbline snapshot`: the declared objects say what to read; the clusters are read
+/// exactly as a `scan --cluster` reads them, redacted, and written. Exit 0, or 3 when
+/// something could not be read (the snapshot is written all the same and says what is
+/// missing), 2 on usage errors.
+fn run_snapshot(args: SnapshotArgs) -> i32 {
+    use crate::drift::check::{DriftOptions, Unmanaged};
+    use std::sync::{Arc, Mutex};
+    let filter = match PathFilter::new(&args.include, &args.exclude) {
+        Ok(f) => f,
+        Err(e) => return fail(e),
+    };
+    let today = match waiver::Date::today() {
+        Ok(d) => d,
+        Err(e) => return fail(e),
+    };
+    let targets = cluster_targets(&args.clusters, args.kubeconfig.as_deref());
+    let default_namespace = match (&args.default_namespace, targets.first()) {
+        (Some(ns), _) => ns.clone(),
+        (None, Some(first)) => match crate::live::kubernetes::context_namespace(first) {
+            Ok(ns) => ns,
+            Err(e) => return fail(e),
+        },
+        (None, None) => "default".to_string(),
+    };
+    let key = crate::drift::secret::HashKey::random();
+    let rules = crate::drift::rules::Rules::builtin();
+    let read: Arc<Mutex<Vec<crate::live::LiveCluster>>> = Arc::default();
+    let reader = live_reader(targets, key.clone(), rules.clone());
+    let keep = Arc::clone(&read);
+    let live: crate::drift::check::LiveRead = Box::new(move |requests| {
+        let clusters = reader(requests);
+        *keep.lock().unwrap_or_else(|e| e.into_inner()) = clusters.clone();
+        clusters
+    });
+    let policies = match policy::load(&policy::Settings {
+        builtin: false,
+        dirs: Vec::new(),
+        rego_v0: false,
+        include_tests: false,
+        timeout: Duration::from_secs(5),
+    }) {
+        Ok(p) => p,
+        Err(e) => return fail(format!("policy {e}")),
+    };
+    let opts = ScanOptions {
+        target: Target::Path(PathBuf::from(&args.path)),
+        rev: args.rev.clone(),
+        worktree: args.worktree,
+        filter,
+        load: LoadOptions::default(),
+        profile_rules: false,
+        waivers: waiver::Options {
+            today,
+            file: None,
+            filtered: true,
+        },
+        shard: None,
+        progress: progress::wanted(args.quiet).then(Default::default),
+        drift: Some(Arc::new(DriftOptions {
+            clusters: Vec::new(),
+            live: Some(live),
+            key: key.clone(),
+            rules,
+            default_namespace,
+            unmanaged: (!args.unmanaged_namespace.is_empty()).then(|| Unmanaged {
+                namespaces: args.unmanaged_namespace.iter().cloned().collect(),
+                selector: Vec::new(),
+            }),
+        })),
+    };
+    let display = opts
+        .progress
+        .as_ref()
+        .map(|c| progress::Display::start(Arc::clone(c)));
+    let scanned = scan::run(&opts, &policies);
+    if let Some(d) = display {
+        d.finish();
+    }
+    let result = match scanned {
+        Ok(r) => r,
+        Err(e) => return fail(e),
+    };
+    let clusters = std::mem::take(&mut *read.lock().unwrap_or_else(|e| e.into_inner()));
+    if clusters.is_empty() {
+        return fail(format!(
+            "{} declares no Kubernetes object at {}: nothing says which kinds to read",
+            args.path, result.description
+        ));
+    }
+    // Problems reading the declared files or the clusters: the snapshot lacks them.
+    let problems: Vec<&crate::model::Notification> = result
+        .notifications
+        .iter()
+        .filter(|n| n.level == crate::model::NoteLevel::Error && n.code != "live-not-read")
+        .collect();
+    for n in &problems {
+        eprintln!("plumbline: error: {}", n.message);
+    }
+    let objects: usize = clusters.iter().map(|c| c.objects.len()).sum();
+    let kinds: usize = clusters.iter().map(|c| c.complete.len()).sum();
+    let requests: usize = clusters.iter().map(|c| c.requests).sum();
+    let n = clusters.len();
+    if let Err(e) = crate::drift::snapshot::write(&args.output, clusters, &key) {
+        return fail(e);
+    }
+    if !args.quiet {
+        eprintln!(
+            "snapshot: {n} cluster(s), {objects} objects, {kinds} kind scopes read completely, \
+             {requests} requests; written to {}{}",
+            args.output.display(),
+            if problems.is_empty() {
+                ""
+            } else {
+                " (INCOMPLETE: see the errors above)"
+            }
+        );
+    }
+    if problems.is_empty() {
+        exit::OK
+    } else {
+        exit::INCOMPLETE
     }
 }

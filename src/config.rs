@@ -101,6 +101,10 @@ pub struct Config {
     pub unmanaged_namespace: Value<Vec<String>>,
     /// `--unmanaged-selector`
     pub unmanaged_selector: Value<String>,
+    /// `--cluster` (a list of kubeconfig contexts)
+    pub clusters: Value<Vec<String>>,
+    /// `--kubeconfig` (relative to the file's directory)
+    pub kubeconfig: Value<String>,
     /// `--default-namespace`
     pub default_namespace: Value<String>,
     /// Drift rules (`ignore: [...]`), handed to the drift engine as they are written.
@@ -455,8 +459,16 @@ pub fn apply(
         args.unmanaged_selector = Some(v.clone());
         Ok(())
     });
+    set!(clusters, "clusters", |v| {
+        args.clusters = v.clone();
+        Ok(())
+    });
+    set!(kubeconfig, "kubeconfig", |v| {
+        args.kubeconfig = Some(config.resolve(v));
+        Ok(())
+    });
     set!(default_namespace, "default_namespace", |v| {
-        args.default_namespace = v.clone();
+        args.default_namespace = Some(v.clone());
         Ok(())
     });
     Ok(())
@@ -527,6 +539,8 @@ mod tests {
             "unmanaged",
             "unmanaged_namespace",
             "unmanaged_selector",
+            "clusters",
+            "kubeconfig",
             "default_namespace",
         ] {
             assert!(
@@ -598,7 +612,7 @@ mod tests {
         assert!(args.unmanaged);
         assert_eq!(args.unmanaged_namespace, ["shop"]);
         assert_eq!(args.unmanaged_selector.as_deref(), Some("team=web"));
-        assert_eq!(args.default_namespace, "shop");
+        assert_eq!(args.default_namespace.as_deref(), Some("shop"));
         let (text, origin) = c.drift_rules().unwrap();
         let back: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(back["ignore"][0]["path"], "spec.replicas");
@@ -608,7 +622,11 @@ mod tests {
         );
         let (mut args, m) = scan_args(&["plumbline", "scan", "--default-namespace", "cli"]);
         apply(&c, &m, &mut args).unwrap();
-        assert_eq!(args.default_namespace, "cli", "the command line wins");
+        assert_eq!(
+            args.default_namespace.as_deref(),
+            Some("cli"),
+            "the command line wins"
+        );
         let c = config("category: x\nunmanaged_selector: team\n").unwrap();
         let (mut args, m) = scan_args(&["plumbline", "scan"]);
         let e = apply(&c, &m, &mut args).unwrap_err();

@@ -6,11 +6,12 @@
 use super::compare::{compare, CompareContext};
 use super::findings;
 use super::matching::{
-    declared_objects, index, is_complete, live_key, Defaulting, HpaTargets, Key, Scopes,
+    declared_objects, index, is_complete, kind_requests, live_key, Defaulting, HpaTargets, Key,
+    Scopes,
 };
 use super::rules::Rules;
 use super::secret::HashKey;
-use crate::live::{LiveCluster, LiveObject};
+use crate::live::{KindRequest, LiveCluster, LiveObject};
 use crate::load::Document;
 use crate::model::{Finding, NoteLevel, Notification, RuleMeta, Severity};
 use crate::policy::PolicySet;
@@ -45,9 +46,18 @@ impl Unmanaged {
     }
 }
 
+/// Reads live clusters once the declared documents say which kinds and namespaces to read
+/// (`--cluster`). It returns every cluster it was asked for, its sensitive values already
+/// redacted with the options' `key`; a cluster that could not be read at all comes back
+/// with nothing complete and an error notification, so nothing is reported as "no drift".
+pub type LiveRead = Box<dyn Fn(&[KindRequest]) -> Vec<LiveCluster> + Send + Sync>;
+
 /// Everything the drift check needs besides the declared documents.
 pub struct DriftOptions {
+    /// Clusters read beforehand (`--live-snapshot`).
     pub clusters: Vec<LiveCluster>,
+    /// Clusters to read once the declared kinds are known (`--cluster`).
+    pub live: Option<LiveRead>,
     /// The key the clusters' sensitive values were hashed with.
     pub key: HashKey,
     pub rules: Rules,
@@ -119,15 +129,56 @@ fn labels_match(o: &LiveObject, selector: &[(String, String)]) -> bool {
     })
 }
 
+/// Scalable workloads are compared without `spec.replicas` when an autoscaler targets them;
+/// the live HorizontalPodAutoscalers in their namespaces are read too, so that one created
+/// outside Git is known. Its absence from the cluster is not drift (nothing declares it).
+fn with_autoscalers(mut requests: Vec<KindRequest>) -> Vec<KindRequest> {
+    const SCALABLE: [&str; 3] = ["Deployment", "StatefulSet", "ReplicaSet"];
+    let namespaces: BTreeSet<String> = requests
+        .iter()
+        .filter(|r| SCALABLE.contains(&r.kind.as_str()))
+        .flat_map(|r| r.namespaces.iter().cloned())
+        .collect();
+    let declared = requests.iter().any(|r| r.kind == "HorizontalPodAutoscaler");
+    if !namespaces.is_empty() && !declared {
+        requests.push(KindRequest {
+            api_version: "autoscaling/v2".into(),
+            kind: "HorizontalPodAutoscaler".into(),
+            namespaces,
+        });
+    }
+    requests
+}
+
 /// Compares `documents` with every cluster of `opts`. `policies`, when given, are also run on
 /// the live objects that drifted: a policy the live object violates and the declared one does
 /// not raises the object's drift findings to that policy's severity.
 pub fn check(documents: &[Document], opts: &DriftOptions, policies: Option<&PolicySet>) -> Outcome {
+    let read_now;
+    let clusters: &[LiveCluster] = match &opts.live {
+        None => &opts.clusters,
+        Some(read) => {
+            let before = Defaulting {
+                namespace: opts.default_namespace.clone(),
+                scopes: Scopes::default().with_declared_crds(documents),
+            };
+            let extra = opts
+                .unmanaged
+                .as_ref()
+                .map(|u| u.namespaces.clone())
+                .unwrap_or_default();
+            let requests = with_autoscalers(kind_requests(documents, &before, &extra));
+            let mut all = opts.clusters.clone();
+            all.extend(read(&requests));
+            read_now = all;
+            &read_now
+        }
+    };
     let defaulting = Defaulting {
         namespace: opts.default_namespace.clone(),
-        scopes: Scopes::from_clusters(&opts.clusters).with_declared_crds(documents),
+        scopes: Scopes::from_clusters(clusters).with_declared_crds(documents),
     };
-    let hpa = HpaTargets::collect(documents, &defaulting, &opts.clusters);
+    let hpa = HpaTargets::collect(documents, &defaulting, clusters);
     let declared: Vec<(&Document, Key)> = declared_objects(documents)
         .map(|(d, id)| (d, defaulting.key(id)))
         .collect();
@@ -145,7 +196,7 @@ pub fn check(documents: &[Document], opts: &DriftOptions, policies: Option<&Poli
         u
     });
     let mut engine = policies.map(|p| p.engine.clone());
-    for cluster in &opts.clusters {
+    for cluster in clusters {
         out.notifications
             .extend(cluster.notifications.iter().cloned());
         let live = index(cluster);
