@@ -368,7 +368,22 @@ fn server_errors_past_max_retries_become_a_notification() {
 fn without_aggregated_discovery_per_group_discovery_is_used() {
     let e = env("plain");
     e.server.disable_aggregated_discovery();
-    let c = read(&e, &demo_requests(), &opts());
+    assert_per_group_discovery(&e);
+}
+
+#[test]
+fn aggregated_discovery_refused_with_406_or_404_falls_back_to_per_group_discovery() {
+    for status in [406, 404] {
+        let e = env("refused");
+        e.server.refuse_aggregated_discovery(status);
+        assert_per_group_discovery(&e);
+        let reqs = e.server.requests();
+        assert_eq!(reqs[0].path, "/api", "{status}");
+    }
+}
+
+fn assert_per_group_discovery(e: &Env) {
+    let c = read(e, &demo_requests(), &opts());
     assert!(c.notifications.is_empty(), "{:?}", c.notifications);
     for (av, kind, file) in DEMO_KINDS {
         assert_eq!(names_of(&c, av, kind), recorded_names(file), "{av} {kind}");

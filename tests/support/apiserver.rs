@@ -72,6 +72,8 @@ struct State {
     plain: BTreeMap<String, Doc>,
     aggregated: BTreeMap<String, Doc>,
     aggregated_enabled: bool,
+    /// Status answered to an `Accept` asking for aggregated discovery (406 or 404), if any.
+    aggregated_refused: Option<u16>,
     review_api: bool,
     forbidden: BTreeSet<String>,
     fail_always: BTreeSet<String>,
@@ -267,6 +269,7 @@ impl ApiServer {
             plain,
             aggregated,
             aggregated_enabled: true,
+            aggregated_refused: None,
             review_api: true,
             forbidden: BTreeSet::new(),
             fail_always: BTreeSet::new(),
@@ -442,6 +445,12 @@ impl ApiServer {
         self.state.lock().unwrap().aggregated_enabled = false;
     }
 
+    /// Answer `status` (406 Not Acceptable, or 404) to any request whose `Accept` asks for
+    /// aggregated discovery, as a server or proxy that does not serve it may.
+    pub fn refuse_aggregated_discovery(&self, status: u16) {
+        self.state.lock().unwrap().aggregated_refused = Some(status);
+    }
+
     /// The access-review API answers 404.
     pub fn disable_access_review(&self) {
         self.state.lock().unwrap().review_api = false;
@@ -585,6 +594,7 @@ fn reason(s: u16) -> &'static str {
         401 => "Unauthorized",
         403 => "Forbidden",
         404 => "Not Found",
+        406 => "Not Acceptable",
         405 => "Method Not Allowed",
         410 => "Gone",
         429 => "Too Many Requests",
@@ -646,6 +656,15 @@ fn handle(
                 "the server does not allow this method on the requested resource",
             ),
         );
+    }
+    if let Some(code) = st.aggregated_refused {
+        if accept.contains("as=APIGroupDiscoveryList") {
+            return reply(
+                code,
+                "application/json",
+                status_body(code, "NotAcceptable", "only the following media types are accepted: application/json, application/yaml, application/vnd.kubernetes.protobuf"),
+            );
+        }
     }
     if path == "/api" || path == "/apis" {
         if st.aggregated_enabled && accept.contains("as=APIGroupDiscoveryList") {

@@ -485,7 +485,9 @@ async fn discover(
         .send_retried(http::Method::GET, "/api", AGGREGATED_ACCEPT, None)
         .await
         .map_err(|e| unusable(reader, &format!("GET /api failed: {e}")))?;
-    if core.status != 200 {
+    // A server without aggregated discovery answers plain `APIVersions`; one that refuses the
+    // aggregated media types answers 406 (or 404 on some proxies): per-group discovery then.
+    if !matches!(core.status, 200 | 404 | 406) {
         return Err(discovery_failure(reader, "/api", &core));
     }
     if is_aggregated(&core) {
@@ -500,7 +502,7 @@ async fn discover(
                 .map_err(|e| unusable(reader, &format!("unreadable /apis discovery: {e}")))?;
             return Ok((found, failed_gv));
         }
-        if groups.status != 200 {
+        if !matches!(groups.status, 200 | 404 | 406) {
             return Err(discovery_failure(reader, "/apis", &groups));
         }
     }
