@@ -129,6 +129,33 @@ fn test_server_pages_match_the_recorded_responses_byte_for_byte() {
 }
 
 #[test]
+fn test_server_answers_rules_reviews_without_the_forbidden_kind() {
+    let server = ApiServer::start();
+    server.forbid("secrets");
+    let review = r#"{"apiVersion":"authorization.k8s.io/v1","kind":"SelfSubjectRulesReview","spec":{"namespace":"demo"}}"#;
+    let (status, body) = server.raw_post(
+        "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews",
+        review,
+    );
+    assert_eq!(status, 201);
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["spec"]["namespace"], "demo");
+    let core: Vec<&Value> = v["status"]["resourceRules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["apiGroups"][0] == "")
+        .collect();
+    assert_eq!(core.len(), 1);
+    let resources = core[0]["resources"].as_array().unwrap();
+    assert!(resources.iter().any(|r| r == "configmaps"));
+    assert!(!resources.iter().any(|r| r == "secrets"));
+    let reqs = server.requests();
+    assert_eq!(reqs.len(), 1);
+    assert_eq!(reqs[0].method, "POST");
+}
+
+#[test]
 fn reads_the_recorded_demo_kinds_with_api_version_and_kind_filled_in() {
     let e = env("recorded");
     let c = read(&e, &demo_requests(), &opts());

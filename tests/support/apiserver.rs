@@ -464,24 +464,19 @@ impl ApiServer {
             "GET {path_and_query} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/json\r\nAuthorization: Bearer {TOKEN}\r\nConnection: close\r\n\r\n"
         )
         .unwrap();
-        let mut r = BufReader::new(s);
-        let mut status = String::new();
-        r.read_line(&mut status).unwrap();
-        let code = status.split_whitespace().nth(1).unwrap().parse().unwrap();
-        let mut len = 0;
-        loop {
-            let mut h = String::new();
-            r.read_line(&mut h).unwrap();
-            if h.trim().is_empty() {
-                break;
-            }
-            if let Some(v) = h.to_ascii_lowercase().strip_prefix("content-length:") {
-                len = v.trim().parse().unwrap();
-            }
-        }
-        let mut body = vec![0; len];
-        r.read_exact(&mut body).unwrap();
-        (code, String::from_utf8(body).unwrap())
+        read_response(BufReader::new(s))
+    }
+
+    /// A raw POST of a JSON body (bypassing any client): status and body.
+    pub fn raw_post(&self, path: &str, body: &str) -> (u16, String) {
+        let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        write!(
+            s,
+            "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/json\r\nContent-Type: application/json\r\nAuthorization: Bearer {TOKEN}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        read_response(BufReader::new(s))
     }
 
     pub fn requests(&self) -> Vec<Recorded> {
@@ -491,6 +486,26 @@ impl ApiServer {
     pub fn clear_requests(&self) {
         self.state.lock().unwrap().requests.clear();
     }
+}
+
+fn read_response(mut r: BufReader<TcpStream>) -> (u16, String) {
+    let mut status = String::new();
+    r.read_line(&mut status).unwrap();
+    let code = status.split_whitespace().nth(1).unwrap().parse().unwrap();
+    let mut len = 0;
+    loop {
+        let mut h = String::new();
+        r.read_line(&mut h).unwrap();
+        if h.trim().is_empty() {
+            break;
+        }
+        if let Some(v) = h.to_ascii_lowercase().strip_prefix("content-length:") {
+            len = v.trim().parse().unwrap();
+        }
+    }
+    let mut body = vec![0; len];
+    r.read_exact(&mut body).unwrap();
+    (code, String::from_utf8(body).unwrap())
 }
 
 struct Reply {
@@ -644,6 +659,25 @@ fn handle(
         } else {
             serde_json::json!({"allowed": false})
         };
+        return reply(201, "application/json", review.to_string());
+    }
+    if method == "POST" && path == "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews" {
+        if !st.review_api {
+            return reply(404, "text/plain; charset=utf-8", "404 page not found\n");
+        }
+        let mut review: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+        let mut by_group: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+        for k in &st.kinds {
+            if !st.forbidden.contains(&k.resource) {
+                by_group.entry(&k.group).or_default().insert(&k.resource);
+            }
+        }
+        let rules: Vec<Value> = by_group
+            .iter()
+            .map(|(g, rs)| serde_json::json!({"verbs": ["get", "list", "watch"], "apiGroups": [g], "resources": rs}))
+            .collect();
+        review["metadata"] = serde_json::json!({"creationTimestamp": null});
+        review["status"] = serde_json::json!({"resourceRules": rules, "nonResourceRules": [], "incomplete": false});
         return reply(201, "application/json", review.to_string());
     }
     if method != "GET" {
