@@ -392,6 +392,37 @@ fn server_errors_past_max_retries_become_a_notification() {
 }
 
 #[test]
+fn a_list_without_an_answer_within_the_request_timeout_becomes_a_notification() {
+    let e = env("slow");
+    e.server.slow("configmaps", Duration::from_secs(5));
+    let o = ReadOptions {
+        request_timeout: Duration::from_millis(300),
+        max_retries: 1,
+        ..ReadOptions::default()
+    };
+    let c = read(
+        &e,
+        &[
+            req("v1", "ConfigMap", &["demo"]),
+            req("v1", "Service", &["demo"]),
+        ],
+        &o,
+    );
+    assert_eq!(c.notifications.len(), 1, "{:?}", c.notifications);
+    let n = &c.notifications[0];
+    assert_eq!((n.code.as_str(), n.level), ("live-error", NoteLevel::Error));
+    assert!(n.message.contains("ConfigMap"), "{}", n.message);
+    assert_eq!(c.complete.len(), 1);
+    assert_eq!(c.complete[0].kind, "Service");
+    // Retried once after the first timeout, then given up.
+    let reqs = e.server.requests();
+    assert_eq!(
+        lists_of(&reqs, "/api/v1/namespaces/demo/configmaps").len(),
+        2
+    );
+}
+
+#[test]
 fn without_aggregated_discovery_per_group_discovery_is_used() {
     let e = env("plain");
     e.server.disable_aggregated_discovery();

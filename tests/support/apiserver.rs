@@ -77,6 +77,8 @@ struct State {
     review_api: bool,
     forbidden: BTreeSet<String>,
     fail_always: BTreeSet<String>,
+    /// resource → how long its lists take to answer.
+    slow: BTreeMap<String, std::time::Duration>,
     throttle_once: Option<u64>,
     gone_first_continue: bool,
     requests: Vec<Recorded>,
@@ -273,6 +275,7 @@ impl ApiServer {
             review_api: true,
             forbidden: BTreeSet::new(),
             fail_always: BTreeSet::new(),
+            slow: BTreeMap::new(),
             throttle_once: None,
             gone_first_continue: false,
             requests: Vec::new(),
@@ -430,6 +433,15 @@ impl ApiServer {
             .insert(resource.to_string());
     }
 
+    /// Every list of this resource is answered only after `delay`.
+    pub fn slow(&self, resource: &str, delay: std::time::Duration) {
+        self.state
+            .lock()
+            .unwrap()
+            .slow
+            .insert(resource.to_string(), delay);
+    }
+
     /// The next list request is answered 429 with `Retry-After: secs`.
     pub fn throttle_once(&self, secs: u64) {
         self.state.lock().unwrap().throttle_once = Some(secs);
@@ -509,6 +521,8 @@ fn read_response(mut r: BufReader<TcpStream>) -> (u16, String) {
 }
 
 struct Reply {
+    /// Wait this long before answering (the state lock is not held meanwhile).
+    delay: Option<std::time::Duration>,
     status: u16,
     content_type: String,
     headers: Vec<(String, String)>,
@@ -517,6 +531,7 @@ struct Reply {
 
 fn reply(status: u16, content_type: &str, body: impl Into<Vec<u8>>) -> Reply {
     Reply {
+        delay: None,
         status,
         content_type: content_type.to_string(),
         headers: Vec::new(),
@@ -583,6 +598,9 @@ fn serve_connection(conn: TcpStream, state: Arc<Mutex<State>>) {
             }
         }
         let r = handle(&state, &method, &target, &headers, &body);
+        if let Some(d) = r.delay {
+            std::thread::sleep(d);
+        }
         let mut head = format!(
             "HTTP/1.1 {} {}\r\nCache-Control: no-cache, private\r\nContent-Type: {}\r\nContent-Length: {}\r\n",
             r.status,
@@ -748,6 +766,11 @@ fn handle(
         });
         s["details"]["kind"] = Value::String(resource.to_string());
         return reply(403, "application/json", s.to_string());
+    }
+    if let Some(d) = st.slow.get(resource).copied() {
+        let mut r = reply(200, "application/json", "{\"kind\":\"Status\"}");
+        r.delay = Some(d);
+        return r;
     }
     if st.fail_always.contains(resource) {
         return reply(
