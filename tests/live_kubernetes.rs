@@ -509,6 +509,39 @@ fn many_namespaces_are_listed_once_across_all_namespaces() {
 }
 
 #[test]
+fn many_namespaces_not_listable_across_all_namespaces_are_listed_one_by_one() {
+    for review_api in [true, false] {
+        let e = env("roles-only");
+        e.server.forbid_cluster_wide("configmaps");
+        if !review_api {
+            e.server.disable_access_review();
+        }
+        let mut namespaces: Vec<String> = (0..11).map(|i| format!("ns-{i:02}")).collect();
+        namespaces.push("demo".to_string());
+        let refs: Vec<&str> = namespaces.iter().map(String::as_str).collect();
+        let c = read(&e, &[req("v1", "ConfigMap", &refs)], &opts());
+        assert!(c.notifications.is_empty(), "{:?}", c.notifications);
+        let listed: BTreeSet<Option<String>> =
+            c.complete.iter().map(|s| s.namespace.clone()).collect();
+        let expected: BTreeSet<Option<String>> =
+            namespaces.iter().map(|n| Some(n.clone())).collect();
+        assert_eq!(listed, expected);
+        assert_eq!(
+            names_of(&c, "v1", "ConfigMap"),
+            recorded_names("ns-demo_configmaps.json")
+        );
+        let reqs = e.server.requests();
+        let wide = lists_of(&reqs, "/api/v1/configmaps").len();
+        // With the review API the wide list is never sent; without it, its 403 is the answer.
+        assert_eq!(wide, usize::from(!review_api), "review api {review_api}");
+        assert_eq!(
+            lists_of(&reqs, "/api/v1/namespaces/demo/configmaps").len(),
+            1
+        );
+    }
+}
+
+#[test]
 fn context_namespace_comes_from_the_kubeconfig() {
     let server = ApiServer::start();
     let dir = tempfile::tempdir().unwrap();

@@ -76,6 +76,8 @@ struct State {
     aggregated_refused: Option<u16>,
     review_api: bool,
     forbidden: BTreeSet<String>,
+    /// Resources that may be listed per namespace only (a reader bound by Roles).
+    forbidden_cluster_wide: BTreeSet<String>,
     fail_always: BTreeSet<String>,
     /// resource → how long its lists take to answer.
     slow: BTreeMap<String, std::time::Duration>,
@@ -274,6 +276,7 @@ impl ApiServer {
             aggregated_refused: None,
             review_api: true,
             forbidden: BTreeSet::new(),
+            forbidden_cluster_wide: BTreeSet::new(),
             fail_always: BTreeSet::new(),
             slow: BTreeMap::new(),
             throttle_once: None,
@@ -421,6 +424,16 @@ impl ApiServer {
             .lock()
             .unwrap()
             .forbidden
+            .insert(resource.to_string());
+    }
+
+    /// 403 on lists of this resource across all namespaces (and `allowed: false` in reviews
+    /// without a namespace); lists in one namespace are allowed.
+    pub fn forbid_cluster_wide(&self, resource: &str) {
+        self.state
+            .lock()
+            .unwrap()
+            .forbidden_cluster_wide
             .insert(resource.to_string());
     }
 
@@ -670,7 +683,11 @@ fn handle(
             .as_str()
             .unwrap_or("")
             .to_string();
-        let allowed = !st.forbidden.contains(&resource);
+        let namespaced = review["spec"]["resourceAttributes"]["namespace"]
+            .as_str()
+            .is_some_and(|n| !n.is_empty());
+        let allowed = !st.forbidden.contains(&resource)
+            && (namespaced || !st.forbidden_cluster_wide.contains(&resource));
         review["metadata"] = serde_json::json!({"creationTimestamp": null});
         review["status"] = if allowed {
             serde_json::json!({"allowed": true, "reason": "RBAC: allowed"})
@@ -757,7 +774,9 @@ fn handle(
             .push(("Retry-After".to_string(), secs.to_string()));
         return r;
     }
-    if st.forbidden.contains(resource) {
+    if st.forbidden.contains(resource)
+        || (ns.is_none() && st.forbidden_cluster_wide.contains(resource))
+    {
         let mut s = st.status_403.clone();
         let g = group;
         s["message"] = Value::String(match ns {

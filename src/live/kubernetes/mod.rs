@@ -3,7 +3,8 @@
 //! It discovers which resources the server serves (aggregated discovery, falling back to
 //! per-group discovery), asks the server what the caller may list (`SelfSubjectAccessReview`),
 //! then lists every requested kind with paged LISTs (`limit`/`continue`), per namespace or
-//! across all namespaces, never one GET per object.
+//! across all namespaces, never one GET per object. A kind that may not be listed across all
+//! namespaces (a reader bound by namespaced Roles) is listed in each requested namespace.
 //!
 //! **Requests sent.** Every request is a `GET`, except the `SelfSubjectAccessReview` POSTs to
 //! `/apis/authorization.k8s.io/v1/selfsubjectaccessreviews`: a review is evaluated and
@@ -735,6 +736,22 @@ async fn list_scope(reader: &Reader, scope: &KindScope) -> Result<Vec<LiveObject
     }
 }
 
+/// Preflight review, then the LIST. `Err((forbidden, notification))`.
+async fn read_scope(
+    reader: &Reader,
+    scope: &KindScope,
+) -> Result<Vec<LiveObject>, (bool, Notification)> {
+    match review(reader, scope).await {
+        Review::Denied => Err((
+            true,
+            forbidden(reader, scope, "denied by SelfSubjectAccessReview"),
+        )),
+        Review::Allowed | Review::Unavailable => list_scope(reader, scope)
+            .await
+            .map_err(|n| (n.code == "live-forbidden", n)),
+    }
+}
+
 /// The scopes a request is read in.
 fn scopes_of(req: &KindRequest, group: &str, version: &str, served: &Served) -> Vec<KindScope> {
     let scope = |namespace: Option<String>| KindScope {
@@ -782,11 +799,22 @@ pub async fn read_cluster(
     let mut notifications = Vec::new();
     let (found, failed_gv) = discover(&reader, requests).await?;
 
-    let mut scopes: BTreeSet<KindScope> = BTreeSet::new();
+    // Each scope to read, with the namespaces to fall back to when listing across all
+    // namespaces is not allowed (a reader bound by namespaced Roles only).
+    let mut scopes: BTreeMap<KindScope, BTreeSet<String>> = BTreeMap::new();
     for req in requests {
         let (g, v) = split_api_version(&req.api_version);
         match found.get(&(g.clone(), v.clone(), req.kind.clone())) {
-            Some(served) => scopes.extend(scopes_of(req, &g, &v, served)),
+            Some(served) => {
+                for scope in scopes_of(req, &g, &v, served) {
+                    let fallback = if scope.namespaced && scope.namespace.is_none() {
+                        req.namespaces.clone()
+                    } else {
+                        BTreeSet::new()
+                    };
+                    scopes.entry(scope).or_default().extend(fallback);
+                }
+            }
             None => match failed_gv.get(&req.api_version) {
                 Some(why) => notifications.push(Notification::new(
                     NoteLevel::Error,
@@ -809,18 +837,33 @@ pub async fn read_cluster(
     }
 
     let mut tasks = tokio::task::JoinSet::new();
-    for scope in scopes {
+    for (scope, fallback) in scopes {
         let reader = reader.clone();
         tasks.spawn(async move {
-            match review(&reader, &scope).await {
-                Review::Denied => {
-                    let n = forbidden(&reader, &scope, "denied by SelfSubjectAccessReview");
-                    (scope, Err(n))
+            let first = read_scope(&reader, &scope).await;
+            match first {
+                // Not allowed across all namespaces: try each requested namespace.
+                // The namespaces are read concurrently, under the same cap.
+                Err((true, _)) if !fallback.is_empty() => {
+                    let mut set = tokio::task::JoinSet::new();
+                    for ns in fallback {
+                        let reader = reader.clone();
+                        let s = KindScope {
+                            namespace: Some(ns),
+                            ..scope.clone()
+                        };
+                        set.spawn(async move {
+                            let r = read_scope(&reader, &s).await.map_err(|(_, n)| n);
+                            (s, r)
+                        });
+                    }
+                    let mut out = Vec::new();
+                    while let Some(j) = set.join_next().await {
+                        out.push(j.map_err(|e| e.to_string())?);
+                    }
+                    Ok::<_, String>(out)
                 }
-                Review::Allowed | Review::Unavailable => {
-                    let r = list_scope(&reader, &scope).await;
-                    (scope, r)
-                }
+                r => Ok(vec![(scope, r.map_err(|(_, n)| n))]),
             }
         });
     }
@@ -828,11 +871,22 @@ pub async fn read_cluster(
     let mut objects = Vec::new();
     while let Some(joined) = tasks.join_next().await {
         match joined {
-            Ok((scope, Ok(objs))) => {
-                complete.push(scope);
-                objects.extend(objs);
+            Ok(Ok(results)) => {
+                for (scope, r) in results {
+                    match r {
+                        Ok(objs) => {
+                            complete.push(scope);
+                            objects.extend(objs);
+                        }
+                        Err(n) => notifications.push(n),
+                    }
+                }
             }
-            Ok((_, Err(n))) => notifications.push(n),
+            Ok(Err(e)) => notifications.push(Notification::new(
+                NoteLevel::Error,
+                "live-error",
+                format!("cluster {}: a list task failed: {e}", reader.name),
+            )),
             Err(e) => notifications.push(Notification::new(
                 NoteLevel::Error,
                 "live-error",
