@@ -356,6 +356,10 @@ fn without_the_review_api_a_forbidden_list_is_the_same_notification() {
     assert_secret_forbidden(&c, "noreview");
     let reqs = e.server.requests();
     assert_eq!(lists_of(&reqs, "/api/v1/namespaces/demo/secrets").len(), 1);
+    // One review found the API missing; the other kinds skipped the preflight.
+    let posts: Vec<_> = reqs.iter().filter(|r| r.method != "GET").collect();
+    assert_eq!(posts.len(), 1, "{posts:?}");
+    assert_eq!(posts[0].path, SSAR);
 }
 
 #[test]

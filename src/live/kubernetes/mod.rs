@@ -28,7 +28,7 @@ use kube::config::{KubeConfigOptions, Kubeconfig};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Semaphore;
@@ -241,6 +241,10 @@ struct Reader {
     opts: ReadOptions,
     name: String,
     server: String,
+    /// The review API answered 404/403: the preflight is skipped, LISTs decide.
+    review_off: AtomicBool,
+    /// Answers of reviews already sent (the probe sent before the others).
+    reviewed: std::sync::Mutex<BTreeMap<KindScope, bool>>,
 }
 
 impl Reader {
@@ -593,7 +597,21 @@ enum Review {
 }
 
 /// `SelfSubjectAccessReview`: may the caller list this kind here? The only non-GET request.
+/// When the review API itself answers 404 or 403, the preflight is skipped from then on.
 async fn review(reader: &Reader, scope: &KindScope) -> Review {
+    if reader.review_off.load(Ordering::Relaxed) {
+        return Review::Unavailable;
+    }
+    let known = reader
+        .reviewed
+        .lock()
+        .ok()
+        .and_then(|mut m| m.remove(scope));
+    match known {
+        Some(true) => return Review::Allowed,
+        Some(false) => return Review::Denied,
+        None => {}
+    }
     let mut attrs = serde_json::json!({
         "group": scope.group,
         "resource": scope.resource,
@@ -621,6 +639,10 @@ async fn review(reader: &Reader, scope: &KindScope) -> Review {
                 Some(false) => Review::Denied,
                 None => Review::Unavailable,
             }
+        }
+        Ok(r) if r.status == 404 || r.status == 403 => {
+            reader.review_off.store(true, Ordering::Relaxed);
+            Review::Unavailable
         }
         _ => Review::Unavailable,
     }
@@ -792,6 +814,8 @@ pub async fn read_cluster(
         client,
         sem: Semaphore::new(opts.max_concurrency.max(1)),
         requests: AtomicUsize::new(0),
+        review_off: AtomicBool::new(false),
+        reviewed: std::sync::Mutex::new(BTreeMap::new()),
         opts: opts.clone(),
         name,
         server,
@@ -833,6 +857,19 @@ pub async fn read_cluster(
                     ),
                 )),
             },
+        }
+    }
+
+    // One review first: if the review API is not served (404) or not allowed (403), the
+    // other scopes skip the preflight instead of each sending a review that fails.
+    if let Some(first) = scopes.keys().next() {
+        let answer = match review(&reader, first).await {
+            Review::Allowed => Some(true),
+            Review::Denied => Some(false),
+            Review::Unavailable => None,
+        };
+        if let (Some(a), Ok(mut m)) = (answer, reader.reviewed.lock()) {
+            m.insert(first.clone(), a);
         }
     }
 
