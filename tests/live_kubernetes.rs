@@ -631,3 +631,20 @@ fn an_unusable_cluster_is_an_error_naming_the_context() {
     );
     assert_eq!(results[1].as_ref().unwrap().complete.len(), 1);
 }
+
+#[test]
+fn in_cluster_outside_a_pod_is_an_error_naming_in_cluster() {
+    if std::path::Path::new("/var/run/secrets/kubernetes.io/serviceaccount/token").exists()
+        || std::env::var_os("KUBERNETES_SERVICE_HOST").is_some()
+    {
+        return; // really inside a pod: nothing to assert about the error
+    }
+    let target = ClusterTarget {
+        context: Some("in-cluster".into()),
+        kubeconfig: None,
+    };
+    assert_eq!(context_namespace(&target).unwrap(), "default");
+    let mut r = read_clusters(&[target], &[req("v1", "Service", &["demo"])], &opts());
+    let err = r.pop().unwrap().unwrap_err();
+    assert!(err.contains("in-cluster"), "{err}");
+}
