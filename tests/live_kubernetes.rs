@@ -129,6 +129,33 @@ fn test_server_pages_match_the_recorded_responses_byte_for_byte() {
 }
 
 #[test]
+fn test_server_answers_rules_reviews_without_the_forbidden_kind() {
+    let server = ApiServer::start();
+    server.forbid("secrets");
+    let review = r#"{"apiVersion":"authorization.k8s.io/v1","kind":"SelfSubjectRulesReview","spec":{"namespace":"demo"}}"#;
+    let (status, body) = server.raw_post(
+        "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews",
+        review,
+    );
+    assert_eq!(status, 201);
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["spec"]["namespace"], "demo");
+    let core: Vec<&Value> = v["status"]["resourceRules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["apiGroups"][0] == "")
+        .collect();
+    assert_eq!(core.len(), 1);
+    let resources = core[0]["resources"].as_array().unwrap();
+    assert!(resources.iter().any(|r| r == "configmaps"));
+    assert!(!resources.iter().any(|r| r == "secrets"));
+    let reqs = server.requests();
+    assert_eq!(reqs.len(), 1);
+    assert_eq!(reqs[0].method, "POST");
+}
+
+#[test]
 fn reads_the_recorded_demo_kinds_with_api_version_and_kind_filled_in() {
     let e = env("recorded");
     let c = read(&e, &demo_requests(), &opts());
@@ -329,6 +356,10 @@ fn without_the_review_api_a_forbidden_list_is_the_same_notification() {
     assert_secret_forbidden(&c, "noreview");
     let reqs = e.server.requests();
     assert_eq!(lists_of(&reqs, "/api/v1/namespaces/demo/secrets").len(), 1);
+    // One review found the API missing; the other kinds skipped the preflight.
+    let posts: Vec<_> = reqs.iter().filter(|r| r.method != "GET").collect();
+    assert_eq!(posts.len(), 1, "{posts:?}");
+    assert_eq!(posts[0].path, SSAR);
 }
 
 #[test]
@@ -365,10 +396,56 @@ fn server_errors_past_max_retries_become_a_notification() {
 }
 
 #[test]
+fn a_list_without_an_answer_within_the_request_timeout_becomes_a_notification() {
+    let e = env("slow");
+    e.server.slow("configmaps", Duration::from_secs(5));
+    let o = ReadOptions {
+        request_timeout: Duration::from_millis(300),
+        max_retries: 1,
+        ..ReadOptions::default()
+    };
+    let c = read(
+        &e,
+        &[
+            req("v1", "ConfigMap", &["demo"]),
+            req("v1", "Service", &["demo"]),
+        ],
+        &o,
+    );
+    assert_eq!(c.notifications.len(), 1, "{:?}", c.notifications);
+    let n = &c.notifications[0];
+    assert_eq!((n.code.as_str(), n.level), ("live-error", NoteLevel::Error));
+    assert!(n.message.contains("ConfigMap"), "{}", n.message);
+    assert_eq!(c.complete.len(), 1);
+    assert_eq!(c.complete[0].kind, "Service");
+    // Retried once after the first timeout, then given up.
+    let reqs = e.server.requests();
+    assert_eq!(
+        lists_of(&reqs, "/api/v1/namespaces/demo/configmaps").len(),
+        2
+    );
+}
+
+#[test]
 fn without_aggregated_discovery_per_group_discovery_is_used() {
     let e = env("plain");
     e.server.disable_aggregated_discovery();
-    let c = read(&e, &demo_requests(), &opts());
+    assert_per_group_discovery(&e);
+}
+
+#[test]
+fn aggregated_discovery_refused_with_406_or_404_falls_back_to_per_group_discovery() {
+    for status in [406, 404] {
+        let e = env("refused");
+        e.server.refuse_aggregated_discovery(status);
+        assert_per_group_discovery(&e);
+        let reqs = e.server.requests();
+        assert_eq!(reqs[0].path, "/api", "{status}");
+    }
+}
+
+fn assert_per_group_discovery(e: &Env) {
+    let c = read(e, &demo_requests(), &opts());
     assert!(c.notifications.is_empty(), "{:?}", c.notifications);
     for (av, kind, file) in DEMO_KINDS {
         assert_eq!(names_of(&c, av, kind), recorded_names(file), "{av} {kind}");
@@ -433,6 +510,39 @@ fn many_namespaces_are_listed_once_across_all_namespaces() {
     let c = read(&e, &[req("v1", "ConfigMap", &["demo", "paging"])], &opts());
     assert_eq!(c.complete.len(), 2);
     assert_eq!(c.objects.len(), 31);
+}
+
+#[test]
+fn many_namespaces_not_listable_across_all_namespaces_are_listed_one_by_one() {
+    for review_api in [true, false] {
+        let e = env("roles-only");
+        e.server.forbid_cluster_wide("configmaps");
+        if !review_api {
+            e.server.disable_access_review();
+        }
+        let mut namespaces: Vec<String> = (0..11).map(|i| format!("ns-{i:02}")).collect();
+        namespaces.push("demo".to_string());
+        let refs: Vec<&str> = namespaces.iter().map(String::as_str).collect();
+        let c = read(&e, &[req("v1", "ConfigMap", &refs)], &opts());
+        assert!(c.notifications.is_empty(), "{:?}", c.notifications);
+        let listed: BTreeSet<Option<String>> =
+            c.complete.iter().map(|s| s.namespace.clone()).collect();
+        let expected: BTreeSet<Option<String>> =
+            namespaces.iter().map(|n| Some(n.clone())).collect();
+        assert_eq!(listed, expected);
+        assert_eq!(
+            names_of(&c, "v1", "ConfigMap"),
+            recorded_names("ns-demo_configmaps.json")
+        );
+        let reqs = e.server.requests();
+        let wide = lists_of(&reqs, "/api/v1/configmaps").len();
+        // With the review API the wide list is never sent; without it, its 403 is the answer.
+        assert_eq!(wide, usize::from(!review_api), "review api {review_api}");
+        assert_eq!(
+            lists_of(&reqs, "/api/v1/namespaces/demo/configmaps").len(),
+            1
+        );
+    }
 }
 
 #[test]
@@ -520,4 +630,21 @@ fn an_unusable_cluster_is_an_error_naming_the_context() {
         "{err}"
     );
     assert_eq!(results[1].as_ref().unwrap().complete.len(), 1);
+}
+
+#[test]
+fn in_cluster_outside_a_pod_is_an_error_naming_in_cluster() {
+    if std::path::Path::new("/var/run/secrets/kubernetes.io/serviceaccount/token").exists()
+        || std::env::var_os("KUBERNETES_SERVICE_HOST").is_some()
+    {
+        return; // really inside a pod: nothing to assert about the error
+    }
+    let target = ClusterTarget {
+        context: Some("in-cluster".into()),
+        kubeconfig: None,
+    };
+    assert_eq!(context_namespace(&target).unwrap(), "default");
+    let mut r = read_clusters(&[target], &[req("v1", "Service", &["demo"])], &opts());
+    let err = r.pop().unwrap().unwrap_err();
+    assert!(err.contains("in-cluster"), "{err}");
 }

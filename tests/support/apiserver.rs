@@ -72,9 +72,15 @@ struct State {
     plain: BTreeMap<String, Doc>,
     aggregated: BTreeMap<String, Doc>,
     aggregated_enabled: bool,
+    /// Status answered to an `Accept` asking for aggregated discovery (406 or 404), if any.
+    aggregated_refused: Option<u16>,
     review_api: bool,
     forbidden: BTreeSet<String>,
+    /// Resources that may be listed per namespace only (a reader bound by Roles).
+    forbidden_cluster_wide: BTreeSet<String>,
     fail_always: BTreeSet<String>,
+    /// resource → how long its lists take to answer.
+    slow: BTreeMap<String, std::time::Duration>,
     throttle_once: Option<u64>,
     gone_first_continue: bool,
     requests: Vec<Recorded>,
@@ -267,9 +273,12 @@ impl ApiServer {
             plain,
             aggregated,
             aggregated_enabled: true,
+            aggregated_refused: None,
             review_api: true,
             forbidden: BTreeSet::new(),
+            forbidden_cluster_wide: BTreeSet::new(),
             fail_always: BTreeSet::new(),
+            slow: BTreeMap::new(),
             throttle_once: None,
             gone_first_continue: false,
             requests: Vec::new(),
@@ -418,6 +427,16 @@ impl ApiServer {
             .insert(resource.to_string());
     }
 
+    /// 403 on lists of this resource across all namespaces (and `allowed: false` in reviews
+    /// without a namespace); lists in one namespace are allowed.
+    pub fn forbid_cluster_wide(&self, resource: &str) {
+        self.state
+            .lock()
+            .unwrap()
+            .forbidden_cluster_wide
+            .insert(resource.to_string());
+    }
+
     /// 500 on every list of this resource.
     pub fn fail_always(&self, resource: &str) {
         self.state
@@ -425,6 +444,15 @@ impl ApiServer {
             .unwrap()
             .fail_always
             .insert(resource.to_string());
+    }
+
+    /// Every list of this resource is answered only after `delay`.
+    pub fn slow(&self, resource: &str, delay: std::time::Duration) {
+        self.state
+            .lock()
+            .unwrap()
+            .slow
+            .insert(resource.to_string(), delay);
     }
 
     /// The next list request is answered 429 with `Retry-After: secs`.
@@ -442,6 +470,12 @@ impl ApiServer {
         self.state.lock().unwrap().aggregated_enabled = false;
     }
 
+    /// Answer `status` (406 Not Acceptable, or 404) to any request whose `Accept` asks for
+    /// aggregated discovery, as a server or proxy that does not serve it may.
+    pub fn refuse_aggregated_discovery(&self, status: u16) {
+        self.state.lock().unwrap().aggregated_refused = Some(status);
+    }
+
     /// The access-review API answers 404.
     pub fn disable_access_review(&self) {
         self.state.lock().unwrap().review_api = false;
@@ -455,24 +489,19 @@ impl ApiServer {
             "GET {path_and_query} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/json\r\nAuthorization: Bearer {TOKEN}\r\nConnection: close\r\n\r\n"
         )
         .unwrap();
-        let mut r = BufReader::new(s);
-        let mut status = String::new();
-        r.read_line(&mut status).unwrap();
-        let code = status.split_whitespace().nth(1).unwrap().parse().unwrap();
-        let mut len = 0;
-        loop {
-            let mut h = String::new();
-            r.read_line(&mut h).unwrap();
-            if h.trim().is_empty() {
-                break;
-            }
-            if let Some(v) = h.to_ascii_lowercase().strip_prefix("content-length:") {
-                len = v.trim().parse().unwrap();
-            }
-        }
-        let mut body = vec![0; len];
-        r.read_exact(&mut body).unwrap();
-        (code, String::from_utf8(body).unwrap())
+        read_response(BufReader::new(s))
+    }
+
+    /// A raw POST of a JSON body (bypassing any client): status and body.
+    pub fn raw_post(&self, path: &str, body: &str) -> (u16, String) {
+        let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        write!(
+            s,
+            "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/json\r\nContent-Type: application/json\r\nAuthorization: Bearer {TOKEN}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        read_response(BufReader::new(s))
     }
 
     pub fn requests(&self) -> Vec<Recorded> {
@@ -484,7 +513,29 @@ impl ApiServer {
     }
 }
 
+fn read_response(mut r: BufReader<TcpStream>) -> (u16, String) {
+    let mut status = String::new();
+    r.read_line(&mut status).unwrap();
+    let code = status.split_whitespace().nth(1).unwrap().parse().unwrap();
+    let mut len = 0;
+    loop {
+        let mut h = String::new();
+        r.read_line(&mut h).unwrap();
+        if h.trim().is_empty() {
+            break;
+        }
+        if let Some(v) = h.to_ascii_lowercase().strip_prefix("content-length:") {
+            len = v.trim().parse().unwrap();
+        }
+    }
+    let mut body = vec![0; len];
+    r.read_exact(&mut body).unwrap();
+    (code, String::from_utf8(body).unwrap())
+}
+
 struct Reply {
+    /// Wait this long before answering (the state lock is not held meanwhile).
+    delay: Option<std::time::Duration>,
     status: u16,
     content_type: String,
     headers: Vec<(String, String)>,
@@ -493,6 +544,7 @@ struct Reply {
 
 fn reply(status: u16, content_type: &str, body: impl Into<Vec<u8>>) -> Reply {
     Reply {
+        delay: None,
         status,
         content_type: content_type.to_string(),
         headers: Vec::new(),
@@ -559,6 +611,9 @@ fn serve_connection(conn: TcpStream, state: Arc<Mutex<State>>) {
             }
         }
         let r = handle(&state, &method, &target, &headers, &body);
+        if let Some(d) = r.delay {
+            std::thread::sleep(d);
+        }
         let mut head = format!(
             "HTTP/1.1 {} {}\r\nCache-Control: no-cache, private\r\nContent-Type: {}\r\nContent-Length: {}\r\n",
             r.status,
@@ -585,6 +640,7 @@ fn reason(s: u16) -> &'static str {
         401 => "Unauthorized",
         403 => "Forbidden",
         404 => "Not Found",
+        406 => "Not Acceptable",
         405 => "Method Not Allowed",
         410 => "Gone",
         429 => "Too Many Requests",
@@ -627,13 +683,36 @@ fn handle(
             .as_str()
             .unwrap_or("")
             .to_string();
-        let allowed = !st.forbidden.contains(&resource);
+        let namespaced = review["spec"]["resourceAttributes"]["namespace"]
+            .as_str()
+            .is_some_and(|n| !n.is_empty());
+        let allowed = !st.forbidden.contains(&resource)
+            && (namespaced || !st.forbidden_cluster_wide.contains(&resource));
         review["metadata"] = serde_json::json!({"creationTimestamp": null});
         review["status"] = if allowed {
             serde_json::json!({"allowed": true, "reason": "RBAC: allowed"})
         } else {
             serde_json::json!({"allowed": false})
         };
+        return reply(201, "application/json", review.to_string());
+    }
+    if method == "POST" && path == "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews" {
+        if !st.review_api {
+            return reply(404, "text/plain; charset=utf-8", "404 page not found\n");
+        }
+        let mut review: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+        let mut by_group: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+        for k in &st.kinds {
+            if !st.forbidden.contains(&k.resource) {
+                by_group.entry(&k.group).or_default().insert(&k.resource);
+            }
+        }
+        let rules: Vec<Value> = by_group
+            .iter()
+            .map(|(g, rs)| serde_json::json!({"verbs": ["get", "list", "watch"], "apiGroups": [g], "resources": rs}))
+            .collect();
+        review["metadata"] = serde_json::json!({"creationTimestamp": null});
+        review["status"] = serde_json::json!({"resourceRules": rules, "nonResourceRules": [], "incomplete": false});
         return reply(201, "application/json", review.to_string());
     }
     if method != "GET" {
@@ -646,6 +725,15 @@ fn handle(
                 "the server does not allow this method on the requested resource",
             ),
         );
+    }
+    if let Some(code) = st.aggregated_refused {
+        if accept.contains("as=APIGroupDiscoveryList") {
+            return reply(
+                code,
+                "application/json",
+                status_body(code, "NotAcceptable", "only the following media types are accepted: application/json, application/yaml, application/vnd.kubernetes.protobuf"),
+            );
+        }
     }
     if path == "/api" || path == "/apis" {
         if st.aggregated_enabled && accept.contains("as=APIGroupDiscoveryList") {
@@ -686,7 +774,9 @@ fn handle(
             .push(("Retry-After".to_string(), secs.to_string()));
         return r;
     }
-    if st.forbidden.contains(resource) {
+    if st.forbidden.contains(resource)
+        || (ns.is_none() && st.forbidden_cluster_wide.contains(resource))
+    {
         let mut s = st.status_403.clone();
         let g = group;
         s["message"] = Value::String(match ns {
@@ -695,6 +785,11 @@ fn handle(
         });
         s["details"]["kind"] = Value::String(resource.to_string());
         return reply(403, "application/json", s.to_string());
+    }
+    if let Some(d) = st.slow.get(resource).copied() {
+        let mut r = reply(200, "application/json", "{\"kind\":\"Status\"}");
+        r.delay = Some(d);
+        return r;
     }
     if st.fail_always.contains(resource) {
         return reply(

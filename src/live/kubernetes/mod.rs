@@ -3,7 +3,8 @@
 //! It discovers which resources the server serves (aggregated discovery, falling back to
 //! per-group discovery), asks the server what the caller may list (`SelfSubjectAccessReview`),
 //! then lists every requested kind with paged LISTs (`limit`/`continue`), per namespace or
-//! across all namespaces, never one GET per object.
+//! across all namespaces, never one GET per object. A kind that may not be listed across all
+//! namespaces (a reader bound by namespaced Roles) is listed in each requested namespace.
 //!
 //! **Requests sent.** Every request is a `GET`, except the `SelfSubjectAccessReview` POSTs to
 //! `/apis/authorization.k8s.io/v1/selfsubjectaccessreviews`: a review is evaluated and
@@ -27,7 +28,7 @@ use kube::config::{KubeConfigOptions, Kubeconfig};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Semaphore;
@@ -240,6 +241,10 @@ struct Reader {
     opts: ReadOptions,
     name: String,
     server: String,
+    /// The review API answered 404/403: the preflight is skipped, LISTs decide.
+    review_off: AtomicBool,
+    /// Answers of reviews already sent (the probe sent before the others).
+    reviewed: std::sync::Mutex<BTreeMap<KindScope, bool>>,
 }
 
 impl Reader {
@@ -485,7 +490,9 @@ async fn discover(
         .send_retried(http::Method::GET, "/api", AGGREGATED_ACCEPT, None)
         .await
         .map_err(|e| unusable(reader, &format!("GET /api failed: {e}")))?;
-    if core.status != 200 {
+    // A server without aggregated discovery answers plain `APIVersions`; one that refuses the
+    // aggregated media types answers 406 (or 404 on some proxies): per-group discovery then.
+    if !matches!(core.status, 200 | 404 | 406) {
         return Err(discovery_failure(reader, "/api", &core));
     }
     if is_aggregated(&core) {
@@ -500,7 +507,7 @@ async fn discover(
                 .map_err(|e| unusable(reader, &format!("unreadable /apis discovery: {e}")))?;
             return Ok((found, failed_gv));
         }
-        if groups.status != 200 {
+        if !matches!(groups.status, 200 | 404 | 406) {
             return Err(discovery_failure(reader, "/apis", &groups));
         }
     }
@@ -590,7 +597,21 @@ enum Review {
 }
 
 /// `SelfSubjectAccessReview`: may the caller list this kind here? The only non-GET request.
+/// When the review API itself answers 404 or 403, the preflight is skipped from then on.
 async fn review(reader: &Reader, scope: &KindScope) -> Review {
+    if reader.review_off.load(Ordering::Relaxed) {
+        return Review::Unavailable;
+    }
+    let known = reader
+        .reviewed
+        .lock()
+        .ok()
+        .and_then(|mut m| m.remove(scope));
+    match known {
+        Some(true) => return Review::Allowed,
+        Some(false) => return Review::Denied,
+        None => {}
+    }
     let mut attrs = serde_json::json!({
         "group": scope.group,
         "resource": scope.resource,
@@ -618,6 +639,10 @@ async fn review(reader: &Reader, scope: &KindScope) -> Review {
                 Some(false) => Review::Denied,
                 None => Review::Unavailable,
             }
+        }
+        Ok(r) if r.status == 404 || r.status == 403 => {
+            reader.review_off.store(true, Ordering::Relaxed);
+            Review::Unavailable
         }
         _ => Review::Unavailable,
     }
@@ -733,6 +758,22 @@ async fn list_scope(reader: &Reader, scope: &KindScope) -> Result<Vec<LiveObject
     }
 }
 
+/// Preflight review, then the LIST. `Err((forbidden, notification))`.
+async fn read_scope(
+    reader: &Reader,
+    scope: &KindScope,
+) -> Result<Vec<LiveObject>, (bool, Notification)> {
+    match review(reader, scope).await {
+        Review::Denied => Err((
+            true,
+            forbidden(reader, scope, "denied by SelfSubjectAccessReview"),
+        )),
+        Review::Allowed | Review::Unavailable => list_scope(reader, scope)
+            .await
+            .map_err(|n| (n.code == "live-forbidden", n)),
+    }
+}
+
 /// The scopes a request is read in.
 fn scopes_of(req: &KindRequest, group: &str, version: &str, served: &Served) -> Vec<KindScope> {
     let scope = |namespace: Option<String>| KindScope {
@@ -773,6 +814,8 @@ pub async fn read_cluster(
         client,
         sem: Semaphore::new(opts.max_concurrency.max(1)),
         requests: AtomicUsize::new(0),
+        review_off: AtomicBool::new(false),
+        reviewed: std::sync::Mutex::new(BTreeMap::new()),
         opts: opts.clone(),
         name,
         server,
@@ -780,11 +823,22 @@ pub async fn read_cluster(
     let mut notifications = Vec::new();
     let (found, failed_gv) = discover(&reader, requests).await?;
 
-    let mut scopes: BTreeSet<KindScope> = BTreeSet::new();
+    // Each scope to read, with the namespaces to fall back to when listing across all
+    // namespaces is not allowed (a reader bound by namespaced Roles only).
+    let mut scopes: BTreeMap<KindScope, BTreeSet<String>> = BTreeMap::new();
     for req in requests {
         let (g, v) = split_api_version(&req.api_version);
         match found.get(&(g.clone(), v.clone(), req.kind.clone())) {
-            Some(served) => scopes.extend(scopes_of(req, &g, &v, served)),
+            Some(served) => {
+                for scope in scopes_of(req, &g, &v, served) {
+                    let fallback = if scope.namespaced && scope.namespace.is_none() {
+                        req.namespaces.clone()
+                    } else {
+                        BTreeSet::new()
+                    };
+                    scopes.entry(scope).or_default().extend(fallback);
+                }
+            }
             None => match failed_gv.get(&req.api_version) {
                 Some(why) => notifications.push(Notification::new(
                     NoteLevel::Error,
@@ -806,19 +860,47 @@ pub async fn read_cluster(
         }
     }
 
+    // One review first: if the review API is not served (404) or not allowed (403), the
+    // other scopes skip the preflight instead of each sending a review that fails.
+    if let Some(first) = scopes.keys().next() {
+        let answer = match review(&reader, first).await {
+            Review::Allowed => Some(true),
+            Review::Denied => Some(false),
+            Review::Unavailable => None,
+        };
+        if let (Some(a), Ok(mut m)) = (answer, reader.reviewed.lock()) {
+            m.insert(first.clone(), a);
+        }
+    }
+
     let mut tasks = tokio::task::JoinSet::new();
-    for scope in scopes {
+    for (scope, fallback) in scopes {
         let reader = reader.clone();
         tasks.spawn(async move {
-            match review(&reader, &scope).await {
-                Review::Denied => {
-                    let n = forbidden(&reader, &scope, "denied by SelfSubjectAccessReview");
-                    (scope, Err(n))
+            let first = read_scope(&reader, &scope).await;
+            match first {
+                // Not allowed across all namespaces: try each requested namespace.
+                // The namespaces are read concurrently, under the same cap.
+                Err((true, _)) if !fallback.is_empty() => {
+                    let mut set = tokio::task::JoinSet::new();
+                    for ns in fallback {
+                        let reader = reader.clone();
+                        let s = KindScope {
+                            namespace: Some(ns),
+                            ..scope.clone()
+                        };
+                        set.spawn(async move {
+                            let r = read_scope(&reader, &s).await.map_err(|(_, n)| n);
+                            (s, r)
+                        });
+                    }
+                    let mut out = Vec::new();
+                    while let Some(j) = set.join_next().await {
+                        out.push(j.map_err(|e| e.to_string())?);
+                    }
+                    Ok::<_, String>(out)
                 }
-                Review::Allowed | Review::Unavailable => {
-                    let r = list_scope(&reader, &scope).await;
-                    (scope, r)
-                }
+                r => Ok(vec![(scope, r.map_err(|(_, n)| n))]),
             }
         });
     }
@@ -826,11 +908,22 @@ pub async fn read_cluster(
     let mut objects = Vec::new();
     while let Some(joined) = tasks.join_next().await {
         match joined {
-            Ok((scope, Ok(objs))) => {
-                complete.push(scope);
-                objects.extend(objs);
+            Ok(Ok(results)) => {
+                for (scope, r) in results {
+                    match r {
+                        Ok(objs) => {
+                            complete.push(scope);
+                            objects.extend(objs);
+                        }
+                        Err(n) => notifications.push(n),
+                    }
+                }
             }
-            Ok((_, Err(n))) => notifications.push(n),
+            Ok(Err(e)) => notifications.push(Notification::new(
+                NoteLevel::Error,
+                "live-error",
+                format!("cluster {}: a list task failed: {e}", reader.name),
+            )),
             Err(e) => notifications.push(Notification::new(
                 NoteLevel::Error,
                 "live-error",
