@@ -93,6 +93,14 @@ pub struct ScanArgs {
     /// Skip (and report) files larger than SIZE (bytes, or with K/M/G suffix).
     #[arg(long, value_name = "SIZE", default_value = "50M", value_parser = parse_size)]
     pub max_file_size: u64,
+    /// Terraform variable file applied to every root module after `terraform.tfvars` and
+    /// `*.auto.tfvars` (repeatable; a path in the scanned tree, else on disk).
+    #[arg(long = "var-file", value_name = "FILE")]
+    pub var_files: Vec<String>,
+    /// Terraform variable `NAME=VALUE`, applied last (repeatable; VALUE is parsed as HCL when
+    /// it is a number, bool, list or object, as `terraform -var` does).
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
+    pub vars: Vec<(String, String)>,
     /// Output format (default: text, or from the --output file extension; gitlab-sast and
     /// codeclimate are JSON files, so only --format selects them).
     #[arg(long, short = 'f', value_enum)]
@@ -219,6 +227,15 @@ pub struct ListArgs {
 pub enum ListFormat {
     Text,
     Json,
+}
+
+pub fn parse_var(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((name, value)) if !name.trim().is_empty() => {
+            Ok((name.trim().to_string(), value.to_string()))
+        }
+        _ => Err(format!("expected NAME=VALUE, got {s:?}")),
+    }
 }
 
 pub fn parse_size(s: &str) -> Result<u64, String> {
@@ -369,6 +386,10 @@ fn run_scan(mut args: ScanArgs, matches: &clap::ArgMatches) -> i32 {
             filtered: !(args.include.is_empty() && args.exclude.is_empty()),
         },
         shard: args.shard,
+        iac: crate::load::IacOptions {
+            var_files: args.var_files.clone(),
+            vars: args.vars.clone(),
+        },
         progress: progress::wanted(args.quiet).then(Default::default),
         drift: drift.map(std::sync::Arc::new),
     };
@@ -1031,6 +1052,7 @@ fn run_snapshot(args: SnapshotArgs) -> i32 {
             filtered: true,
         },
         shard: None,
+        iac: crate::load::IacOptions::default(),
         progress: progress::wanted(args.quiet).then(Default::default),
         drift: Some(Arc::new(DriftOptions {
             clusters: Vec::new(),

@@ -396,6 +396,7 @@ mod tests {
                 end: Pos::new(line, 2),
             },
             resource: None,
+            subject: None,
             document: 0,
             field_path: Vec::new(),
             fingerprint: fp.into(),

@@ -122,6 +122,30 @@ impl fmt::Display for ResourceId {
     }
 }
 
+/// Identity of a declared resource that is not a Kubernetes object: a Terraform resource
+/// (from HCL or a plan), a CloudFormation resource, a Dockerfile.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Subject {
+    /// Where it was declared: `terraform`, `terraform-plan`, `cloudformation`, `dockerfile`.
+    pub source: String,
+    /// Resource type as policies see it (`aws_s3_bucket`, `Dockerfile`).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Terraform address (`module.logs.aws_s3_bucket.this[0]`), CloudFormation logical id, or
+    /// the Dockerfile's path.
+    pub address: String,
+    /// Module calls from the root module to the one that declares the resource, outermost
+    /// first, each `file:line module.name` (empty at the root).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub via: Vec<String>,
+}
+
+impl fmt::Display for Subject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.address)
+    }
+}
+
 /// Severity of a rule, ordered from least to most severe.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
@@ -226,6 +250,10 @@ pub struct Finding {
     pub region: Region,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resource: Option<ResourceId>,
+    /// The declared resource, when it is not a Kubernetes object (Terraform, CloudFormation,
+    /// Dockerfile).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<Subject>,
     /// Index of the document within the file (0-based), for multi-document files.
     pub document: usize,
     /// The field path the policy named (empty: the whole resource).
@@ -381,6 +409,7 @@ pub fn fingerprint(
     rule_id: &str,
     file: &str,
     resource: Option<&ResourceId>,
+    subject: Option<&Subject>,
     document: usize,
     field_path: &[PathSeg],
     message: &str,
@@ -391,10 +420,11 @@ pub fn fingerprint(
         h.update(part.as_bytes());
         h.update([0]);
     }
-    match resource {
-        Some(r) => h.update(r.to_string().as_bytes()),
+    match (resource, subject) {
+        (Some(r), _) => h.update(r.to_string().as_bytes()),
+        (None, Some(s)) => h.update(format!("{}:{}:{}", s.source, s.kind, s.address).as_bytes()),
         // A document that is not a Kubernetes object is known by its place in the file.
-        None => h.update(format!("#doc{document}").as_bytes()),
+        (None, None) => h.update(format!("#doc{document}").as_bytes()),
     }
     h.update([0]);
     if field_path.is_empty() {

@@ -42,6 +42,8 @@ pub struct ScanOptions {
     pub waivers: waiver::Options,
     /// `--shard I/N`: scan only this part of the listed files.
     pub shard: Option<Shard>,
+    /// Terraform variables (`--var-file`, `--var`).
+    pub iac: load::IacOptions,
     /// Counters for the progress display, when one is shown.
     pub progress: Option<Arc<Counters>>,
     /// Compare the declared Kubernetes objects with live state (`--live-snapshot`). Their
@@ -188,7 +190,12 @@ fn read(candidate: &Candidate, repo: Option<&gix::Repository>) -> Result<Vec<u8>
 }
 
 /// Reads and parses one file (the size is checked first, so a huge file is never read).
-fn load_one(c: &Candidate, repo: Option<&gix::Repository>, opts: &LoadOptions) -> load::Loaded {
+fn load_one(
+    c: &Candidate,
+    repo: Option<&gix::Repository>,
+    opts: &LoadOptions,
+    files: &dyn load::Files,
+) -> load::Loaded {
     let size = match (&c.origin, repo) {
         (Origin::Blob(id), Some(r)) => r.find_header(*id).ok().map(|h| h.size()),
         _ => c.size,
@@ -203,7 +210,7 @@ fn load_one(c: &Candidate, repo: Option<&gix::Repository>, opts: &LoadOptions) -
         Ok(bytes) => {
             let read_time = reading.elapsed();
             let parsing = Instant::now();
-            let mut loaded = load::load_file(&c.path, &bytes, opts);
+            let mut loaded = load::load_single(&c.path, &bytes, opts, files);
             loaded.read_time = read_time;
             loaded.parse_time = parsing.elapsed();
             loaded
@@ -220,6 +227,84 @@ fn load_one(c: &Candidate, repo: Option<&gix::Repository>, opts: &LoadOptions) -
     }
 }
 
+/// The files of a scan, for the loaders whose unit is several files (Terraform modules,
+/// Kustomize overlays). Files are decoded once and shared.
+struct ScanFiles<'a> {
+    paths: Vec<String>,
+    by_path: std::collections::HashMap<&'a str, &'a Candidate>,
+    repo: Option<&'a gix::ThreadSafeRepository>,
+    max_bytes: u64,
+    cache: std::sync::Mutex<std::collections::HashMap<String, Arc<SourceFile>>>,
+}
+
+impl<'a> ScanFiles<'a> {
+    fn new(
+        candidates: &'a [Candidate],
+        repo: Option<&'a gix::ThreadSafeRepository>,
+        max_bytes: u64,
+    ) -> Self {
+        let mut paths: Vec<String> = candidates.iter().map(|c| c.path.clone()).collect();
+        paths.sort();
+        Self {
+            paths,
+            by_path: candidates.iter().map(|c| (c.path.as_str(), c)).collect(),
+            repo,
+            max_bytes,
+            cache: Default::default(),
+        }
+    }
+}
+
+impl load::Files for ScanFiles<'_> {
+    fn paths(&self) -> &[String] {
+        &self.paths
+    }
+
+    fn read(&self, path: &str) -> Option<Result<Arc<SourceFile>, String>> {
+        let c = self.by_path.get(path)?;
+        if let Some(file) = self.cache.lock().ok()?.get(path) {
+            return Some(Ok(Arc::clone(file)));
+        }
+        let repo = self.repo.map(|r| r.to_thread_local());
+        let size = match (&c.origin, &repo) {
+            (Origin::Blob(id), Some(r)) => r.find_header(*id).ok().map(|h| h.size()),
+            _ => c.size,
+        };
+        if let Some(size) = size {
+            if size > self.max_bytes {
+                return Some(Err(format!(
+                    "{path}: {size} bytes is above the {}-byte limit, so it was not read; raise \
+                     --max-file-size or exclude the file with --exclude",
+                    self.max_bytes
+                )));
+            }
+        }
+        let result = read(c, repo.as_ref())
+            .map_err(|e| format!("{path}: cannot read the file: {e}"))
+            .and_then(|bytes| load::decode_text(path, &bytes))
+            .map(|text| Arc::new(SourceFile::new(path.to_string(), text)));
+        if let (Ok(file), Ok(mut cache)) = (&result, self.cache.lock()) {
+            cache.insert(path.to_string(), Arc::clone(file));
+        }
+        Some(result)
+    }
+}
+
+/// One unit of work: a file loaded on its own, or a group of files loaded together.
+enum Unit<'a> {
+    File(&'a Candidate),
+    Group(load::Group),
+}
+
+impl Unit<'_> {
+    fn path(&self) -> &str {
+        match self {
+            Unit::File(c) => &c.path,
+            Unit::Group(g) => g.path(),
+        }
+    }
+}
+
 /// What one file produced. Its documents are dropped on the worker once evaluated, so memory
 /// holds only the files being worked on, plus the text of files that have findings.
 #[derive(Default)]
@@ -232,30 +317,39 @@ struct FileOutcome {
     read_time: Duration,
     parse_time: Duration,
     eval_time: Duration,
-    /// The file's text, kept when it has findings (source lines in text output).
-    source: Option<Arc<SourceFile>>,
+    /// The text of the files that have findings (source lines in text output).
+    sources: Vec<Arc<SourceFile>>,
     /// The documents themselves, kept only for `--timings`' per-rule pass.
     kept: Vec<Document>,
     /// Waivers written in the file (comments, annotations).
     waivers: Vec<Waiver>,
 }
 
-/// Read → parse → evaluate for one file, on one worker.
-fn process_file(
-    c: &Candidate,
+/// Read → parse → evaluate for one unit, on one worker.
+fn process_unit(
+    unit: &Unit,
     repo: Option<&gix::Repository>,
+    files: &dyn load::Files,
     engine: &mut regorus::Engine,
     policies: &PolicySet,
     opts: &ScanOptions,
 ) -> FileOutcome {
-    let loaded = load_one(c, repo, &opts.load);
+    let loaded = match unit {
+        Unit::File(c) => load_one(c, repo, &opts.load, files),
+        Unit::Group(g) => {
+            let started = Instant::now();
+            let mut loaded = load::load_group(files, g, &opts.load, &opts.iac);
+            loaded.parse_time = started.elapsed();
+            loaded
+        }
+    };
     let mut out = FileOutcome {
         notifications: loaded.notifications,
         documents: loaded.documents.len(),
         resources: loaded
             .documents
             .iter()
-            .filter(|d| d.is_kubernetes())
+            .filter(|d| d.is_kubernetes() || d.subject.is_some())
             .count(),
         read_time: loaded.read_time,
         parse_time: loaded.parse_time,
@@ -278,7 +372,16 @@ fn process_file(
         out.eval_time = evaluating.elapsed();
     }
     if !out.findings.is_empty() {
-        out.source = loaded.documents.first().map(|d| Arc::clone(&d.file));
+        let wanted: std::collections::BTreeSet<&str> =
+            out.findings.iter().map(|f| f.file.as_str()).collect();
+        let mut seen = std::collections::BTreeSet::new();
+        for doc in &loaded.documents {
+            for file in std::iter::once(&doc.file).chain(&doc.extra_files) {
+                if wanted.contains(file.path.as_str()) && seen.insert(file.path.clone()) {
+                    out.sources.push(Arc::clone(file));
+                }
+            }
+        }
     }
     if opts.profile_rules {
         out.kept = loaded.documents;
@@ -332,8 +435,17 @@ pub fn run_listed(
         p.add_files(listing.candidates.len());
     }
     let started = Instant::now();
-    let outcomes: Vec<FileOutcome> = listing
-        .candidates
+    let files = ScanFiles::new(&listing.candidates, repo.as_ref(), opts.load.max_file_bytes);
+    let plan = load::plan(&files);
+    let mut units: Vec<Unit> = plan.groups.into_iter().map(Unit::Group).collect();
+    units.extend(
+        listing
+            .candidates
+            .iter()
+            .filter(|c| !plan.consumed.contains(&c.path))
+            .map(Unit::File),
+    );
+    let outcomes: Vec<FileOutcome> = units
         .par_iter()
         .map_init(
             || {
@@ -342,8 +454,8 @@ pub fn run_listed(
                     policies.engine.clone(),
                 )
             },
-            |(repo, engine), c| {
-                let outcome = process_file(c, repo.as_ref(), engine, policies, opts);
+            |(repo, engine), unit| {
+                let outcome = process_unit(unit, repo.as_ref(), &files, engine, policies, opts);
                 if let Some(p) = &opts.progress {
                     p.file_done(outcome.documents, outcome.findings.len());
                 }
@@ -359,21 +471,22 @@ pub fn run_listed(
         ..Stats::default()
     };
     let mut file_times = Vec::with_capacity(outcomes.len());
-    let mut notifications = listing.notifications;
+    let mut notifications = std::mem::take(&mut listing.notifications);
+    notifications.extend(plan.notifications);
     let mut findings = Vec::new();
     let mut sources = BTreeMap::new();
     let mut documents: Vec<Document> = Vec::new();
-    for (o, c) in outcomes.into_iter().zip(&listing.candidates) {
+    for (o, unit) in outcomes.into_iter().zip(&units) {
         stats.read_cpu += o.read_time;
         stats.parse_cpu += o.parse_time;
         stats.eval_cpu += o.eval_time;
         stats.documents += o.documents;
         stats.resources += o.resources;
         stats.evaluations += o.evaluations;
-        file_times.push((c.path.clone(), o.read_time + o.parse_time));
+        file_times.push((unit.path().to_string(), o.read_time + o.parse_time));
         notifications.extend(o.notifications);
         findings.extend(o.findings);
-        if let Some(src) = o.source {
+        for src in o.sources {
             sources.insert(src.path.clone(), src);
         }
         documents.extend(o.kept);
@@ -476,6 +589,7 @@ fn finish(findings: &mut Vec<Finding>, notifications: &mut Vec<Notification>) {
                 &f.rule_id,
                 &f.file,
                 f.resource.as_ref(),
+                f.subject.as_ref(),
                 f.document,
                 &[],
                 &format!(
@@ -512,9 +626,10 @@ fn parse_finding(file: &str, pos: crate::model::Pos, message: &str) -> Finding {
             end: crate::model::Pos::new(pos.line, pos.column + 1),
         },
         resource: None,
+        subject: None,
         document: 0,
         field_path: Vec::new(),
-        fingerprint: fingerprint(PARSE_RULE_ID, file, None, 0, &[], "parse-error"),
+        fingerprint: fingerprint(PARSE_RULE_ID, file, None, None, 0, &[], "parse-error"),
         suppressions: Vec::new(),
         live: None,
         baseline_state: None,

@@ -400,6 +400,7 @@ impl Walker<'_> {
                         .first()
                         .map_or(crate::model::Pos::new(1, 1), |n| n.start),
                     end_byte: None,
+                    src: items.first().map_or(0, |n| n.src),
                 },
                 &J::Array(live_items.to_vec()),
                 path,

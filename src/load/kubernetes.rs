@@ -26,12 +26,9 @@ pub fn push_documents(file: &Arc<SourceFile>, index: usize, node: Node, out: &mu
 }
 
 fn document(file: &Arc<SourceFile>, index: usize, node: Node) -> Document {
-    Document {
-        file: Arc::clone(file),
-        index,
-        resource: identity(&node),
-        node,
-    }
+    let mut doc = Document::new(Arc::clone(file), index, node);
+    doc.resource = identity(&doc.node);
+    doc
 }
 
 /// `kind: List` (or any `*List` kind with `items`) as kubectl accepts it.

@@ -1,10 +1,14 @@
 //! Bytes → documents with positions. One module per format; YAML and JSON share the YAML
 //! parser (JSON is YAML), so every value keeps its line and column in both.
 
+pub mod cloudformation;
+pub mod dockerfile;
 pub mod kubernetes;
+pub mod kustomize;
+pub mod terraform;
 pub mod tree;
 
-use crate::model::{NoteLevel, Notification, Pos, ResourceId};
+use crate::model::{NoteLevel, Notification, Pos, ResourceId, Subject};
 use std::sync::Arc;
 use tree::{LineIndex, Node};
 
@@ -38,11 +42,46 @@ pub struct Document {
     pub node: Node,
     /// Set for Kubernetes objects (`apiVersion` and `kind` present).
     pub resource: Option<ResourceId>,
+    /// Set for the resources of the other formats (Terraform, CloudFormation, Dockerfile).
+    pub subject: Option<Subject>,
+    /// Other files some nodes come from (`Node::src` indexes them from 1): the bases and
+    /// patches of a rendered Kustomize object.
+    pub extra_files: Vec<Arc<SourceFile>>,
 }
 
 impl Document {
+    /// A document whose nodes all come from `file`.
+    pub fn new(file: Arc<SourceFile>, index: usize, node: Node) -> Self {
+        Self {
+            file,
+            index,
+            node,
+            resource: None,
+            subject: None,
+            extra_files: Vec::new(),
+        }
+    }
+
     pub fn is_kubernetes(&self) -> bool {
         self.resource.is_some()
+    }
+
+    /// The kind policies select on (`custom.kinds`): the Kubernetes kind, or the resource
+    /// type of a Terraform, CloudFormation or Dockerfile subject.
+    pub fn kind(&self) -> Option<&str> {
+        match (&self.resource, &self.subject) {
+            (Some(r), _) => Some(r.kind.as_str()),
+            (None, Some(s)) => Some(s.kind.as_str()),
+            (None, None) => None,
+        }
+    }
+
+    /// The file a node of this document comes from.
+    pub fn file_of(&self, node: &Node) -> &Arc<SourceFile> {
+        match node.src {
+            0 => &self.file,
+            n => self.extra_files.get(usize::from(n) - 1).unwrap_or(&self.file),
+        }
     }
 }
 
@@ -83,25 +122,188 @@ pub struct Loaded {
 /// Formats the loader understands, decided from the file name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
+    /// YAML: Kubernetes manifests, Kustomize, CloudFormation.
     Yaml,
+    /// JSON: Kubernetes manifests, CloudFormation, Terraform plans.
     Json,
+    /// Terraform configuration (`.tf`, `.tf.json`): loaded per module directory.
+    Terraform,
+    /// Terraform variable values (`.tfvars`, `.tfvars.json`): read with their module.
+    TfVars,
+    /// `Dockerfile`, `*.dockerfile`, `Containerfile`.
+    Dockerfile,
 }
 
 impl Format {
     pub fn of_path(path: &str) -> Option<Self> {
         let name = path.rsplit('/').next().unwrap_or(path);
         let lower = name.to_ascii_lowercase();
-        if lower.ends_with(".yaml") || lower.ends_with(".yml") {
+        if lower.ends_with(".tf") || lower.ends_with(".tf.json") {
+            Some(Self::Terraform)
+        } else if lower.ends_with(".tfvars") || lower.ends_with(".tfvars.json") {
+            Some(Self::TfVars)
+        } else if lower.ends_with(".yaml") || lower.ends_with(".yml") {
             Some(Self::Yaml)
         } else if lower.ends_with(".json") {
             Some(Self::Json)
+        } else if lower == "dockerfile"
+            || lower == "containerfile"
+            || lower.ends_with(".dockerfile")
+            || lower.starts_with("dockerfile.")
+            || lower.starts_with("containerfile.")
+        {
+            Some(Self::Dockerfile)
         } else {
             None
         }
     }
 }
 
-/// Decodes and parses one file. Never fails: problems become notifications.
+/// Options of the infrastructure-as-code loaders.
+#[derive(Debug, Clone, Default)]
+pub struct IacOptions {
+    /// `--var-file FILE` (repeatable): Terraform variable files applied to every root module,
+    /// after `terraform.tfvars` and `*.auto.tfvars`, in order.
+    pub var_files: Vec<String>,
+    /// `--var NAME=VALUE` (repeatable), applied last, as Terraform does.
+    pub vars: Vec<(String, String)>,
+}
+
+/// Read access to the files of a scan, for formats whose unit is more than one file: a
+/// Terraform root module and the local modules it calls, a Kustomize overlay and its bases
+/// and patches. Paths are repository-relative with `/` separators, as reports show them.
+pub trait Files: Sync {
+    /// Every file of the scan, sorted (all formats, after `--include`/`--exclude`).
+    fn paths(&self) -> &[String];
+    /// Reads and decodes one file of the scan: `None` when the path is not part of the scan,
+    /// `Some(Err(message))` when it cannot be read or is not text.
+    fn read(&self, path: &str) -> Option<Result<Arc<SourceFile>, String>>;
+}
+
+/// Files held in memory (tests, standard input).
+#[derive(Debug, Default)]
+pub struct MemFiles {
+    paths: Vec<String>,
+    files: std::collections::BTreeMap<String, String>,
+}
+
+impl MemFiles {
+    pub fn new<P: Into<String>, T: Into<String>>(files: impl IntoIterator<Item = (P, T)>) -> Self {
+        let files: std::collections::BTreeMap<String, String> = files
+            .into_iter()
+            .map(|(p, t)| (p.into(), t.into()))
+            .collect();
+        Self {
+            paths: files.keys().cloned().collect(),
+            files,
+        }
+    }
+}
+
+impl Files for MemFiles {
+    fn paths(&self) -> &[String] {
+        &self.paths
+    }
+
+    fn read(&self, path: &str) -> Option<Result<Arc<SourceFile>, String>> {
+        self.files
+            .get(path)
+            .map(|t| Ok(Arc::new(SourceFile::new(path.to_string(), t.clone()))))
+    }
+}
+
+/// Decodes a file's bytes as text (UTF-8, or UTF-16 with a byte-order mark), with a message
+/// for the user when that is not possible.
+pub fn decode_text(path: &str, bytes: &[u8]) -> Result<String, String> {
+    decode(bytes).map_err(|problem| match problem {
+        DecodeProblem::Binary => format!("{path}: binary content; it was not scanned"),
+        DecodeProblem::NotUtf8 { line } => format!(
+            "{path}:{line}: not valid UTF-8 (files must be UTF-8 or UTF-16 with a byte-order \
+             mark); re-encode the file as UTF-8"
+        ),
+    })
+}
+
+/// A unit of loading made of several files.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Group {
+    /// A Terraform root module: its directory (`""` for the top of the tree). The local modules
+    /// it calls are loaded with it.
+    TerraformRoot(String),
+    /// A directory with a `kustomization.yaml` (or `.yml`, or `Kustomization`) that no other
+    /// kustomization of the scan uses: rendered with its bases, components and patches.
+    Kustomization(String),
+}
+
+impl Group {
+    /// The path reports use for the group's own problems.
+    pub fn path(&self) -> &str {
+        match self {
+            Group::TerraformRoot(dir) | Group::Kustomization(dir) => dir,
+        }
+    }
+}
+
+/// How the files of a scan are loaded: the groups, and the files that are loaded only as part
+/// of a group (so they are not also loaded on their own and reported twice).
+#[derive(Debug, Default)]
+pub struct Plan {
+    pub groups: Vec<Group>,
+    pub consumed: std::collections::BTreeSet<String>,
+    pub notifications: Vec<Notification>,
+}
+
+/// Finds the groups among the files of a scan.
+pub fn plan(files: &dyn Files) -> Plan {
+    let mut plan = Plan::default();
+    terraform::plan(files, &mut plan);
+    kustomize::plan(files, &mut plan);
+    plan.groups.sort();
+    plan.groups.dedup();
+    plan
+}
+
+/// Loads one group. Never fails: problems become notifications.
+pub fn load_group(files: &dyn Files, group: &Group, opts: &LoadOptions, iac: &IacOptions) -> Loaded {
+    match group {
+        Group::TerraformRoot(dir) => terraform::load_root(files, dir, opts, iac),
+        Group::Kustomization(dir) => kustomize::render(files, dir, opts),
+    }
+}
+
+/// Loads one file on its own, by format: YAML and JSON (Kubernetes objects, CloudFormation
+/// templates, Terraform plans), Dockerfiles. `files` gives access to the rest of the scan (a
+/// plan maps its resources back to the `.tf` lines that declare them).
+pub fn load_single(
+    path: &str,
+    bytes: &[u8],
+    opts: &LoadOptions,
+    files: &dyn Files,
+) -> Loaded {
+    match Format::of_path(path) {
+        Some(Format::Dockerfile) => dockerfile::load(path, bytes, opts),
+        Some(Format::Terraform | Format::TfVars) => {
+            // Loaded with their module directory (a group); reaching here means the planner
+            // left the file out, which it must not.
+            Loaded {
+                notifications: vec![Notification::new(
+                    NoteLevel::Error,
+                    "internal-error",
+                    format!("{path}: a Terraform file was not assigned to a module; please report this"),
+                )
+                .at(path, None)],
+                ..Loaded::default()
+            }
+        }
+        _ => {
+            let mut loaded = load_file(path, bytes, opts);
+            cloudformation::recognise(&mut loaded, opts, files);
+            loaded
+        }
+    }
+}
+
+/// Decodes and parses one YAML or JSON file. Never fails: problems become notifications.
 pub fn load_file(path: &str, bytes: &[u8], opts: &LoadOptions) -> Loaded {
     if bytes.len() as u64 > opts.max_file_bytes {
         return too_large(path, bytes.len() as u64, opts.max_file_bytes);

@@ -16,6 +16,9 @@ pub struct Node {
     pub start: Pos,
     /// Byte offset just past the node's text, when the parser knows it (scalars).
     pub end_byte: Option<u32>,
+    /// Which file the node comes from: 0 is the document's own file, `n` is
+    /// `Document::extra_files[n - 1]` (a rendered Kustomize object mixes a base and patches).
+    pub src: u16,
 }
 
 /// One `key: value` entry of a mapping; the key keeps its own position.
@@ -40,6 +43,26 @@ pub enum Value {
 }
 
 impl Node {
+    /// A node of the document's own file.
+    pub fn new(value: Value, start: Pos, end_byte: Option<u32>) -> Self {
+        Self {
+            value,
+            start,
+            end_byte,
+            src: 0,
+        }
+    }
+
+    /// Sets the source file index of this node and of every node under it.
+    pub fn set_src(&mut self, src: u16) {
+        self.src = src;
+        match &mut self.value {
+            Value::Seq(items) => items.iter_mut().for_each(|n| n.set_src(src)),
+            Value::Map(entries) => entries.iter_mut().for_each(|e| e.value.set_src(src)),
+            _ => {}
+        }
+    }
+
     pub fn get(&self, key: &str) -> Option<&Node> {
         self.entry(key).map(|e| &e.value)
     }
@@ -183,6 +206,7 @@ impl From<Spanned<Value>> for Node {
             start: pos_of(&s.referenced),
             end_byte,
             value: s.value,
+            src: 0,
         }
     }
 }

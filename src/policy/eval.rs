@@ -1,7 +1,8 @@
 //! Evaluating one document against every package; results become located findings.
 
 use super::{Package, PolicySet};
-use crate::load::Document;
+use crate::load::{Document, SourceFile};
+use std::sync::Arc;
 use crate::model::{fingerprint, Finding, NoteLevel, Notification, PathSeg, Pos, Region, Severity};
 use regorus::Value;
 
@@ -233,12 +234,13 @@ fn to_finding(
     } else {
         package.meta.severity
     });
-    let region = region_of(doc, &path);
+    let (file, region) = place_of(doc, &path);
     Finding {
         fingerprint: fingerprint(
             &package.meta.id,
             &doc.file.path,
             doc.resource.as_ref(),
+            doc.subject.as_ref(),
             doc.index,
             &path,
             &message,
@@ -247,9 +249,10 @@ fn to_finding(
         severity,
         level,
         message,
-        file: doc.file.path.clone(),
+        file: file.path.clone(),
         region,
         resource: doc.resource.clone(),
+        subject: doc.subject.clone(),
         document: doc.index,
         field_path: path,
         suppressions: Vec::new(),
@@ -311,8 +314,14 @@ fn parse_dotted(s: &str) -> Vec<PathSeg> {
 /// Maps a field path to a region: the deepest existing node, from its key to the end of
 /// its value when that is a scalar on the same line, else to the end of the key's line.
 pub fn region_of(doc: &Document, path: &[PathSeg]) -> Region {
-    let file = &doc.file;
+    place_of(doc, path).1
+}
+
+/// The file and region a field path maps to: the file of the deepest existing node (a
+/// rendered Kustomize object's value may come from a patch), and its region there.
+pub fn place_of<'d>(doc: &'d Document, path: &[PathSeg]) -> (&'d Arc<SourceFile>, Region) {
     let located = doc.node.locate(path);
+    let file = doc.file_of(located.node);
     let line_end = |start: Pos| {
         let len = file
             .lines
@@ -346,7 +355,7 @@ pub fn region_of(doc: &Document, path: &[PathSeg]) -> Region {
         Some(e) if e > start && e.line == start.line => e,
         _ => line_end(start),
     };
-    Region { start, end }
+    (file, Region { start, end })
 }
 
 #[cfg(test)]

@@ -87,14 +87,16 @@ pub struct Package {
 }
 
 impl Package {
-    /// Whether the package is evaluated on `doc`: the built-in library only sees Kubernetes
-    /// objects, and `custom.kinds` narrows a package to the kinds it is written for.
+    /// Whether the package is evaluated on `doc`: `custom.kinds` narrows a package to the
+    /// kinds (Kubernetes kinds, Terraform resource types, `Dockerfile`) it is written for; a
+    /// built-in package without it sees only Kubernetes objects; a user's package without it
+    /// sees every document (as conftest does).
     pub fn applies_to(&self, doc: &crate::load::Document) -> bool {
-        let kind = doc.resource.as_ref().map(|r| r.kind.as_str());
-        match (&self.kinds, kind) {
+        match (&self.kinds, doc.kind()) {
             (Some(kinds), Some(kind)) => kinds.contains(kind),
             (Some(_), None) => false,
-            (None, Some(_)) => true,
+            // A built-in package that names no kinds is written for Kubernetes objects.
+            (None, Some(_)) => !self.builtin || doc.is_kubernetes(),
             (None, None) => !self.builtin,
         }
     }

@@ -84,6 +84,9 @@ pub fn render(result: &ScanResult, category: &str) -> String {
             if let Some(live) = &f.live {
                 v["live"] = json!(live);
             }
+            if let Some(subject) = &f.subject {
+                v["subject"] = json!(subject);
+            }
             v
         }).collect::<Vec<_>>(),
         "notifications": result.notifications,

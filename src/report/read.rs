@@ -228,6 +228,9 @@ fn read_json(doc: &Value, source: &str) -> Result<LoadedReport, String> {
         let file = s(f, "file").unwrap_or_default();
         let message = s(f, "message").unwrap_or_default();
         let resource = f.get("resource").and_then(resource_from_json);
+        let subject: Option<crate::model::Subject> = f
+            .get("subject")
+            .and_then(|v| serde_json::from_value(v.clone()).ok());
         let document = f.get("document").and_then(Value::as_u64).unwrap_or(0) as usize;
         let field_path = parse_rendered_path(&s(f, "fieldPath").unwrap_or_default());
         let start = Pos::new(
@@ -243,6 +246,7 @@ fn read_json(doc: &Value, source: &str) -> Result<LoadedReport, String> {
                 &rule_id,
                 &file,
                 resource.as_ref(),
+                subject.as_ref(),
                 document,
                 &field_path,
                 &message,
@@ -259,6 +263,7 @@ fn read_json(doc: &Value, source: &str) -> Result<LoadedReport, String> {
             file,
             region: Region { start, end },
             resource,
+            subject,
             document,
             field_path,
             fingerprint: fp,
@@ -472,6 +477,7 @@ fn read_sarif(doc: &Value, source: &str) -> Result<Vec<LoadedReport>, String> {
                         &rule_id,
                         &file,
                         resource.as_ref(),
+                        None,
                         document,
                         &field_path,
                         &message,
@@ -490,6 +496,7 @@ fn read_sarif(doc: &Value, source: &str) -> Result<Vec<LoadedReport>, String> {
                 file,
                 region: Region { start, end },
                 resource,
+                subject: None,
                 document,
                 field_path,
                 fingerprint: fp,

@@ -355,6 +355,7 @@ mod tests {
                 namespace: ns.map(str::to_string),
                 name: name.into(),
             }),
+            subject: None,
             document: 0,
             field_path: vec![],
             fingerprint: "f".into(),
