@@ -259,6 +259,12 @@ fn run(result: &ScanResult, category: &str) -> Value {
                             "fullyQualifiedName": qualified(r),
                             "kind": "resource",
                         }]);
+                    } else if let Some(s) = &f.subject {
+                        location["logicalLocations"] = json!([{
+                            "name": s.address,
+                            "fullyQualifiedName": format!("{}:{}", s.source, s.address),
+                            "kind": "resource",
+                        }]);
                     }
                     location
                 }
@@ -284,6 +290,10 @@ fn run(result: &ScanResult, category: &str) -> Value {
             }
             if let Some(state) = f.baseline_state {
                 res["baselineState"] = json!(state.as_str());
+            }
+            if let Some(s) = f.subject.as_ref().filter(|s| !s.via.is_empty()) {
+                // The module calls from the root to the declaring module, outermost first.
+                res["properties"]["moduleCalls"] = json!(s.via);
             }
             if let Some(live) = &f.live {
                 res["properties"]["liveLocation"] = json!(live);

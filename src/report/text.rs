@@ -52,6 +52,15 @@ pub fn render(result: &ScanResult, color: bool) -> String {
                 Some(ns) => format!(" [{}/{}/{}]", r.kind, ns, r.name),
                 None => format!(" [{}/{}]", r.kind, r.name),
             })
+            .or_else(|| {
+                f.subject.as_ref().map(|s| {
+                    if s.via.is_empty() {
+                        format!(" [{}]", s.address)
+                    } else {
+                        format!(" [{} via {}]", s.address, s.via.join(" → "))
+                    }
+                })
+            })
             .unwrap_or_default();
         let state = match f.baseline_state {
             Some(BaselineState::New) => st.paint("1", " (new)"),

@@ -11,9 +11,11 @@
 //!     expires: 2025-06-30             # last day it applies
 //! ```
 //!
-//! Every selector given must match. `address` (a Terraform address) and `arn` (an AWS ARN)
-//! are accepted for the Terraform and AWS drift work; no finding carries them yet, so such an
-//! entry matches nothing today (and is not reported stale). Drift ignores for live fields will
+//! Every selector given must match. `address` is a Terraform address or CloudFormation
+//! logical id (`module.store.aws_s3_bucket.logs`, `*` matches any run of characters; an
+//! address without an instance key covers every `count`/`for_each` instance). `arn` (an AWS
+//! ARN) is accepted for the AWS drift work; no finding carries one yet, so such an entry
+//! matches nothing today (and is not reported stale). Drift ignores for live fields will
 //! live in this same file with the same syntax (a `fields:` key, added with the drift work;
 //! until then it is rejected as unknown).
 
@@ -69,9 +71,15 @@ pub struct Selector {
 
 impl Selector {
     pub fn matches(&self, f: &Finding) -> bool {
-        if self.address.is_some() || self.arn.is_some() {
-            // No finding carries a Terraform address or an ARN yet.
+        if self.arn.is_some() {
+            // No finding carries an ARN yet.
             return false;
+        }
+        if let Some(pattern) = &self.address {
+            match &f.subject {
+                Some(s) if address_matches(pattern, &s.address) => {}
+                _ => return false,
+            }
         }
         if let Some(p) = &self.path {
             if !p.is_match(&f.file) {
@@ -272,6 +280,29 @@ fn path_glob(g: &str) -> Result<GlobSet, String> {
     b.build().map_err(bad)
 }
 
+/// Whether a waiver's `address` covers a resource address: `*` matches any run of
+/// characters, everything else literally (addresses contain `[`, `"` and `.`); a pattern
+/// without an instance key also covers every instance (`aws_s3_bucket.b` covers
+/// `aws_s3_bucket.b[0]` and `aws_s3_bucket.b["eu"]`).
+pub fn address_matches(pattern: &str, address: &str) -> bool {
+    fn wild(p: &[u8], a: &[u8]) -> bool {
+        match p.split_first() {
+            None => a.is_empty(),
+            Some((b'*', rest)) => (0..=a.len()).any(|i| wild(rest, &a[i..])),
+            Some((c, rest)) => a.first() == Some(c) && wild(rest, &a[1..]),
+        }
+    }
+    if wild(pattern.as_bytes(), address.as_bytes()) {
+        return true;
+    }
+    // `…name[key]` → `…name` when the pattern names no instance.
+    !pattern.ends_with(']')
+        && address.ends_with(']')
+        && address
+            .rfind('[')
+            .is_some_and(|i| wild(pattern.as_bytes(), &address.as_bytes()[..i]))
+}
+
 /// `Kind/namespace/name` or `Kind/name` (any namespace), each part a glob.
 fn resource_glob(r: &str) -> Result<GlobMatcher, String> {
     let parts: Vec<&str> = r.split('/').collect();
@@ -300,7 +331,7 @@ fn resource_glob(r: &str) -> Result<GlobMatcher, String> {
 pub fn set_scope(waivers: &mut [Waiver], scanned: &[&str], elsewhere: &[String], full: bool) {
     for w in waivers {
         if let Target::Selector(s) = &w.target {
-            w.in_scope = if s.address.is_some() || s.arn.is_some() {
+            w.in_scope = if s.arn.is_some() {
                 false
             } else if full {
                 true
@@ -363,6 +394,18 @@ mod tests {
             live: None,
             baseline_state: None,
         }
+    }
+
+    #[test]
+    fn terraform_addresses_match_with_wildcards_and_instances() {
+        assert!(address_matches("aws_s3_bucket.logs", "aws_s3_bucket.logs"));
+        assert!(address_matches("aws_s3_bucket.logs", "aws_s3_bucket.logs[0]"));
+        assert!(address_matches("aws_s3_bucket.logs", "aws_s3_bucket.logs[\"eu\"]"));
+        assert!(!address_matches("aws_s3_bucket.logs", "aws_s3_bucket.logs2"));
+        assert!(!address_matches("aws_s3_bucket.logs[1]", "aws_s3_bucket.logs[0]"));
+        assert!(address_matches("module.store.*", "module.store.aws_s3_bucket.a[\"x\"]"));
+        assert!(!address_matches("module.store.*", "aws_s3_bucket.a"));
+        assert!(address_matches("*.aws_s3_bucket.a", "module.x.aws_s3_bucket.a"));
     }
 
     #[test]

@@ -462,7 +462,14 @@ fn resource(f: &Finding) -> String {
                 esc(&r.name)
             )
         }
-        None => String::new(),
+        None => match &f.subject {
+            Some(s) => format!(
+                "<span title=\"{}\">{}</span>",
+                esc(&s.via.join(" → ")),
+                esc(&s.address)
+            ),
+            None => String::new(),
+        },
     }
 }
 
