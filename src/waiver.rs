@@ -61,6 +61,11 @@ pub enum Target {
         document: usize,
         resource: Option<ResourceId>,
     },
+    /// Every finding of one resource block of a Terraform, CloudFormation or Dockerfile
+    /// file (a comment on or directly above its first line): the findings in that file whose
+    /// subject address, without module path and instance key, is `local` — every instance of
+    /// the block, and nothing declared elsewhere.
+    Block { file: String, local: String },
     /// An entry of the waiver file.
     Selector(file::Selector),
 }
@@ -75,8 +80,47 @@ impl Target {
                 document,
                 resource,
             } => f.file == *file && f.document == *document && f.resource == *resource,
+            Target::Block { file, local } => {
+                f.file == *file
+                    && f.subject
+                        .as_ref()
+                        .is_some_and(|s| local_address(&s.address) == local)
+            }
             Target::Selector(s) => s.matches(f),
         }
+    }
+}
+
+/// A resource address without its module path and instance key, as its block is written in
+/// its file: `module.a["x.y"].aws_s3_bucket.b[0]` → `aws_s3_bucket.b`.
+pub fn local_address(address: &str) -> &str {
+    /// Skips an instance key `[…]` (quotes respected) at the start of `s`.
+    fn skip_key(s: &str) -> &str {
+        if !s.starts_with('[') {
+            return s;
+        }
+        let mut quoted = false;
+        for (i, c) in s.char_indices() {
+            match c {
+                '"' => quoted = !quoted,
+                ']' if !quoted => return &s[i + 1..],
+                _ => {}
+            }
+        }
+        ""
+    }
+    let mut rest = address;
+    while let Some(after) = rest.strip_prefix("module.") {
+        let name_end = after.find(['.', '[']).unwrap_or(after.len());
+        let after_key = skip_key(&after[name_end..]);
+        match after_key.strip_prefix('.') {
+            Some(r) => rest = r,
+            None => break,
+        }
+    }
+    match rest.find('[') {
+        Some(i) if rest.ends_with(']') => &rest[..i],
+        _ => rest,
     }
 }
 

@@ -399,13 +399,31 @@ mod tests {
     #[test]
     fn terraform_addresses_match_with_wildcards_and_instances() {
         assert!(address_matches("aws_s3_bucket.logs", "aws_s3_bucket.logs"));
-        assert!(address_matches("aws_s3_bucket.logs", "aws_s3_bucket.logs[0]"));
-        assert!(address_matches("aws_s3_bucket.logs", "aws_s3_bucket.logs[\"eu\"]"));
-        assert!(!address_matches("aws_s3_bucket.logs", "aws_s3_bucket.logs2"));
-        assert!(!address_matches("aws_s3_bucket.logs[1]", "aws_s3_bucket.logs[0]"));
-        assert!(address_matches("module.store.*", "module.store.aws_s3_bucket.a[\"x\"]"));
+        assert!(address_matches(
+            "aws_s3_bucket.logs",
+            "aws_s3_bucket.logs[0]"
+        ));
+        assert!(address_matches(
+            "aws_s3_bucket.logs",
+            "aws_s3_bucket.logs[\"eu\"]"
+        ));
+        assert!(!address_matches(
+            "aws_s3_bucket.logs",
+            "aws_s3_bucket.logs2"
+        ));
+        assert!(!address_matches(
+            "aws_s3_bucket.logs[1]",
+            "aws_s3_bucket.logs[0]"
+        ));
+        assert!(address_matches(
+            "module.store.*",
+            "module.store.aws_s3_bucket.a[\"x\"]"
+        ));
         assert!(!address_matches("module.store.*", "aws_s3_bucket.a"));
-        assert!(address_matches("*.aws_s3_bucket.a", "module.x.aws_s3_bucket.a"));
+        assert!(address_matches(
+            "*.aws_s3_bucket.a",
+            "module.x.aws_s3_bucket.a"
+        ));
     }
 
     #[test]

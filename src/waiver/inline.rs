@@ -44,17 +44,155 @@ const ANNOTATION_HOLDERS: [&[&str]; 4] = [
 pub fn collect(documents: &[Document]) -> (Vec<Waiver>, Vec<Notification>) {
     let mut waivers = Vec::new();
     let mut notes = Vec::new();
-    let Some(first) = documents.first() else {
-        return (waivers, notes);
-    };
-    let path = first.file.path.as_str();
+    // A group (a Terraform module, a rendered overlay) spans several files: each file's
+    // comments are placed among the documents it declares.
+    let mut by_file: BTreeMap<&str, Vec<&Document>> = BTreeMap::new();
     for doc in documents {
-        annotations(doc, &mut waivers, &mut notes);
+        if doc.subject.is_none() {
+            annotations(doc, &mut waivers, &mut notes);
+        }
+        by_file.entry(doc.file.path.as_str()).or_default().push(doc);
     }
-    if first.file.text.contains(MARKER) {
-        comments(path, &first.file.text, documents, &mut waivers, &mut notes);
+    for (path, docs) in by_file {
+        let file = &docs[0].file;
+        if !file.text.contains(MARKER) {
+            continue;
+        }
+        match crate::load::Format::of_path(path) {
+            Some(crate::load::Format::Terraform | crate::load::Format::Dockerfile) => {
+                code_comments(path, &file.text, &docs, &mut waivers, &mut notes)
+            }
+            _ if docs.iter().any(|d| d.subject.is_some()) => {
+                // CloudFormation: resource blocks, and lines, as in Terraform.
+                code_comments(path, &file.text, &docs, &mut waivers, &mut notes)
+            }
+            _ => comments_of(path, &file.text, &docs, &mut waivers, &mut notes),
+        }
     }
     (waivers, notes)
+}
+
+/// Waiver comments in Terraform (`#`, `//`), Dockerfiles and CloudFormation: on the first
+/// line of a resource block or on the comment lines directly above it, a waiver covers the
+/// whole resource (every instance); on any other line, or directly above it, it covers the
+/// findings that start on that line.
+fn code_comments(
+    path: &str,
+    text: &str,
+    docs: &[&Document],
+    waivers: &mut Vec<Waiver>,
+    notes: &mut Vec<Notification>,
+) {
+    let lines: Vec<&str> = text.lines().collect();
+    let comment_of = |line: &str| -> Option<(u32, usize)> {
+        // The first `#` or `//` outside double quotes.
+        let bytes = line.as_bytes();
+        let mut quoted = false;
+        let mut i = 0;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'\\' if quoted => i += 1,
+                b'"' => quoted = !quoted,
+                b'#' if !quoted => return Some((char_col(line, i), i + 1)),
+                b'/' if !quoted && bytes.get(i + 1) == Some(&b'/') => {
+                    return Some((char_col(line, i), i + 2))
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        None
+    };
+    let only_comment = |n: usize| -> bool {
+        lines.get(n).is_some_and(|l| {
+            let t = l.trim_start();
+            t.starts_with('#') || t.starts_with("//")
+        })
+    };
+    // First line of each resource block declared in this file → its block target.
+    let mut blocks: BTreeMap<u32, Target> = BTreeMap::new();
+    for d in docs {
+        if let Some(s) = &d.subject {
+            let target = Target::Block {
+                file: path.to_string(),
+                local: super::local_address(&s.address).to_string(),
+            };
+            let first = d.node.start.line;
+            blocks.entry(first).or_insert_with(|| target.clone());
+            let mut above = first.saturating_sub(1);
+            while above >= 1 && only_comment(above as usize - 1) {
+                blocks.entry(above).or_insert_with(|| target.clone());
+                above -= 1;
+            }
+        }
+    }
+    let mut heredoc: Option<String> = None;
+    for (i, line) in lines.iter().enumerate() {
+        if let Some(end) = &heredoc {
+            if line.trim() == end {
+                heredoc = None;
+            }
+            continue;
+        }
+        if let Some(at) = line.find("<<") {
+            let tag: String = line[at + 2..]
+                .trim_start_matches(['-', '~', '\'', '"'])
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            if !tag.is_empty() && !line[..at].contains('#') {
+                heredoc = Some(tag);
+            }
+        }
+        let Some((col, from)) = comment_of(line) else {
+            continue;
+        };
+        let Some(parsed) = grammar::parse_comment(&line[from..]) else {
+            continue;
+        };
+        let number = i as u32 + 1;
+        let pos = Pos::new(number, col);
+        let directive = match parsed {
+            Ok(d) => d,
+            Err(e) => {
+                notes.push(invalid(path, pos, &e.to_string()));
+                continue;
+            }
+        };
+        let target = if let Some(t) = blocks.get(&number) {
+            t.clone()
+        } else if !only_comment(i) {
+            Target::Line {
+                file: path.to_string(),
+                line: number,
+            }
+        } else {
+            let mut next = i + 1;
+            while only_comment(next) {
+                next += 1;
+            }
+            match lines.get(next) {
+                Some(l) if !l.trim().is_empty() => match blocks.get(&(next as u32 + 1)) {
+                    Some(t) => t.clone(),
+                    None => Target::Line {
+                        file: path.to_string(),
+                        line: next as u32 + 1,
+                    },
+                },
+                _ => {
+                    notes.push(invalid(
+                        path,
+                        pos,
+                        "a waiver comment applies to the line it ends, or to the line directly \
+                         below it, and nothing follows this one; move it onto or above the line \
+                         of the finding, or above the resource block",
+                    ));
+                    continue;
+                }
+            }
+        };
+        push(waivers, notes, directive, target, path, pos);
+    }
 }
 
 fn annotations(doc: &Document, waivers: &mut Vec<Waiver>, notes: &mut Vec<Notification>) {
@@ -272,10 +410,10 @@ fn block_scalar_parent(content: &str, indent: usize) -> Option<usize> {
 }
 
 /// Finds the waiver comments of a file and decides what each one covers.
-fn comments(
+fn comments_of(
     path: &str,
     text: &str,
-    documents: &[Document],
+    documents: &[&Document],
     waivers: &mut Vec<Waiver>,
     notes: &mut Vec<Notification>,
 ) {
@@ -410,6 +548,80 @@ mod tests {
         lex(text).iter().map(|l| l.kind).collect()
     }
 
+    fn terraform_docs(text: &str) -> Vec<Document> {
+        use crate::load::tree::{Node, Value};
+        let file = std::sync::Arc::new(crate::load::SourceFile::new("main.tf".into(), text.into()));
+        // Two resource blocks, starting on the lines where `resource` is written.
+        text.lines()
+            .enumerate()
+            .filter(|(_, l)| l.starts_with("resource"))
+            .map(|(i, l)| {
+                let mut parts = l.split('"');
+                let (ty, name) = (parts.nth(1).unwrap(), parts.nth(1).unwrap());
+                let mut d = Document::new(
+                    file.clone(),
+                    0,
+                    Node::new(Value::Null, Pos::new(i as u32 + 1, 1), None),
+                );
+                d.subject = Some(crate::model::Subject {
+                    source: "terraform".into(),
+                    kind: ty.into(),
+                    address: format!("module.m[\"a.b\"].{ty}.{name}[0]"),
+                    via: Vec::new(),
+                });
+                d
+            })
+            .collect()
+    }
+
+    #[test]
+    fn terraform_comments_cover_blocks_and_lines() {
+        let text = "# plumbline:ignore PL-AWS-0001 reason=\"public site\"\n\
+                    resource \"aws_s3_bucket\" \"site\" {\n\
+                    \x20 acl = \"public-read\" // plumbline:ignore PL-AWS-0002 reason=\"ok\"\n\
+                    \x20 tags = { a = \"# not a comment\" }\n\
+                    }\n\
+                    resource \"aws_s3_bucket\" \"logs\" {\n\
+                    \x20 # plumbline:ignore PL-AWS-0003 reason=\"next line\"\n\
+                    \x20 bucket = \"x\"\n\
+                    }\n";
+        let docs = terraform_docs(text);
+        let (waivers, notes) = collect(&docs);
+        assert!(notes.is_empty(), "{notes:?}");
+        let got: Vec<(String, String)> = waivers
+            .iter()
+            .map(|w| {
+                let t = match &w.target {
+                    Target::Block { local, .. } => format!("block {local}"),
+                    Target::Line { line, .. } => format!("line {line}"),
+                    other => format!("{other:?}"),
+                };
+                (w.rules.join(","), t)
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("PL-AWS-0001".into(), "block aws_s3_bucket.site".into()),
+                ("PL-AWS-0002".into(), "line 3".into()),
+                ("PL-AWS-0003".into(), "line 8".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn local_addresses_drop_module_paths_and_keys() {
+        use crate::waiver::local_address;
+        assert_eq!(local_address("aws_s3_bucket.b"), "aws_s3_bucket.b");
+        assert_eq!(local_address("aws_s3_bucket.b[0]"), "aws_s3_bucket.b");
+        assert_eq!(
+            local_address("module.a[\"x.y\"].module.c.aws_s3_bucket.b[\"k\"]"),
+            "aws_s3_bucket.b"
+        );
+        assert_eq!(local_address("Bucket"), "Bucket");
+        assert_eq!(local_address("images/Dockerfile"), "images/Dockerfile");
+    }
+
     #[test]
     fn block_scalars_hide_comments() {
         let text = "data:\n  run.sh: |\n    # plumbline:ignore X reason=y\n    echo\n  k: v # c\n";
@@ -445,7 +657,7 @@ mod tests {
                     Target::Resource { resource, .. } => {
                         format!("resource {}", resource.as_ref().unwrap().name)
                     }
-                    Target::Selector(_) => unreachable!(),
+                    Target::Selector(_) | Target::Block { .. } => unreachable!(),
                 };
                 (w.pos.line, t)
             })
