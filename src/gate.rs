@@ -93,13 +93,16 @@ fn count(findings: &[Finding], against: String) -> Comparison {
 /// The files to scan for a change: the files whose findings the changed paths can affect,
 /// scanned both at the scanned revision and at the merge base.
 ///
-/// Today this is exactly the changed files, because a Kubernetes manifest's findings depend
-/// only on its own content. Loaders that resolve references between files will add what a
-/// change reaches here — a Kustomize overlay that includes a changed base, a Terraform root
-/// module that calls a changed module — once they exist. Until then a change to a file that
-/// other files include affects only that file's own findings.
-pub fn affected_files(changed: &BTreeSet<String>) -> BTreeSet<String> {
-    changed.clone()
+/// A plain manifest's findings depend only on its own content; a group's depend on all its
+/// files. So the affected files are the changed ones plus every file of each group that reads
+/// a changed file: the Kustomize overlays that include a changed base, patch or component,
+/// and the Terraform root modules that call a changed module (with their variable files).
+pub fn affected_files(changed: &BTreeSet<String>, plan: &crate::load::Plan) -> BTreeSet<String> {
+    let mut affected = changed.clone();
+    for (_, files) in plan.groups_reading(changed) {
+        affected.extend(files.iter().cloned());
+    }
+    affected
 }
 
 /// Keeps only the affected files of a listing, and the notifications about them (or about
@@ -166,10 +169,9 @@ pub fn scan_against_base(
         let head_files = diff::tree_blobs(&located.repo, mb.head)?;
         diff::changed_paths(&base_files, &head_files)
     };
-    let affected = affected_files(&changed);
-    narrow(&mut listing, &affected);
-    let mut result = scan::run_listed(listing, repo, listing_started.elapsed(), opts, policies)?;
-
+    // Groups at either end: a file may join or leave a group in the change.
+    let head_plan = scan::plan_listing(&listing, repo.as_ref(), opts);
+    let mut affected = affected_files(&changed, &head_plan);
     let base_opts = ScanOptions {
         rev: mb.base.to_string(),
         worktree: false,
@@ -178,6 +180,11 @@ pub fn scan_against_base(
         ..opts.clone()
     };
     let (mut base_listing, base_repo) = scan::list(&base_opts)?;
+    let base_plan = scan::plan_listing(&base_listing, base_repo.as_ref(), &base_opts);
+    affected.extend(affected_files(&changed, &base_plan));
+    narrow(&mut listing, &affected);
+    let mut result = scan::run_listed(listing, repo, listing_started.elapsed(), opts, policies)?;
+
     narrow(&mut base_listing, &affected);
     let base = scan::run_listed(
         base_listing,

@@ -290,6 +290,19 @@ impl load::Files for ScanFiles<'_> {
     }
 }
 
+/// The groups (Terraform root modules, kustomizations) among the files of a listing.
+pub fn plan_listing(
+    listing: &Listing,
+    repo: Option<&gix::ThreadSafeRepository>,
+    opts: &ScanOptions,
+) -> load::Plan {
+    load::plan(&ScanFiles::new(
+        &listing.candidates,
+        repo,
+        opts.load.max_file_bytes,
+    ))
+}
+
 /// One unit of work: a file loaded on its own, or a group of files loaded together.
 enum Unit<'a> {
     File(&'a Candidate),
@@ -414,10 +427,28 @@ pub fn run_listed(
     opts: &ScanOptions,
     policies: &PolicySet,
 ) -> Result<ScanResult, ScanError> {
+    // Groups (Terraform root modules, kustomizations) are found among all the listed files,
+    // so that a shard keeps each group whole.
+    let mut plan = {
+        let files = ScanFiles::new(&listing.candidates, repo.as_ref(), opts.load.max_file_bytes);
+        load::plan(&files)
+    };
     // Sharding comes after --include/--exclude and the gate's narrowing: a shard of the
-    // files this scan would otherwise read.
+    // units this scan would otherwise load (a group goes by its directory).
     let elsewhere = match opts.shard {
-        Some(shard) => listing.keep_shard(shard),
+        Some(shard) => {
+            plan.groups.retain(|g| shard.contains(g.path()));
+            let mut keep: std::collections::BTreeSet<String> = listing
+                .candidates
+                .iter()
+                .filter(|c| !plan.consumed.contains(&c.path) && shard.contains(&c.path))
+                .map(|c| c.path.clone())
+                .collect();
+            for g in &plan.groups {
+                keep.extend(plan.members.get(g).into_iter().flatten().cloned());
+            }
+            listing.keep_paths(&keep, shard)
+        }
         None => Vec::new(),
     };
     let mut waivers = waiver::file::load(&opts.waivers, &listing, repo.as_ref())?;
@@ -436,7 +467,6 @@ pub fn run_listed(
     }
     let started = Instant::now();
     let files = ScanFiles::new(&listing.candidates, repo.as_ref(), opts.load.max_file_bytes);
-    let plan = load::plan(&files);
     let mut units: Vec<Unit> = plan.groups.into_iter().map(Unit::Group).collect();
     units.extend(
         listing

@@ -253,7 +253,32 @@ impl Group {
 pub struct Plan {
     pub groups: Vec<Group>,
     pub consumed: std::collections::BTreeSet<String>,
+    /// The files each group reads (a file may belong to several groups: a module called by
+    /// two roots, a base used by two overlays). The merge-request gate rescans a group when
+    /// one of its files changes; a shard keeps a group's files together.
+    pub members: std::collections::BTreeMap<Group, std::collections::BTreeSet<String>>,
     pub notifications: Vec<Notification>,
+}
+
+impl Plan {
+    /// Records that `group` reads `path` (which is then not loaded on its own).
+    pub fn add_member(&mut self, group: &Group, path: &str) {
+        self.consumed.insert(path.to_string());
+        self.members
+            .entry(group.clone())
+            .or_default()
+            .insert(path.to_string());
+    }
+
+    /// The groups that read one of `paths`.
+    pub fn groups_reading<'a>(
+        &'a self,
+        paths: &'a std::collections::BTreeSet<String>,
+    ) -> impl Iterator<Item = (&'a Group, &'a std::collections::BTreeSet<String>)> + 'a {
+        self.members
+            .iter()
+            .filter(move |(_, files)| files.iter().any(|f| paths.contains(f)))
+    }
 }
 
 /// Finds the groups among the files of a scan.

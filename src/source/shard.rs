@@ -61,6 +61,26 @@ impl std::str::FromStr for Shard {
 impl Listing {
     /// Keeps the candidates of `shard`, and the notifications about its files (or about no
     /// file in particular). Returns the paths of the candidates left to other shards.
+    /// Keeps the candidates in `keep` (the files of this shard's units: its single files and
+    /// the members of its groups); returns the paths left to other shards.
+    pub fn keep_paths(
+        &mut self,
+        keep: &std::collections::BTreeSet<String>,
+        shard: Shard,
+    ) -> Vec<String> {
+        let (kept, others): (Vec<_>, Vec<_>) = std::mem::take(&mut self.candidates)
+            .into_iter()
+            .partition(|c| keep.contains(&c.path));
+        self.candidates = kept;
+        self.narrowed = true;
+        self.notifications.retain(|n| {
+            n.file
+                .as_deref()
+                .is_none_or(|f| keep.contains(f) || shard.contains(f))
+        });
+        others.into_iter().map(|c| c.path).collect()
+    }
+
     pub fn keep_shard(&mut self, shard: Shard) -> Vec<String> {
         let (kept, others): (Vec<_>, Vec<_>) = std::mem::take(&mut self.candidates)
             .into_iter()
