@@ -8,7 +8,10 @@ use crate::model::{NoteLevel, Pos};
 
 pub(super) fn run(cx: &mut Ctx, kust: &Kust, acc: &mut Vec<Res>) {
     let options = kust.get("generatorOptions");
-    for (field, kind) in [("configMapGenerator", "ConfigMap"), ("secretGenerator", "Secret")] {
+    for (field, kind) in [
+        ("configMapGenerator", "ConfigMap"),
+        ("secretGenerator", "Secret"),
+    ] {
         for (i, g) in seq(kust.get(field)).iter().enumerate() {
             generate(cx, kust, g, kind, i, options, acc);
         }
@@ -30,8 +33,15 @@ fn generate(
     acc: &mut Vec<Res>,
 ) {
     let at = At::of(g);
-    let Some(name_node) = g.get("name").filter(|n| n.as_str().is_some_and(|s| !s.is_empty())) else {
-        cx.error(g.src, g.start, format!("a {kind} generator needs a `name`; add one"));
+    let Some(name_node) = g
+        .get("name")
+        .filter(|n| n.as_str().is_some_and(|s| !s.is_empty()))
+    else {
+        cx.error(
+            g.src,
+            g.start,
+            format!("a {kind} generator needs a `name`; add one"),
+        );
         return;
     };
     let name = name_node.as_str().unwrap_or_default().to_string();
@@ -43,7 +53,9 @@ fn generate(
             cx.error(
                 at.src,
                 at.start,
-                format!("{kind} {name}: key {key} is given twice; kustomize refuses this — keep one"),
+                format!(
+                    "{kind} {name}: key {key} is given twice; kustomize refuses this — keep one"
+                ),
             );
             return;
         }
@@ -57,7 +69,9 @@ fn generate(
     for lit in seq(g.get("literals")) {
         let text = scalar_string(lit).unwrap_or_default();
         match text.split_once('=') {
-            Some((k, v)) if !k.is_empty() => put(cx, k.to_string(), unquote(v).to_string(), At::of(lit)),
+            Some((k, v)) if !k.is_empty() => {
+                put(cx, k.to_string(), unquote(v).to_string(), At::of(lit))
+            }
             _ => cx.error(
                 lit.src,
                 lit.start,
@@ -77,7 +91,10 @@ fn generate(
         let content = cx.text(fid).to_string();
         put(cx, key, content, At::of(f));
     }
-    let envs: Vec<&Node> = seq(g.get("envs")).iter().chain(g.get("env").filter(|n| n.as_str().is_some())).collect();
+    let envs: Vec<&Node> = seq(g.get("envs"))
+        .iter()
+        .chain(g.get("env").filter(|n| n.as_str().is_some()))
+        .collect();
     for e in envs {
         let rel = e.as_str().unwrap_or_default();
         let Some(fid) = source(cx, kust, e, rel) else {
@@ -86,7 +103,11 @@ fn generate(
         let text = cx.text(fid).to_string();
         for (n, line) in text.split('\n').enumerate() {
             let line = line.strip_suffix('\r').unwrap_or(line);
-            let line = if n == 0 { line.trim_start_matches('\u{feff}') } else { line };
+            let line = if n == 0 {
+                line.trim_start_matches('\u{feff}')
+            } else {
+                line
+            };
             let line = line.trim_start();
             if line.is_empty() || line.starts_with('#') {
                 continue;
@@ -135,9 +156,12 @@ fn generate(
             }
         }
     }
-    let hash = !(flag(options, "disableNameSuffixHash") || flag(g.get("options"), "disableNameSuffixHash"));
+    let hash = !(flag(options, "disableNameSuffixHash")
+        || flag(g.get("options"), "disableNameSuffixHash"));
     let immutable = flag(options, "immutable") || flag(g.get("options"), "immutable");
-    let namespace = g.get("namespace").filter(|n| n.as_str().is_some_and(|s| !s.is_empty()));
+    let namespace = g
+        .get("namespace")
+        .filter(|n| n.as_str().is_some_and(|s| !s.is_empty()));
     let behavior = g.get("behavior").and_then(Node::as_str).unwrap_or("create");
 
     let mut meta = vec![At::of(name_node).entry("name", Value::Str(name.clone()))];
@@ -257,7 +281,10 @@ pub(super) fn base64(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
-        let n = chunk.iter().enumerate().fold(0u32, |acc, (i, b)| acc | (u32::from(*b) << (16 - 8 * i)));
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |acc, (i, b)| acc | (u32::from(*b) << (16 - 8 * i)));
         for i in 0..4 {
             if i <= chunk.len() {
                 out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
@@ -310,7 +337,10 @@ fn go_json_map(node: Option<&Node>, out: &mut String) {
             }
             out.push('}');
         }
-        Some(n) => go_json_string(&scalar_string(&Node::new(n.clone(), Pos::new(1, 1), None)).unwrap_or_default(), out),
+        Some(n) => go_json_string(
+            &scalar_string(&Node::new(n.clone(), Pos::new(1, 1), None)).unwrap_or_default(),
+            out,
+        ),
         None => out.push_str("\"\""),
     }
 }
@@ -340,7 +370,10 @@ pub(super) fn name_hash(node: &Node) -> String {
         .unwrap_or_default();
     let mut json = String::from("{");
     if kind == "ConfigMap" {
-        if let Some(b) = node.get("binaryData").filter(|b| matches!(b.value, Value::Map(_))) {
+        if let Some(b) = node
+            .get("binaryData")
+            .filter(|b| matches!(b.value, Value::Map(_)))
+        {
             json.push_str("\"binaryData\":");
             go_json_map(Some(b), &mut json);
             json.push(',');
@@ -354,7 +387,10 @@ pub(super) fn name_hash(node: &Node) -> String {
         go_json_map(node.get("data"), &mut json);
         json.push_str(",\"kind\":\"Secret\",\"name\":");
         go_json_string(&name, &mut json);
-        if let Some(s) = node.get("stringData").filter(|b| matches!(b.value, Value::Map(_))) {
+        if let Some(s) = node
+            .get("stringData")
+            .filter(|b| matches!(b.value, Value::Map(_)))
+        {
             json.push_str(",\"stringData\":");
             go_json_map(Some(s), &mut json);
         }
@@ -401,17 +437,28 @@ mod tests {
     #[test]
     fn hashes_like_kustomize() {
         assert_eq!(hash_of("apiVersion: v1\nkind: ConfigMap\n"), "6ct58987ht");
-        assert_eq!(hash_of("apiVersion: v1\nkind: ConfigMap\ndata:\n  one: \"\"\n"), "9g67k2htb6");
+        assert_eq!(
+            hash_of("apiVersion: v1\nkind: ConfigMap\ndata:\n  one: \"\"\n"),
+            "9g67k2htb6"
+        );
         assert_eq!(
             hash_of("apiVersion: v1\nkind: ConfigMap\ndata:\n  two: 2\n  one: \"\"\n  three: 3\n"),
             "7757f9kkct"
         );
-        assert_eq!(hash_of("apiVersion: v1\nkind: ConfigMap\nbinaryData:\n  one: \"\"\n"), "6mtk2m274t");
         assert_eq!(
-            hash_of("apiVersion: v1\nkind: ConfigMap\ndata:\n  one: \"\"\nbinaryData:\n  two: \"\"\n"),
+            hash_of("apiVersion: v1\nkind: ConfigMap\nbinaryData:\n  one: \"\"\n"),
+            "6mtk2m274t"
+        );
+        assert_eq!(
+            hash_of(
+                "apiVersion: v1\nkind: ConfigMap\ndata:\n  one: \"\"\nbinaryData:\n  two: \"\"\n"
+            ),
             "698h7c7t9m"
         );
-        assert_eq!(hash_of("apiVersion: v1\nkind: Secret\ntype: my-type\n"), "5gmgkf8578");
+        assert_eq!(
+            hash_of("apiVersion: v1\nkind: Secret\ntype: my-type\n"),
+            "5gmgkf8578"
+        );
         assert_eq!(
             hash_of("apiVersion: v1\nkind: Secret\ntype: my-type\ndata:\n  one: \"\"\n"),
             "74bd68bm66"

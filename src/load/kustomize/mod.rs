@@ -142,7 +142,11 @@ fn references(root: &Node) -> Vec<(Use, &Node)> {
         }
     }
     for field in ["resources", "bases"] {
-        out.extend(strings(root.get(field)).into_iter().map(|n| (Use::Resource, n)));
+        out.extend(
+            strings(root.get(field))
+                .into_iter()
+                .map(|n| (Use::Resource, n)),
+        );
     }
     out.extend(
         strings(root.get("components"))
@@ -154,7 +158,13 @@ fn references(root: &Node) -> Vec<(Use, &Node)> {
             out.push((Use::File, n));
         }
     }
-    for field in ["crds", "configurations", "transformers", "generators", "validators"] {
+    for field in [
+        "crds",
+        "configurations",
+        "transformers",
+        "generators",
+        "validators",
+    ] {
         out.extend(strings(root.get(field)).into_iter().map(|n| (Use::File, n)));
     }
     for field in ["patches", "patchesJson6902", "replacements"] {
@@ -169,7 +179,10 @@ fn references(root: &Node) -> Vec<(Use, &Node)> {
             for n in strings(g.get("files")) {
                 out.push((Use::File, n));
             }
-            for n in strings(g.get("envs")).into_iter().chain(strings(g.get("env"))) {
+            for n in strings(g.get("envs"))
+                .into_iter()
+                .chain(strings(g.get("env")))
+            {
                 out.push((Use::File, n));
             }
         }
@@ -320,7 +333,10 @@ impl Res {
     }
 
     pub fn kind(&self) -> &str {
-        self.node.get("kind").and_then(Node::as_str).unwrap_or_default()
+        self.node
+            .get("kind")
+            .and_then(Node::as_str)
+            .unwrap_or_default()
     }
 
     pub fn api_version(&self) -> &str {
@@ -510,7 +526,14 @@ impl<'a> Ctx<'a> {
     }
 
     /// Records a notification about a file that may not have been read.
-    pub fn note_path(&mut self, level: NoteLevel, code: &str, path: &str, pos: Option<Pos>, msg: String) {
+    pub fn note_path(
+        &mut self,
+        level: NoteLevel,
+        code: &str,
+        path: &str,
+        pos: Option<Pos>,
+        msg: String,
+    ) {
         self.notes
             .push(Notification::new(level, code, msg).at(path.to_string(), pos));
     }
@@ -556,7 +579,9 @@ impl<'a> Ctx<'a> {
 
     /// Reads a file that may be outside the scan's listing (a generator source).
     pub fn read_any(&mut self, path: &str, site: (u16, Pos)) -> Option<u16> {
-        if self.ids.contains_key(path) || self.files.paths().binary_search(&path.to_string()).is_ok() {
+        if self.ids.contains_key(path)
+            || self.files.paths().binary_search(&path.to_string()).is_ok()
+        {
             return self.read(path, site);
         }
         match self.files.read_unlisted(path) {
@@ -881,7 +906,9 @@ impl Ctx<'_> {
                     self.error(
                         item.src,
                         item.start,
-                        format!("{rel} is a Component; list it under `components:`, not `resources:`"),
+                        format!(
+                            "{rel} is a Component; list it under `components:`, not `resources:`"
+                        ),
                     );
                     return;
                 }
@@ -908,7 +935,12 @@ impl Ctx<'_> {
                 continue;
             }
             let mut flat = Vec::new();
-            super::kubernetes::push_documents(&self.table[usize::from(fid)].clone(), index, node, &mut flat);
+            super::kubernetes::push_documents(
+                &self.table[usize::from(fid)].clone(),
+                index,
+                node,
+                &mut flat,
+            );
             for doc in flat {
                 if doc.resource.is_none() {
                     self.error(
@@ -975,7 +1007,11 @@ impl Ctx<'_> {
         }
         let mut node = res.node;
         renumber_srcs(&mut node, &map);
-        let mut doc = Document::new(Arc::clone(&self.table[usize::from(res.file)]), res.index, node);
+        let mut doc = Document::new(
+            Arc::clone(&self.table[usize::from(res.file)]),
+            res.index,
+            node,
+        );
         doc.resource = super::kubernetes::identity(&doc.node);
         doc.extra_files = extra;
         doc

@@ -4,7 +4,7 @@
 
 use super::{entries_mut, get_mut, join, scalar_string, seq, within, Ctx, Kust, Res};
 use crate::load::tree::{Entry, Node, Value};
-use crate::model::{NoteLevel, Pos};
+use crate::model::Pos;
 
 /// The patch documents of one patch, and where to report problems with it.
 struct Loaded {
@@ -125,7 +125,10 @@ fn inline(cx: &mut Ctx, node: &Node) -> Option<Loaded> {
         });
     let start = node.start;
     let place = move |p: Pos| match block {
-        Some((l, indent)) => Pos::new(l + p.line - 1, p.column + u32::try_from(indent).unwrap_or(0)),
+        Some((l, indent)) => Pos::new(
+            l + p.line - 1,
+            p.column + u32::try_from(indent).unwrap_or(0),
+        ),
         None => start,
     };
     let docs = docs
@@ -173,21 +176,18 @@ fn apply(cx: &mut Ctx, patch: Loaded, target: Option<&Node>, acc: &mut Vec<Res>)
                 Some(t) => describe_target(t),
                 None => describe_identity(&doc),
             };
-            let level = if cx.standalone_component {
-                NoteLevel::Note
-            } else {
-                NoteLevel::Error
-            };
-            cx.note(
-                level,
-                "kustomize-patch-target",
-                site.0,
-                site.1,
-                format!(
-                    "the patch's target ({what}) is not among the objects of the kustomization; \
-                     the patch was not applied — fix the target or the patch"
-                ),
-            );
+            // A Component rendered on its own says so once (see `render`): its patches are
+            // meant for the objects of the kustomization that would list it.
+            if !cx.standalone_component {
+                cx.error(
+                    site.0,
+                    site.1,
+                    format!(
+                        "the patch's target ({what}) is not among the objects of the \
+                         kustomization; the patch was not applied — fix the target or the patch"
+                    ),
+                );
+            }
             continue;
         }
         let mut deleted = Vec::new();
@@ -195,7 +195,11 @@ fn apply(cx: &mut Ctx, patch: Loaded, target: Option<&Node>, acc: &mut Vec<Res>)
             match &doc.value {
                 Value::Seq(ops) => {
                     if let Err((at, msg)) = json6902(&mut acc[i].node, ops) {
-                        cx.error(at.0, at.1, format!("JSON 6902 patch on {}: {msg}", acc[i].name()));
+                        cx.error(
+                            at.0,
+                            at.1,
+                            format!("JSON 6902 patch on {}: {msg}", acc[i].name()),
+                        );
                     }
                 }
                 _ => {
@@ -251,9 +255,8 @@ fn by_identity(acc: &[Res], doc: &Node) -> Vec<usize> {
         .and_then(|m| m.get("namespace"))
         .and_then(Node::as_str)
         .filter(|s| !s.is_empty());
-    let same_ns = |a: Option<&str>, b: Option<&str>| {
-        a.unwrap_or("default") == b.unwrap_or("default")
-    };
+    let same_ns =
+        |a: Option<&str>, b: Option<&str>| a.unwrap_or("default") == b.unwrap_or("default");
     (0..acc.len())
         .filter(|&i| {
             let r = &acc[i];
@@ -279,7 +282,9 @@ fn select(acc: &[Res], t: &Node) -> Result<Vec<usize>, String> {
     };
     let name = regex("name")?;
     let namespace = regex("namespace")?;
-    let labels = field("labelSelector").map(|s| parse_selector(&s)).transpose()?;
+    let labels = field("labelSelector")
+        .map(|s| parse_selector(&s))
+        .transpose()?;
     let annotations = field("annotationSelector")
         .map(|s| parse_selector(&s))
         .transpose()?;
@@ -480,7 +485,13 @@ fn merge_map(target: &mut Node, patch: &Node, path: &mut Vec<String>, kind: &str
                 }
             },
             (Value::Seq(_), Value::Seq(_)) => {
-                merge_list(&mut te.value, &pe.value, key, path, kind);
+                if merge_list(&mut te.value, &pe.value, key, path, kind) {
+                    // The patch's list replaced the object's: it points at the patch.
+                    te.key_start = pe.key_start;
+                    te.key_end_byte = pe.key_end_byte;
+                    te.value.start = pe.value.start;
+                    te.value.src = pe.value.src;
+                }
             }
             _ => *te = strip_entry(pe),
         }
@@ -491,8 +502,14 @@ fn merge_map(target: &mut Node, patch: &Node, path: &mut Vec<String>, kind: &str
 /// patch's list replaces the object's.
 fn merge_key(field: &str, path: &[String], kind: &str, items: &[&Node]) -> Option<&'static str> {
     let known = match field {
-        "containers" | "initContainers" | "ephemeralContainers" | "volumes" | "env"
-        | "imagePullSecrets" | "resourceClaims" | "secrets" => Some("name"),
+        "containers"
+        | "initContainers"
+        | "ephemeralContainers"
+        | "volumes"
+        | "env"
+        | "imagePullSecrets"
+        | "resourceClaims"
+        | "secrets" => Some("name"),
         "ports" if kind == "Service" && path.len() == 1 => Some("port"),
         "ports" => Some("containerPort"),
         "volumeMounts" => Some("mountPath"),
@@ -522,26 +539,34 @@ fn merge_key(field: &str, path: &[String], kind: &str, items: &[&Node]) -> Optio
     if items.is_empty() {
         return None;
     }
-    ASSOCIATIVE
-        .into_iter()
-        .find(|k| items.iter().all(|n| n.get(k).is_some() || directive(n).is_some()))
+    ASSOCIATIVE.into_iter().find(|k| {
+        items
+            .iter()
+            .all(|n| n.get(k).is_some() || directive(n).is_some())
+    })
 }
 
-fn merge_list(target: &mut Node, patch: &Node, field: &str, path: &mut Vec<String>, kind: &str) {
+/// Merges a list; `true` when the patch's list replaced the object's.
+fn merge_list(
+    target: &mut Node,
+    patch: &Node,
+    field: &str,
+    path: &mut Vec<String>,
+    kind: &str,
+) -> bool {
     let Value::Seq(patch_items) = &patch.value else {
-        return;
+        return false;
     };
-    if patch_items
-        .iter()
-        .any(|n| directive(n) == Some("replace") && matches!(&n.value, Value::Map(m) if m.len() == 1))
-    {
+    if patch_items.iter().any(|n| {
+        directive(n) == Some("replace") && matches!(&n.value, Value::Map(m) if m.len() == 1)
+    }) {
         let items = patch_items
             .iter()
             .filter(|n| directive(n).is_none())
             .map(strip)
             .collect();
         target.value = Value::Seq(items);
-        return;
+        return true;
     }
     let all: Vec<&Node> = match &target.value {
         Value::Seq(t) => t.iter().chain(patch_items).collect(),
@@ -549,10 +574,10 @@ fn merge_list(target: &mut Node, patch: &Node, field: &str, path: &mut Vec<Strin
     };
     let Some(key) = merge_key(field, path, kind, &all) else {
         *target = strip(patch);
-        return;
+        return true;
     };
     let Value::Seq(items) = &mut target.value else {
-        return;
+        return false;
     };
     for p in patch_items {
         let Some(kv) = p.get(key).and_then(scalar_string) else {
@@ -578,6 +603,7 @@ fn merge_list(target: &mut Node, patch: &Node, field: &str, path: &mut Vec<Strin
             (_, None) => items.push(strip(p)),
         }
     }
+    false
 }
 
 /// A patch node without its `$` directives (what ends up in the object).
@@ -598,7 +624,9 @@ fn strip_in_place(node: &mut Node) {
     match &mut node.value {
         Value::Map(entries) => {
             entries.retain(|e| !e.key.starts_with('$'));
-            entries.iter_mut().for_each(|e| strip_in_place(&mut e.value));
+            entries
+                .iter_mut()
+                .for_each(|e| strip_in_place(&mut e.value));
         }
         Value::Seq(items) => {
             items.retain(|n| directive(n) != Some("delete"));
@@ -624,7 +652,10 @@ fn pointer(p: &str) -> Result<Vec<String>, String> {
 
 fn child_mut<'a>(node: &'a mut Node, step: &str) -> Option<&'a mut Node> {
     match &mut node.value {
-        Value::Map(entries) => entries.iter_mut().find(|e| e.key == step).map(|e| &mut e.value),
+        Value::Map(entries) => entries
+            .iter_mut()
+            .find(|e| e.key == step)
+            .map(|e| &mut e.value),
         Value::Seq(items) => step.parse::<usize>().ok().and_then(|i| items.get_mut(i)),
         _ => None,
     }
@@ -690,12 +721,17 @@ fn remove(node: &mut Node, steps: &[String]) -> Result<Node, String> {
     let parent = resolve_mut(node, parent_steps).ok_or_else(missing)?;
     match &mut parent.value {
         Value::Map(entries) => {
-            let i = entries.iter().position(|e| &e.key == last).ok_or_else(missing)?;
+            let i = entries
+                .iter()
+                .position(|e| &e.key == last)
+                .ok_or_else(missing)?;
             Ok(entries.remove(i).value)
         }
         Value::Seq(items) => {
             let i: usize = last.parse().map_err(|_| missing())?;
-            (i < items.len()).then(|| items.remove(i)).ok_or_else(missing)
+            (i < items.len())
+                .then(|| items.remove(i))
+                .ok_or_else(missing)
         }
         _ => Err(missing()),
     }
@@ -737,7 +773,10 @@ fn json6902(node: &mut Node, ops: &[Node]) -> Result<(), ((u16, Pos), String)> {
                 if have.as_ref() != Some(&want.to_json()) {
                     return Err((
                         at,
-                        format!("test of /{} failed; the patch was not applied further", path.join("/")),
+                        format!(
+                            "test of /{} failed; the patch was not applied further",
+                            path.join("/")
+                        ),
                     ));
                 }
             }
@@ -770,18 +809,28 @@ mod tests {
         let c = &j["spec"]["template"]["spec"]["containers"];
         assert_eq!(c.as_array().unwrap().len(), 2);
         assert_eq!(c[0]["image"], "x");
-        assert_eq!(c[0]["env"], serde_json::json!([{"name":"A","value":"9"},{"name":"C","value":"3"}]));
+        assert_eq!(
+            c[0]["env"],
+            serde_json::json!([{"name":"A","value":"9"},{"name":"C","value":"3"}])
+        );
     }
 
     #[test]
     fn patch_delete_and_replace() {
-        let mut t = parse("kind: Service\nspec:\n  ports:\n  - port: 80\n    name: a\n  - port: 81\n");
+        let mut t =
+            parse("kind: Service\nspec:\n  ports:\n  - port: 80\n    name: a\n  - port: 81\n");
         let p = parse("kind: Service\nspec:\n  ports:\n  - port: 81\n    $patch: delete\n");
         strategic_merge(&mut t, &p, "Service");
-        assert_eq!(t.to_json()["spec"]["ports"], serde_json::json!([{"port":80,"name":"a"}]));
+        assert_eq!(
+            t.to_json()["spec"]["ports"],
+            serde_json::json!([{"port":80,"name":"a"}])
+        );
         let p = parse("kind: Service\nspec:\n  ports:\n  - $patch: replace\n  - port: 90\n");
         strategic_merge(&mut t, &p, "Service");
-        assert_eq!(t.to_json()["spec"]["ports"], serde_json::json!([{"port":90}]));
+        assert_eq!(
+            t.to_json()["spec"]["ports"],
+            serde_json::json!([{"port":90}])
+        );
         let p = parse("kind: Service\n$patch: delete\n");
         assert_eq!(strategic_merge(&mut t, &p, "Service"), Outcome::Delete);
     }
@@ -794,7 +843,10 @@ mod tests {
         );
         let Value::Seq(ops) = ops.value else { panic!() };
         json6902(&mut t, &ops).unwrap();
-        assert_eq!(t.to_json(), serde_json::json!({"a": {"b": [2, 3], "c": "w"}, "e": "w"}));
+        assert_eq!(
+            t.to_json(),
+            serde_json::json!({"a": {"b": [2, 3], "c": "w"}, "e": "w"})
+        );
         let bad = parse("- {op: test, path: /e, value: z}\n");
         let Value::Seq(bad) = bad.value else { panic!() };
         assert!(json6902(&mut t, &bad).is_err());

@@ -66,7 +66,9 @@ pub(super) fn namespace(kust: &Kust, acc: &mut [Res]) {
             meta_entry(res, "namespace", Value::Str(ns.to_string()), at);
         }
         if matches!(res.kind(), "RoleBinding" | "ClusterRoleBinding") {
-            if let Some(Value::Seq(subjects)) = get_mut(&mut res.node, "subjects").map(|n| &mut n.value) {
+            if let Some(Value::Seq(subjects)) =
+                get_mut(&mut res.node, "subjects").map(|n| &mut n.value)
+            {
                 for s in subjects {
                     let is_sa = s.get("kind").and_then(Node::as_str) == Some("ServiceAccount");
                     let name = s.get("name").and_then(Node::as_str).unwrap_or_default();
@@ -81,15 +83,22 @@ pub(super) fn namespace(kust: &Kust, acc: &mut [Res]) {
 
 /// `namePrefix` and `nameSuffix` (not on CRDs, APIServices and Namespaces, as kustomize).
 pub(super) fn prefix_suffix(kust: &Kust, acc: &mut [Res]) {
-    let prefix = kust.get("namePrefix").filter(|n| n.as_str().is_some_and(|s| !s.is_empty()));
-    let suffix = kust.get("nameSuffix").filter(|n| n.as_str().is_some_and(|s| !s.is_empty()));
+    let prefix = kust
+        .get("namePrefix")
+        .filter(|n| n.as_str().is_some_and(|s| !s.is_empty()));
+    let suffix = kust
+        .get("nameSuffix")
+        .filter(|n| n.as_str().is_some_and(|s| !s.is_empty()));
     let Some(at) = prefix.or(suffix).map(At::of) else {
         return;
     };
     let p = prefix.and_then(Node::as_str).unwrap_or_default();
     let s = suffix.and_then(Node::as_str).unwrap_or_default();
     for res in acc.iter_mut() {
-        if matches!(res.kind(), "CustomResourceDefinition" | "APIService" | "Namespace") {
+        if matches!(
+            res.kind(),
+            "CustomResourceDefinition" | "APIService" | "Namespace"
+        ) {
             continue;
         }
         let name = format!("{p}{}{s}", res.name());
@@ -120,7 +129,10 @@ fn selector_paths(kind: &str) -> Vec<(&'static [&'static str], bool)> {
             vec![(&["spec", "selector", "matchLabels"], true)]
         }
         "Job" => vec![(&["spec", "selector", "matchLabels"], false)],
-        "CronJob" => vec![(&["spec", "jobTemplate", "spec", "selector", "matchLabels"], false)],
+        "CronJob" => vec![(
+            &["spec", "jobTemplate", "spec", "selector", "matchLabels"],
+            false,
+        )],
         "PodDisruptionBudget" => vec![(&["spec", "selector", "matchLabels"], false)],
         "NetworkPolicy" => vec![(&["spec", "podSelector", "matchLabels"], false)],
         _ => Vec::new(),
@@ -202,7 +214,14 @@ pub(super) fn annotations(kust: &Kust, acc: &mut [Res]) {
     for (k, v, at) in pairs(kust.get("commonAnnotations")) {
         for res in acc.iter_mut() {
             let kind = res.kind().to_string();
-            set_in(&mut res.node, &["metadata", "annotations"], &k, &v, at, true);
+            set_in(
+                &mut res.node,
+                &["metadata", "annotations"],
+                &k,
+                &v,
+                at,
+                true,
+            );
             for path in template_meta_paths(&kind) {
                 let mut full = path.to_vec();
                 full.push("annotations");
@@ -223,7 +242,12 @@ pub(super) fn replicas(kust: &Kust, acc: &mut [Res]) {
         };
         let at = At::of(count);
         for res in acc.iter_mut() {
-            let kinds = ["Deployment", "ReplicaSet", "StatefulSet", "ReplicationController"];
+            let kinds = [
+                "Deployment",
+                "ReplicaSet",
+                "StatefulSet",
+                "ReplicationController",
+            ];
             if kinds.contains(&res.kind()) && (res.name() == name || res.orig_name == name) {
                 let spec = map_at(&mut res.node, "spec", at);
                 set_entry(spec, at.entry("replicas", count.value.clone()));
@@ -252,7 +276,10 @@ pub(super) fn images(kust: &Kust, acc: &mut [Res]) {
         let Some(name) = item.get("name").and_then(Node::as_str) else {
             continue;
         };
-        let field = |k: &str| item.get(k).filter(|n| scalar_string(n).is_some_and(|s| !s.is_empty()));
+        let field = |k: &str| {
+            item.get(k)
+                .filter(|n| scalar_string(n).is_some_and(|s| !s.is_empty()))
+        };
         let new_name = field("newName");
         let new_tag = field("newTag");
         let digest = field("digest");
@@ -319,18 +346,19 @@ fn rewrite_images(node: &mut Node, rewrite: &dyn Fn(&str) -> Option<String>, at:
                 }
             }
         }
-        Value::Seq(items) => items.iter_mut().for_each(|n| rewrite_images(n, rewrite, at)),
+        Value::Seq(items) => items
+            .iter_mut()
+            .for_each(|n| rewrite_images(n, rewrite, at)),
         _ => {}
     }
 }
 
-/// A rename: objects of `kind` called `from` are now called `to` (positioned at `at`).
+/// A rename: objects of `kind` called `from` are now called `to`.
 struct Rename {
     kind: String,
     from: String,
     to: String,
     ns: Option<String>,
-    at: At,
 }
 
 /// The end of the top-level build: hash suffixes on generated objects, then every reference
@@ -354,11 +382,6 @@ pub(super) fn finish(_cx: &mut Ctx, acc: &mut [Res]) {
             from: r.orig_name.clone(),
             to: r.name().to_string(),
             ns: r.namespace().map(str::to_string),
-            at: r
-                .node
-                .get("metadata")
-                .and_then(|m| m.get("name"))
-                .map_or(At::of(&r.node), At::of),
         })
         .collect();
     if renames.is_empty() {
@@ -379,8 +402,9 @@ pub(super) fn finish(_cx: &mut Ctx, acc: &mut [Res]) {
                 .iter()
                 .find(|r| r.ns == ns)
                 .or(candidates.first());
+            // The reference keeps its own line: that is where it is declared.
             if let Some(r) = chosen {
-                *node = r.at.node(Value::Str(r.to.clone()));
+                node.value = Value::Str(r.to.clone());
             }
         };
         references(&mut res.node, &kind, &follow);
@@ -549,6 +573,9 @@ mod tests {
             split_image("localhost:5000/app:v1@sha256:ab"),
             ("localhost:5000/app", Some("v1"), Some("sha256:ab"))
         );
-        assert_eq!(split_image("localhost:5000/app"), ("localhost:5000/app", None, None));
+        assert_eq!(
+            split_image("localhost:5000/app"),
+            ("localhost:5000/app", None, None)
+        );
     }
 }
