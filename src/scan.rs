@@ -235,6 +235,10 @@ struct ScanFiles<'a> {
     repo: Option<&'a gix::ThreadSafeRepository>,
     max_bytes: u64,
     cache: std::sync::Mutex<std::collections::HashMap<String, Arc<SourceFile>>>,
+    /// Where files the listing left out are read from (Kustomize generator sources): the
+    /// scanned commit, or the directory on disk.
+    root: Option<PathBuf>,
+    commit: Option<String>,
 }
 
 impl<'a> ScanFiles<'a> {
@@ -251,7 +255,48 @@ impl<'a> ScanFiles<'a> {
             repo,
             max_bytes,
             cache: Default::default(),
+            root: None,
+            commit: None,
         }
+    }
+
+    fn read_unlisted_bytes(&self, path: &str) -> Option<Result<Vec<u8>, String>> {
+        if let (Some(repo), Some(commit)) = (self.repo, &self.commit) {
+            let repo = repo.to_thread_local();
+            let id = gix::ObjectId::from_hex(commit.as_bytes()).ok()?;
+            let tree = repo.find_commit(id).ok()?.tree().ok()?;
+            let entry = tree.lookup_entry_by_path(path).ok()??;
+            if !entry.mode().is_blob() {
+                return None;
+            }
+            let header = repo.find_header(entry.oid()).ok()?;
+            if header.size() > self.max_bytes {
+                return Some(Err(format!(
+                    "{path}: {} bytes is above the {}-byte limit, so it was not read",
+                    header.size(),
+                    self.max_bytes
+                )));
+            }
+            return Some(
+                repo.find_object(entry.oid())
+                    .map(|o| o.data.clone())
+                    .map_err(|e| format!("{path}: cannot read the file: {e}")),
+            );
+        }
+        let root = std::fs::canonicalize(self.root.as_ref()?).ok()?;
+        let full = std::fs::canonicalize(root.join(path)).ok()?;
+        // Never read through a link that leaves the tree.
+        if !full.starts_with(&root) || !full.is_file() {
+            return None;
+        }
+        let size = std::fs::metadata(&full).ok()?.len();
+        if size > self.max_bytes {
+            return Some(Err(format!(
+                "{path}: {size} bytes is above the {}-byte limit, so it was not read",
+                self.max_bytes
+            )));
+        }
+        Some(std::fs::read(&full).map_err(|e| format!("{path}: cannot read the file: {e}")))
     }
 }
 
@@ -288,6 +333,14 @@ impl load::Files for ScanFiles<'_> {
         }
         Some(result)
     }
+
+    fn read_unlisted(&self, path: &str) -> Option<Result<Arc<SourceFile>, String>> {
+        let result = self
+            .read_unlisted_bytes(path)?
+            .and_then(|bytes| load::decode_text(path, &bytes))
+            .map(|text| Arc::new(SourceFile::new(path.to_string(), text)));
+        Some(result)
+    }
 }
 
 /// The groups (Terraform root modules, kustomizations) among the files of a listing.
@@ -296,11 +349,19 @@ pub fn plan_listing(
     repo: Option<&gix::ThreadSafeRepository>,
     opts: &ScanOptions,
 ) -> load::Plan {
-    load::plan(&ScanFiles::new(
-        &listing.candidates,
-        repo,
-        opts.load.max_file_bytes,
-    ))
+    load::plan(&scan_files(listing, repo, opts))
+}
+
+/// The files of a listing, for the loaders.
+fn scan_files<'a>(
+    listing: &'a Listing,
+    repo: Option<&'a gix::ThreadSafeRepository>,
+    opts: &ScanOptions,
+) -> ScanFiles<'a> {
+    let mut files = ScanFiles::new(&listing.candidates, repo, opts.load.max_file_bytes);
+    files.root = listing.root.clone();
+    files.commit = listing.commit.clone();
+    files
 }
 
 /// One unit of work: a file loaded on its own, or a group of files loaded together.
@@ -429,10 +490,7 @@ pub fn run_listed(
 ) -> Result<ScanResult, ScanError> {
     // Groups (Terraform root modules, kustomizations) are found among all the listed files,
     // so that a shard keeps each group whole.
-    let mut plan = {
-        let files = ScanFiles::new(&listing.candidates, repo.as_ref(), opts.load.max_file_bytes);
-        load::plan(&files)
-    };
+    let mut plan = plan_listing(&listing, repo.as_ref(), opts);
     // Sharding comes after --include/--exclude and the gate's narrowing: a shard of the
     // units this scan would otherwise load (a group goes by its directory).
     let elsewhere = match opts.shard {
@@ -466,7 +524,7 @@ pub fn run_listed(
         p.add_files(listing.candidates.len());
     }
     let started = Instant::now();
-    let files = ScanFiles::new(&listing.candidates, repo.as_ref(), opts.load.max_file_bytes);
+    let files = scan_files(&listing, repo.as_ref(), opts);
     let mut units: Vec<Unit> = plan.groups.into_iter().map(Unit::Group).collect();
     units.extend(
         listing

@@ -51,8 +51,9 @@ fn bench_corpus_scans_without_crash_and_reports_every_unloadable_file() {
     );
     let notes = r["notifications"].as_array().unwrap();
     assert!(!notes.is_empty());
-    for n in notes {
-        assert_eq!(n["level"], "error", "{n}");
+    // Notes and warnings (e.g. a Kustomize Component no kustomization uses) say what was
+    // deliberately not applied; errors name the file that could not be loaded.
+    for n in notes.iter().filter(|n| n["level"] == "error") {
         let f = n["file"].as_str().unwrap();
         assert!(
             bench.join(f).is_file(),

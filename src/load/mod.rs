@@ -145,7 +145,7 @@ impl Format {
             Some(Self::Terraform)
         } else if lower.ends_with(".tfvars") || lower.ends_with(".tfvars.json") {
             Some(Self::TfVars)
-        } else if lower.ends_with(".yaml") || lower.ends_with(".yml") {
+        } else if lower.ends_with(".yaml") || lower.ends_with(".yml") || name == "Kustomization" {
             Some(Self::Yaml)
         } else if lower.ends_with(".json") {
             Some(Self::Json)
@@ -181,6 +181,12 @@ pub trait Files: Sync {
     /// Reads and decodes one file of the scan: `None` when the path is not part of the scan,
     /// `Some(Err(message))` when it cannot be read or is not text.
     fn read(&self, path: &str) -> Option<Result<Arc<SourceFile>, String>>;
+    /// Reads a file of the same tree that the listing left out because it is in no format
+    /// the scan loads (a Kustomize generator's `.env` or `.properties` source): `None` when
+    /// there is no such file.
+    fn read_unlisted(&self, _path: &str) -> Option<Result<Arc<SourceFile>, String>> {
+        None
+    }
 }
 
 /// Files held in memory (tests, standard input).
