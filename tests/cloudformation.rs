@@ -212,3 +212,192 @@ fn unknown_tags_are_reported_with_file_and_line() {
     assert!(n.message.contains("!Vault"), "{}", n.message);
     assert!(n.message.contains("stack.yaml:52"), "{}", n.message);
 }
+
+fn shared() -> std::path::PathBuf {
+    std::env::var_os("PLUMBLINE_SHARED")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"))
+}
+
+fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            walk(&p, out);
+        } else if matches!(
+            p.extension().and_then(|e| e.to_str()),
+            Some("yaml" | "yml" | "json")
+        ) && !p
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .contains("expected_result")
+            && p.file_name().unwrap() != "metadata.json"
+        {
+            out.push(p);
+        }
+    }
+}
+
+/// Every CloudFormation case of the labeled corpus loads into resource documents, or is
+/// reported with its file (some KICS negatives are deliberately malformed).
+#[test]
+fn labeled_cloudformation_cases_load_or_are_reported() {
+    let labeled = shared().join("corpus/labeled");
+    let mut files = Vec::new();
+    walk(
+        &labeled.join("kics/assets/queries/cloudFormation/aws"),
+        &mut files,
+    );
+    let trivy = labeled.join("trivy-checks/extracted/checks/cloud/aws");
+    for service in std::fs::read_dir(&trivy).unwrap().flatten() {
+        for check in std::fs::read_dir(service.path()).unwrap().flatten() {
+            let cfn = check.path().join("cloudformation");
+            if cfn.is_dir() {
+                walk(&cfn, &mut files);
+            }
+        }
+    }
+    assert!(files.len() > 500, "{}", files.len());
+    let (mut templates, mut reported, mut resources) = (0, 0, 0);
+    let mut other = Vec::new();
+    for f in &files {
+        let path = f.to_string_lossy().to_string();
+        let l = load_single(
+            &path,
+            &std::fs::read(f).unwrap(),
+            &LoadOptions::default(),
+            &MemFiles::default(),
+        );
+        let subjects = l.documents.iter().filter(|d| d.subject.is_some()).count();
+        if subjects > 0 {
+            templates += 1;
+            resources += subjects;
+            for d in &l.documents {
+                let s = d.subject.as_ref().unwrap();
+                assert_eq!(s.source, "cloudformation");
+                assert_eq!(
+                    d.node.get("address").and_then(Node::as_str),
+                    Some(s.address.as_str())
+                );
+                assert!(d.node.start.line >= 1, "{path}: {}", s.address);
+            }
+        } else if !l.notifications.is_empty() {
+            reported += 1;
+            for n in &l.notifications {
+                assert_eq!(n.file.as_deref(), Some(path.as_str()), "{n:?}");
+            }
+        } else {
+            other.push(path);
+        }
+    }
+    // A file that is neither a template nor reported must not look like one.
+    for p in &other {
+        let text = std::fs::read_to_string(p).unwrap_or_default();
+        // KICS keeps some cases in its own `{"document": [template]}` payload: not a template.
+        let kics_payload = text.trim_start().starts_with('{') && text.contains("\"document\"");
+        assert!(
+            kics_payload
+                || (!text.contains("AWSTemplateFormatVersion")
+                    && !text.contains("Type: AWS::")
+                    && !text.contains("Type: \"Alexa::")),
+            "{p} looks like a template but gave no resource and no notification"
+        );
+    }
+    eprintln!(
+        "{} files: {templates} templates ({resources} resources), {reported} reported, {} other",
+        files.len(),
+        other.len()
+    );
+    assert!(
+        templates * 10 >= files.len() * 9,
+        "{templates} of {}",
+        files.len()
+    );
+}
+
+#[test]
+fn json_templates_use_long_form_functions() {
+    let l = load("template.json");
+    let trail = doc(&l, "aws_cloudtrail", "Trail");
+    assert_eq!(at(trail, "attributes.enable_logging").to_json(), true);
+    assert_eq!(
+        at(trail, "attributes.is_multi_region_trail").to_json(),
+        false
+    );
+    assert_eq!(line(at(trail, "attributes.is_multi_region_trail")), 13);
+    assert_eq!(
+        at(trail, "attributes.s3_bucket_name").as_str(),
+        Some("trail-dev")
+    );
+    assert_eq!(
+        at(trail, "attributes.kms_key_id").to_json(),
+        serde_json::json!({"$unknown": "TrailKey.Arn"})
+    );
+    let eks = doc(&l, "aws_eks_cluster", "Cluster");
+    assert_eq!(
+        at(eks, "attributes.vpc_config").to_json(),
+        serde_json::json!([{"endpoint_public_access": true, "subnet_ids": ["a"]}])
+    );
+    assert_eq!(
+        at(eks, "attributes.enabled_cluster_log_types").to_json(),
+        serde_json::json!(["api", "audit"])
+    );
+    let lb = doc(&l, "aws_lb", "Lb");
+    assert_eq!(at(lb, "attributes.internal").to_json(), false);
+    assert_eq!(
+        at(lb, "attributes.drop_invalid_header_fields").to_json(),
+        false
+    );
+    assert_eq!(line(at(lb, "attributes.drop_invalid_header_fields")), 30);
+}
+
+#[test]
+fn sam_templates_load_without_a_format_version() {
+    let l = load("sam.yaml");
+    let f = doc(&l, "aws_lambda_function", "Fn");
+    assert_eq!(
+        at(f, "cfn_type").as_str(),
+        Some("AWS::Serverless::Function")
+    );
+    assert_eq!(
+        at(f, "attributes.tracing_config").to_json(),
+        serde_json::json!([{"mode": "Active"}])
+    );
+    assert_eq!(
+        at(f, "attributes.environment.0.variables.TABLE_NAME").to_json(),
+        serde_json::json!({"$unknown": "Table"})
+    );
+    doc(&l, "AWS::Serverless::SimpleTable", "Table");
+}
+
+#[test]
+fn entries_without_a_type_are_reported_and_plain_yaml_is_left_alone() {
+    let text = "Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n  Version: \"2012-10-17\"\n";
+    let l = load_single(
+        "t.yaml",
+        text.as_bytes(),
+        &LoadOptions::default(),
+        &MemFiles::default(),
+    );
+    assert_eq!(l.documents.len(), 1);
+    assert_eq!(l.notifications.len(), 1);
+    assert_eq!(l.notifications[0].position.map(|p| p.line), Some(4));
+    assert!(l.notifications[0]
+        .message
+        .contains("Resources.Version has no Type"));
+    // Not a template: untouched, and a stray tag is kept visible under its own name.
+    let text = "key: !Secret value\nResources: {}\n";
+    let l = load_single(
+        "t.yaml",
+        text.as_bytes(),
+        &LoadOptions::default(),
+        &MemFiles::default(),
+    );
+    assert_eq!(l.documents.len(), 1);
+    assert!(l.documents[0].subject.is_none());
+    assert_eq!(
+        l.documents[0].node.to_json(),
+        serde_json::json!({"key": {"!Secret": "value"}, "Resources": {}})
+    );
+}

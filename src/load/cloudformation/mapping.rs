@@ -462,7 +462,7 @@ fn tags(node: Node) -> Node {
 /// A policy document or container definitions as the JSON string Terraform's `jsonencode`
 /// gives (keys sorted); unknown parts stay `{"$unknown": …}` objects inside the JSON.
 fn json_string(node: &Node, camel: bool) -> Node {
-    if let Value::Str(_) = node.value {
+    if let Value::Str(_) | Value::Null = node.value {
         return node.clone();
     }
     let mut json = node.to_json();

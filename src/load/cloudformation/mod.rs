@@ -14,7 +14,7 @@ pub mod plan;
 
 use super::tree::{Entry, Node, Value};
 use super::{Document, Files, LoadOptions, Loaded};
-use crate::model::{Pos, Subject};
+use crate::model::{NoteLevel, Notification, Pos, Subject};
 use std::sync::Arc;
 
 /// Turns the documents of a YAML/JSON file that are CloudFormation templates (or Terraform
@@ -41,7 +41,8 @@ pub fn recognise(loaded: &mut Loaded, opts: &LoadOptions, files: &dyn Files) {
     }
 }
 
-/// A template: `AWSTemplateFormatVersion`, or `Resources` whose entries have an `AWS::` type
+/// A template: `AWSTemplateFormatVersion`, or `Resources` whose entries have an `AWS::` (or
+/// `Alexa::`) type
 /// (SAM: `Transform: AWS::Serverless…`).
 pub fn is_template(node: &Node) -> bool {
     if node.get("AWSTemplateFormatVersion").is_some() {
@@ -61,7 +62,7 @@ pub fn is_template(node: &Node) -> bool {
                     e.value
                         .get("Type")
                         .and_then(Node::as_str)
-                        .is_some_and(|t| t.starts_with("AWS::"))
+                        .is_some_and(|t| t.starts_with("AWS::") || t.starts_with("Alexa::"))
                 })
         }
         _ => false,
@@ -83,6 +84,10 @@ fn template_documents(doc: Document, loaded: &mut Loaded) {
     let mut resources = Vec::new();
     if let Some(Value::Map(entries)) = doc.node.get("Resources").map(|n| &n.value) {
         for e in entries {
+            if e.value.get("Type").and_then(Node::as_str).is_none() {
+                ctx.notifications.push(not_a_resource(&file.path, e));
+                continue;
+            }
             if let Some(cond) = e.value.get("Condition").and_then(Node::as_str) {
                 if ctx.condition(cond) == Some(false) {
                     continue; // not created with the parameters' defaults
@@ -138,10 +143,12 @@ fn map_resource(e: &Entry, ctx: &mut intrinsics::Context, out: &mut Vec<Resource
         .unwrap_or_default()
         .to_string();
     let props_at = e.value.get("Properties").map_or(e.key_start, |p| p.start);
+    // An absent or empty `Properties` is an empty object.
     let props = e
         .value
         .get("Properties")
         .and_then(|p| ctx.resolve(p))
+        .filter(|p| !matches!(p.value, Value::Null))
         .unwrap_or_else(|| Node::new(Value::Map(Vec::new()), props_at, None));
     let Some(map) = mapping::type_map(&cfn_type) else {
         out.push(Resource {
@@ -182,6 +189,21 @@ fn map_resource(e: &Entry, ctx: &mut intrinsics::Context, out: &mut Vec<Resource
             attributes: Node::new(Value::Map(sep_attrs), value.start, None),
         });
     }
+}
+
+/// A `Resources` entry without a `Type` (often mis-indented YAML): reported, not loaded.
+fn not_a_resource(path: &str, e: &Entry) -> Notification {
+    let at = e.key_start;
+    Notification::new(
+        NoteLevel::Warning,
+        "cloudformation-not-a-resource",
+        format!(
+            "{path}:{}:{}: Resources.{} has no Type, so it is not a resource and was not \
+             scanned; check the indentation of the template",
+            at.line, at.column, e.key
+        ),
+    )
+    .at(path, Some(at))
 }
 
 /// A resource as `related` lists it.
