@@ -198,7 +198,7 @@ impl<'t> Context<'t> {
                     Value::Str(s) => s.clone(),
                     Value::Seq(items) => items
                         .iter()
-                        .filter_map(|i| scalar_text(i))
+                        .filter_map(scalar_text)
                         .collect::<Vec<_>>()
                         .join("."),
                     _ => String::new(),
