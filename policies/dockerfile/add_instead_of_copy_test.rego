@@ -21,3 +21,7 @@ test_archives_and_urls_pass if {
 	flagged(["FROM alpine:3.20", "ADD rootfs.tar.gz /", "ADD https://example.com/x /x", "ADD --chown=app ./dist.tgz /srv"]) == set()
 }
 
+
+test_quoted_archive_passes if {
+	flagged(["FROM alpine:3.20", `ADD "/target/resources.tar.gz" "resources"`]) == set()
+}

@@ -31,7 +31,8 @@ deny contains {"msg": msg, "path": df.path(e)} if {
 	msg := sprintf("ADD downloads %s without a checksum", [src])
 }
 
-sources(ins) := array.slice(a, 0, count(a) - 1) if {
+# The sources (every argument but the destination), without shell quotes.
+sources(ins) := [trim(x, `"'`) | some x in array.slice(a, 0, count(a) - 1)] if {
 	a := df.args(ins)
 	count(a) >= 2
 }
