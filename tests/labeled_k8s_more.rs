@@ -179,7 +179,11 @@ fn kics_cases(corpus: &Path) -> Vec<Case> {
         files.sort();
         if let Some(only) = m.files {
             for f in only {
-                assert!(files.iter().any(|x| x == f), "{}/test/{f} is missing", m.query);
+                assert!(
+                    files.iter().any(|x| x == f),
+                    "{}/test/{f} is missing",
+                    m.query
+                );
             }
             files.retain(|f| only.contains(&f.as_str()));
         }
@@ -414,7 +418,11 @@ fn kubernetes_rules_agree_with_external_labeled_cases() {
         let known = KNOWN_DISAGREEMENTS
             .iter()
             .find(|k| k.corpus == c.corpus && k.case == c.case && k.rule == c.rule);
-        let label = if c.must_flag { "must flag" } else { "must pass" };
+        let label = if c.must_flag {
+            "must flag"
+        } else {
+            "must pass"
+        };
         match (flagged == c.must_flag, known) {
             (true, None) | (false, Some(_)) => {}
             (false, None) => failures.push(format!(
