@@ -964,7 +964,11 @@ fn scan_worktree(rel: &str) -> Value {
 fn kubernetes_example_passes_the_builtin_policies() {
     let report = scan_worktree("examples/kubernetes");
     let summary = &report["summary"];
-    assert_eq!(summary["findings"], 0, "{report}");
+    // Findings the example accepts on purpose are waived in place, with their reason.
+    assert_eq!(summary["active"], 0, "{report}");
+    for f in report["findings"].as_array().unwrap() {
+        assert!(!f["suppressions"].as_array().unwrap().is_empty(), "{f}");
+    }
     assert_eq!(summary["notifications"], 0, "{report}");
     assert!(
         summary["rules"].as_u64().unwrap() >= 17,
@@ -986,7 +990,11 @@ fn kubernetes_example_passes_the_builtin_policies() {
 fn ci_examples_are_not_kubernetes_objects() {
     let report = scan_worktree("examples");
     let summary = &report["summary"];
-    assert_eq!(summary["findings"], 0, "{report}");
+    // Findings the example accepts on purpose are waived in place, with their reason.
+    assert_eq!(summary["active"], 0, "{report}");
+    for f in report["findings"].as_array().unwrap() {
+        assert!(!f["suppressions"].as_array().unwrap().is_empty(), "{f}");
+    }
     assert_eq!(summary["notifications"], 0, "{report}");
     let mut files = Vec::new();
     yaml_files(&examples(), &mut files);

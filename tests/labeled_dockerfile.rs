@@ -503,3 +503,63 @@ fn dockerfile_rules_agree_with_external_labeled_cases() {
         100.0 * neg_flagged
     );
 }
+
+/// PL-DOCKER-0005 reports secrets in ENV and ARG: no report format may show the value, not
+/// even the text report's source line (the instruction's line is masked).
+#[test]
+fn env_arg_secret_values_are_never_printed() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("Dockerfile"),
+        "FROM alpine:3.20\nENV DB_PASSWORD=hunter2-in-env\nARG DEPLOY_ID=AKIAIOSFODNN7EXAMPLE\nUSER 10001\nHEALTHCHECK NONE\n",
+    )
+    .unwrap();
+    if documents_in(&dir.path().join("Dockerfile")) == 0 {
+        println!(
+            "SKIPPED: a Dockerfile loads to zero documents: the Dockerfile loader \
+             (load::dockerfile::load) is not in this build yet"
+        );
+        return;
+    }
+    for format in ["text", "json", "sarif"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_plumbline"))
+            .args([
+                "scan",
+                "Dockerfile",
+                "--worktree",
+                "--fail-on",
+                "never",
+                "-f",
+                format,
+            ])
+            .current_dir(dir.path())
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{stderr}");
+        for secret in ["hunter2", "AKIAIOSFODNN7EXAMPLE"] {
+            assert!(
+                !stdout.contains(secret),
+                "{format} shows {secret}:\n{stdout}"
+            );
+            assert!(
+                !stderr.contains(secret),
+                "{format} logs {secret}:\n{stderr}"
+            );
+        }
+        if format == "json" {
+            let v: Value = serde_json::from_str(&stdout).unwrap();
+            let lines: BTreeSet<u64> = v["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|f| f["ruleId"] == "PL-DOCKER-0005")
+                .map(|f| f["startLine"].as_u64().unwrap())
+                .collect();
+            assert_eq!(lines, BTreeSet::from([2, 3]), "{stdout}");
+        }
+    }
+}

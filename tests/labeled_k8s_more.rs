@@ -514,3 +514,73 @@ fn kubernetes_rules_agree_with_external_labeled_cases() {
         100.0 * neg_flagged
     );
 }
+
+/// PL-K8S-0036 reports literal secrets in env values: no report format may show the value,
+/// not even the text report's source line (the finding points at the variable's name, and
+/// lines that name a credential are masked).
+#[test]
+fn env_secret_values_are_never_printed() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("pod.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: shop\nspec:\n  containers:\n    - name: app\n      image: app:1\n      env:\n        - name: DB_PASSWORD\n          value: hunter2-block-style\n        - {name: API_TOKEN, value: tok-flow-style-123}\n",
+    )
+    .unwrap();
+    let mut findings = 0;
+    for format in ["text", "json", "sarif"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_plumbline"))
+            .args([
+                "scan",
+                "pod.yaml",
+                "--worktree",
+                "--fail-on",
+                "never",
+                "-f",
+                format,
+            ])
+            .current_dir(dir.path())
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{stderr}");
+        for secret in ["hunter2", "tok-flow"] {
+            assert!(
+                !stdout.contains(secret),
+                "{format} shows {secret}:\n{stdout}"
+            );
+            assert!(
+                !stderr.contains(secret),
+                "{format} logs {secret}:\n{stderr}"
+            );
+        }
+        if format == "json" {
+            let v: Value = serde_json::from_str(&stdout).unwrap();
+            let ours: Vec<&Value> = v["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|f| f["ruleId"] == "PL-K8S-0036")
+                .collect();
+            findings = ours.len();
+            assert_eq!(
+                ours.iter()
+                    .map(|f| (
+                        f["startLine"].as_u64().unwrap(),
+                        f["fieldPath"].as_str().unwrap()
+                    ))
+                    .collect::<Vec<_>>(),
+                [
+                    (11, "spec.containers[0].env[0].name"),
+                    (13, "spec.containers[0].env[1].name")
+                ]
+            );
+        }
+        if format == "text" {
+            assert!(stdout.contains("PL-K8S-0036"), "{stdout}");
+        }
+    }
+    assert_eq!(findings, 2);
+}

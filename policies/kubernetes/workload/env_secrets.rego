@@ -6,7 +6,8 @@
 #   of the rendered object (`kubectl get -o yaml`, audit logs). Take it from a Secret with
 #   valueFrom.secretKeyRef instead. Names that point at a secret rather than hold one
 #   (…_FILE, …_PATH, …_NAME, …_URL…) and empty values are not reported. The value is never
-#   shown in the finding.
+#   shown in the finding, which points at the variable's name (the line with the value is
+#   not the one a text report shows).
 # related_resources:
 #   - https://kubernetes.io/docs/concepts/configuration/secret/#using-secrets-as-environment-variables
 # custom:
@@ -33,7 +34,7 @@ deny contains result if {
 	literal(env.value)
 	result := k8s.result(
 		sprintf("%s sets %q from a literal value; take it from a Secret (valueFrom.secretKeyRef)", [k8s.describe_container(entry), env.name]),
-		array.concat(entry.path, ["env", j, "value"]),
+		array.concat(entry.path, ["env", j, "name"]),
 	)
 }
 

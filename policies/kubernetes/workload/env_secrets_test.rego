@@ -16,10 +16,10 @@ test_secret_like_names_with_literal_values_denied if {
 		{"name": "PIN", "value": 1234},
 	])
 	{f.path | some f in r} == {
-		["spec", "containers", 0, "env", 1, "value"],
-		["spec", "containers", 0, "env", 2, "value"],
-		["spec", "containers", 0, "env", 3, "value"],
-		["spec", "containers", 0, "env", 4, "value"],
+		["spec", "containers", 0, "env", 1, "name"],
+		["spec", "containers", 0, "env", 2, "name"],
+		["spec", "containers", 0, "env", 3, "name"],
+		["spec", "containers", 0, "env", 4, "name"],
 	}
 }
 
@@ -46,7 +46,7 @@ test_references_and_non_secrets_pass if {
 
 test_init_containers_checked if {
 	r := rule.deny with input as {"kind": "Job", "spec": {"template": {"spec": {"initContainers": [{"name": "i", "env": [{"name": "ADMIN_TOKEN", "value": "x"}]}]}}}}
-	{f.path | some f in r} == {["spec", "template", "spec", "initContainers", 0, "env", 0, "value"]}
+	{f.path | some f in r} == {["spec", "template", "spec", "initContainers", 0, "env", 0, "name"]}
 }
 
 test_malformed_env_ignored if {
