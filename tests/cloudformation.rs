@@ -1,0 +1,403 @@
+//! CloudFormation templates: resources in the shared AWS model, intrinsic functions, tags.
+
+use plumbline::load::tree::Node;
+use plumbline::load::{load_single, LoadOptions, Loaded, MemFiles};
+
+fn load(path: &str) -> Loaded {
+    let full = format!(
+        "{}/fixtures/cloudformation/{path}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let bytes = std::fs::read(&full).unwrap();
+    load_single(
+        &format!("fixtures/cloudformation/{path}"),
+        &bytes,
+        &LoadOptions::default(),
+        &MemFiles::default(),
+    )
+}
+
+fn doc<'a>(loaded: &'a Loaded, ty: &str, address: &str) -> &'a Node {
+    &loaded
+        .documents
+        .iter()
+        .find(|d| {
+            d.subject
+                .as_ref()
+                .is_some_and(|s| s.kind == ty && s.address == address)
+        })
+        .unwrap_or_else(|| panic!("no {ty} {address}"))
+        .node
+}
+
+fn at<'a>(node: &'a Node, path: &str) -> &'a Node {
+    let mut here = node;
+    for seg in path.split('.') {
+        here = match seg.parse::<usize>() {
+            Ok(i) => match &here.value {
+                plumbline::load::tree::Value::Seq(items) => &items[i],
+                _ => panic!("{path}: not a list at {seg}"),
+            },
+            Err(_) => here
+                .get(seg)
+                .unwrap_or_else(|| panic!("{path}: no {seg} in {}", here.to_json())),
+        };
+    }
+    here
+}
+
+fn line(node: &Node) -> u32 {
+    node.start.line
+}
+
+#[test]
+fn short_tags_resolve_and_resources_map_to_terraform_shapes_with_positions() {
+    let l = load("stack.yaml");
+    let subjects: Vec<String> = l
+        .documents
+        .iter()
+        .map(|d| {
+            let s = d.subject.as_ref().unwrap();
+            format!("{}:{}", s.kind, s.address)
+        })
+        .collect();
+    // DevOnly is not created (IsDev is false with the defaults); the public access block is a
+    // document of its own; the unmapped type keeps its CloudFormation name.
+    assert_eq!(
+        subjects,
+        [
+            "aws_s3_bucket:Logs",
+            "aws_s3_bucket:Data",
+            "aws_s3_bucket_public_access_block:Data",
+            "aws_kms_key:Key",
+            "aws_security_group:Web",
+            "aws_db_instance:Db",
+            "AWS::Foo::Bar:Custom",
+        ]
+    );
+    let logs = doc(&l, "aws_s3_bucket", "Logs");
+    assert_eq!(at(logs, "source").as_str(), Some("cloudformation"));
+    assert_eq!(at(logs, "cfn_type").as_str(), Some("AWS::S3::Bucket"));
+    assert_eq!(at(logs, "module").as_str(), Some(""));
+    assert_eq!(line(logs), 24, "the document starts at the logical id");
+    // !Sub with a pseudo parameter: unknown, naming it.
+    assert_eq!(
+        at(logs, "attributes.bucket").to_json(),
+        serde_json::json!({"$unknown": "AWS::AccountId"})
+    );
+    assert_eq!(
+        at(logs, "attributes.acl").as_str(),
+        Some("log-delivery-write")
+    );
+    assert_eq!(
+        at(logs, "attributes.versioning").to_json(),
+        serde_json::json!([{"enabled": true}])
+    );
+    assert_eq!(line(at(logs, "attributes.versioning.0.enabled")), 30);
+
+    let data = doc(&l, "aws_s3_bucket", "Data");
+    assert_eq!(at(data, "attributes.bucket").as_str(), Some("prod-data"));
+    assert_eq!(line(at(data, "attributes.bucket")), 34);
+    assert_eq!(at(data, "attributes.acl").as_str(), Some("public-read"));
+    assert_eq!(line(at(data, "attributes.acl")), 35);
+    let sse = at(
+        data,
+        "attributes.server_side_encryption_configuration.0.rule.0.apply_server_side_encryption_by_default.0",
+    );
+    assert_eq!(
+        at(sse, "sse_algorithm").as_str(),
+        Some("aws:kms"),
+        "!If on a known condition"
+    );
+    assert_eq!(line(at(sse, "sse_algorithm")), 39);
+    assert_eq!(
+        at(sse, "kms_master_key_id").to_json(),
+        serde_json::json!({"$unknown": "Key.Arn"})
+    );
+    assert_eq!(
+        at(data, "attributes.logging.0.target_bucket").to_json(),
+        serde_json::json!({"$unknown": "Logs"})
+    );
+    assert_eq!(
+        at(data, "attributes.logging.0.target_prefix").as_str(),
+        Some("subnet-a/data/"),
+        "!Sub with variables, !Select over a CommaDelimitedList default"
+    );
+    assert_eq!(at(data, "attributes.tags.team").as_str(), Some("data"));
+    assert_eq!(
+        at(data, "attributes.object_lock_configuration").to_json(),
+        serde_json::json!({"$unknown": ""})
+    );
+    // The related resources: every other resource of the template, mapped.
+    let related = at(data, "related").to_json();
+    let related = related.as_array().unwrap();
+    assert_eq!(related.len(), 6);
+    assert!(related
+        .iter()
+        .any(|r| r["type"] == "aws_s3_bucket_public_access_block" && r["address"] == "Data"));
+
+    let pab = doc(&l, "aws_s3_bucket_public_access_block", "Data");
+    assert_eq!(
+        at(pab, "attributes.bucket").to_json(),
+        serde_json::json!({"$unknown": "Data"})
+    );
+    assert_eq!(at(pab, "attributes.block_public_acls").to_json(), true);
+    assert_eq!(at(pab, "attributes.block_public_policy").to_json(), false);
+    assert_eq!(line(at(pab, "attributes.block_public_policy")), 48);
+
+    let key = doc(&l, "aws_kms_key", "Key");
+    assert_eq!(at(key, "attributes.enable_key_rotation").to_json(), false);
+    let policy: serde_json::Value =
+        serde_json::from_str(at(key, "attributes.policy").as_str().unwrap()).unwrap();
+    assert_eq!(policy["Statement"][0]["Action"], "kms:*");
+    assert_eq!(
+        policy["Statement"][0]["Principal"]["AWS"],
+        serde_json::json!({"$unknown": "AWS::AccountId"})
+    );
+
+    let web = doc(&l, "aws_security_group", "Web");
+    assert_eq!(
+        at(web, "attributes.ingress").to_json(),
+        serde_json::json!([
+            {"cidr_blocks": ["0.0.0.0/0"], "protocol": "tcp", "from_port": 22, "to_port": 22},
+            {"ipv6_cidr_blocks": ["::/0"], "protocol": "-1"}
+        ])
+    );
+    assert_eq!(line(at(web, "attributes.ingress.0.cidr_blocks.0")), 73);
+    assert_eq!(at(web, "attributes.description").as_str(), Some("web"));
+    assert_eq!(
+        at(web, "attributes.vpc_id").to_json(),
+        serde_json::json!({"$unknown": ""})
+    );
+
+    let db = doc(&l, "aws_db_instance", "Db");
+    assert_eq!(
+        at(db, "attributes.instance_class").as_str(),
+        Some("db.m5.large")
+    );
+    assert_eq!(line(at(db, "attributes.instance_class")), 82);
+    assert_eq!(
+        at(db, "attributes.password").to_json(),
+        serde_json::json!({"$unknown": "DbPassword"}),
+        "a parameter without a default is unknown"
+    );
+    assert_eq!(at(db, "attributes.storage_encrypted").to_json(), false);
+    assert_eq!(at(db, "attributes.publicly_accessible").to_json(), true);
+    assert_eq!(at(db, "attributes.backup_retention_period").to_json(), 7);
+    assert!(
+        at(db, "attributes").get("db_subnet_group_name").is_none(),
+        "AWS::NoValue removes the property"
+    );
+
+    let custom = doc(&l, "AWS::Foo::Bar", "Custom");
+    assert_eq!(at(custom, "attributes.Anything").as_str(), Some("hello"));
+}
+
+#[test]
+fn unknown_tags_are_reported_with_file_and_line() {
+    let l = load("stack.yaml");
+    let notes: Vec<_> = l
+        .notifications
+        .iter()
+        .filter(|n| n.code == "cloudformation-unknown-tag")
+        .collect();
+    assert_eq!(notes.len(), 1, "{:?}", l.notifications);
+    let n = notes[0];
+    assert_eq!(n.level, plumbline::model::NoteLevel::Warning);
+    assert_eq!(
+        n.file.as_deref(),
+        Some("fixtures/cloudformation/stack.yaml")
+    );
+    assert_eq!(n.position.map(|p| p.line), Some(52));
+    assert!(n.message.contains("!Vault"), "{}", n.message);
+    assert!(n.message.contains("stack.yaml:52"), "{}", n.message);
+}
+
+fn shared() -> std::path::PathBuf {
+    std::env::var_os("PLUMBLINE_SHARED")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"))
+}
+
+fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            walk(&p, out);
+        } else if matches!(
+            p.extension().and_then(|e| e.to_str()),
+            Some("yaml" | "yml" | "json")
+        ) && !p
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .contains("expected_result")
+            && p.file_name().unwrap() != "metadata.json"
+        {
+            out.push(p);
+        }
+    }
+}
+
+/// Every CloudFormation case of the labeled corpus loads into resource documents, or is
+/// reported with its file (some KICS negatives are deliberately malformed).
+#[test]
+fn labeled_cloudformation_cases_load_or_are_reported() {
+    let labeled = shared().join("corpus/labeled");
+    let mut files = Vec::new();
+    walk(
+        &labeled.join("kics/assets/queries/cloudFormation/aws"),
+        &mut files,
+    );
+    let trivy = labeled.join("trivy-checks/extracted/checks/cloud/aws");
+    for service in std::fs::read_dir(&trivy).unwrap().flatten() {
+        for check in std::fs::read_dir(service.path()).unwrap().flatten() {
+            let cfn = check.path().join("cloudformation");
+            if cfn.is_dir() {
+                walk(&cfn, &mut files);
+            }
+        }
+    }
+    assert!(files.len() > 500, "{}", files.len());
+    let (mut templates, mut reported, mut resources) = (0, 0, 0);
+    let mut other = Vec::new();
+    for f in &files {
+        let path = f.to_string_lossy().to_string();
+        let l = load_single(
+            &path,
+            &std::fs::read(f).unwrap(),
+            &LoadOptions::default(),
+            &MemFiles::default(),
+        );
+        let subjects = l.documents.iter().filter(|d| d.subject.is_some()).count();
+        if subjects > 0 {
+            templates += 1;
+            resources += subjects;
+            for d in &l.documents {
+                let s = d.subject.as_ref().unwrap();
+                assert_eq!(s.source, "cloudformation");
+                assert_eq!(
+                    d.node.get("address").and_then(Node::as_str),
+                    Some(s.address.as_str())
+                );
+                assert!(d.node.start.line >= 1, "{path}: {}", s.address);
+            }
+        } else if !l.notifications.is_empty() {
+            reported += 1;
+            for n in &l.notifications {
+                assert_eq!(n.file.as_deref(), Some(path.as_str()), "{n:?}");
+            }
+        } else {
+            other.push(path);
+        }
+    }
+    // A file that is neither a template nor reported must not look like one.
+    for p in &other {
+        let text = std::fs::read_to_string(p).unwrap_or_default();
+        // KICS keeps some cases in its own `{"document": [template]}` payload: not a template.
+        let kics_payload = text.trim_start().starts_with('{') && text.contains("\"document\"");
+        assert!(
+            kics_payload
+                || (!text.contains("AWSTemplateFormatVersion")
+                    && !text.contains("Type: AWS::")
+                    && !text.contains("Type: \"Alexa::")),
+            "{p} looks like a template but gave no resource and no notification"
+        );
+    }
+    eprintln!(
+        "{} files: {templates} templates ({resources} resources), {reported} reported, {} other",
+        files.len(),
+        other.len()
+    );
+    assert!(
+        templates * 10 >= files.len() * 9,
+        "{templates} of {}",
+        files.len()
+    );
+}
+
+#[test]
+fn json_templates_use_long_form_functions() {
+    let l = load("template.json");
+    let trail = doc(&l, "aws_cloudtrail", "Trail");
+    assert_eq!(at(trail, "attributes.enable_logging").to_json(), true);
+    assert_eq!(
+        at(trail, "attributes.is_multi_region_trail").to_json(),
+        false
+    );
+    assert_eq!(line(at(trail, "attributes.is_multi_region_trail")), 13);
+    assert_eq!(
+        at(trail, "attributes.s3_bucket_name").as_str(),
+        Some("trail-dev")
+    );
+    assert_eq!(
+        at(trail, "attributes.kms_key_id").to_json(),
+        serde_json::json!({"$unknown": "TrailKey.Arn"})
+    );
+    let eks = doc(&l, "aws_eks_cluster", "Cluster");
+    assert_eq!(
+        at(eks, "attributes.vpc_config").to_json(),
+        serde_json::json!([{"endpoint_public_access": true, "subnet_ids": ["a"]}])
+    );
+    assert_eq!(
+        at(eks, "attributes.enabled_cluster_log_types").to_json(),
+        serde_json::json!(["api", "audit"])
+    );
+    let lb = doc(&l, "aws_lb", "Lb");
+    assert_eq!(at(lb, "attributes.internal").to_json(), false);
+    assert_eq!(
+        at(lb, "attributes.drop_invalid_header_fields").to_json(),
+        false
+    );
+    assert_eq!(line(at(lb, "attributes.drop_invalid_header_fields")), 30);
+}
+
+#[test]
+fn sam_templates_load_without_a_format_version() {
+    let l = load("sam.yaml");
+    let f = doc(&l, "aws_lambda_function", "Fn");
+    assert_eq!(
+        at(f, "cfn_type").as_str(),
+        Some("AWS::Serverless::Function")
+    );
+    assert_eq!(
+        at(f, "attributes.tracing_config").to_json(),
+        serde_json::json!([{"mode": "Active"}])
+    );
+    assert_eq!(
+        at(f, "attributes.environment.0.variables.TABLE_NAME").to_json(),
+        serde_json::json!({"$unknown": "Table"})
+    );
+    doc(&l, "AWS::Serverless::SimpleTable", "Table");
+}
+
+#[test]
+fn entries_without_a_type_are_reported_and_plain_yaml_is_left_alone() {
+    let text = "Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n  Version: \"2012-10-17\"\n";
+    let l = load_single(
+        "t.yaml",
+        text.as_bytes(),
+        &LoadOptions::default(),
+        &MemFiles::default(),
+    );
+    assert_eq!(l.documents.len(), 1);
+    assert_eq!(l.notifications.len(), 1);
+    assert_eq!(l.notifications[0].position.map(|p| p.line), Some(4));
+    assert!(l.notifications[0]
+        .message
+        .contains("Resources.Version has no Type"));
+    // Not a template: untouched, and a stray tag is kept visible under its own name.
+    let text = "key: !Secret value\nResources: {}\n";
+    let l = load_single(
+        "t.yaml",
+        text.as_bytes(),
+        &LoadOptions::default(),
+        &MemFiles::default(),
+    );
+    assert_eq!(l.documents.len(), 1);
+    assert!(l.documents[0].subject.is_none());
+    assert_eq!(
+        l.documents[0].node.to_json(),
+        serde_json::json!({"key": {"!Secret": "value"}, "Resources": {}})
+    );
+}
