@@ -10,9 +10,9 @@
 //! starts to agree fails too. The targets (at least 90% of the positives detected, at most 5%
 //! of the negatives flagged) are asserted on the cases whose label we accept.
 //!
-//! The Dockerfile loader (`load::dockerfile::load`) is written on another branch. While it
-//! loads a Dockerfile to zero documents, this test prints that it is skipped and why, and
-//! checks nothing else; as soon as it loads documents, every case counts.
+//! In a build whose Dockerfile loader (`load::dockerfile::load`) gives no document for a
+//! plain Dockerfile, this test prints that it is skipped and why, and checks nothing else;
+//! with the loader, every case counts and a case that loads to no document fails.
 //!
 //! Run with `cargo test --test labeled_dockerfile -- --nocapture` to see the table.
 
@@ -344,8 +344,7 @@ fn dockerfile_rules_agree_with_external_labeled_cases() {
         assert!(catalog.contains_key(*id), "{id} is not in the rule catalog");
     }
 
-    // The Dockerfile loader is written on another branch. While it gives no document for a
-    // plain Dockerfile, there is nothing to check: say so loudly instead of failing.
+    // Without a Dockerfile loader in the build there is nothing to check: say so loudly.
     let probe = corpus
         .join("labeled/trivy-checks/extracted/checks/docker/root_user/dockerfile/bad-1/Dockerfile");
     if documents_in(&probe) == 0 {
