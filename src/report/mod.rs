@@ -98,7 +98,68 @@ pub fn redact_line(line: &str, secret_resource: bool) -> String {
             }
         }
     }
+    // A line that names a credential anywhere (`- name: DB_PASSWORD`, `ENV API_TOKEN=…`,
+    // `{name: X_TOKEN, value: …}`) or holds a well-known credential format: mask everything
+    // after the first `:` or `=` (after the first word when there is neither).
+    const NAMED: [&str; 8] = [
+        "password",
+        "passwd",
+        "secret",
+        "token",
+        "apikey",
+        "api_key",
+        "credential",
+        "private_key",
+    ];
+    if NAMED.iter().any(|w| lower.contains(w)) || has_credential_format(line) {
+        if let Some(i) = line.find([':', '=']) {
+            if !line[i + 1..].trim().is_empty() {
+                let sep = if line[i..].starts_with(':') {
+                    ": "
+                } else {
+                    "="
+                };
+                return format!("{}{sep}****", &line[..i]);
+            }
+        } else {
+            let indent = line.len() - line.trim_start().len();
+            if let Some(i) = line[indent..].find(char::is_whitespace) {
+                return format!("{} ****", &line[..indent + i]);
+            }
+        }
+    }
     line.to_string()
+}
+
+/// Whether a line holds a value in a well-known credential format: a PEM private key, an
+/// AWS access key id, a GitHub, GitLab or Slack token.
+fn has_credential_format(line: &str) -> bool {
+    if line.contains("PRIVATE KEY-----") {
+        return true;
+    }
+    let words = line.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'));
+    words.into_iter().any(|w| {
+        let aws = (w.starts_with("AKIA") || w.starts_with("ASIA"))
+            && w.len() == 20
+            && w.chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+        let prefixed = [
+            "ghp_",
+            "gho_",
+            "ghu_",
+            "ghs_",
+            "ghr_",
+            "github_pat_",
+            "glpat-",
+            "xoxb-",
+            "xoxp-",
+            "xoxa-",
+            "xoxs-",
+        ]
+        .iter()
+        .any(|p| w.starts_with(p) && w.len() >= p.len() + 10);
+        aws || prefixed
+    })
 }
 
 #[cfg(test)]
@@ -117,6 +178,33 @@ mod tests {
             "  image: nginx:1.25"
         );
         assert_eq!(redact_line("  stringData:", true), "  stringData:");
+    }
+
+    #[test]
+    fn redacts_lines_that_name_or_hold_a_credential() {
+        assert_eq!(
+            redact_line("        - name: DB_PASSWORD", false),
+            "        - name: ****"
+        );
+        assert_eq!(
+            redact_line("        - {name: API_TOKEN, value: tok-123}", false),
+            "        - {name: ****"
+        );
+        assert_eq!(
+            redact_line("ENV DB_PASSWORD=hunter2", false),
+            "ENV DB_PASSWORD=****"
+        );
+        assert_eq!(
+            redact_line("ARG DEPLOY=AKIAIOSFODNN7EXAMPLE", false),
+            "ARG DEPLOY=****"
+        );
+        assert_eq!(
+            redact_line("RUN echo ghp_0123456789abcdefghij > /t", false),
+            "RUN ****"
+        );
+        assert_eq!(redact_line("ARG GITHUB_TOKEN", false), "ARG ****");
+        assert_eq!(redact_line("      env:", false), "      env:");
+        assert_eq!(redact_line("FROM alpine:3.20", false), "FROM alpine:3.20");
     }
 
     #[test]
