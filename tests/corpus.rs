@@ -11,16 +11,16 @@ fn shared() -> PathBuf {
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"))
 }
 
-fn yaml_json_files(dir: &Path, out: &mut Vec<PathBuf>) {
+/// Every file of a format plumbline reads: YAML, JSON, Terraform, variable files,
+/// Dockerfiles.
+fn scannable_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for e in std::fs::read_dir(dir).unwrap().flatten() {
         let p = e.path();
         let ft = e.file_type().unwrap();
         if ft.is_dir() {
-            yaml_json_files(&p, out);
+            scannable_files(&p, out);
         } else if ft.is_file()
-            && ["yaml", "yml", "json"]
-                .iter()
-                .any(|x| p.extension().is_some_and(|e| e.eq_ignore_ascii_case(x)))
+            && plumbline::load::Format::of_path(&p.to_string_lossy()).is_some()
         {
             out.push(p);
         }
@@ -43,11 +43,11 @@ fn bench_corpus_scans_without_crash_and_reports_every_unloadable_file() {
     );
     let r = run.json();
     let mut files = Vec::new();
-    yaml_json_files(&bench, &mut files);
+    scannable_files(&bench, &mut files);
     assert_eq!(
         r["summary"]["files"].as_u64().unwrap() as usize,
         files.len(),
-        "every YAML/JSON file is in scope"
+        "every YAML, JSON, Terraform and Dockerfile file is in scope"
     );
     let notes = r["notifications"].as_array().unwrap();
     assert!(!notes.is_empty());
