@@ -150,7 +150,7 @@ fn set_of(mut items: Vec<V>) -> Vec<V> {
     }
     // Terraform orders sets of strings lexically.
     if out.iter().all(|v| matches!(v, V::Str(_))) {
-        out.sort_by(|a, b| a.to_str().cmp(&b.to_str()));
+        out.sort_by_key(V::to_str);
     }
     out
 }
