@@ -165,7 +165,10 @@ fn keys_of_a_declared_kind_come_from_the_served_document() {
     );
     assert_eq!(
         key("/topologySpreadConstraints"),
-        Some(vec!["topologyKey".to_string(), "whenUnsatisfiable".to_string()])
+        Some(vec![
+            "topologyKey".to_string(),
+            "whenUnsatisfiable".to_string()
+        ])
     );
     // `merge,retainKeys` is a merge strategy too.
     assert_eq!(key("/volumes"), Some(vec!["name".to_string()]));
@@ -203,7 +206,10 @@ fn only_declared_group_versions_are_fetched_and_unserved_ones_are_a_note() {
     let c = e.read(&requests);
     let reqs = e.server.requests();
     assert_only_reads(&reqs);
-    let paths: Vec<&str> = openapi_gets(&reqs).iter().map(|r| r.path.as_str()).collect();
+    let paths: Vec<&str> = openapi_gets(&reqs)
+        .iter()
+        .map(|r| r.path.as_str())
+        .collect();
     let unique: BTreeSet<&str> = paths.iter().copied().collect();
     assert_eq!(paths.len(), unique.len(), "each document once: {paths:?}");
     assert_eq!(
@@ -218,9 +224,20 @@ fn only_declared_group_versions_are_fetched_and_unserved_ones_are_a_note() {
     // The test server has no core or RBAC document: those kinds keep the built-in keys.
     assert_eq!(c.notifications.len(), 1, "{:?}", c.notifications);
     let n = &c.notifications[0];
-    assert_eq!((n.level, n.code.as_str()), (NoteLevel::Note, "live-openapi"));
-    assert!(n.message.contains("v1: GET /openapi/v3/api/v1"), "{}", n.message);
-    assert!(n.message.contains("rbac.authorization.k8s.io/v1"), "{}", n.message);
+    assert_eq!(
+        (n.level, n.code.as_str()),
+        (NoteLevel::Note, "live-openapi")
+    );
+    assert!(
+        n.message.contains("v1: GET /openapi/v3/api/v1"),
+        "{}",
+        n.message
+    );
+    assert!(
+        n.message.contains("rbac.authorization.k8s.io/v1"),
+        "{}",
+        n.message
+    );
     assert!(n.message.contains("built-in list keys"), "{}", n.message);
     assert!(keys_of(&c, "Deployment", "/spec/template/spec/containers").is_some());
     // Everything was still listed.
@@ -238,7 +255,8 @@ fn a_stale_hash_is_redirected_and_followed() {
         .unwrap(),
     )
     .unwrap();
-    e.server.set_openapi_doc_with_hash("apis/apps/v1", &doc, "NEWER");
+    e.server
+        .set_openapi_doc_with_hash("apis/apps/v1", &doc, "NEWER");
     let c = e.read(&[req("apps/v1", "Deployment")]);
     assert!(c.notifications.is_empty(), "{:?}", c.notifications);
     assert!(keys_of(&c, "Deployment", "/spec/template/spec/containers").is_some());
@@ -366,10 +384,20 @@ fn keys_only_the_server_knows_decide_how_a_custom_list_is_compared() {
                 .env_remove("KUBECONFIG")
                 .output()
                 .unwrap();
-            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-            let (_, offline) =
-                e.run_json(&repo, &["scan", ".", "--no-builtin", "--live-snapshot", &snap_arg]);
-            assert_eq!(drift_findings(&offline), Vec::<&Value>::new(), "{offline:#}");
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let (_, offline) = e.run_json(
+                &repo,
+                &["scan", ".", "--no-builtin", "--live-snapshot", &snap_arg],
+            );
+            assert_eq!(
+                drift_findings(&offline),
+                Vec::<&Value>::new(),
+                "{offline:#}"
+            );
         } else {
             // Without the server's keys the list is compared by position: both items differ.
             assert!(gadgets_changed(&report) >= 2, "{report:#}");

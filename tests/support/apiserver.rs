@@ -798,7 +798,9 @@ fn handle(
             Some(200) => return reply(200, "application/json", "{\"paths\": {\"api/v1\""),
             Some(403) => {
                 let mut s = st.status_403.clone();
-                s["message"] = Value::String("forbidden: User \"realk8s-readonly\" cannot get path \"/openapi/v3\"".into());
+                s["message"] = Value::String(
+                    "forbidden: User \"realk8s-readonly\" cannot get path \"/openapi/v3\"".into(),
+                );
                 return reply(403, "application/json", s.to_string());
             }
             Some(code) => return reply(code, "text/plain; charset=utf-8", "404 page not found\n"),
