@@ -197,6 +197,14 @@ pub fn check(documents: &[Document], opts: &DriftOptions, policies: Option<&Poli
     });
     let mut engine = policies.map(|p| p.engine.clone());
     for cluster in clusters {
+        // List keys the cluster's OpenAPI v3 declares (none: the built-in table alone).
+        let cluster_rules;
+        let rules = if cluster.list_keys.is_empty() {
+            &opts.rules
+        } else {
+            cluster_rules = opts.rules.with_cluster_keys(&cluster.list_keys);
+            &cluster_rules
+        };
         out.notifications
             .extend(cluster.notifications.iter().cloned());
         let live = index(cluster);
@@ -213,7 +221,7 @@ pub fn check(documents: &[Document], opts: &DriftOptions, policies: Option<&Poli
                 None => vec![findings::missing(doc, key, &cluster.name)],
                 Some(o) => {
                     let ctx = CompareContext {
-                        rules: &opts.rules,
+                        rules,
                         key: &opts.key,
                         hpa_targets: hpa.targets(key),
                     };

@@ -46,6 +46,21 @@ struct ListKeyRule {
     path: Pattern,
     keys: Vec<String>,
     defaults: BTreeMap<String, serde_json::Value>,
+    origin: KeyOrigin,
+}
+
+/// Where a list-key rule comes from, in increasing precedence (see [`Rules::list_keys`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum KeyOrigin {
+    /// A built-in rule for any kind (`kind: "*"`): a guess from the field name
+    /// (`/**/containers`), which a server's schema corrects.
+    BuiltinGeneric,
+    /// Read from the cluster's OpenAPI v3 (or given with [`Rules::add_list_keys`]).
+    Server,
+    /// A built-in rule naming a kind: a deliberate statement about that kind.
+    BuiltinKind,
+    /// The user's configuration.
+    User,
 }
 
 #[derive(Debug, Clone)]
@@ -147,6 +162,21 @@ impl Pattern {
             });
         }
         Ok(Pattern(segs))
+    }
+
+    /// A path learnt from a schema (`/spec/a~1b/*/ports`): every segment is a field name,
+    /// except `*` (any list item or map value).
+    pub(crate) fn learnt(s: &str) -> Pattern {
+        Pattern(
+            s.trim_start_matches('/')
+                .split('/')
+                .filter(|seg| !seg.is_empty())
+                .map(|seg| match seg {
+                    "*" => PatSeg::Any,
+                    _ => PatSeg::Lit(seg.replace("~1", "/").replace("~0", "~")),
+                })
+                .collect(),
+        )
     }
 
     /// Does some field of `root` match this pattern exactly?
@@ -305,9 +335,17 @@ impl Rules {
             sensitive: Vec::new(),
             managers: Vec::new(),
         };
-        empty
+        let mut rules = empty
             .with_user_yaml(BUILTIN, BUILTIN_ORIGIN)
-            .unwrap_or_else(|e| panic!("built-in drift rules are invalid: {e}"))
+            .unwrap_or_else(|e| panic!("built-in drift rules are invalid: {e}"));
+        for r in &mut rules.list_keys {
+            r.origin = if r.kind == "*" {
+                KeyOrigin::BuiltinGeneric
+            } else {
+                KeyOrigin::BuiltinKind
+            };
+        }
+        rules
     }
 
     /// User rules from the configuration (same syntax as rules/kubernetes.yaml entries);
@@ -346,8 +384,35 @@ impl Rules {
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.clone()))
                 .collect(),
+            origin: KeyOrigin::Server,
         });
         Ok(())
+    }
+
+    /// These rules plus the list keys a cluster's OpenAPI v3 declares (what the live reader
+    /// put in [`LiveCluster::list_keys`](crate::live::LiveCluster::list_keys)).
+    pub fn with_cluster_keys(&self, keys: &[crate::live::OpenApiListKeys]) -> Rules {
+        let mut rules = self.clone();
+        for k in keys {
+            let group = match k.api_version.rsplit_once('/') {
+                Some((g, _)) => g,
+                None => "core",
+            };
+            let selector = format!("{group}/{}", k.kind);
+            for (path, keys) in &k.lists {
+                if keys.is_empty() {
+                    continue;
+                }
+                rules.list_keys.push(ListKeyRule {
+                    kind: selector.clone(),
+                    path: Pattern::learnt(path),
+                    keys: keys.clone(),
+                    defaults: BTreeMap::new(),
+                    origin: KeyOrigin::Server,
+                });
+            }
+        }
+        rules
     }
 
     /// Is this path of this kind sensitive (never shown, compared by keyed hash)?
@@ -399,26 +464,36 @@ impl Rules {
         })
     }
 
-    /// The keys of the list at `path`; the last matching rule wins (user rules and keys
-    /// learnt from OpenAPI come last). Key defaults are merged from every matching rule, so
-    /// keys learnt without defaults still get the server's (`protocol: TCP`).
+    /// The keys of the list at `path`. Of the matching rules, the one of highest precedence
+    /// wins — user rules, then built-in rules that name the kind, then keys read from the
+    /// cluster's OpenAPI v3, then built-in rules for any kind (`/**/containers`…) — and among
+    /// rules of the same precedence the last one. A list the server declares without keys
+    /// (`atomic`) adds no rule, so built-in keys still apply to it. Key defaults are merged
+    /// from every matching rule, so keys learnt without defaults still get the server's
+    /// (`protocol: TCP`).
     pub(crate) fn list_keys(
         &self,
         api_version: &str,
         kind: &str,
         path: &[PathSeg],
     ) -> Option<ListKeys> {
-        let mut found: Option<ListKeys> = None;
+        let mut found: Option<(KeyOrigin, ListKeys)> = None;
         let mut defaults = BTreeMap::new();
         for r in &self.list_keys {
             if kind_matches(&r.kind, api_version, kind) && r.path.matches(path, NO_RESOLVER).exact {
                 defaults.extend(r.defaults.iter().map(|(k, v)| (k.clone(), v.clone())));
-                found = Some(ListKeys {
-                    keys: r.keys.clone(),
-                    defaults: BTreeMap::new(),
-                });
+                if found.as_ref().is_none_or(|(o, _)| r.origin >= *o) {
+                    found = Some((
+                        r.origin,
+                        ListKeys {
+                            keys: r.keys.clone(),
+                            defaults: BTreeMap::new(),
+                        },
+                    ));
+                }
             }
         }
+        let found = found.map(|(_, k)| k);
         found.map(|mut f| {
             f.defaults = defaults;
             f
@@ -428,7 +503,8 @@ impl Rules {
     /// Learns list keys from an OpenAPI v3 document: every array reached from `schema`
     /// (following `$ref`s into `document`'s `components.schemas`) that carries
     /// `x-kubernetes-list-map-keys` (with `x-kubernetes-list-type: map`) or else
-    /// `x-kubernetes-patch-merge-key` gets a list-key rule for objects selected by `kind`.
+    /// `x-kubernetes-patch-merge-key` (with a `merge` patch strategy) gets a list-key rule for
+    /// objects selected by `kind`, with the precedence of keys read from a cluster.
     /// Returns how many rules were added.
     pub fn add_openapi_list_keys(
         &mut self,
@@ -436,19 +512,15 @@ impl Rules {
         document: &serde_json::Value,
         schema: &serde_json::Value,
     ) -> usize {
-        let mut out = Vec::new();
-        openapi_walk(document, schema, &mut Vec::new(), &mut Vec::new(), &mut out);
-        let n = out.len();
-        for (path, keys) in out {
+        let found = crate::live::kubernetes::openapi::list_keys_of(document, schema);
+        let n = found.len();
+        for (path, keys) in found {
             self.list_keys.push(ListKeyRule {
                 kind: kind.to_string(),
-                path: Pattern(
-                    path.into_iter()
-                        .map(|s| s.map_or(PatSeg::Any, PatSeg::Lit))
-                        .collect(),
-                ),
+                path: Pattern::learnt(&path),
                 keys,
                 defaults: BTreeMap::new(),
+                origin: KeyOrigin::Server,
             });
         }
         n
@@ -557,6 +629,7 @@ impl Rules {
                             path: f.path()?,
                             keys,
                             defaults,
+                            origin: KeyOrigin::User,
                         });
                     }
                 }
@@ -602,87 +675,6 @@ impl Rules {
             }
         }
         Ok(())
-    }
-}
-
-/// Deepest schema nesting followed (Kubernetes schemas are recursive through `$ref`s).
-const OPENAPI_MAX_DEPTH: usize = 24;
-
-fn openapi_walk<'a>(
-    document: &'a serde_json::Value,
-    schema: &'a serde_json::Value,
-    path: &mut Vec<Option<String>>,
-    refs: &mut Vec<&'a str>,
-    out: &mut Vec<(Vec<Option<String>>, Vec<String>)>,
-) {
-    if path.len() > OPENAPI_MAX_DEPTH {
-        return;
-    }
-    // `$ref`, possibly wrapped in `allOf: [{$ref}]` as Kubernetes publishes it.
-    let reference = schema.get("$ref").and_then(|r| r.as_str()).or_else(|| {
-        schema
-            .get("allOf")
-            .and_then(|a| a.as_array())
-            .and_then(|a| a.iter().find_map(|s| s.get("$ref")?.as_str()))
-    });
-    if let Some(r) = reference {
-        if refs.contains(&r) {
-            return;
-        }
-        let Some(target) = r
-            .strip_prefix('#')
-            .and_then(|pointer| document.pointer(pointer))
-        else {
-            return;
-        };
-        refs.push(r);
-        openapi_walk(document, target, path, refs, out);
-        refs.pop();
-        return;
-    }
-    if let Some(props) = schema.get("properties").and_then(|p| p.as_object()) {
-        for (name, child) in props {
-            path.push(Some(name.clone()));
-            openapi_walk(document, child, path, refs, out);
-            path.pop();
-        }
-    }
-    if let Some(items) = schema.get("items") {
-        let string_list = |k: &str| -> Option<Vec<String>> {
-            let keys: Vec<String> = schema
-                .get(k)?
-                .as_array()?
-                .iter()
-                .filter_map(|v| v.as_str().map(str::to_string))
-                .collect();
-            (!keys.is_empty()).then_some(keys)
-        };
-        let map_type = schema
-            .get("x-kubernetes-list-type")
-            .and_then(|t| t.as_str())
-            == Some("map");
-        let keys = map_type
-            .then(|| string_list("x-kubernetes-list-map-keys"))
-            .flatten()
-            .or_else(|| {
-                schema
-                    .get("x-kubernetes-patch-merge-key")
-                    .and_then(|k| k.as_str())
-                    .map(|k| vec![k.to_string()])
-            });
-        if let Some(keys) = keys {
-            if !path.is_empty() {
-                out.push((path.clone(), keys));
-            }
-        }
-        path.push(None);
-        openapi_walk(document, items, path, refs, out);
-        path.pop();
-    }
-    if let Some(extra) = schema.get("additionalProperties").filter(|a| a.is_object()) {
-        path.push(None);
-        openapi_walk(document, extra, path, refs, out);
-        path.pop();
     }
 }
 
@@ -867,6 +859,7 @@ mod tests {
             }},
             "PodSpec": {"properties": {
                 "containers": {"type": "array", "x-kubernetes-patch-merge-key": "name",
+                    "x-kubernetes-patch-strategy": "merge",
                     "items": {"$ref": "#/components/schemas/Container"}},
                 "gadgets": {"type": "array", "x-kubernetes-list-type": "map",
                     "x-kubernetes-list-map-keys": ["id", "zone"], "items": {"type": "object"}}
@@ -896,6 +889,89 @@ mod tests {
             .unwrap();
         assert_eq!(ports.keys, ["containerPort", "protocol"]);
         assert_eq!(ports.defaults["protocol"], "TCP");
+    }
+
+    #[test]
+    fn cluster_keys_replace_generic_builtin_keys_only() {
+        let learnt = |api_version: &str, kind: &str, path: &str, keys: &[&str]| {
+            crate::live::OpenApiListKeys {
+                api_version: api_version.into(),
+                kind: kind.into(),
+                lists: [(
+                    path.to_string(),
+                    keys.iter().map(|k| k.to_string()).collect(),
+                )]
+                .into_iter()
+                .collect(),
+            }
+        };
+        let cluster = [
+            learnt(
+                "apps/v1",
+                "Deployment",
+                "/spec/template/spec/containers",
+                &["image"],
+            ),
+            learnt(
+                "apps/v1",
+                "Deployment",
+                "/spec/template/spec/volumes/*/sources",
+                &["id"],
+            ),
+            learnt("v1", "Service", "/spec/ports", &["port"]),
+            learnt("example.com/v1", "Widget", "/spec/a~1b/*/env", &["key"]),
+        ];
+        let r = Rules::builtin().with_cluster_keys(&cluster);
+        let keys =
+            |av: &str, kind: &str, path: &str| r.list_keys(av, kind, &p(path)).map(|k| k.keys);
+        // A generic built-in guess (`/**/containers` by name) gives way to the server's.
+        assert_eq!(
+            keys("apps/v1", "Deployment", "spec.template.spec.containers").unwrap(),
+            ["image"]
+        );
+        // Only for the kind the server described.
+        assert_eq!(
+            keys("apps/v1", "StatefulSet", "spec.template.spec.containers").unwrap(),
+            ["name"]
+        );
+        assert_eq!(
+            keys(
+                "apps/v1",
+                "Deployment",
+                "spec.template.spec.volumes[3].sources"
+            )
+            .unwrap(),
+            ["id"]
+        );
+        // A built-in rule naming the kind is deliberate and stays.
+        assert_eq!(
+            keys("v1", "Service", "spec.ports").unwrap(),
+            ["port", "protocol"]
+        );
+        // Escaped field names are literal; `*` is any item or value.
+        let mut key_path = p("spec");
+        key_path.push(PathSeg::Key("a/b".into()));
+        key_path.extend(p("x.env"));
+        assert_eq!(
+            r.list_keys("example.com/v1", "Widget", &key_path)
+                .unwrap()
+                .keys,
+            ["key"]
+        );
+        // User rules win over everything.
+        let user = Rules::builtin()
+            .with_user_yaml(
+                "listKeys:\n  - kind: apps/Deployment\n    path: /spec/template/spec/containers\n    keys: [name]\n",
+                "cfg.yaml",
+            )
+            .unwrap()
+            .with_cluster_keys(&cluster);
+        assert_eq!(
+            user.list_keys("apps/v1", "Deployment", &p("spec.template.spec.containers"))
+                .unwrap()
+                .keys,
+            ["name"]
+        );
     }
 
     #[test]

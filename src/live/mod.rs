@@ -7,7 +7,7 @@ pub mod kubernetes;
 
 use crate::model::{Notification, ResourceId};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// One object as the API server returned it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -63,4 +63,22 @@ pub struct LiveCluster {
     pub notifications: Vec<Notification>,
     /// HTTP requests sent (for `--timings` and the benchmark).
     pub requests: usize,
+    /// List keys the cluster's OpenAPI v3 documents declare for the kinds read (empty when
+    /// the server does not serve them: the built-in table of `rules/kubernetes.yaml` applies).
+    /// Kept in snapshots, so an offline comparison keys lists exactly as the live one did.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub list_keys: Vec<OpenApiListKeys>,
+}
+
+/// The keyed lists of one kind, as its schema in the cluster's OpenAPI v3 document declares
+/// them (`x-kubernetes-list-type: map` with `x-kubernetes-list-map-keys`, or a strategic
+/// merge patch key).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct OpenApiListKeys {
+    /// `apiVersion` (`apps/v1`, `v1`).
+    pub api_version: String,
+    pub kind: String,
+    /// Rule path of each keyed list (`/spec/template/spec/containers`; `*` stands for any
+    /// list item or map value, `~1` for a `/` in a field name) → its key fields.
+    pub lists: BTreeMap<String, Vec<String>>,
 }

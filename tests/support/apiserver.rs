@@ -6,6 +6,11 @@
 //! from the recorded cluster-wide lists, in the recorded format: items without
 //! `apiVersion`/`kind`, `metadata.resourceVersion`, `continue` tokens shaped like the real
 //! ones and `remainingItemCount`. Faults can be injected per kind; every request is recorded.
+//!
+//! OpenAPI v3: `/openapi/v3` answers the recorded index; the group-version documents it names
+//! are served from `fixtures/openapi/` (real Kubernetes documents, trimmed: see the README
+//! there) under the recorded `?hash=`, a stale hash being redirected (301) to the current one
+//! as kube-openapi does; group-versions without a fixture answer 404.
 #![allow(dead_code)]
 
 use serde_json::Value;
@@ -84,6 +89,10 @@ struct State {
     throttle_once: Option<u64>,
     gone_first_continue: bool,
     requests: Vec<Recorded>,
+    /// OpenAPI v3 index key (`apis/apps/v1`) → (hash, document).
+    openapi: BTreeMap<String, (String, Vec<u8>)>,
+    /// Injected answer of `/openapi/v3`: a status, or 200 with unreadable JSON (`Some(200)`).
+    openapi_index_fault: Option<u16>,
     status_403: Value,
     status_401: String,
     status_400_continue: String,
@@ -266,6 +275,18 @@ impl ApiServer {
             }
         }
         let read = |f: &str| std::fs::read_to_string(dir.join(f)).unwrap();
+        let openapi_index: Value = serde_json::from_slice(&plain["/openapi/v3"].body).unwrap();
+        let mut openapi = BTreeMap::new();
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/openapi");
+        for e in std::fs::read_dir(&fixtures).unwrap().flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let Some(stem) = name.strip_suffix("_openapi.json") else {
+                continue;
+            };
+            let key = stem.replace("__", "/");
+            let hash = openapi_hash(&openapi_index, &key);
+            openapi.insert(key, (hash, std::fs::read(e.path()).unwrap()));
+        }
         let state = State {
             kinds,
             objects,
@@ -282,6 +303,8 @@ impl ApiServer {
             throttle_once: None,
             gone_first_continue: false,
             requests: Vec::new(),
+            openapi,
+            openapi_index_fault: None,
             status_403: serde_json::from_str(&read("errors/403_readonly_create_configmap.json"))
                 .unwrap(),
             status_401: read("errors/401_no_token_list_secrets.json"),
@@ -481,6 +504,31 @@ impl ApiServer {
         self.state.lock().unwrap().review_api = false;
     }
 
+    /// Serve `doc` as the OpenAPI v3 document of `key` (`apis/example.com/v1`), under the
+    /// hash the recorded index names for it.
+    pub fn set_openapi_doc(&self, key: &str, doc: &Value) {
+        let mut st = self.state.lock().unwrap();
+        let index: Value = serde_json::from_slice(&st.plain["/openapi/v3"].body).unwrap();
+        let hash = openapi_hash(&index, key);
+        st.openapi
+            .insert(key.to_string(), (hash, doc.to_string().into_bytes()));
+    }
+
+    /// Serve `doc` for `key` under another hash than the index names (as after the schema
+    /// changed): a request with the index's hash is redirected to this one.
+    pub fn set_openapi_doc_with_hash(&self, key: &str, doc: &Value, hash: &str) {
+        self.state.lock().unwrap().openapi.insert(
+            key.to_string(),
+            (hash.to_string(), doc.to_string().into_bytes()),
+        );
+    }
+
+    /// `/openapi/v3` answers `status` (404 as a server without OpenAPI v3, 403…); 200 means
+    /// a body that is not JSON.
+    pub fn fail_openapi_index(&self, status: u16) {
+        self.state.lock().unwrap().openapi_index_fault = Some(status);
+    }
+
     /// A raw GET (bypassing any client): status and body.
     pub fn raw_get(&self, path_and_query: &str) -> (u16, String) {
         let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
@@ -511,6 +559,14 @@ impl ApiServer {
     pub fn clear_requests(&self) {
         self.state.lock().unwrap().requests.clear();
     }
+}
+
+/// The `hash` the OpenAPI v3 index names for `key`.
+fn openapi_hash(index: &Value, key: &str) -> String {
+    let url = index["paths"][key]["serverRelativeURL"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{key} is not in the recorded OpenAPI v3 index"));
+    url.split_once("?hash=").unwrap().1.to_string()
 }
 
 fn read_response(mut r: BufReader<TcpStream>) -> (u16, String) {
@@ -636,6 +692,7 @@ fn reason(s: u16) -> &'static str {
     match s {
         200 => "OK",
         201 => "Created",
+        301 => "Moved Permanently",
         400 => "Bad Request",
         401 => "Unauthorized",
         403 => "Forbidden",
@@ -734,6 +791,36 @@ fn handle(
                 status_body(code, "NotAcceptable", "only the following media types are accepted: application/json, application/yaml, application/vnd.kubernetes.protobuf"),
             );
         }
+    }
+    if path == "/openapi/v3" {
+        match st.openapi_index_fault {
+            None => {}
+            Some(200) => return reply(200, "application/json", "{\"paths\": {\"api/v1\""),
+            Some(403) => {
+                let mut s = st.status_403.clone();
+                s["message"] = Value::String(
+                    "forbidden: User \"realk8s-readonly\" cannot get path \"/openapi/v3\"".into(),
+                );
+                return reply(403, "application/json", s.to_string());
+            }
+            Some(code) => return reply(code, "text/plain; charset=utf-8", "404 page not found\n"),
+        }
+    }
+    if let Some(key) = path.strip_prefix("/openapi/v3/") {
+        let Some((hash, body)) = st.openapi.get(key) else {
+            return reply(404, "text/plain; charset=utf-8", "404 page not found\n");
+        };
+        let asked = query
+            .split('&')
+            .find_map(|kv| kv.strip_prefix("hash="))
+            .unwrap_or("");
+        if !asked.is_empty() && asked != hash {
+            let mut r = reply(301, "text/html; charset=utf-8", "");
+            r.headers
+                .push(("Location".into(), format!("/openapi/v3/{key}?hash={hash}")));
+            return r;
+        }
+        return reply(200, "application/json", body.clone());
     }
     if path == "/api" || path == "/apis" {
         if st.aggregated_enabled && accept.contains("as=APIGroupDiscoveryList") {

@@ -6,6 +6,11 @@
 //! across all namespaces, never one GET per object. A kind that may not be listed across all
 //! namespaces (a reader bound by namespaced Roles) is listed in each requested namespace.
 //!
+//! **List keys.** The OpenAPI v3 documents of the declared kinds' group-versions are read
+//! too (see [`openapi`]): the keyed lists their schemas declare go to
+//! [`LiveCluster::list_keys`]; when they cannot be read, a Note/Warning says so and the
+//! built-in list keys apply.
+//!
 //! **Requests sent.** Every request is a `GET`, except the `SelfSubjectAccessReview` POSTs to
 //! `/apis/authorization.k8s.io/v1/selfsubjectaccessreviews`: a review is evaluated and
 //! returned by the server, nothing is stored. No write, patch, delete or dry-run is ever sent.
@@ -20,6 +25,8 @@
 //! whose continue token expired (410 Gone) restarts from the beginning, at most twice.
 //!
 //! Object bodies (Secrets among them) are never logged, printed or put in a message.
+
+pub mod openapi;
 
 use crate::live::{KindRequest, KindScope, LiveCluster, LiveObject};
 use crate::model::{NoteLevel, Notification, ResourceId};
@@ -230,6 +237,8 @@ struct Resp {
     status: u16,
     content_type: String,
     retry_after: Option<Duration>,
+    /// `Location` of a redirect (the OpenAPI v3 handler redirects a stale `?hash=`).
+    location: Option<String>,
     body: Vec<u8>,
 }
 
@@ -271,7 +280,7 @@ impl Reader {
         let fut = async {
             let res = self.client.send(req).await.map_err(|e| e.to_string())?;
             let status = res.status().as_u16();
-            let (content_type, retry_after) = {
+            let (content_type, retry_after, location) = {
                 let h = res.headers();
                 let get = |n: http::header::HeaderName| {
                     h.get(n).and_then(|v| v.to_str().ok()).map(str::to_string)
@@ -281,6 +290,7 @@ impl Reader {
                     get(http::header::RETRY_AFTER)
                         .and_then(|v| v.trim().parse::<u64>().ok())
                         .map(Duration::from_secs),
+                    get(http::header::LOCATION),
                 )
             };
             let body = res
@@ -293,6 +303,7 @@ impl Reader {
                 status,
                 content_type,
                 retry_after,
+                location,
                 body,
             })
         };
@@ -860,6 +871,18 @@ pub async fn read_cluster(
         }
     }
 
+    // List keys from the cluster's OpenAPI v3 documents, read alongside the lists (under
+    // the same concurrency cap), for the declared kinds the server serves.
+    let served: Vec<KindRequest> = requests
+        .iter()
+        .filter(|r| {
+            let (g, v) = split_api_version(&r.api_version);
+            found.contains_key(&(g, v, r.kind.clone()))
+        })
+        .cloned()
+        .collect();
+    let openapi = tokio::spawn(openapi::read_list_keys(reader.clone(), served));
+
     // One review first: if the review API is not served (404) or not allowed (403), the
     // other scopes skip the preflight instead of each sending a review that fails.
     if let Some(first) = scopes.keys().next() {
@@ -931,6 +954,24 @@ pub async fn read_cluster(
             )),
         }
     }
+    let list_keys = match openapi.await {
+        Ok((keys, note)) => {
+            notifications.extend(note);
+            keys
+        }
+        Err(e) => {
+            notifications.push(Notification::new(
+                NoteLevel::Warning,
+                "live-openapi",
+                format!(
+                    "cluster {}: reading list keys from OpenAPI v3 failed ({e}); lists are \
+                     matched with the built-in list keys of rules/kubernetes.yaml",
+                    reader.name
+                ),
+            ));
+            Vec::new()
+        }
+    };
     complete.sort();
     objects.sort_by(|a, b| {
         (&a.id.api_version, &a.id.kind, &a.id.namespace, &a.id.name).cmp(&(
@@ -949,6 +990,7 @@ pub async fn read_cluster(
         objects,
         notifications,
         requests: reader.requests.load(Ordering::Relaxed),
+        list_keys,
     })
 }
 
