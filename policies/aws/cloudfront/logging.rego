@@ -1,0 +1,24 @@
+# METADATA
+# title: CloudFront access logging disabled
+# description: >-
+#   Access logs record every request the distribution served.
+# custom:
+#   id: PL-AWS-0067
+#   kinds: [aws_cloudfront_distribution]
+#   severity: LOW
+#   remediation: >-
+#     Add logging_config { bucket = ... }.
+#   frameworks:
+#     - AWS-FSBP-CloudFront.5
+package plumbline.aws.cloudfront.logging
+
+import rego.v1
+
+import data.plumbline.lib.aws
+
+deny contains result if {
+	input.type == "aws_cloudfront_distribution"
+	count(aws.blocks(aws.attrs, "logging_config")) == 0
+	not aws.is_unknown(aws.attrs.logging_config)
+	result := aws.result(sprintf("Distribution %s does not log requests", [aws.label]), ["attributes"])
+}
