@@ -261,7 +261,16 @@ may_refer_to(v, r) if refers_to(v, r)
 
 may_refer_to(v, r) if {
 	is_unknown(v)
+	not names_terraform_resource(unknown_ref(v))
 	not refers_to_other(v, r)
+}
+
+# A Terraform reference to a managed resource (`aws_vpc.main.id`): it names
+# its resource exactly, so refers_to alone decides whether that is r.
+names_terraform_resource(ref) if {
+	parts := split(ref, ".")
+	count(parts) >= 2
+	regex.match(`^[a-z][a-z0-9]*_[a-z0-9_]+$`, parts[0])
 }
 
 refers_to_other(v, r) if {
@@ -487,3 +496,11 @@ _container_defs := defs if {
 	v := attrs.container_definitions
 	is_array(v)
 } else := []
+
+# --- KMS ----------------------------------------------------------------------
+
+# True when a key id/ARN names an AWS managed key (alias/aws/<service>).
+aws_managed_key(v) if {
+	is_string(v)
+	regex.match(`(^|:)alias/aws/`, v)
+}

@@ -140,3 +140,20 @@ test_malformed_input_is_total if {
 		count(aws.public_ingress) == 0 with input as obj
 	}
 }
+
+test_may_refer_to_resource_outside_module if {
+	# aws_vpc.example is not in the file, but the reference names it exactly.
+	vpc := {"type": "aws_vpc", "name": "main", "address": "aws_vpc.main", "attributes": {}}
+	not aws.may_refer_to({"$unknown": "aws_vpc.example.id"}, vpc) with input as {"related": []}
+	aws.may_refer_to({"$unknown": "aws_vpc.main.id"}, vpc) with input as {"related": []}
+	aws.may_refer_to({"$unknown": "var.vpc_id"}, vpc) with input as {"related": []}
+	aws.may_refer_to({"$unknown": "module.net.vpc_id"}, vpc) with input as {"related": []}
+	aws.may_refer_to({"$unknown": "MyVpc"}, vpc) with input as {"related": []}
+}
+
+test_aws_managed_key if {
+	aws.aws_managed_key("alias/aws/secretsmanager")
+	aws.aws_managed_key("arn:aws:kms:eu-west-1:1:alias/aws/dynamodb")
+	not aws.aws_managed_key("alias/app")
+	not aws.aws_managed_key({"$unknown": "aws_kms_key.k.arn"})
+}

@@ -36,7 +36,9 @@ test_min_tls if {
 	d := dist(object.union(good, {"viewer_certificate": [{"acm_certificate_arn": "arn", "minimum_protocol_version": "TLSv1_2016"}]}))
 	f.paths(min_tls.deny) == {["attributes", "viewer_certificate", 0, "minimum_protocol_version"]} with input as d
 	dflt := dist(object.union(good, {"viewer_certificate": [{"cloudfront_default_certificate": true}]}))
-	f.paths(min_tls.deny) == {["attributes", "viewer_certificate", 0, "cloudfront_default_certificate"]} with input as dflt
+	count(min_tls.deny) == 0 with input as dflt
+	dflt_old := dist(object.union(good, {"viewer_certificate": [{"cloudfront_default_certificate": true, "minimum_protocol_version": "TLSv1"}]}))
+	count(min_tls.deny) == 1 with input as dflt_old
 	missing := dist(object.union(good, {"viewer_certificate": [{"acm_certificate_arn": "arn"}]}))
 	f.paths(min_tls.deny) == {["attributes", "viewer_certificate", 0]} with input as missing
 }
@@ -45,5 +47,9 @@ test_waf_logging_origin if {
 	d := dist({"origin": [{"origin_id": "o", "custom_origin_config": [{"origin_protocol_policy": "http-only"}]}]})
 	count(waf.deny) == 1 with input as d
 	count(logging.deny) == 1 with input as d
+	v2 := f.res("aws_cloudwatch_log_delivery_source", "s", {"log_type": "ACCESS_LOGS", "resource_arn": f.unknown("aws_cloudfront_distribution.d.arn")})
+	count(logging.deny) == 1 with input as f.with_related(d, [v2])
+	delivery := f.res("aws_cloudwatch_log_delivery", "l", {"delivery_source_name": f.unknown("aws_cloudwatch_log_delivery_source.s.name")})
+	count(logging.deny) == 0 with input as f.with_related(d, [v2, delivery])
 	f.paths(origin_https.deny) == {["attributes", "origin", 0, "custom_origin_config", 0, "origin_protocol_policy"]} with input as d
 }

@@ -19,20 +19,21 @@ import data.plumbline.lib.aws
 
 modern := {"TLSv1.2_2018", "TLSv1.2_2019", "TLSv1.2_2021", "TLSv1.2_2025", "TLSv1.3_2025"}
 
+# An explicit minimum below TLS 1.2.
+deny contains result if {
+	input.type == "aws_cloudfront_distribution"
+	some i, vc in aws.blocks(aws.attrs, "viewer_certificate")
+	v := vc.minimum_protocol_version
+	is_string(v)
+	not v in modern
+	result := aws.result(sprintf("Distribution %s accepts %v", [aws.label, v]), ["attributes", "viewer_certificate", i, "minimum_protocol_version"])
+}
+
+# A custom certificate without a minimum gets TLSv1.
 deny contains result if {
 	input.type == "aws_cloudfront_distribution"
 	some i, vc in aws.blocks(aws.attrs, "viewer_certificate")
 	not aws.is_true(vc.cloudfront_default_certificate)
-	v := object.get(vc, "minimum_protocol_version", "TLSv1")
-	not aws.is_unknown(v)
-	not v in modern
-	path := aws.key_path(["attributes", "viewer_certificate", i], vc, "minimum_protocol_version")
-	result := aws.result(sprintf("Distribution %s accepts %v", [aws.label, v]), path)
-}
-
-deny contains result if {
-	input.type == "aws_cloudfront_distribution"
-	some i, vc in aws.blocks(aws.attrs, "viewer_certificate")
-	aws.is_true(vc.cloudfront_default_certificate)
-	result := aws.result(sprintf("Distribution %s uses the default CloudFront certificate, which accepts TLS 1.0", [aws.label]), ["attributes", "viewer_certificate", i, "cloudfront_default_certificate"])
+	aws.absent(vc, "minimum_protocol_version")
+	result := aws.result(sprintf("Distribution %s does not set minimum_protocol_version (TLSv1 by default)", [aws.label]), ["attributes", "viewer_certificate", i])
 }

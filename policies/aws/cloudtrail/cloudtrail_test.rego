@@ -34,6 +34,11 @@ test_explicit_false if {
 	f.paths(kms_encryption.deny) == {["attributes", "kms_key_id"]} with input as t
 }
 
+test_global_service_events if {
+	t := trail(object.union(good, {"include_global_service_events": false}))
+	f.paths(multi_region.deny) == {["attributes", "include_global_service_events"]} with input as t
+}
+
 test_unknown_does_not_fire if {
 	t := trail({"is_multi_region_trail": f.unknown("var.a"), "enable_log_file_validation": f.unknown("var.b")})
 	count(multi_region.deny) == 0 with input as t

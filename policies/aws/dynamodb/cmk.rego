@@ -29,3 +29,11 @@ deny contains result if {
 	not aws.is_set(sse.kms_key_arn)
 	result := aws.result(sprintf("DynamoDB table %s uses the AWS managed key instead of a customer managed key", [aws.label]), ["attributes", "server_side_encryption", 0])
 }
+
+deny contains result if {
+	input.type == "aws_dynamodb_table"
+	sse := aws.block(aws.attrs, "server_side_encryption")
+	aws.is_true(sse.enabled)
+	aws.aws_managed_key(sse.kms_key_arn)
+	result := aws.result(sprintf("DynamoDB table %s uses the AWS managed key %s", [aws.label, sse.kms_key_arn]), ["attributes", "server_side_encryption", 0, "kms_key_arn"])
+}

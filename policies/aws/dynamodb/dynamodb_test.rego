@@ -20,6 +20,7 @@ test_cmk if {
 	count(cmk.deny) == 1 with input as table({})
 	f.paths(cmk.deny) == {["attributes", "server_side_encryption", 0]} with input as table({"server_side_encryption": [{"enabled": true}]})
 	count(cmk.deny) == 0 with input as table({"server_side_encryption": [{"enabled": true, "kms_key_arn": f.unknown("aws_kms_key.t.arn")}]})
+	f.paths(cmk.deny) == {["attributes", "server_side_encryption", 0, "kms_key_arn"]} with input as table({"server_side_encryption": [{"enabled": true, "kms_key_arn": "alias/aws/dynamodb"}]})
 }
 
 test_dax if {

@@ -40,6 +40,7 @@ test_public_cidrs if {
 test_secrets_encryption if {
 	count(secrets_encryption.deny) == 1 with input as cluster({})
 	count(secrets_encryption.deny) == 1 with input as cluster({"encryption_config": [{"resources": ["configmaps"]}]})
+	count(secrets_encryption.deny) == 1 with input as cluster({"encryption_config": [{"resources": ["secrets"]}]})
 	count(secrets_encryption.deny) == 0 with input as cluster({"encryption_config": [{"resources": f.unknown("var.r")}]})
 }
 

@@ -22,7 +22,15 @@ encrypts_secrets if {
 	some c in aws.blocks(aws.attrs, "encryption_config")
 	some r in aws.strings_of(c.resources)
 	r == "secrets"
+	has_key(c)
 }
+
+has_key(c) if {
+	some p in aws.blocks(c, "provider")
+	aws.is_set(p.key_arn)
+}
+
+has_key(c) if aws.is_unknown(c.provider)
 
 encrypts_secrets if {
 	some c in aws.blocks(aws.attrs, "encryption_config")

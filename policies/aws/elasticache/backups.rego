@@ -24,8 +24,12 @@ redis if {
 	aws.attrs.engine == "redis"
 }
 
+# cache.t1 nodes do not support backups.
+no_backup_support if startswith(aws.attrs.node_type, "cache.t1.")
+
 deny contains result if {
 	redis
+	not no_backup_support
 	not aws.is_unknown(aws.attrs.snapshot_retention_limit)
 	n := object.get(aws.attrs, "snapshot_retention_limit", 0)
 	aws.number(n) == 0

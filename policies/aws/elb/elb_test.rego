@@ -19,6 +19,17 @@ test_http_listener if {
 	f.paths(http_listener.deny) == {["attributes", "listener", 0, "lb_protocol"]} with input as elb
 }
 
+test_listener_default_protocol if {
+	l := listener({"port": 80, "load_balancer_arn": f.unknown("aws_lb.app.arn"), "default_action": [{"type": "forward"}]})
+	f.paths(http_listener.deny) == {["attributes"]} with input as l
+	app := f.res("aws_lb", "app", {"load_balancer_type": "application"})
+	count(http_listener.deny) == 1 with input as f.with_related(l, [app])
+	nlb := f.res("aws_lb", "app", {"load_balancer_type": "network"})
+	count(http_listener.deny) == 0 with input as f.with_related(l, [nlb])
+	to_http := listener({"port": 80, "default_action": [{"type": "redirect", "redirect": [{"port": "80", "protocol": "HTTP"}]}]})
+	count(http_listener.deny) == 1 with input as to_http
+}
+
 test_tls_policy if {
 	f.paths(tls_policy.deny) == {["attributes", "protocol"]} with input as listener({"protocol": "HTTPS"})
 	f.paths(tls_policy.deny) == {["attributes", "ssl_policy"]} with input as listener({"protocol": "HTTPS", "ssl_policy": "ELBSecurityPolicy-2016-08"})

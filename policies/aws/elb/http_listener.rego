@@ -25,11 +25,28 @@ redirects_to_https(a) if {
 	r.protocol == "HTTPS"
 }
 
+# Without protocol, an application load balancer's listener speaks HTTP;
+# network and gateway load balancers have no HTTP listeners.
+http if aws.attrs.protocol == "HTTP"
+
+http if {
+	aws.absent(aws.attrs, "protocol")
+	not aws.is_set(aws.attrs.certificate_arn)
+	not non_application_lb
+}
+
+non_application_lb if {
+	some lb in array.concat(aws.related_of_type("aws_lb"), aws.related_of_type("aws_alb"))
+	aws.refers_to(aws.attrs.load_balancer_arn, lb)
+	t := object.get(lb.attributes, "load_balancer_type", "application")
+	t != "application"
+}
+
 deny contains result if {
 	input.type in {"aws_lb_listener", "aws_alb_listener"}
-	aws.attrs.protocol == "HTTP"
+	http
 	not redirects_to_https(aws.attrs)
-	result := aws.result(sprintf("Listener %s serves HTTP without redirecting to HTTPS", [aws.label]), ["attributes", "protocol"])
+	result := aws.result(sprintf("Listener %s serves HTTP without redirecting to HTTPS", [aws.label]), aws.attr_path("protocol"))
 }
 
 deny contains result if {

@@ -10,8 +10,8 @@ import data.plumbline.aws.iam.password_max_age
 import data.plumbline.aws.iam.password_reuse
 import data.plumbline.aws.iam.trust_any_principal
 import data.plumbline.aws.iam.user_access_key
-import data.plumbline.aws.iam.user_inline_policy
-import data.plumbline.aws.iam.user_policy_attachment
+import data.plumbline.aws.iam.passrole_all
+import data.plumbline.aws.iam.user_policies
 import data.plumbline.aws.iam.wildcard_actions
 import data.plumbline.aws.iam.wildcard_resources
 
@@ -52,12 +52,13 @@ test_wildcard_resources if {
 }
 
 test_user_inline_and_attachments if {
-	count(user_inline_policy.deny) == 1 with input as f.res("aws_iam_user_policy", "p", {"user": "bob", "policy": scoped})
-	count(user_inline_policy.deny) == 0 with input as f.res("aws_iam_role_policy", "p", {"role": "r", "policy": scoped})
-	count(user_policy_attachment.deny) == 1 with input as f.res("aws_iam_user_policy_attachment", "a", {"user": "bob", "policy_arn": "arn"})
-	count(user_policy_attachment.deny) == 1 with input as f.res("aws_iam_policy_attachment", "a", {"users": ["bob"], "policy_arn": "arn"})
-	count(user_policy_attachment.deny) == 0 with input as f.res("aws_iam_policy_attachment", "a", {"roles": ["r"], "users": [], "policy_arn": "arn"})
-	count(user_policy_attachment.deny) == 0 with input as f.res("aws_iam_policy_attachment", "a", {"users": f.unknown("var.users")})
+	count(user_policies.deny) == 1 with input as f.res("aws_iam_user_policy", "p", {"user": "bob", "policy": scoped})
+	count(user_policies.deny) == 0 with input as f.res("aws_iam_role_policy", "p", {"role": "r", "policy": scoped})
+	count(user_policies.deny) == 0 with input as f.res("aws_iam_role_policy_attachment", "a", {"role": "r", "policy_arn": "arn"})
+	count(user_policies.deny) == 1 with input as f.res("aws_iam_user_policy_attachment", "a", {"user": "bob", "policy_arn": "arn"})
+	count(user_policies.deny) == 1 with input as f.res("aws_iam_policy_attachment", "a", {"users": ["bob"], "policy_arn": "arn"})
+	count(user_policies.deny) == 0 with input as f.res("aws_iam_policy_attachment", "a", {"roles": ["r"], "users": [], "policy_arn": "arn"})
+	count(user_policies.deny) == 0 with input as f.res("aws_iam_policy_attachment", "a", {"users": f.unknown("var.users")})
 }
 
 strong := {
@@ -97,4 +98,13 @@ test_trust_any_principal if {
 	count(trust_any_principal.deny) == 0 with input as f.res("aws_iam_role", "r", {"assume_role_policy": guarded})
 	svc := f.policy([{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}])
 	count(trust_any_principal.deny) == 0 with input as f.res("aws_iam_role", "r", {"assume_role_policy": svc})
+}
+
+test_passrole_all if {
+	count(passrole_all.deny) == 1 with input as f.res("aws_iam_policy", "p", {"policy": f.policy([{"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"}])})
+	count(passrole_all.deny) == 1 with input as f.res("aws_iam_role_policy", "p", {"policy": admin})
+	scoped_pass := f.policy([{"Effect": "Allow", "Action": "iam:PassRole", "Resource": "arn:aws:iam::1:role/app"}])
+	count(passrole_all.deny) == 0 with input as f.res("aws_iam_policy", "p", {"policy": scoped_pass})
+	cond := f.policy([{"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*", "Condition": {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}}}])
+	count(passrole_all.deny) == 0 with input as f.res("aws_iam_policy", "p", {"policy": cond})
 }

@@ -38,6 +38,9 @@ test_backup_retention if {
 	f.paths(backup_retention.deny) == {["attributes", "backup_retention_period"]} with input as db({"backup_retention_period": 0})
 	count(backup_retention.deny) == 1 with input as f.res("aws_rds_cluster", "c", {"backup_retention_period": "1"})
 	count(backup_retention.deny) == 0 with input as db({"backup_retention_period": 7})
+	count(backup_retention.deny) == 0 with input as db({"backup_retention_period": 5})
+	f.paths(backup_retention.deny) == {["attributes"]} with input as db({"engine": "mysql"})
+	count(backup_retention.deny) == 0 with input as db({"replicate_source_db": "main"})
 	count(backup_retention.deny) == 0 with input as db({"backup_retention_period": f.unknown("var.days")})
 }
 

@@ -88,8 +88,12 @@ test_encryption if {
 	count(encryption.deny) == 1 with input as bucket
 	inline := f.res("aws_s3_bucket", "d", {"server_side_encryption_configuration": [{"rule": [{"apply_server_side_encryption_by_default": [{"sse_algorithm": "AES256"}]}]}]})
 	count(encryption.deny) == 0 with input as inline
-	sse := f.res("aws_s3_bucket_server_side_encryption_configuration", "d", {"bucket": ref, "rule": []})
+	sse := f.res("aws_s3_bucket_server_side_encryption_configuration", "d", {"bucket": ref, "rule": [{"apply_server_side_encryption_by_default": [{"sse_algorithm": "aws:kms"}]}]})
 	count(encryption.deny) == 0 with input as f.with_related(bucket, [sse])
+	empty := f.res("aws_s3_bucket_server_side_encryption_configuration", "d", {"bucket": ref, "rule": [{}]})
+	count(encryption.deny) == 1 with input as f.with_related(bucket, [empty])
+	computed := f.res("aws_s3_bucket_server_side_encryption_configuration", "d", {"bucket": ref, "rule": f.unknown("var.rules")})
+	count(encryption.deny) == 0 with input as f.with_related(bucket, [computed])
 }
 
 # --- versioning ---------------------------------------------------------------------

@@ -21,3 +21,9 @@ deny contains result if {
 	not aws.is_set(aws.attrs.kms_key_id)
 	result := aws.result(sprintf("Secret %s uses the AWS managed key", [aws.label]), aws.attr_path("kms_key_id"))
 }
+
+deny contains result if {
+	input.type == "aws_secretsmanager_secret"
+	aws.aws_managed_key(aws.attrs.kms_key_id)
+	result := aws.result(sprintf("Secret %s uses the AWS managed key %s", [aws.label, aws.attrs.kms_key_id]), ["attributes", "kms_key_id"])
+}

@@ -20,4 +20,5 @@ test_rotation if {
 test_cmk if {
 	count(cmk.deny) == 1 with input as secret
 	count(cmk.deny) == 0 with input as f.res("aws_secretsmanager_secret", "db", {"kms_key_id": f.unknown("aws_kms_key.k.arn")})
+	f.paths(cmk.deny) == {["attributes", "kms_key_id"]} with input as f.res("aws_secretsmanager_secret", "db", {"kms_key_id": "alias/aws/secretsmanager"})
 }
