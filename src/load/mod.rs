@@ -80,7 +80,10 @@ impl Document {
     pub fn file_of(&self, node: &Node) -> &Arc<SourceFile> {
         match node.src {
             0 => &self.file,
-            n => self.extra_files.get(usize::from(n) - 1).unwrap_or(&self.file),
+            n => self
+                .extra_files
+                .get(usize::from(n) - 1)
+                .unwrap_or(&self.file),
         }
     }
 }
@@ -264,7 +267,12 @@ pub fn plan(files: &dyn Files) -> Plan {
 }
 
 /// Loads one group. Never fails: problems become notifications.
-pub fn load_group(files: &dyn Files, group: &Group, opts: &LoadOptions, iac: &IacOptions) -> Loaded {
+pub fn load_group(
+    files: &dyn Files,
+    group: &Group,
+    opts: &LoadOptions,
+    iac: &IacOptions,
+) -> Loaded {
     match group {
         Group::TerraformRoot(dir) => terraform::load_root(files, dir, opts, iac),
         Group::Kustomization(dir) => kustomize::render(files, dir, opts),
@@ -274,12 +282,7 @@ pub fn load_group(files: &dyn Files, group: &Group, opts: &LoadOptions, iac: &Ia
 /// Loads one file on its own, by format: YAML and JSON (Kubernetes objects, CloudFormation
 /// templates, Terraform plans), Dockerfiles. `files` gives access to the rest of the scan (a
 /// plan maps its resources back to the `.tf` lines that declare them).
-pub fn load_single(
-    path: &str,
-    bytes: &[u8],
-    opts: &LoadOptions,
-    files: &dyn Files,
-) -> Loaded {
+pub fn load_single(path: &str, bytes: &[u8], opts: &LoadOptions, files: &dyn Files) -> Loaded {
     match Format::of_path(path) {
         Some(Format::Dockerfile) => dockerfile::load(path, bytes, opts),
         Some(Format::Terraform | Format::TfVars) => {
@@ -289,7 +292,9 @@ pub fn load_single(
                 notifications: vec![Notification::new(
                     NoteLevel::Error,
                     "internal-error",
-                    format!("{path}: a Terraform file was not assigned to a module; please report this"),
+                    format!(
+                        "{path}: a Terraform file was not assigned to a module; please report this"
+                    ),
                 )
                 .at(path, None)],
                 ..Loaded::default()

@@ -2,9 +2,9 @@
 
 use super::{Package, PolicySet};
 use crate::load::{Document, SourceFile};
-use std::sync::Arc;
 use crate::model::{fingerprint, Finding, NoteLevel, Notification, PathSeg, Pos, Region, Severity};
 use regorus::Value;
+use std::sync::Arc;
 
 /// What evaluating one document produced.
 #[derive(Debug, Default)]

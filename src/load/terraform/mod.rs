@@ -1,12 +1,1457 @@
-//! Terraform configuration (HCL and `.tf.json`), variable files, and plan JSON.
+//! Terraform configuration (HCL and `.tf.json`) and variable files, evaluated in-process the
+//! way Terraform would before apply: variables, `locals`, functions, `count`/`for_each`,
+//! `dynamic` blocks and local modules. What only apply can know is unknown.
+//!
+//! Each root module gives one document per managed resource instance, in the shape README
+//! "Input models → AWS resources" describes, every value pointing at the expression that
+//! produced it.
 
-use super::{Files, IacOptions, LoadOptions, Loaded, Plan};
+mod config;
+mod eval;
+mod funcs;
+mod value;
+
+use super::tree::{Entry, Node, Value as NV};
+use super::{Document, Files, Format, IacOptions, LoadOptions, Loaded, Plan, SourceFile};
+use crate::model::{NoteLevel, Notification, Pos, Subject};
+use config::{Attr, Blk, Body, Ex, Loc, ModuleDef};
+use eval::{At, Env, Evaluator, Res};
+use hcl_edit::expr::Expression;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::rc::Rc;
+use std::sync::Arc;
+pub use value::V;
+
+/// Module calls nested deeper than this are not followed (a notification says so).
+const MAX_MODULE_DEPTH: usize = 32;
+
+fn parent_dir(path: &str) -> &str {
+    path.rfind('/').map_or("", |i| &path[..i])
+}
+
+fn file_name(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+/// `dir` joined with a relative path, normalised; `None` when it climbs above the top.
+fn join(dir: &str, rel: &str) -> Option<String> {
+    let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
+    for seg in rel.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            s => parts.push(s),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+fn is_local_source(source: &str) -> bool {
+    source.starts_with("./") || source.starts_with("../") || source == "." || source == ".."
+}
+
+/// The `.tf` and `.tf.json` files of the scan, by directory.
+fn config_dirs(files: &dyn Files) -> BTreeMap<String, Vec<String>> {
+    let mut dirs: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for p in files.paths() {
+        if Format::of_path(p) == Some(Format::Terraform) {
+            dirs.entry(parent_dir(p).to_string())
+                .or_default()
+                .push(p.clone());
+        }
+    }
+    dirs
+}
+
+/// The local module directories a directory's files call (literal `source` strings).
+fn called_dirs(files: &dyn Files, dir: &str, paths: &[String], opts: &LoadOptions) -> Vec<String> {
+    let mut out = Vec::new();
+    for (idx, p) in paths.iter().enumerate() {
+        let Some(Ok(file)) = files.read(p) else {
+            continue;
+        };
+        let Ok(blocks) = config::parse_file(&file, idx, opts) else {
+            continue;
+        };
+        for b in blocks.iter().filter(|b| b.kind == "module") {
+            if let Some(src) = literal_source(b) {
+                if is_local_source(&src) {
+                    if let Some(target) = join(dir, strip_subdir(&src)) {
+                        out.push(target);
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// `./modules/x//sub` → `./modules/x/sub` (the package/subdirectory syntax).
+fn strip_subdir(src: &str) -> &str {
+    src
+}
+
+fn literal_source(b: &Blk) -> Option<String> {
+    match &b.body.attr("source")?.expr {
+        Ex::Hcl(Expression::String(s)) => Some(s.value().clone()),
+        Ex::Hcl(Expression::StringTemplate(t)) => {
+            let mut out = String::new();
+            for el in t.iter() {
+                out.push_str(el.as_literal()?.value());
+            }
+            Some(out)
+        }
+        Ex::Json(n) => n.as_str().map(str::to_string),
+        _ => None,
+    }
+}
 
 /// Adds the Terraform root modules of the scan to `plan`, and marks every `.tf`, `.tf.json`
-/// and `.tfvars` file it loads through them as consumed.
-pub fn plan(_files: &dyn Files, _plan: &mut Plan) {}
+/// and `.tfvars` file as consumed: they are loaded through their root modules (variable files
+/// not auto-loaded are used through `--var-file`).
+pub fn plan(files: &dyn Files, plan: &mut Plan) {
+    let opts = LoadOptions::default();
+    let dirs = config_dirs(files);
+    for p in files.paths() {
+        if matches!(Format::of_path(p), Some(Format::Terraform | Format::TfVars)) {
+            plan.consumed.insert(p.clone());
+        }
+    }
+    let calls: BTreeMap<&String, Vec<String>> = dirs
+        .iter()
+        .map(|(d, paths)| {
+            let mut c = called_dirs(files, d, paths, &opts);
+            c.retain(|t| t != d && dirs.contains_key(t));
+            c.sort();
+            c.dedup();
+            (d, c)
+        })
+        .collect();
+    let called: HashSet<&String> = calls.values().flatten().collect();
+    let mut roots: Vec<String> = dirs
+        .keys()
+        .filter(|d| !called.contains(d))
+        .cloned()
+        .collect();
+    // Directories reached only through a cycle of module calls have no root: the first of
+    // each such cycle becomes one, so its files are loaded and the cycle is reported.
+    loop {
+        let mut reached: HashSet<&str> = HashSet::new();
+        let mut stack: Vec<&str> = roots.iter().map(String::as_str).collect();
+        while let Some(d) = stack.pop() {
+            if reached.insert(d) {
+                if let Some(c) = calls.get(&d.to_string()) {
+                    stack.extend(c.iter().map(String::as_str));
+                }
+            }
+        }
+        match dirs.keys().find(|d| !reached.contains(d.as_str())) {
+            Some(d) => roots.push(d.clone()),
+            None => break,
+        }
+    }
+    for r in roots {
+        plan.groups.push(super::Group::TerraformRoot(r));
+    }
+}
 
 /// Loads the root module in `dir` with the local modules it calls.
-pub fn load_root(_files: &dyn Files, _dir: &str, _opts: &LoadOptions, _iac: &IacOptions) -> Loaded {
-    Loaded::default()
+pub fn load_root(files: &dyn Files, dir: &str, opts: &LoadOptions, iac: &IacOptions) -> Loaded {
+    let root = Root {
+        files,
+        opts,
+        dir: dir.to_string(),
+        dirs: config_dirs(files),
+        modules: RefCell::default(),
+        notes: RefCell::default(),
+        noted: RefCell::default(),
+        parse_error: RefCell::default(),
+        unknown_fns: RefCell::default(),
+        documents: RefCell::default(),
+    };
+    let Some(def) = root.module(dir) else {
+        return root.finish();
+    };
+    let inputs = root.root_inputs(&def, iac);
+    let inst = Inst::new(
+        &root,
+        def,
+        String::new(),
+        Vec::new(),
+        vec![dir.to_string()],
+        inputs,
+        true,
+    );
+    inst.run();
+    root.finish()
 }
+
+/// Shared state of one root module's evaluation.
+struct Root<'a> {
+    files: &'a dyn Files,
+    opts: &'a LoadOptions,
+    dir: String,
+    dirs: BTreeMap<String, Vec<String>>,
+    modules: RefCell<HashMap<String, Rc<ModuleDef>>>,
+    notes: RefCell<Vec<Notification>>,
+    noted: RefCell<HashSet<String>>,
+    parse_error: RefCell<Option<(String, Pos, String)>>,
+    unknown_fns: RefCell<BTreeSet<String>>,
+    documents: RefCell<Vec<Document>>,
+}
+
+impl Root<'_> {
+    fn finish(self) -> Loaded {
+        Loaded {
+            documents: self.documents.into_inner(),
+            notifications: self.notes.into_inner(),
+            parse_error: self.parse_error.into_inner(),
+            ..Loaded::default()
+        }
+    }
+
+    /// Adds a notification once (the same module may be evaluated for several calls).
+    fn note(&self, level: NoteLevel, code: &str, file: &str, pos: Option<Pos>, message: String) {
+        let key = format!("{code}\0{file}\0{message}");
+        if self.noted.borrow_mut().insert(key) {
+            self.notes
+                .borrow_mut()
+                .push(Notification::new(level, code, message).at(file, pos));
+        }
+    }
+
+    /// The parsed configuration of a directory (cached); `None` when it holds no
+    /// configuration file of the scan.
+    fn module(&self, dir: &str) -> Option<Rc<ModuleDef>> {
+        if let Some(m) = self.modules.borrow().get(dir) {
+            return Some(Rc::clone(m));
+        }
+        let paths = self.dirs.get(dir)?;
+        let mut def = ModuleDef {
+            dir: dir.to_string(),
+            ..ModuleDef::default()
+        };
+        for p in paths {
+            let file = match self.files.read(p) {
+                Some(Ok(f)) => f,
+                Some(Err(e)) => {
+                    self.note(NoteLevel::Error, "read-error", p, None, e);
+                    continue;
+                }
+                None => continue,
+            };
+            let idx = def.files.len();
+            match config::parse_file(&file, idx, self.opts) {
+                Ok(blocks) => {
+                    def.files.push(file);
+                    def.blocks.extend(blocks);
+                }
+                Err(e) => self.syntax_error(p, e.pos, &e.message),
+            }
+        }
+        let def = Rc::new(def);
+        self.modules
+            .borrow_mut()
+            .insert(dir.to_string(), Rc::clone(&def));
+        Some(def)
+    }
+
+    fn syntax_error(&self, path: &str, pos: Pos, message: &str) {
+        self.note(
+            NoteLevel::Error,
+            "parse-error",
+            path,
+            Some(pos),
+            format!(
+                "{path}:{}:{}: {message} — fix the syntax (the other files of the module were \
+                 loaded without this one), or exclude the file with --exclude",
+                pos.line, pos.column
+            ),
+        );
+        let mut pe = self.parse_error.borrow_mut();
+        if pe.is_none() {
+            *pe = Some((path.to_string(), pos, message.to_string()));
+        }
+    }
+
+    /// Values of the root module's variables: `terraform.tfvars`, `*.auto.tfvars` (and their
+    /// JSON forms), then `--var-file` in order, then `--var`.
+    fn root_inputs(&self, def: &ModuleDef, iac: &IacOptions) -> HashMap<String, (V, Option<Loc>)> {
+        let mut out = HashMap::new();
+        let prefix = if self.dir.is_empty() {
+            String::new()
+        } else {
+            format!("{}/", self.dir)
+        };
+        let mut auto: Vec<&String> = self
+            .files
+            .paths()
+            .iter()
+            .filter(|p| {
+                p.starts_with(&prefix) && !p[prefix.len()..].contains('/') && {
+                    let n = file_name(p);
+                    n.ends_with(".auto.tfvars") || n.ends_with(".auto.tfvars.json")
+                }
+            })
+            .collect();
+        auto.sort();
+        let mut ordered: Vec<String> = ["terraform.tfvars", "terraform.tfvars.json"]
+            .iter()
+            .map(|n| format!("{prefix}{n}"))
+            .filter(|p| self.files.paths().binary_search(p).is_ok())
+            .collect();
+        ordered.extend(auto.into_iter().cloned());
+        for p in ordered {
+            match self.files.read(&p) {
+                Some(Ok(f)) => self.read_tfvars(&f, &mut out),
+                Some(Err(e)) => self.note(NoteLevel::Error, "read-error", &p, None, e),
+                None => {}
+            }
+        }
+        for p in &iac.var_files {
+            let file = match self.files.read(p) {
+                Some(Ok(f)) => f,
+                Some(Err(e)) => {
+                    self.note(NoteLevel::Error, "read-error", p, None, e);
+                    continue;
+                }
+                None => match std::fs::read(p) {
+                    Ok(bytes) => match super::decode_text(p, &bytes) {
+                        Ok(text) => Arc::new(SourceFile::new(p.clone(), text)),
+                        Err(e) => {
+                            self.note(NoteLevel::Error, "read-error", p, None, e);
+                            continue;
+                        }
+                    },
+                    Err(e) => {
+                        self.note(
+                            NoteLevel::Error,
+                            "var-file-error",
+                            p,
+                            None,
+                            format!("--var-file {p}: cannot read it ({e}); check the path (it is read from the scan, else from the current directory)"),
+                        );
+                        continue;
+                    }
+                },
+            };
+            self.read_tfvars(&file, &mut out);
+        }
+        let types = variable_types(def);
+        for (name, raw) in &iac.vars {
+            let ty = types.get(name).map(String::as_str).unwrap_or("");
+            out.insert(name.clone(), (cli_value(raw, ty), None));
+        }
+        out
+    }
+
+    fn read_tfvars(&self, file: &SourceFile, out: &mut HashMap<String, (V, Option<Loc>)>) {
+        if file.path.ends_with(".json") {
+            match serde_json::from_str::<serde_json::Value>(&file.text) {
+                Ok(serde_json::Value::Object(o)) => {
+                    for (k, v) in o {
+                        out.insert(k, (V::from_json(&v), None));
+                    }
+                }
+                Ok(_) => self.syntax_error(
+                    &file.path,
+                    Pos::new(1, 1),
+                    "a variable file must hold an object",
+                ),
+                Err(e) => self.syntax_error(
+                    &file.path,
+                    Pos::new(e.line().max(1) as u32, e.column().max(1) as u32),
+                    &format!("invalid JSON: {e}"),
+                ),
+            }
+            return;
+        }
+        match hcl_edit::parser::parse_body(&file.text) {
+            Ok(body) => {
+                let env = NoRefs;
+                for a in body.attributes() {
+                    let mut ev = Evaluator::new(&env);
+                    let v = ev.eval(&a.value).unwrap_or(V::unknown(""));
+                    out.insert(a.key.value().as_str().to_string(), (v, None));
+                }
+            }
+            Err(e) => self.syntax_error(
+                &file.path,
+                Pos::new(
+                    e.location().line().max(1) as u32,
+                    e.location().column().max(1) as u32,
+                ),
+                e.message().lines().next().unwrap_or("syntax error"),
+            ),
+        }
+    }
+}
+
+/// The declared `type` of each variable of a module, as written (`string`, `list(string)`).
+fn variable_types(def: &ModuleDef) -> HashMap<String, String> {
+    def.of_kind("variable")
+        .filter_map(|b| {
+            let name = b.labels.first()?.clone();
+            let ty = match &b.body.attr("type")?.expr {
+                Ex::Hcl(Expression::Variable(i)) => i.value().as_str().to_string(),
+                Ex::Hcl(Expression::FuncCall(f)) => f.name.name.value().as_str().to_string(),
+                Ex::Json(n) => n.as_str()?.split('(').next()?.to_string(),
+                _ => return None,
+            };
+            Some((name, ty))
+        })
+        .collect()
+}
+
+/// A `--var` value: a string for string variables, else an HCL literal when it looks like one
+/// (number, bool, list, map), else a string.
+fn cli_value(raw: &str, ty: &str) -> V {
+    if ty == "string" {
+        return V::Str(raw.to_string());
+    }
+    let t = raw.trim();
+    let looks_literal = t == "true"
+        || t == "false"
+        || t == "null"
+        || t.starts_with('[')
+        || t.starts_with('{')
+        || t.parse::<f64>().is_ok();
+    if looks_literal {
+        if let Ok(e) = hcl_edit::parser::parse_expr(t) {
+            if let Ok(v) = Evaluator::new(&NoRefs).eval(&e) {
+                return v;
+            }
+        }
+    }
+    V::Str(raw.to_string())
+}
+
+/// Converts a value to the declared primitive type, as Terraform does.
+fn convert(v: V, ty: &str) -> V {
+    match (ty, &v) {
+        ("string", V::Num(_) | V::Bool(_)) => V::Str(v.to_str().unwrap_or_default()),
+        ("number", V::Str(s)) => s.trim().parse().map(V::Num).unwrap_or(v),
+        ("bool", V::Str(_)) => v.to_bool().map(V::Bool).unwrap_or(v),
+        _ => v,
+    }
+}
+
+/// An environment without references: variable files and `--var` values.
+struct NoRefs;
+
+impl Env for NoRefs {
+    fn resolve(&self, _root: &str, _attr: Option<&str>) -> Res {
+        Res::Unknown
+    }
+    fn call_io(&self, _: &mut Evaluator, _: &str, _: &[V]) -> Option<Result<V, String>> {
+        None
+    }
+    fn unknown_function(&self, _: &str, _: At) {}
+    fn undeclared(&self, _: &str, _: At) {}
+}
+
+/// One instance of a module: the root, or one call (one `count`/`for_each` instance of it).
+struct Inst<'r> {
+    root: &'r Root<'r>,
+    def: Rc<ModuleDef>,
+    /// `module.a.module.b` (empty at the root).
+    prefix: String,
+    via: Vec<String>,
+    /// Directories of the calls from the root to here (cycle detection).
+    chain: Vec<String>,
+    vars: HashMap<String, V>,
+    declared: HashSet<String>,
+    locals: RefCell<HashMap<String, Option<V>>>,
+    local_decls: HashMap<String, (usize, Attr)>,
+}
+
+/// A resource instance evaluated, before it becomes a document.
+struct Evaluated {
+    ty: String,
+    name: String,
+    address: String,
+    file: usize,
+    loc: Loc,
+    attributes: Node,
+}
+
+impl<'r> Inst<'r> {
+    fn new(
+        root: &'r Root<'r>,
+        def: Rc<ModuleDef>,
+        prefix: String,
+        via: Vec<String>,
+        chain: Vec<String>,
+        inputs: HashMap<String, (V, Option<Loc>)>,
+        is_root: bool,
+    ) -> Self {
+        let mut local_decls = HashMap::new();
+        for b in def.of_kind("locals") {
+            for a in &b.body.attrs {
+                local_decls.insert(a.name.clone(), (b.file, a.clone()));
+            }
+        }
+        let mut inst = Inst {
+            root,
+            def: Rc::clone(&def),
+            prefix,
+            via,
+            chain,
+            vars: HashMap::new(),
+            declared: HashSet::new(),
+            locals: RefCell::default(),
+            local_decls,
+        };
+        let types = variable_types(&def);
+        inst.declared = def
+            .of_kind("variable")
+            .filter_map(|b| b.labels.first().cloned())
+            .collect();
+        let mut vars = HashMap::new();
+        for b in def.of_kind("variable") {
+            let Some(name) = b.labels.first() else {
+                continue;
+            };
+            let ty = types.get(name).map(String::as_str).unwrap_or("");
+            let value = match inputs.get(name) {
+                Some((v, _)) => Some(v.clone()),
+                None => b.body.attr("default").map(|d| {
+                    let scope = Scope::new(&inst, b.file);
+                    scope
+                        .eval_ex(&d.expr, &mut Vec::new())
+                        .unwrap_or(V::unknown(""))
+                }),
+            };
+            let value = match value {
+                Some(v) => convert(v, ty),
+                None => {
+                    let file = &def.files[b.file].path;
+                    let line = b.loc.pos.line;
+                    let how = if is_root {
+                        format!("set it with --var {name}=VALUE or in a --var-file (or a terraform.tfvars)")
+                    } else {
+                        format!(
+                            "pass it in the module call ({})",
+                            inst.via.last().map_or("", String::as_str)
+                        )
+                    };
+                    root.note(
+                        NoteLevel::Warning,
+                        "terraform-undefined-variable",
+                        file,
+                        Some(b.loc.pos),
+                        format!(
+                            "{file}:{line}: variable \"{name}\" has no default and no value, so \
+                             the values that use it are unknown to policies; {how}"
+                        ),
+                    );
+                    V::unknown(format!("var.{name}"))
+                }
+            };
+            vars.insert(name.clone(), value);
+        }
+        inst.vars = vars;
+        inst
+    }
+
+    fn file_path(&self, file: usize) -> &str {
+        self.def
+            .files
+            .get(file)
+            .map_or(self.def.dir.as_str(), |f| f.path.as_str())
+    }
+
+    fn at_pos(&self, file: usize, at: At) -> Option<Pos> {
+        match at {
+            At::Byte(b) => self.def.files.get(file).map(|f| f.pos(b as u32)),
+            At::Pos(p) => Some(p),
+            At::Unknown => None,
+        }
+    }
+
+    fn local(&self, name: &str) -> Res {
+        if let Some(state) = self.locals.borrow().get(name) {
+            return match state {
+                Some(v) => Res::Val(v.clone(), 1),
+                // Being evaluated: a cycle between locals.
+                None => Res::Unknown,
+            };
+        }
+        let Some((file, attr)) = self.local_decls.get(name) else {
+            return Res::Undeclared(format!(
+                "local.{name} is not declared in {}: add it to a locals block or fix the reference",
+                display_dir(&self.def.dir)
+            ));
+        };
+        self.locals.borrow_mut().insert(name.to_string(), None);
+        let scope = Scope::new(self, *file);
+        let v = match scope.eval_ex(&attr.expr, &mut Vec::new()) {
+            Ok(v) => v,
+            Err(e) => {
+                self.eval_error(*file, attr.loc.pos, &format!("local.{name}"), &e);
+                V::unknown("")
+            }
+        };
+        self.locals
+            .borrow_mut()
+            .insert(name.to_string(), Some(v.clone()));
+        Res::Val(v, 1)
+    }
+
+    fn eval_error(&self, file: usize, pos: Pos, what: &str, e: &str) {
+        let path = self.file_path(file).to_string();
+        self.root.note(
+            NoteLevel::Warning,
+            "terraform-eval-error",
+            &path,
+            Some(pos),
+            format!(
+                "{path}:{}: {what} could not be evaluated ({e}); policies see it as unknown",
+                pos.line
+            ),
+        );
+    }
+
+    /// Evaluates the module's resources into documents, then the modules it calls.
+    fn run(&self) {
+        let mut evaluated = Vec::new();
+        for b in self.def.of_kind("resource") {
+            if b.labels.len() != 2 {
+                continue;
+            }
+            for (suffix, count, each) in self.instances(b, &Scope::new(self, b.file)) {
+                let mut scope = Scope::new(self, b.file);
+                scope.count = count;
+                scope.each = each;
+                let src = src_of(b.file);
+                let attributes = scope.body_node(&b.body, &mut Vec::new(), true, src, b.loc);
+                let local = format!("{}.{}{suffix}", b.labels[0], b.labels[1]);
+                evaluated.push(Evaluated {
+                    ty: b.labels[0].clone(),
+                    name: b.labels[1].clone(),
+                    address: if self.prefix.is_empty() {
+                        local
+                    } else {
+                        format!("{}.{local}", self.prefix)
+                    },
+                    file: b.file,
+                    loc: b.loc,
+                    attributes,
+                });
+            }
+        }
+        self.emit(evaluated);
+        for b in self.def.of_kind("module") {
+            self.call(b);
+        }
+    }
+
+    /// The instances of a resource or module call: address suffix, `count.index`, `each`.
+    #[allow(clippy::type_complexity)]
+    fn instances(&self, b: &Blk, scope: &Scope) -> Vec<(String, Option<V>, Option<(V, V)>)> {
+        if let Some(c) = b.body.attr("count") {
+            let v = scope.eval_ex(&c.expr, &mut Vec::new()).unwrap_or_else(|e| {
+                self.eval_error(b.file, c.loc.pos, "count", &e);
+                V::unknown("")
+            });
+            return match v.to_num() {
+                Some(n) => (0..n.max(0.0) as usize)
+                    .map(|i| (format!("[{i}]"), Some(V::Num(i as f64)), None))
+                    .collect(),
+                // Unknown before apply: one instance stands for all of them.
+                None => vec![("[*]".to_string(), Some(V::unknown("count.index")), None)],
+            };
+        }
+        if let Some(f) = b.body.attr("for_each") {
+            let v = scope.eval_ex(&f.expr, &mut Vec::new()).unwrap_or_else(|e| {
+                self.eval_error(b.file, f.loc.pos, "for_each", &e);
+                V::unknown("")
+            });
+            let key = |k: &str| format!("[{}]", serde_json::Value::from(k));
+            return match v {
+                V::Map(m) => m
+                    .into_iter()
+                    .map(|(k, v)| (key(&k), None, Some((V::Str(k), v))))
+                    .collect(),
+                V::List(items) => {
+                    let mut out = Vec::new();
+                    let mut seen = HashSet::new();
+                    for item in items {
+                        let k = item.to_str().unwrap_or_default();
+                        if seen.insert(k.clone()) {
+                            out.push((key(&k), None, Some((V::Str(k), item))));
+                        }
+                    }
+                    out.sort_by(|a, b| a.0.cmp(&b.0));
+                    out
+                }
+                V::Null => Vec::new(),
+                _ => vec![(
+                    "[*]".to_string(),
+                    None,
+                    Some((V::unknown("each.key"), V::unknown("each.value"))),
+                )],
+            };
+        }
+        vec![(String::new(), None, None)]
+    }
+
+    /// Documents for the resources of this module instance, each with the others as
+    /// `related`.
+    fn emit(&self, evaluated: Vec<Evaluated>) {
+        let mut docs = self.root.documents.borrow_mut();
+        for (i, r) in evaluated.iter().enumerate() {
+            let src = src_of(r.file);
+            let related: Vec<Node> = evaluated
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, o)| self.resource_node(o, None))
+                .collect();
+            let mut node = self.resource_node(r, Some(related));
+            node.set_src_shallow(src);
+            let mut doc = Document::new(Arc::clone(&self.def.files[r.file]), 0, node);
+            doc.extra_files = self.def.files.clone();
+            doc.subject = Some(Subject {
+                source: "terraform".into(),
+                kind: r.ty.clone(),
+                address: r.address.clone(),
+                via: self.via.clone(),
+            });
+            docs.push(doc);
+        }
+    }
+
+    fn resource_node(&self, r: &Evaluated, related: Option<Vec<Node>>) -> Node {
+        let src = src_of(r.file);
+        let s = |v: &str| {
+            let mut n = Node::new(NV::Str(v.to_string()), r.loc.pos, None);
+            n.src = src;
+            n
+        };
+        let entry = |k: &str, value: Node| Entry {
+            key: k.to_string(),
+            key_start: r.loc.pos,
+            key_end_byte: None,
+            value,
+        };
+        let mut entries = vec![
+            entry("source", s("terraform")),
+            entry("type", s(&r.ty)),
+            entry("name", s(&r.name)),
+            entry("address", s(&r.address)),
+            entry("module", s(&self.prefix)),
+            entry("attributes", r.attributes.clone()),
+        ];
+        if let Some(related) = related {
+            let mut seq = Node::new(NV::Seq(related), r.loc.pos, None);
+            seq.src = src;
+            entries.push(entry("related", seq));
+        }
+        let mut n = Node::new(NV::Map(entries), r.loc.pos, None);
+        n.src = src;
+        n
+    }
+
+    /// A `module` block: a local module is loaded and evaluated with the call's inputs; a
+    /// remote one is not part of the scan (its outputs are unknown).
+    fn call(&self, b: &Blk) {
+        let Some(name) = b.labels.first() else {
+            return;
+        };
+        let path = self.file_path(b.file).to_string();
+        let scope = Scope::new(self, b.file);
+        let source = match b.body.attr("source") {
+            Some(a) => match scope.eval_ex(&a.expr, &mut Vec::new()) {
+                Ok(V::Str(s)) => s,
+                _ => return,
+            },
+            None => return,
+        };
+        if !is_local_source(&source) {
+            return;
+        }
+        let line = b.loc.pos.line;
+        let Some(target) = join(&self.def.dir, strip_subdir(&source)) else {
+            self.root.note(
+                NoteLevel::Error,
+                "terraform-module-outside",
+                &path,
+                Some(b.loc.pos),
+                format!(
+                    "{path}:{line}: module \"{name}\" has source \"{source}\", which is outside \
+                     the scanned tree, so it was not loaded; scan the directory that holds it \
+                     (or vendor the module into the repository)"
+                ),
+            );
+            return;
+        };
+        if !self.root.dirs.contains_key(&target) {
+            self.root.note(
+                NoteLevel::Error,
+                "terraform-module-missing",
+                &path,
+                Some(b.loc.pos),
+                format!(
+                    "{path}:{line}: module \"{name}\" has source \"{source}\", but {} holds no \
+                     .tf or .tf.json file in this scan, so its resources were not checked; fix \
+                     the source path, or include the directory in the scan",
+                    display_dir(&target)
+                ),
+            );
+            return;
+        }
+        if self.chain.contains(&target) {
+            let mut cycle = self.chain.clone();
+            cycle.push(target.clone());
+            let cycle: Vec<String> = cycle.iter().map(|d| display_dir(d)).collect();
+            self.root.note(
+                NoteLevel::Error,
+                "terraform-module-cycle",
+                &path,
+                Some(b.loc.pos),
+                format!(
+                    "{path}:{line}: module \"{name}\" makes a cycle of module calls ({}); it was \
+                     not followed — remove the call that closes the cycle",
+                    cycle.join(" → ")
+                ),
+            );
+            return;
+        }
+        if self.chain.len() >= MAX_MODULE_DEPTH {
+            self.root.note(
+                NoteLevel::Error,
+                "terraform-module-depth",
+                &path,
+                Some(b.loc.pos),
+                format!("{path}:{line}: module calls are nested more than {MAX_MODULE_DEPTH} deep; module \"{name}\" was not loaded"),
+            );
+            return;
+        }
+        let Some(def) = self.root.module(&target) else {
+            return;
+        };
+        for (suffix, count, each) in self.instances(b, &scope) {
+            let mut scope = Scope::new(self, b.file);
+            scope.count = count;
+            scope.each = each;
+            let mut inputs = HashMap::new();
+            for a in &b.body.attrs {
+                if matches!(
+                    a.name.as_str(),
+                    "source" | "version" | "count" | "for_each" | "providers" | "depends_on"
+                ) {
+                    continue;
+                }
+                let v = scope.eval_ex(&a.expr, &mut Vec::new()).unwrap_or_else(|e| {
+                    self.eval_error(b.file, a.loc.pos, &format!("module input {}", a.name), &e);
+                    V::unknown("")
+                });
+                inputs.insert(a.name.clone(), (v, Some(a.loc)));
+            }
+            let call = format!("module.{name}{suffix}");
+            let prefix = if self.prefix.is_empty() {
+                call.clone()
+            } else {
+                format!("{}.{call}", self.prefix)
+            };
+            let mut via = self.via.clone();
+            via.push(format!("{path}:{line} {call}"));
+            let mut chain = self.chain.clone();
+            chain.push(target.clone());
+            let child = Inst::new(
+                self.root,
+                Rc::clone(&def),
+                prefix,
+                via,
+                chain,
+                inputs,
+                false,
+            );
+            child.run();
+        }
+    }
+}
+
+fn display_dir(d: &str) -> String {
+    if d.is_empty() {
+        "the top directory".to_string()
+    } else {
+        format!("{d}/")
+    }
+}
+
+/// The `Node::src` of a module file: documents list all the module's files in `extra_files`.
+fn src_of(file: usize) -> u16 {
+    u16::try_from(file + 1).unwrap_or(0)
+}
+
+trait SetSrcShallow {
+    fn set_src_shallow(&mut self, src: u16);
+}
+
+impl SetSrcShallow for Node {
+    fn set_src_shallow(&mut self, src: u16) {
+        self.src = src;
+    }
+}
+
+/// The names visible while evaluating one expression of a module instance.
+struct Scope<'i> {
+    inst: &'i Inst<'i>,
+    file: usize,
+    count: Option<V>,
+    each: Option<(V, V)>,
+}
+
+/// Attributes whose object value is a map, not a nested block (for `.tf.json`, where both are
+/// JSON objects).
+const MAP_ATTRS: &[&str] = &[
+    "tags",
+    "tags_all",
+    "labels",
+    "variables",
+    "parameters",
+    "triggers",
+    "metadata",
+    "annotations",
+    "attributes",
+    "dimensions",
+    "context",
+    "properties",
+    "environment_variables",
+    "default_tags",
+];
+
+impl<'i> Scope<'i> {
+    fn new(inst: &'i Inst<'i>, file: usize) -> Self {
+        Self {
+            inst,
+            file,
+            count: None,
+            each: None,
+        }
+    }
+
+    fn file(&self) -> Option<&Arc<SourceFile>> {
+        self.inst.def.files.get(self.file)
+    }
+
+    fn eval_ex(&self, ex: &Ex, bound: &mut Vec<(String, V)>) -> Result<V, String> {
+        let mut ev = Evaluator::new(self);
+        ev.bound = std::mem::take(bound);
+        let out = match ex {
+            Ex::Hcl(e) => ev.eval(e),
+            Ex::Json(n) => json_value(&mut ev, n),
+        };
+        *bound = std::mem::take(&mut ev.bound);
+        out
+    }
+
+    /// The attributes and nested blocks of a body; `top` for a resource's own body (its
+    /// meta-arguments are left out).
+    fn body_node(
+        &self,
+        body: &Body,
+        bound: &mut Vec<(String, V)>,
+        top: bool,
+        src: u16,
+        at: Loc,
+    ) -> Node {
+        let mut entries: Vec<Entry> = Vec::new();
+        for a in &body.attrs {
+            if top
+                && matches!(
+                    a.name.as_str(),
+                    "count"
+                        | "for_each"
+                        | "provider"
+                        | "depends_on"
+                        | "lifecycle"
+                        | "provisioner"
+                        | "connection"
+                )
+            {
+                continue;
+            }
+            let v = self.eval_ex(&a.expr, bound).unwrap_or_else(|e| {
+                self.inst
+                    .eval_error(self.file, a.loc.pos, &format!("attribute {}", a.name), &e);
+                V::unknown("")
+            });
+            let mut node = self.to_node(&v, &a.expr, a.loc, src);
+            if matches!(a.expr, Ex::Json(_)) {
+                node = json_blockify(node, &a.name);
+            }
+            entries.push(Entry {
+                key: a.name.clone(),
+                key_start: a.key.pos,
+                key_end_byte: a.key.end,
+                value: node,
+            });
+        }
+        let mut groups: Vec<(String, Loc, Vec<Node>)> = Vec::new();
+        let mut push = |kind: &str, loc: Loc, n: Node| match groups.iter_mut().find(|g| g.0 == kind)
+        {
+            Some(g) => g.2.push(n),
+            None => groups.push((kind.to_string(), loc, vec![n])),
+        };
+        for b in &body.blocks {
+            if top && matches!(b.kind.as_str(), "lifecycle" | "provisioner" | "connection") {
+                continue;
+            }
+            if b.kind == "dynamic" {
+                let Some(kind) = b.labels.first() else {
+                    continue;
+                };
+                for n in self.dynamic(b, kind, bound, src) {
+                    push(kind, b.loc, n);
+                }
+                continue;
+            }
+            let n = self.body_node(&b.body, bound, false, src, b.loc);
+            push(&b.kind, b.loc, n);
+        }
+        for (kind, loc, nodes) in groups {
+            if let Some(e) = entries.iter_mut().find(|e| e.key == kind) {
+                if let NV::Seq(items) = &mut e.value.value {
+                    items.extend(nodes);
+                }
+                continue;
+            }
+            let mut seq = Node::new(NV::Seq(nodes), loc.pos, None);
+            seq.src = src;
+            entries.push(Entry {
+                key: kind,
+                key_start: loc.pos,
+                key_end_byte: loc.end,
+                value: seq,
+            });
+        }
+        let mut n = Node::new(NV::Map(entries), at.pos, None);
+        n.src = src;
+        n
+    }
+
+    /// A `dynamic "kind"` block: one block per element of its `for_each`.
+    fn dynamic(&self, b: &Blk, kind: &str, bound: &mut Vec<(String, V)>, src: u16) -> Vec<Node> {
+        let Some(content) = b.body.blocks.iter().find(|c| c.kind == "content") else {
+            return Vec::new();
+        };
+        let iterator = match b.body.attr("iterator").map(|a| &a.expr) {
+            Some(Ex::Hcl(Expression::Variable(i))) => i.value().as_str().to_string(),
+            Some(Ex::Json(n)) => n.as_str().unwrap_or(kind).to_string(),
+            _ => kind.to_string(),
+        };
+        let coll = match b.body.attr("for_each") {
+            Some(f) => self.eval_ex(&f.expr, bound).unwrap_or_else(|e| {
+                self.inst.eval_error(
+                    self.file,
+                    f.loc.pos,
+                    &format!("dynamic \"{kind}\" for_each"),
+                    &e,
+                );
+                V::unknown("")
+            }),
+            None => return Vec::new(),
+        };
+        let pairs = match eval::iter_pairs(coll) {
+            Ok(Ok(p)) => p,
+            Ok(Err(r)) => vec![(V::unknown(r.clone()), V::unknown(r))],
+            Err(_) => Vec::new(),
+        };
+        let mut out = Vec::new();
+        for (k, v) in pairs {
+            let it: BTreeMap<String, V> = [("key".to_string(), k), ("value".to_string(), v)].into();
+            bound.push((iterator.clone(), V::Map(it)));
+            out.push(self.body_node(&content.body, bound, false, src, content.loc));
+            bound.pop();
+        }
+        out
+    }
+
+    /// The node of a value, placed at the expression that produced it (the items of object
+    /// and list literals at their own expressions).
+    fn to_node(&self, v: &V, ex: &Ex, loc: Loc, src: u16) -> Node {
+        match ex {
+            Ex::Hcl(e) => match self.file() {
+                Some(f) => {
+                    let f = Arc::clone(f);
+                    hcl_node(v, e, loc, src, &f)
+                }
+                None => plain_node(v, loc, src),
+            },
+            Ex::Json(n) => json_node(v, n, src),
+        }
+    }
+}
+
+fn num_value(n: f64) -> NV {
+    if n.fract() == 0.0 && n.abs() < 9.0e15 {
+        NV::Int(n as i64)
+    } else {
+        NV::Float(n)
+    }
+}
+
+/// A value whose nodes are all placed at `loc`.
+fn plain_node(v: &V, loc: Loc, src: u16) -> Node {
+    let scalar_end = loc.end;
+    let value = match v {
+        V::Null => NV::Null,
+        V::Bool(b) => NV::Bool(*b),
+        V::Num(n) => num_value(*n),
+        V::Str(s) => NV::Str(s.clone()),
+        V::List(items) => NV::Seq(items.iter().map(|i| plain_node(i, loc, src)).collect()),
+        V::Map(m) => NV::Map(
+            m.iter()
+                .map(|(k, v)| Entry {
+                    key: k.clone(),
+                    key_start: loc.pos,
+                    key_end_byte: None,
+                    value: plain_node(v, loc, src),
+                })
+                .collect(),
+        ),
+        V::Unknown(r) => NV::Map(vec![Entry {
+            key: "$unknown".into(),
+            key_start: loc.pos,
+            key_end_byte: None,
+            value: {
+                let mut n = Node::new(NV::Str(r.clone()), loc.pos, scalar_end);
+                n.src = src;
+                n
+            },
+        }]),
+    };
+    let end = if matches!(value, NV::Seq(_) | NV::Map(_)) {
+        None
+    } else {
+        scalar_end
+    };
+    let mut n = Node::new(value, loc.pos, end);
+    n.src = src;
+    n
+}
+
+fn hcl_node(v: &V, e: &Expression, loc: Loc, src: u16, file: &SourceFile) -> Node {
+    let here = config::span_loc(file, e, loc);
+    match (v, e) {
+        (_, Expression::Parenthesis(p)) => hcl_node(v, p.inner(), here, src, file),
+        (V::List(items), Expression::Array(a)) if a.len() == items.len() => {
+            let nodes = items
+                .iter()
+                .zip(a.iter())
+                .map(|(v, e)| hcl_node(v, e, here, src, file))
+                .collect();
+            let mut n = Node::new(NV::Seq(nodes), here.pos, None);
+            n.src = src;
+            n
+        }
+        (V::Map(m), Expression::Object(o)) => {
+            let mut by_key: HashMap<String, (&Expression, Loc)> = HashMap::new();
+            for (k, ov) in o.iter() {
+                let (name, kloc) = match k {
+                    hcl_edit::expr::ObjectKey::Ident(i) => (
+                        i.value().as_str().to_string(),
+                        loc_of_span(file, hcl_edit::Span::span(i), here),
+                    ),
+                    hcl_edit::expr::ObjectKey::Expression(Expression::String(s)) => (
+                        s.value().clone(),
+                        loc_of_span(file, hcl_edit::Span::span(s), here),
+                    ),
+                    hcl_edit::expr::ObjectKey::Expression(Expression::Variable(i)) => (
+                        i.value().as_str().to_string(),
+                        loc_of_span(file, hcl_edit::Span::span(i), here),
+                    ),
+                    _ => continue,
+                };
+                by_key.insert(name, (ov.expr(), kloc));
+            }
+            let entries = m
+                .iter()
+                .map(|(k, v)| match by_key.get(k) {
+                    Some((ve, kloc)) => Entry {
+                        key: k.clone(),
+                        key_start: kloc.pos,
+                        key_end_byte: kloc.end,
+                        value: hcl_node(v, ve, here, src, file),
+                    },
+                    None => Entry {
+                        key: k.clone(),
+                        key_start: here.pos,
+                        key_end_byte: None,
+                        value: plain_node(v, here, src),
+                    },
+                })
+                .collect();
+            let mut n = Node::new(NV::Map(entries), here.pos, None);
+            n.src = src;
+            n
+        }
+        _ => plain_node(v, here, src),
+    }
+}
+
+fn loc_of_span(file: &SourceFile, span: Option<std::ops::Range<usize>>, fallback: Loc) -> Loc {
+    match span {
+        Some(s) => Loc {
+            pos: file.pos(s.start as u32),
+            end: Some(s.end as u32),
+        },
+        None => fallback,
+    }
+}
+
+fn json_node(v: &V, n: &Node, src: u16) -> Node {
+    let here = Loc {
+        pos: n.start,
+        end: n.end_byte,
+    };
+    match (v, &n.value) {
+        (V::List(items), NV::Seq(nodes)) if items.len() == nodes.len() => {
+            let mut out = Node::new(
+                NV::Seq(
+                    items
+                        .iter()
+                        .zip(nodes)
+                        .map(|(v, n)| json_node(v, n, src))
+                        .collect(),
+                ),
+                n.start,
+                None,
+            );
+            out.src = src;
+            out
+        }
+        (V::Map(m), NV::Map(entries)) => {
+            let mapped = m
+                .iter()
+                .map(|(k, v)| match entries.iter().find(|e| &e.key == k) {
+                    Some(e) => Entry {
+                        key: k.clone(),
+                        key_start: e.key_start,
+                        key_end_byte: e.key_end_byte,
+                        value: json_node(v, &e.value, src),
+                    },
+                    None => Entry {
+                        key: k.clone(),
+                        key_start: n.start,
+                        key_end_byte: None,
+                        value: plain_node(v, here, src),
+                    },
+                })
+                .collect();
+            let mut out = Node::new(NV::Map(mapped), n.start, None);
+            out.src = src;
+            out
+        }
+        _ => plain_node(v, here, src),
+    }
+}
+
+/// In `.tf.json`, a nested block is a JSON object (or a list of them): made a list of objects
+/// as in HCL, unless the attribute is a map (`tags`…).
+fn json_blockify(mut node: Node, name: &str) -> Node {
+    if MAP_ATTRS.contains(&name) || node.get("$unknown").is_some() {
+        return node;
+    }
+    match &mut node.value {
+        NV::Map(entries) => {
+            for e in entries.iter_mut() {
+                let inner = std::mem::replace(&mut e.value, Node::new(NV::Null, e.key_start, None));
+                e.value = json_blockify(inner, &e.key);
+            }
+            let start = node.start;
+            let src = node.src;
+            let mut seq = Node::new(NV::Seq(vec![node]), start, None);
+            seq.src = src;
+            seq
+        }
+        NV::Seq(items) if items.iter().all(|i| matches!(i.value, NV::Map(_))) => {
+            for item in items.iter_mut() {
+                if let NV::Map(entries) = &mut item.value {
+                    for e in entries.iter_mut() {
+                        let inner =
+                            std::mem::replace(&mut e.value, Node::new(NV::Null, e.key_start, None));
+                        e.value = json_blockify(inner, &e.key);
+                    }
+                }
+            }
+            node
+        }
+        _ => node,
+    }
+}
+
+/// The value of a `.tf.json` expression: strings are templates.
+fn json_value(ev: &mut Evaluator, n: &Node) -> Result<V, String> {
+    Ok(match &n.value {
+        NV::Null => V::Null,
+        NV::Bool(b) => V::Bool(*b),
+        NV::Int(i) => V::Num(*i as f64),
+        NV::UInt(u) => V::Num(*u as f64),
+        NV::Float(f) => V::Num(*f),
+        NV::Str(s) => {
+            if !s.contains("${") && !s.contains("%{") {
+                return Ok(V::Str(s.clone()));
+            }
+            match hcl_edit::parser::parse_template(s) {
+                Ok(t) => {
+                    let saved = ev.at.replace(n.start);
+                    let v = ev.eval_template(&t);
+                    ev.at = saved;
+                    v?
+                }
+                Err(_) => V::Str(s.clone()),
+            }
+        }
+        NV::Seq(items) => V::List(
+            items
+                .iter()
+                .map(|i| json_value(ev, i))
+                .collect::<Result<_, _>>()?,
+        ),
+        NV::Map(entries) => V::Map(
+            entries
+                .iter()
+                .map(|e| Ok((e.key.clone(), json_value(ev, &e.value)?)))
+                .collect::<Result<_, String>>()?,
+        ),
+    })
+}
+
+impl Env for Scope<'_> {
+    fn resolve(&self, root: &str, attr: Option<&str>) -> Res {
+        let inst = self.inst;
+        match (root, attr) {
+            ("var", Some(name)) => {
+                if !inst.declared.contains(name) {
+                    return Res::Undeclared(format!(
+                        "var.{name} is not declared in {}: add a variable \"{name}\" block, or \
+                         fix the reference",
+                        display_dir(&inst.def.dir)
+                    ));
+                }
+                match inst.vars.get(name) {
+                    Some(v) => Res::Val(v.clone(), 1),
+                    None => Res::Unknown,
+                }
+            }
+            ("local", Some(name)) => inst.local(name),
+            ("count", Some("index")) => match &self.count {
+                Some(v) => Res::Val(v.clone(), 1),
+                None => Res::Undeclared("count.index is used where there is no count".into()),
+            },
+            ("each", Some(k @ ("key" | "value"))) => match &self.each {
+                Some((key, value)) => Res::Val(
+                    if k == "key" {
+                        key.clone()
+                    } else {
+                        value.clone()
+                    },
+                    1,
+                ),
+                None => Res::Undeclared(format!("each.{k} is used where there is no for_each")),
+            },
+            ("path", Some("module")) => Res::Val(V::Str(dot(&inst.def.dir)), 1),
+            ("path", Some("root" | "cwd")) => Res::Val(V::Str(dot(&inst.root.dir)), 1),
+            ("terraform", Some("workspace")) => Res::Val(V::Str("default".into()), 1),
+            _ => Res::Unknown,
+        }
+    }
+
+    fn call_io(&self, ev: &mut Evaluator, name: &str, args: &[V]) -> Option<Result<V, String>> {
+        if !matches!(name, "file" | "templatefile" | "fileexists") {
+            return None;
+        }
+        let path = match args.first() {
+            Some(V::Unknown(r)) => return Some(Ok(V::Unknown(r.clone()))),
+            Some(v) => match v.to_str() {
+                Some(p) => p,
+                None => return Some(Err(format!("{name}() takes a path"))),
+            },
+            None => return Some(Err(format!("{name}() takes a path"))),
+        };
+        let root = self.inst.root;
+        let candidates = [join(&root.dir, &path), join("", &path)];
+        let found = candidates
+            .iter()
+            .flatten()
+            .find_map(|p| root.files.read(p).and_then(Result::ok));
+        if name == "fileexists" {
+            return Some(Ok(V::Bool(found.is_some())));
+        }
+        let Some(file) = found else {
+            return Some(Err(format!("{path} is not a file of the scan")));
+        };
+        if name == "file" {
+            return Some(Ok(V::Str(file.text.clone())));
+        }
+        let vars = match args.get(1) {
+            Some(V::Map(m)) => m.clone(),
+            Some(V::Unknown(r)) => return Some(Ok(V::Unknown(r.clone()))),
+            _ => BTreeMap::new(),
+        };
+        let t = match hcl_edit::parser::parse_template(&file.text) {
+            Ok(t) => t,
+            Err(e) => return Some(Err(format!("{path}: {}", e.message()))),
+        };
+        let mut inner = Evaluator::new(self);
+        inner.at = ev.at;
+        inner.bound = vars.into_iter().collect();
+        let mut out = String::new();
+        let _ = &mut out;
+        Some(inner.eval_template(&t).map(|v| match v {
+            V::Str(s) => V::Str(s),
+            other => V::Str(other.to_str().unwrap_or_default()),
+        }))
+    }
+
+    fn unknown_function(&self, name: &str, at: At) {
+        let root = self.inst.root;
+        if !root.unknown_fns.borrow_mut().insert(name.to_string()) {
+            return;
+        }
+        let path = self.inst.file_path(self.file).to_string();
+        let pos = self.inst.at_pos(self.file, at);
+        let line = pos.map_or(String::new(), |p| format!(":{}", p.line));
+        root.note(
+            NoteLevel::Warning,
+            "terraform-unknown-function",
+            &path,
+            pos,
+            format!(
+                "{path}{line}: function {name}() is not implemented by plumbline; the values \
+                 that use it are unknown to policies (reported once per root module)"
+            ),
+        );
+    }
+
+    fn undeclared(&self, message: &str, at: At) {
+        let path = self.inst.file_path(self.file).to_string();
+        let pos = self.inst.at_pos(self.file, at);
+        let line = pos.map_or(String::new(), |p| format!(":{}", p.line));
+        self.inst.root.note(
+            NoteLevel::Error,
+            "terraform-undeclared-reference",
+            &path,
+            pos,
+            format!("{path}{line}: {message}"),
+        );
+    }
+}
+
+fn dot(dir: &str) -> String {
+    if dir.is_empty() {
+        ".".into()
+    } else {
+        dir.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests;
