@@ -442,10 +442,14 @@ pub fn parse_documents(text: &str, opts: &LoadOptions) -> Result<Vec<Node>, Pars
     budget.max_total_scalar_bytes = usize::MAX / 2;
     budget.max_reader_input_bytes = None;
     options.budget = Some(budget);
-    tree::with_kept_kinds(opts.keep_kinds.clone(), || {
-        serde_saphyr::from_str_multiple_with_options::<Spanned<tree::Document>, Vec<_>>(
-            text, options,
-        )
+    // Local tags (CloudFormation's `!Ref x`) are kept only where a `!` can be one.
+    let tags = text.as_bytes().contains(&b'!');
+    tree::with_tags(tags, || {
+        tree::with_kept_kinds(opts.keep_kinds.clone(), || {
+            serde_saphyr::from_str_multiple_with_options::<Spanned<tree::Document>, Vec<_>>(
+                text, options,
+            )
+        })
     })
     .map(|docs| docs.into_iter().map(Node::from).collect())
     .map_err(|e| {

@@ -218,7 +218,7 @@ struct Key(String);
 
 impl<'de> Deserialize<'de> for Key {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        match Value::deserialize(d)? {
+        match Untagged::deserialize(d)?.0 {
             Value::Str(s) => Ok(Key(s)),
             Value::Int(i) => Ok(Key(i.to_string())),
             Value::UInt(u) => Ok(Key(u.to_string())),
@@ -232,6 +232,102 @@ impl<'de> Deserialize<'de> for Key {
 
 impl<'de> Deserialize<'de> for Value {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        if CAPTURE_TAGS.with(std::cell::Cell::get) {
+            d.deserialize_newtype_struct("__yaml_tagged", TaggedVisitor)
+        } else {
+            d.deserialize_any(ValueVisitor)
+        }
+    }
+}
+
+thread_local! {
+    /// Whether local YAML tags (`!Ref x`) are kept; set by `parse_documents` only for texts
+    /// that contain a `!`, so plain YAML and JSON pay nothing for it.
+    static CAPTURE_TAGS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` with local-tag capture on or off (see [`Value`]'s tagged forms).
+pub fn with_tags<R>(capture: bool, f: impl FnOnce() -> R) -> R {
+    let previous = CAPTURE_TAGS.with(|c| c.replace(capture));
+    let out = f();
+    CAPTURE_TAGS.with(|c| c.set(previous));
+    out
+}
+
+/// CloudFormation's short-form intrinsic functions and the long form each stands for.
+pub const CFN_SHORT_TAGS: &[(&str, &str)] = &[
+    ("!Ref", "Ref"),
+    ("!Condition", "Condition"),
+    ("!Sub", "Fn::Sub"),
+    ("!GetAtt", "Fn::GetAtt"),
+    ("!If", "Fn::If"),
+    ("!Join", "Fn::Join"),
+    ("!Select", "Fn::Select"),
+    ("!Split", "Fn::Split"),
+    ("!FindInMap", "Fn::FindInMap"),
+    ("!Base64", "Fn::Base64"),
+    ("!Equals", "Fn::Equals"),
+    ("!Not", "Fn::Not"),
+    ("!And", "Fn::And"),
+    ("!Or", "Fn::Or"),
+    ("!ImportValue", "Fn::ImportValue"),
+    ("!GetAZs", "Fn::GetAZs"),
+    ("!Cidr", "Fn::Cidr"),
+    ("!Transform", "Fn::Transform"),
+    ("!Length", "Fn::Length"),
+    ("!ToJsonString", "Fn::ToJsonString"),
+];
+
+/// The key a tagged node is wrapped under: the long form of a CloudFormation short tag
+/// (`!Ref x` → `{"Ref": x}`), or the tag itself for any other local tag (`!include f` →
+/// `{"!include": f}`) so that it stays visible. YAML core tags (`!!str`) keep the bare value.
+fn tag_key(tag: &str) -> Option<String> {
+    if tag.starts_with("tag:yaml.org,2002:") || tag.starts_with("!!") || !tag.starts_with('!') {
+        return None;
+    }
+    Some(
+        CFN_SHORT_TAGS
+            .iter()
+            .find(|(short, _)| *short == tag)
+            .map_or_else(|| tag.to_string(), |(_, long)| (*long).to_string()),
+    )
+}
+
+/// A value read without looking at its tag (the inside of a tagged node).
+struct Untagged(Value);
+
+impl<'de> Deserialize<'de> for Untagged {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(ValueVisitor).map(Untagged)
+    }
+}
+
+struct TaggedVisitor;
+
+impl<'de> Visitor<'de> for TaggedVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any YAML or JSON value")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let inner: Spanned<Untagged> = seq
+            .next_element()?
+            .ok_or_else(|| de::Error::custom("a tagged value without a value"))?;
+        let tag: Option<String> = seq.next_element()?;
+        let node = Node::from(Spanned::new(inner.value.0, inner.referenced, inner.defined));
+        Ok(match tag.as_deref().and_then(tag_key) {
+            Some(key) => Value::Map(vec![Entry {
+                key,
+                key_start: node.start,
+                key_end_byte: None,
+                value: node,
+            }]),
+            None => node.value,
+        })
+    }
+    // Deserializers without tag support hand the value over directly.
+    fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
         d.deserialize_any(ValueVisitor)
     }
 }

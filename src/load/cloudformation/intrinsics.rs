@@ -1,0 +1,441 @@
+//! CloudFormation intrinsic functions, resolved as far as the template alone decides them.
+//!
+//! Short-form tags arrive in their long form (`!Ref x` is `{"Ref": x}`, see `tree.rs`); any
+//! other tag arrives as `{"!Tag": value}` and is reported. What cannot be known before the
+//! stack is deployed becomes `{"$unknown": "<reference>"}`.
+
+use crate::load::tree::{Entry, Node, Value};
+use crate::model::{NoteLevel, Notification, Pos};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The unknown value, naming what it depends on.
+pub fn unknown(reference: &str, at: Pos) -> Node {
+    Node::new(
+        Value::Map(vec![Entry {
+            key: "$unknown".to_string(),
+            key_start: at,
+            key_end_byte: None,
+            value: Node::new(Value::Str(reference.to_string()), at, None),
+        }]),
+        at,
+        None,
+    )
+}
+
+fn unknown_ref(node: &Node) -> Option<&str> {
+    match &node.value {
+        Value::Map(e) if e.len() == 1 && e[0].key == "$unknown" => e[0].value.as_str(),
+        _ => None,
+    }
+}
+
+/// What a template declares that intrinsic functions read.
+pub struct Context<'t> {
+    path: String,
+    parameters: BTreeMap<String, Option<&'t Node>>,
+    list_parameters: BTreeSet<String>,
+    conditions: BTreeMap<String, &'t Node>,
+    condition_values: BTreeMap<String, Option<bool>>,
+    mappings: Option<&'t Node>,
+    reported: BTreeSet<(u32, u32)>,
+    pub notifications: Vec<Notification>,
+}
+
+impl<'t> Context<'t> {
+    pub fn new(template: &'t Node, path: &str) -> Self {
+        let mut parameters = BTreeMap::new();
+        let mut list_parameters = BTreeSet::new();
+        if let Some(Value::Map(ps)) = template.get("Parameters").map(|n| &n.value) {
+            for p in ps {
+                parameters.insert(p.key.clone(), p.value.get("Default"));
+                let ty = p
+                    .value
+                    .get("Type")
+                    .and_then(Node::as_str)
+                    .unwrap_or_default();
+                if ty == "CommaDelimitedList" || ty.starts_with("List<") {
+                    list_parameters.insert(p.key.clone());
+                }
+            }
+        }
+        let mut conditions = BTreeMap::new();
+        if let Some(Value::Map(cs)) = template.get("Conditions").map(|n| &n.value) {
+            for c in cs {
+                conditions.insert(c.key.clone(), &c.value);
+            }
+        }
+        Self {
+            path: path.to_string(),
+            parameters,
+            list_parameters,
+            conditions,
+            condition_values: BTreeMap::new(),
+            mappings: template.get("Mappings"),
+            reported: BTreeSet::new(),
+            notifications: Vec::new(),
+        }
+    }
+
+    /// The value of a named condition with the parameters' defaults; `None` when unknown.
+    pub fn condition(&mut self, name: &str) -> Option<bool> {
+        if let Some(v) = self.condition_values.get(name) {
+            return *v;
+        }
+        // Guards against a condition that refers to itself.
+        self.condition_values.insert(name.to_string(), None);
+        let value = match self.conditions.get(name).copied() {
+            Some(expr) => self.eval_condition(expr),
+            None => None,
+        };
+        self.condition_values.insert(name.to_string(), value);
+        value
+    }
+
+    fn eval_condition(&mut self, expr: &Node) -> Option<bool> {
+        let Value::Map(e) = &expr.value else {
+            return match &expr.value {
+                Value::Bool(b) => Some(*b),
+                _ => None,
+            };
+        };
+        if e.len() != 1 {
+            return None;
+        }
+        let args = match &e[0].value.value {
+            Value::Seq(items) => items.as_slice(),
+            _ => std::slice::from_ref(&e[0].value),
+        };
+        match e[0].key.as_str() {
+            "Condition" => {
+                let name = e[0].value.as_str()?.to_string();
+                self.condition(&name)
+            }
+            "Fn::Equals" if args.len() == 2 => {
+                let a = self.resolve(&args[0])?;
+                let b = self.resolve(&args[1])?;
+                Some(scalar_text(&a)? == scalar_text(&b)?)
+            }
+            "Fn::Not" if args.len() == 1 => self.eval_condition(&args[0]).map(|b| !b),
+            "Fn::And" => {
+                let mut all = Some(true);
+                for a in args {
+                    match self.eval_condition(a) {
+                        Some(false) => return Some(false),
+                        Some(true) => {}
+                        None => all = None,
+                    }
+                }
+                all
+            }
+            "Fn::Or" => {
+                let mut any = Some(false);
+                for a in args {
+                    match self.eval_condition(a) {
+                        Some(true) => return Some(true),
+                        Some(false) => {}
+                        None => any = None,
+                    }
+                }
+                any
+            }
+            _ => None,
+        }
+    }
+
+    /// Resolves the intrinsic functions in a value. `None`: the value is `AWS::NoValue` (the
+    /// property is absent).
+    pub fn resolve(&mut self, node: &Node) -> Option<Node> {
+        match &node.value {
+            Value::Map(entries) if entries.len() == 1 && is_function(&entries[0]) => {
+                self.function(node, &entries[0])
+            }
+            Value::Map(entries) => {
+                let mut out = Vec::with_capacity(entries.len());
+                for e in entries {
+                    if let Some(value) = self.resolve(&e.value) {
+                        out.push(Entry {
+                            key: e.key.clone(),
+                            key_start: e.key_start,
+                            key_end_byte: e.key_end_byte,
+                            value,
+                        });
+                    }
+                }
+                Some(Node {
+                    value: Value::Map(out),
+                    ..node.clone_shallow()
+                })
+            }
+            Value::Seq(items) => {
+                let items = items.iter().filter_map(|i| self.resolve(i)).collect();
+                Some(Node {
+                    value: Value::Seq(items),
+                    ..node.clone_shallow()
+                })
+            }
+            _ => Some(node.clone()),
+        }
+    }
+
+    fn function(&mut self, node: &Node, f: &Entry) -> Option<Node> {
+        let at = node.start;
+        let arg = &f.value;
+        let args: Vec<&Node> = match &arg.value {
+            Value::Seq(items) => items.iter().collect(),
+            _ => vec![arg],
+        };
+        let result = match f.key.as_str() {
+            "Ref" => return self.reference(arg.as_str().unwrap_or_default(), at),
+            "Condition" => {
+                let name = arg.as_str().unwrap_or_default().to_string();
+                match self.condition(&name) {
+                    Some(b) => Node::new(Value::Bool(b), at, None),
+                    None => unknown(&name, at),
+                }
+            }
+            "Fn::GetAtt" => {
+                let reference = match &arg.value {
+                    Value::Str(s) => s.clone(),
+                    Value::Seq(items) => items
+                        .iter()
+                        .filter_map(|i| scalar_text(i))
+                        .collect::<Vec<_>>()
+                        .join("."),
+                    _ => String::new(),
+                };
+                unknown(&reference, at)
+            }
+            "Fn::If" if args.len() == 3 => {
+                let name = args[0].as_str().unwrap_or_default().to_string();
+                match self.condition(&name) {
+                    Some(true) => return self.resolve(args[1]),
+                    Some(false) => return self.resolve(args[2]),
+                    None => unknown(&name, at),
+                }
+            }
+            "Fn::Sub" => self.sub(&args, at),
+            "Fn::Join" if args.len() == 2 => {
+                let delim = self.resolve(args[0]).and_then(|d| scalar_text(&d));
+                let list = self.resolve(args[1]);
+                match (delim, list) {
+                    (Some(d), Some(l)) => join(&d, &l, at),
+                    _ => unknown("", at),
+                }
+            }
+            "Fn::Select" if args.len() == 2 => {
+                let index = self
+                    .resolve(args[0])
+                    .and_then(|i| scalar_text(&i))
+                    .and_then(|i| i.parse::<usize>().ok());
+                let list = self.resolve(args[1]);
+                match (index, list.as_ref().map(|l| &l.value)) {
+                    (Some(i), Some(Value::Seq(items))) if i < items.len() => {
+                        at_call(items[i].clone(), at)
+                    }
+                    _ => unknown(list.as_ref().and_then(unknown_ref).unwrap_or(""), at),
+                }
+            }
+            "Fn::Split" if args.len() == 2 => {
+                let delim = self.resolve(args[0]).and_then(|d| scalar_text(&d));
+                let text = self.resolve(args[1]);
+                match (delim, text.as_ref().and_then(scalar_text)) {
+                    (Some(d), Some(t)) if !d.is_empty() => Node::new(
+                        Value::Seq(
+                            t.split(d.as_str())
+                                .map(|p| Node::new(Value::Str(p.to_string()), at, None))
+                                .collect(),
+                        ),
+                        at,
+                        None,
+                    ),
+                    _ => unknown(text.as_ref().and_then(unknown_ref).unwrap_or(""), at),
+                }
+            }
+            "Fn::FindInMap" if args.len() >= 3 => {
+                let keys: Vec<Option<String>> = args[..3]
+                    .iter()
+                    .map(|a| self.resolve(a).and_then(|k| scalar_text(&k)))
+                    .collect();
+                let found = match (self.mappings, &keys[..]) {
+                    (Some(m), [Some(a), Some(b), Some(c)]) => m
+                        .get(a)
+                        .and_then(|x| x.get(b))
+                        .and_then(|x| x.get(c))
+                        .cloned(),
+                    _ => None,
+                };
+                match found {
+                    Some(v) => at_call(self.resolve(&v)?, at),
+                    None => unknown("", at),
+                }
+            }
+            // The decoded text is what policies read (Terraform's `user_data`).
+            "Fn::Base64" => return self.resolve(arg),
+            "Fn::ToJsonString" => match self.resolve(arg) {
+                Some(v) => Node::new(
+                    Value::Str(serde_json::to_string(&v.to_json()).unwrap_or_default()),
+                    at,
+                    None,
+                ),
+                None => unknown("", at),
+            },
+            "Fn::Length" => match self.resolve(arg).map(|v| v.value) {
+                Some(Value::Seq(items)) => Node::new(Value::Int(items.len() as i64), at, None),
+                _ => unknown("", at),
+            },
+            key if key.starts_with('!') => {
+                if self.reported.insert((at.line, at.column)) {
+                    self.notifications.push(
+                        Notification::new(
+                            NoteLevel::Warning,
+                            "cloudformation-unknown-tag",
+                            format!(
+                                "{}:{}:{}: unknown tag {key} (not a CloudFormation intrinsic \
+                                 function); its value is treated as unknown and the rest of \
+                                 the template is scanned",
+                                self.path, at.line, at.column
+                            ),
+                        )
+                        .at(self.path.clone(), Some(at)),
+                    );
+                }
+                unknown("", at)
+            }
+            // Fn::ImportValue, Fn::GetAZs, Fn::Cidr, Fn::Transform and malformed calls: only
+            // known after deployment.
+            _ => unknown("", at),
+        };
+        Some(result)
+    }
+
+    fn reference(&mut self, name: &str, at: Pos) -> Option<Node> {
+        if name == "AWS::NoValue" {
+            return None;
+        }
+        if let Some(default) = self.parameters.get(name).copied() {
+            return Some(match default {
+                Some(d) => {
+                    let value = self.resolve(d)?;
+                    match (&value.value, self.list_parameters.contains(name)) {
+                        (Value::Str(s), true) => Node::new(
+                            Value::Seq(
+                                s.split(',')
+                                    .map(|p| Node::new(Value::Str(p.trim().to_string()), at, None))
+                                    .collect(),
+                            ),
+                            at,
+                            None,
+                        ),
+                        _ => at_call(value, at),
+                    }
+                }
+                None => unknown(name, at),
+            });
+        }
+        // A resource, a pseudo parameter (`AWS::Region`) or an undeclared name.
+        Some(unknown(name, at))
+    }
+
+    /// `Fn::Sub`: a string once every variable is known.
+    fn sub(&mut self, args: &[&Node], at: Pos) -> Node {
+        let Some(template) = args.first().and_then(|t| t.as_str()) else {
+            return unknown("", at);
+        };
+        let mut vars: BTreeMap<String, Option<Node>> = BTreeMap::new();
+        if let Some(Value::Map(vs)) = args.get(1).map(|v| &v.value) {
+            for v in vs {
+                vars.insert(v.key.clone(), self.resolve(&v.value));
+            }
+        }
+        let mut out = String::new();
+        let mut rest = template;
+        while let Some(i) = rest.find("${") {
+            out.push_str(&rest[..i]);
+            let after = &rest[i + 2..];
+            let Some(end) = after.find('}') else {
+                out.push_str(&rest[i..]);
+                rest = "";
+                break;
+            };
+            let name = &after[..end];
+            rest = &after[end + 1..];
+            if let Some(literal) = name.strip_prefix('!') {
+                out.push_str("${");
+                out.push_str(literal);
+                out.push('}');
+                continue;
+            }
+            let value = match vars.get(name) {
+                Some(v) => v.clone(),
+                None if name.contains('.') => Some(unknown(name, at)),
+                None => self.reference(name, at),
+            };
+            match value.as_ref().and_then(scalar_text) {
+                Some(text) => out.push_str(&text),
+                None => {
+                    let reference = value.as_ref().and_then(unknown_ref).unwrap_or(name);
+                    return unknown(reference, at);
+                }
+            }
+        }
+        out.push_str(rest);
+        Node::new(Value::Str(out), at, None)
+    }
+}
+
+/// `{"Ref": …}`, `{"Fn::…": …}`, `{"Condition": "name"}` or an unknown tag `{"!Tag": …}`.
+fn is_function(e: &Entry) -> bool {
+    e.key == "Ref"
+        || e.key.starts_with("Fn::")
+        || e.key.starts_with('!')
+        || (e.key == "Condition" && e.value.as_str().is_some())
+}
+
+/// A value brought from elsewhere (a parameter default, a mapping) placed at the call.
+fn at_call(mut node: Node, at: Pos) -> Node {
+    node.start = at;
+    node.end_byte = None;
+    node
+}
+
+/// A known scalar as text (numbers and booleans as CloudFormation stringifies them).
+pub fn scalar_text(node: &Node) -> Option<String> {
+    match &node.value {
+        Value::Str(s) => Some(s.clone()),
+        Value::Int(i) => Some(i.to_string()),
+        Value::UInt(u) => Some(u.to_string()),
+        Value::Float(f) => Some(f.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+fn join(delim: &str, list: &Node, at: Pos) -> Node {
+    let Value::Seq(items) = &list.value else {
+        return unknown(unknown_ref(list).unwrap_or(""), at);
+    };
+    let mut parts = Vec::with_capacity(items.len());
+    for i in items {
+        match scalar_text(i) {
+            Some(t) => parts.push(t),
+            None => return unknown(unknown_ref(i).unwrap_or(""), at),
+        }
+    }
+    Node::new(Value::Str(parts.join(delim)), at, None)
+}
+
+trait CloneShallow {
+    fn clone_shallow(&self) -> Node;
+}
+
+impl CloneShallow for Node {
+    /// The node's position without its children (they are rebuilt).
+    fn clone_shallow(&self) -> Node {
+        Node {
+            value: Value::Null,
+            start: self.start,
+            end_byte: self.end_byte,
+            src: self.src,
+        }
+    }
+}
