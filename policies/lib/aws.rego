@@ -457,7 +457,7 @@ else := base
 
 # The IAM policy documents a resource carries, as {"doc", "path", "label"}:
 # the `policy` of aws_iam_policy / *_policy resources and the inline_policy
-# blocks of aws_iam_role. Documents that are unknown or not valid JSON are
+# blocks of aws_iam_role (and of users and groups from CloudFormation). Documents that are unknown or not valid JSON are
 # left out.
 iam_policy_types := {"aws_iam_policy", "aws_iam_role_policy", "aws_iam_user_policy", "aws_iam_group_policy"}
 
@@ -467,7 +467,7 @@ iam_policies contains {"doc": doc, "path": ["attributes", "policy"], "label": la
 }
 
 iam_policies contains {"doc": doc, "path": ["attributes", "inline_policy", i, "policy"], "label": l} if {
-	input.type == "aws_iam_role"
+	input.type in {"aws_iam_role", "aws_iam_user", "aws_iam_group"}
 	some i, b in blocks(attrs, "inline_policy")
 	doc := policy_doc(b.policy)
 	l := sprintf("%s (inline policy %v)", [label, object.get(b, "name", i)])

@@ -142,6 +142,8 @@ test_instance_volumes if {
 	i := f.res("aws_instance", "i", {"root_block_device": [{"encrypted": true}], "ebs_block_device": [{"device_name": "/dev/sdb"}]})
 	f.paths(instance_volume_encryption.deny) == {["attributes", "ebs_block_device", 0]} with input as i
 	f.paths(instance_volume_encryption.deny) == {["attributes"]} with input as f.res("aws_instance", "i", {"ami": "ami-1"})
+	cfn := object.union(f.res("aws_instance", "i", {"ebs_block_device": [{"encrypted": true}]}), {"source": "cloudformation"})
+	count(instance_volume_encryption.deny) == 0 with input as cfn
 	lt := f.res("aws_launch_template", "t", {"block_device_mappings": [{"ebs": [{"encrypted": "false"}]}]})
 	f.paths(instance_volume_encryption.deny) == {["attributes", "block_device_mappings", 0, "ebs", 0, "encrypted"]} with input as lt
 	count(instance_volume_encryption.deny) == 0 with input as f.res("aws_launch_template", "t", {})

@@ -41,9 +41,11 @@ deny contains result if {
 }
 
 # An instance without root_block_device gets an unencrypted root volume unless
-# the AMI's snapshot is encrypted.
+# the AMI's snapshot is encrypted. (CloudFormation has no separate root device:
+# it is one of the block device mappings.)
 deny contains result if {
 	input.type in {"aws_instance", "aws_launch_configuration"}
+	input.source != "cloudformation"
 	not aws.ebs_default_encryption
 	count(aws.blocks(aws.attrs, "root_block_device")) == 0
 	result := aws.result(sprintf("%s does not declare an encrypted root_block_device", [aws.label]), ["attributes"])

@@ -18,7 +18,15 @@ import rego.v1
 import data.plumbline.lib.aws
 
 # aws_lb: access_logs.enabled defaults to false; aws_elb: to true.
+# CloudFormation gives access_logs_enabled (load balancer attribute
+# access_logs.s3.enabled) and, for classic ones, access_logging_policy.
 enabled(logs) if aws.is_true(logs.enabled)
+
+enabled(_) if aws.is_true(aws.attrs.access_logs_enabled)
+
+enabled(_) if aws.is_unknown(aws.attrs.access_logs_enabled)
+
+enabled(_) if aws.is_true(aws.block(aws.attrs, "access_logging_policy").enabled)
 
 enabled(logs) if aws.is_unknown(logs.enabled)
 

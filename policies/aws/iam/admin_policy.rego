@@ -6,7 +6,7 @@
 #   with MFA, never from custom policies.
 # custom:
 #   id: PL-AWS-0021
-#   kinds: [aws_iam_policy, aws_iam_role_policy, aws_iam_user_policy, aws_iam_group_policy, aws_iam_role]
+#   kinds: [aws_iam_policy, aws_iam_role_policy, aws_iam_user_policy, aws_iam_group_policy, aws_iam_role, aws_iam_user, aws_iam_group]
 #   severity: CRITICAL
 #   remediation: >-
 #     Grant the specific actions and resources needed.

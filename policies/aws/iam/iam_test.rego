@@ -32,6 +32,8 @@ test_admin_policy if {
 	count(admin_policy.deny) == 0 with input as f.res("aws_iam_policy", "p", {"policy": f.unknown("data.aws_iam_policy_document.admin.json")})
 	role := f.res("aws_iam_role", "r", {"assume_role_policy": "{}", "inline_policy": [{"name": "x", "policy": admin}]})
 	f.paths(admin_policy.deny) == {["attributes", "inline_policy", 0, "policy"]} with input as role
+	group := f.res("aws_iam_group", "g", {"inline_policy": [{"name": "x", "policy": admin}]})
+	count(admin_policy.deny) == 1 with input as group
 }
 
 test_wildcard_actions if {
@@ -59,6 +61,12 @@ test_user_inline_and_attachments if {
 	count(user_policies.deny) == 1 with input as f.res("aws_iam_policy_attachment", "a", {"users": ["bob"], "policy_arn": "arn"})
 	count(user_policies.deny) == 0 with input as f.res("aws_iam_policy_attachment", "a", {"roles": ["r"], "users": [], "policy_arn": "arn"})
 	count(user_policies.deny) == 0 with input as f.res("aws_iam_policy_attachment", "a", {"users": f.unknown("var.users")})
+	# CloudFormation shapes
+	count(user_policies.deny) == 1 with input as f.res("aws_iam_user", "u", {"inline_policy": [{"name": "p", "policy": scoped}]})
+	count(user_policies.deny) == 1 with input as f.res("aws_iam_user", "u", {"managed_policy_arns": ["arn:aws:iam::aws:policy/ReadOnlyAccess"]})
+	count(user_policies.deny) == 1 with input as f.res("aws_iam_policy", "p", {"users": [f.unknown("User")], "policy": scoped})
+	count(user_policies.deny) == 0 with input as f.res("aws_iam_user", "u", {"name": "bob"})
+	count(user_policies.deny) == 0 with input as f.res("aws_iam_policy", "p", {"policy": scoped})
 }
 
 strong := {

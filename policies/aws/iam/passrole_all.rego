@@ -6,7 +6,7 @@
 #   privilege escalation.
 # custom:
 #   id: PL-AWS-0023
-#   kinds: [aws_iam_policy, aws_iam_role_policy, aws_iam_user_policy, aws_iam_group_policy, aws_iam_role]
+#   kinds: [aws_iam_policy, aws_iam_role_policy, aws_iam_user_policy, aws_iam_group_policy, aws_iam_role, aws_iam_user, aws_iam_group]
 #   severity: HIGH
 #   remediation: >-
 #     Limit iam:PassRole to the ARNs of the roles the principal must pass, and

@@ -6,7 +6,7 @@
 #   duties change.
 # custom:
 #   id: PL-AWS-0022
-#   kinds: [aws_iam_user_policy, aws_iam_user_policy_attachment, aws_iam_policy_attachment]
+#   kinds: [aws_iam_user_policy, aws_iam_user_policy_attachment, aws_iam_policy_attachment, aws_iam_policy, aws_iam_user]
 #   severity: LOW
 #   remediation: >-
 #     Attach the permissions to a group the user belongs to, or to a role the
@@ -30,8 +30,23 @@ deny contains result if {
 	result := aws.result(sprintf("%s attaches a policy directly to an IAM user", [aws.label]), aws.attr_path("user"))
 }
 
+# CloudFormation: AWS::IAM::User Policies / ManagedPolicyArns, and
+# AWS::IAM::Policy Users.
 deny contains result if {
-	input.type == "aws_iam_policy_attachment"
+	input.type == "aws_iam_user"
+	some i, _ in aws.blocks(aws.attrs, "inline_policy")
+	result := aws.result(sprintf("IAM user %s has an inline policy", [aws.label]), ["attributes", "inline_policy", i])
+}
+
+deny contains result if {
+	input.type == "aws_iam_user"
+	arns := aws.attrs.managed_policy_arns
+	aws.is_set(arns)
+	result := aws.result(sprintf("IAM user %s has managed policies attached directly", [aws.label]), ["attributes", "managed_policy_arns"])
+}
+
+deny contains result if {
+	input.type in {"aws_iam_policy_attachment", "aws_iam_policy"}
 	users := aws.attrs.users
 	aws.is_set(users)
 	not aws.is_unknown(users)

@@ -5,7 +5,7 @@
 #   future action of the service, far beyond what a workload needs.
 # custom:
 #   id: PL-AWS-0019
-#   kinds: [aws_iam_policy, aws_iam_role_policy, aws_iam_user_policy, aws_iam_group_policy, aws_iam_role]
+#   kinds: [aws_iam_policy, aws_iam_role_policy, aws_iam_user_policy, aws_iam_group_policy, aws_iam_role, aws_iam_user, aws_iam_group]
 #   severity: HIGH
 #   remediation: >-
 #     List the actions the principal needs instead of a wildcard.

@@ -5,7 +5,7 @@
 #   List/Describe/Get ones applies to every resource of the account.
 # custom:
 #   id: PL-AWS-0020
-#   kinds: [aws_iam_policy, aws_iam_role_policy, aws_iam_user_policy, aws_iam_group_policy, aws_iam_role]
+#   kinds: [aws_iam_policy, aws_iam_role_policy, aws_iam_user_policy, aws_iam_group_policy, aws_iam_role, aws_iam_user, aws_iam_group]
 #   severity: MEDIUM
 #   remediation: >-
 #     Name the resources (ARNs) the statement applies to.
