@@ -1,0 +1,57 @@
+# METADATA
+# title: Load balancer listener serves plain HTTP
+# description: >-
+#   An HTTP listener that does not redirect to HTTPS carries requests and
+#   cookies unencrypted.
+# custom:
+#   id: PL-AWS-0052
+#   kinds: [aws_lb_listener, aws_alb_listener, aws_elb]
+#   severity: HIGH
+#   remediation: >-
+#     Serve HTTPS, and make the HTTP listener's default action a redirect to
+#     HTTPS.
+#   frameworks:
+#     - AWS-FSBP-ELB.1
+package plumbline.aws.elb.http_listener
+
+import rego.v1
+
+import data.plumbline.lib.aws
+
+redirects_to_https(a) if {
+	some act in aws.blocks(a, "default_action")
+	act.type == "redirect"
+	some r in aws.blocks(act, "redirect")
+	r.protocol == "HTTPS"
+}
+
+# Without protocol, an application load balancer's listener speaks HTTP;
+# network and gateway load balancers have no HTTP listeners.
+http if aws.attrs.protocol == "HTTP"
+
+http if {
+	aws.absent(aws.attrs, "protocol")
+	not aws.is_set(aws.attrs.certificate_arn)
+	not non_application_lb
+}
+
+non_application_lb if {
+	some lb in array.concat(aws.related_of_type("aws_lb"), aws.related_of_type("aws_alb"))
+	aws.refers_to(aws.attrs.load_balancer_arn, lb)
+	t := object.get(lb.attributes, "load_balancer_type", "application")
+	t != "application"
+}
+
+deny contains result if {
+	input.type in {"aws_lb_listener", "aws_alb_listener"}
+	http
+	not redirects_to_https(aws.attrs)
+	result := aws.result(sprintf("Listener %s serves HTTP without redirecting to HTTPS", [aws.label]), aws.attr_path("protocol"))
+}
+
+deny contains result if {
+	input.type == "aws_elb"
+	some i, l in aws.blocks(aws.attrs, "listener")
+	lower(l.lb_protocol) == "http"
+	result := aws.result(sprintf("Classic load balancer %s has an HTTP listener", [aws.label]), ["attributes", "listener", i, "lb_protocol"])
+}

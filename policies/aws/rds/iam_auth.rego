@@ -1,0 +1,37 @@
+# METADATA
+# title: RDS IAM database authentication disabled
+# description: >-
+#   IAM database authentication replaces long-lived database passwords with
+#   short-lived tokens tied to IAM identities.
+# custom:
+#   id: PL-AWS-0034
+#   kinds: [aws_db_instance, aws_rds_cluster]
+#   severity: LOW
+#   remediation: >-
+#     Set iam_database_authentication_enabled to true.
+#   frameworks:
+#     - AWS-FSBP-RDS.10
+#     - AWS-FSBP-RDS.12
+package plumbline.aws.rds.iam_auth
+
+import rego.v1
+
+import data.plumbline.lib.aws
+
+# Engines that support IAM authentication (the engine defaults to one of them
+# on clusters; instances always name their engine unless restored).
+supported if not aws.has_key(aws.attrs, "engine")
+
+supported if {
+	engine := aws.attrs.engine
+	is_string(engine)
+	regex.match(`^(aurora|aurora-mysql|aurora-postgresql|mysql|mariadb|postgres)$`, lower(engine))
+}
+
+deny contains result if {
+	input.type in {"aws_db_instance", "aws_rds_cluster"}
+	supported
+	not aws.is_set(aws.attrs.replicate_source_db)
+	aws.not_true(aws.attrs, "iam_database_authentication_enabled")
+	result := aws.result(sprintf("Database %s does not enable IAM authentication", [aws.label]), aws.attr_path("iam_database_authentication_enabled"))
+}

@@ -1,0 +1,59 @@
+# METADATA
+# title: S3 bucket policy does not deny plain HTTP
+# description: >-
+#   Without a bucket policy that denies requests where aws:SecureTransport is
+#   false, clients may read and write the bucket over unencrypted HTTP.
+# custom:
+#   id: PL-AWS-0007
+#   kinds: [aws_s3_bucket]
+#   severity: MEDIUM
+#   remediation: >-
+#     Add a bucket policy statement with Effect Deny, Principal *, Action
+#     s3:*, the bucket and its objects as Resource, and Condition {"Bool":
+#     {"aws:SecureTransport": "false"}}.
+#   frameworks:
+#     - CIS-AWS-Foundations-2.1.2
+#     - AWS-FSBP-S3.5
+package plumbline.aws.s3.tls_only
+
+import rego.v1
+
+import data.plumbline.lib.aws
+
+denies_http(doc) if {
+	some s in aws.statements(doc)
+	s.Effect == "Deny"
+	some op, conds in s.Condition
+	lower(op) == "bool"
+	some key, value in conds
+	lower(key) == "aws:securetransport"
+	some v in as_list(value)
+	aws.is_false(v)
+}
+
+as_list(v) := v if is_array(v)
+
+else := [v]
+
+policies contains aws.attrs.policy
+
+policies contains r.attributes.policy if {
+	some r in aws.attached("aws_s3_bucket_policy", "bucket")
+}
+
+ok if {
+	some p in policies
+	denies_http(aws.policy_doc(p))
+}
+
+# A policy that is not known before apply may well deny HTTP.
+ok if {
+	some p in policies
+	aws.contains_unknown(p)
+}
+
+deny contains result if {
+	input.type == "aws_s3_bucket"
+	not ok
+	result := aws.result(sprintf("S3 bucket %s has no policy denying requests without TLS (aws:SecureTransport)", [aws.label]), aws.attr_path("policy"))
+}

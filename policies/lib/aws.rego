@@ -1,0 +1,506 @@
+# Shared helpers for the plumbline AWS policies.
+#
+# `input` is one AWS resource in the shared model (README, "Input models for
+# policies → AWS resources"): `type`, `name`, `address`, `module`,
+# `attributes` (Terraform attribute names; nested blocks are lists of
+# objects) and `related` (the other resources of the same module or
+# template). Values that cannot be known before apply are the object
+# {"$unknown": "<reference>"}; no rule may fire on such a value, so every
+# comparison below goes through `known`, `is_true`, `is_false`, `number`...
+# which are simply undefined on unknown or malformed values.
+#
+# Every helper is total: on a malformed input it is undefined or empty, it
+# never raises an error.
+package plumbline.lib.aws
+
+import rego.v1
+
+# --- unknown values -----------------------------------------------------------
+
+# True when v is an unknown value ({"$unknown": "<reference>"}).
+is_unknown(v) if {
+	is_object(v)
+	"$unknown" in object.keys(v)
+}
+
+# True when v is not an unknown value (null and absent values are "known").
+known(v) if not is_unknown(v)
+
+# The reference an unknown value depends on ("" when it names nothing).
+unknown_ref(v) := ref if {
+	is_unknown(v)
+	ref := v["$unknown"]
+	is_string(ref)
+} else := "" if is_unknown(v)
+
+# True when v, or anything inside it, is unknown.
+contains_unknown(v) if is_unknown(v)
+
+contains_unknown(v) if {
+	not is_unknown(v)
+	is_object(v)
+	some x in v
+	contains_unknown(x)
+}
+
+contains_unknown(v) if {
+	is_array(v)
+	some x in v
+	contains_unknown(x)
+}
+
+# --- typed accessors ----------------------------------------------------------
+
+attrs := a if {
+	a := input.attributes
+	is_object(a)
+} else := {}
+
+# attribute of the input resource, undefined when absent or unknown.
+attr(name) := v if {
+	v := attrs[name]
+	known(v)
+}
+
+# True when the attribute is absent or null (not merely unknown).
+absent(obj, name) if not has_key(obj, name)
+
+absent(obj, name) if {
+	is_object(obj)
+	obj[name] == null
+}
+
+has_key(obj, name) if {
+	is_object(obj)
+	name in object.keys(obj)
+}
+
+# Booleans: Terraform gives true/false; CloudFormation may give "true"/"false".
+is_true(v) if v == true
+
+is_true(v) if {
+	is_string(v)
+	lower(v) == "true"
+}
+
+is_false(v) if v == false
+
+is_false(v) if {
+	is_string(v)
+	lower(v) == "false"
+}
+
+# Not explicitly true, and known: absent, null, false, "false".
+not_true(obj, name) if absent(obj, name)
+
+not_true(obj, name) if is_false(obj[name])
+
+# Numbers, also from numeric strings; undefined otherwise.
+number(v) := v if is_number(v)
+
+number(v) := n if {
+	is_string(v)
+	regex.match(`^-?[0-9]+(\.[0-9]+)?$`, trim_space(v))
+	n := to_number(trim_space(v))
+}
+
+# A non-empty known string.
+non_empty_string(v) if {
+	is_string(v)
+	trim_space(v) != ""
+}
+
+# Set when a string attribute is usable: non-empty string or an unknown value
+# (an unknown reference is assumed to be set).
+is_set(v) if non_empty_string(v)
+
+is_set(v) if is_unknown(v)
+
+is_set(v) if {
+	is_array(v)
+	count(v) > 0
+}
+
+is_set(v) if {
+	is_object(v)
+	not is_unknown(v)
+	count(v) > 0
+}
+
+as_array(x) := x if is_array(x)
+
+else := [x] if is_string(x)
+
+else := []
+
+object_or_empty(x) := x if is_object(x)
+
+else := {}
+
+# Nested blocks of an attributes object: the list, or [] when absent or
+# malformed. Elements keep their indexes, so `some i, b in blocks(a, n)`
+# gives the path [..., n, i].
+blocks(obj, name) := obj[name] if {
+	is_object(obj)
+	is_array(obj[name])
+} else := []
+
+# The first block of that name as an object ({} when absent).
+block(obj, name) := b if {
+	b := blocks(obj, name)[0]
+	is_object(b)
+} else := {}
+
+# A string list attribute (a single string counts as a one-item list).
+strings_of(v) := [s | some s in as_array(v); is_string(s)]
+
+# --- results ------------------------------------------------------------------
+
+result(msg, path) := {"msg": msg, "path": path}
+
+# Path of an attribute if present, else of the attributes object.
+attr_path(name) := ["attributes", name] if has_key(attrs, name)
+
+else := ["attributes"]
+
+# Path inside the first block `name` (index 0), falling back to the nearest
+# existing parent.
+block_attr_path(name, key) := ["attributes", name, 0, key] if {
+	has_key(block(attrs, name), key)
+} else := ["attributes", name, 0] if {
+	count(blocks(attrs, name)) > 0
+} else := ["attributes"]
+
+# How a resource is named in messages.
+label := input.address if is_string(input.address)
+
+else := sprintf("%v.%v", [input.type, input.name])
+
+# --- related resources --------------------------------------------------------
+
+related := [r | some r in input.related; is_object(r)] if is_array(input.related)
+
+else := []
+
+related_of_type(t) := [r | some r in related; r.type == t]
+
+# The addresses by which a reference can name resource r: its address, the
+# address without the module prefix, and type.name.
+ref_names(r) := {n |
+	some n in [
+		r.address,
+		strip_module(r.address),
+		sprintf("%v.%v", [r.type, r.name]),
+	]
+	is_string(n)
+	n != ""
+}
+
+strip_module(a) := a if {
+	is_string(a)
+	not startswith(a, "module.")
+}
+
+strip_module(a) := stripped if {
+	is_string(a)
+	startswith(a, "module.")
+	parts := regex.find_n(`^(module\.[^.\[]+(\[[^\]]*\])?\.)+`, a, 1)
+	count(parts) == 1
+	stripped := substring(a, count(parts[0]), -1)
+}
+
+# Without the instance key: aws_s3_bucket.logs["eu"] -> aws_s3_bucket.logs.
+strip_key(a) := substring(a, 0, indexof(a, "[")) if {
+	is_string(a)
+	indexof(a, "[") > 0
+} else := a
+
+_ref_matches(ref, n) if ref == n
+
+_ref_matches(ref, n) if startswith(ref, concat("", [n, "."]))
+
+_ref_matches(ref, n) if startswith(ref, concat("", [n, "["]))
+
+_ref_matches(ref, n) if {
+	k := strip_key(n)
+	k != n
+	ref == k
+}
+
+_ref_matches(ref, n) if {
+	k := strip_key(n)
+	k != n
+	startswith(ref, concat("", [k, "."]))
+}
+
+# Literal names a value may use for r: bucket, id, name, arn.
+literal_names(r) := {n |
+	a := object_or_empty(r.attributes)
+	some key in ["bucket", "id", "name", "arn", "function_name", "cluster_name", "identifier"]
+	n := a[key]
+	non_empty_string(n)
+}
+
+# True when attribute value v points at resource r: an unknown reference to r
+# (or to one of its attributes), or a literal equal to r's name/id.
+refers_to(v, r) if {
+	ref := unknown_ref(v)
+	ref != ""
+	some n in ref_names(r)
+	_ref_matches(ref, n)
+}
+
+refers_to(v, r) if {
+	non_empty_string(v)
+	v in literal_names(r)
+}
+
+# True when v may point at r: it does, or it is unknown and does not clearly
+# point at another resource of the module.
+may_refer_to(v, r) if refers_to(v, r)
+
+may_refer_to(v, r) if {
+	is_unknown(v)
+	not names_terraform_resource(unknown_ref(v))
+	not refers_to_other(v, r)
+}
+
+# A Terraform reference to a managed resource (`aws_vpc.main.id`): it names
+# its resource exactly, so refers_to alone decides whether that is r.
+names_terraform_resource(ref) if {
+	parts := split(ref, ".")
+	count(parts) >= 2
+	regex.match(`^[a-z][a-z0-9]*_[a-z0-9_]+$`, parts[0])
+}
+
+refers_to_other(v, r) if {
+	some o in related
+	o.address != r.address
+	refers_to(v, o)
+}
+
+# Resources of type t whose attribute `field` may point at the input.
+attached(t, field) := [r |
+	some r in related_of_type(t)
+	may_refer_to(object_or_empty(r.attributes)[field], input)
+]
+
+# Resources of type t whose attribute `field` certainly points at the input.
+attached_exactly(t, field) := [r |
+	some r in related_of_type(t)
+	refers_to(object_or_empty(r.attributes)[field], input)
+]
+
+# --- policy documents ---------------------------------------------------------
+
+# A policy document: JSON text (jsonencode output, heredoc) or an object.
+policy_doc(v) := d if {
+	is_string(v)
+	json.is_valid(v)
+	d := json.unmarshal(v)
+	is_object(d)
+}
+
+policy_doc(v) := v if {
+	is_object(v)
+	not is_unknown(v)
+}
+
+# Statements of a document (a single statement object counts as a list).
+statements(doc) := [s | some s in as_array_any(doc.Statement); is_object(s)]
+
+as_array_any(x) := x if is_array(x)
+
+else := [x] if is_object(x)
+
+else := []
+
+# Allow statements (Effect defaults to nothing; only explicit Allow counts).
+allow_statements(doc) := [s | some s in statements(doc); s.Effect == "Allow"]
+
+# Actions, NotActions and Resources of a statement as lists of strings.
+actions(s) := [lower(a) | some a in strings_of(s.Action)]
+
+resources(s) := strings_of(s.Resource)
+
+# True when the statement's principal is everyone ("*" or {"AWS": "*"}).
+public_principal(s) if s.Principal == "*"
+
+public_principal(s) if {
+	is_object(s.Principal)
+	some p in strings_of(s.Principal.AWS)
+	p == "*"
+}
+
+has_condition(s) if {
+	is_object(s.Condition)
+	count(s.Condition) > 0
+}
+
+# --- network ------------------------------------------------------------------
+
+open_cidrs := {"0.0.0.0/0", "::/0"}
+
+# Protocols that carry ports and may reach a TCP/UDP admin service.
+_all_protocols := {"-1", "all"}
+
+protocol_all(p) if lower(sprintf("%v", [p])) in _all_protocols
+
+protocol_all(p) if p == -1
+
+protocol_ported(p) if lower(sprintf("%v", [p])) in {"tcp", "udp", "6", "17"}
+
+# True when the rule (protocol, from, to) admits traffic to port.
+covers_port(rule, port) if protocol_all(rule.protocol)
+
+covers_port(rule, port) if {
+	protocol_ported(rule.protocol)
+	from := number(rule.from)
+	to := number(rule.to)
+	from <= port
+	port <= to
+}
+
+# Ingress rules that admit the whole internet, from all three declarations:
+# inline `ingress` blocks of aws_security_group, aws_security_group_rule
+# (type "ingress"), and aws_vpc_security_group_ingress_rule. Each entry is
+# {"protocol", "from", "to", "cidr", "path"}, path pointing at the CIDR.
+public_ingress contains entry if {
+	input.type in {"aws_security_group", "aws_default_security_group"}
+	some i, b in blocks(attrs, "ingress")
+	some field in ["cidr_blocks", "ipv6_cidr_blocks"]
+	some j, cidr in as_array(b[field])
+	cidr in open_cidrs
+	entry := {
+		"protocol": object.get(b, "protocol", null), "from": object.get(b, "from_port", null), "to": object.get(b, "to_port", null), "cidr": cidr,
+		"path": ["attributes", "ingress", i, field, j],
+	}
+}
+
+public_ingress contains entry if {
+	input.type == "aws_security_group_rule"
+	attrs.type == "ingress"
+	some field in ["cidr_blocks", "ipv6_cidr_blocks"]
+	some j, cidr in as_array(attrs[field])
+	cidr in open_cidrs
+	entry := {
+		"protocol": object.get(attrs, "protocol", null), "from": object.get(attrs, "from_port", null), "to": object.get(attrs, "to_port", null), "cidr": cidr,
+		"path": ["attributes", field, j],
+	}
+}
+
+public_ingress contains entry if {
+	input.type == "aws_vpc_security_group_ingress_rule"
+	some field in ["cidr_ipv4", "cidr_ipv6"]
+	cidr := attrs[field]
+	cidr in open_cidrs
+	entry := {
+		"protocol": object.get(attrs, "ip_protocol", null),
+		"from": object.get(attrs, "from_port", null),
+		"to": object.get(attrs, "to_port", null),
+		"cidr": cidr,
+		"path": ["attributes", field],
+	}
+}
+
+# Egress rules that admit the whole internet, same shape as public_ingress.
+public_egress contains entry if {
+	input.type in {"aws_security_group", "aws_default_security_group"}
+	some i, b in blocks(attrs, "egress")
+	some field in ["cidr_blocks", "ipv6_cidr_blocks"]
+	some j, cidr in as_array(b[field])
+	cidr in open_cidrs
+	entry := {"protocol": object.get(b, "protocol", null), "from": object.get(b, "from_port", null), "to": object.get(b, "to_port", null), "cidr": cidr, "path": ["attributes", "egress", i, field, j]}
+}
+
+public_egress contains entry if {
+	input.type == "aws_security_group_rule"
+	attrs.type == "egress"
+	some field in ["cidr_blocks", "ipv6_cidr_blocks"]
+	some j, cidr in as_array(attrs[field])
+	cidr in open_cidrs
+	entry := {"protocol": object.get(attrs, "protocol", null), "from": object.get(attrs, "from_port", null), "to": object.get(attrs, "to_port", null), "cidr": cidr, "path": ["attributes", field, j]}
+}
+
+public_egress contains entry if {
+	input.type == "aws_vpc_security_group_egress_rule"
+	some field in ["cidr_ipv4", "cidr_ipv6"]
+	cidr := attrs[field]
+	cidr in open_cidrs
+	entry := {
+		"protocol": object.get(attrs, "ip_protocol", null),
+		"from": object.get(attrs, "from_port", null),
+		"to": object.get(attrs, "to_port", null),
+		"cidr": cidr,
+		"path": ["attributes", field],
+	}
+}
+
+port_label(rule) := "all ports" if protocol_all(rule.protocol)
+
+else := sprintf("port %v", [rule.from]) if rule.from == rule.to
+
+else := sprintf("ports %v-%v", [rule.from, rule.to])
+
+security_group_kinds := [
+	"aws_security_group",
+	"aws_security_group_rule",
+	"aws_vpc_security_group_ingress_rule",
+]
+
+# Path to obj[key] below base when the key exists, else base itself.
+key_path(base, obj, key) := array.concat(base, [key]) if has_key(obj, key)
+
+else := base
+
+# --- IAM ----------------------------------------------------------------------
+
+# The IAM policy documents a resource carries, as {"doc", "path", "label"}:
+# the `policy` of aws_iam_policy / *_policy resources and the inline_policy
+# blocks of aws_iam_role (and of users and groups from CloudFormation). Documents that are unknown or not valid JSON are
+# left out.
+iam_policy_types := {"aws_iam_policy", "aws_iam_role_policy", "aws_iam_user_policy", "aws_iam_group_policy"}
+
+iam_policies contains {"doc": doc, "path": ["attributes", "policy"], "label": label} if {
+	input.type in iam_policy_types
+	doc := policy_doc(attrs.policy)
+}
+
+iam_policies contains {"doc": doc, "path": ["attributes", "inline_policy", i, "policy"], "label": l} if {
+	input.type in {"aws_iam_role", "aws_iam_user", "aws_iam_group"}
+	some i, b in blocks(attrs, "inline_policy")
+	doc := policy_doc(b.policy)
+	l := sprintf("%s (inline policy %v)", [label, object.get(b, "name", i)])
+}
+
+# --- EC2 ----------------------------------------------------------------------
+
+# True when the module enables EBS encryption by default.
+ebs_default_encryption if {
+	some r in related_of_type("aws_ebs_encryption_by_default")
+	not is_false(object_or_empty(r.attributes).enabled)
+}
+
+# --- ECS ----------------------------------------------------------------------
+
+# Container definitions of an aws_ecs_task_definition (JSON text or a list).
+container_definitions := [c | some c in _container_defs; is_object(c)]
+
+_container_defs := defs if {
+	v := attrs.container_definitions
+	is_string(v)
+	json.is_valid(v)
+	defs := json.unmarshal(v)
+	is_array(defs)
+} else := v if {
+	v := attrs.container_definitions
+	is_array(v)
+} else := []
+
+# --- KMS ----------------------------------------------------------------------
+
+# True when a key id/ARN names an AWS managed key (alias/aws/<service>).
+aws_managed_key(v) if {
+	is_string(v)
+	regex.match(`(^|:)alias/aws/`, v)
+}
