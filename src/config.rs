@@ -63,6 +63,11 @@ pub struct Config {
     pub policy_timeout: Value<f64>,
     /// `--max-file-size` (`50M`, or bytes)
     pub max_file_size: Value<String>,
+    /// `--var-file` (a list; paths as on the command line: in the scanned tree, else on disk)
+    pub var_files: Value<Vec<String>>,
+    /// `--var` (a map of Terraform variable name to value; the command line's `--var`s are
+    /// applied after these)
+    pub vars: Value<BTreeMap<String, serde_json::Value>>,
     /// `--format`
     pub format: Value<String>,
     /// `--output`
@@ -356,6 +361,29 @@ pub fn apply(
         args.max_file_size = crate::cli::parse_size(v)?;
         Ok(())
     });
+    set!(var_files, "var_files", |v| {
+        args.var_files = v.clone();
+        Ok(())
+    });
+    // Variables of the file come first, so a `--var` on the command line wins, as the
+    // last value does in Terraform.
+    if let Some(vars) = &config.vars {
+        let mut all: Vec<(String, String)> = vars
+            .value
+            .iter()
+            .map(|(k, v)| {
+                // Strings as they are; numbers, bools, lists and maps as literals, which
+                // the Terraform loader parses as `--var` values.
+                let text = match v {
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                (k.clone(), text)
+            })
+            .collect();
+        all.append(&mut args.vars);
+        args.vars = all;
+    }
     // An `--output` on the command line implies its format: the file's `format` yields.
     if !cli("output") {
         set!(format, "format", |v| {
@@ -522,6 +550,8 @@ mod tests {
             "rego_v0",
             "policy_timeout",
             "max_file_size",
+            "var_files",
+            "vars",
             "format",
             "output",
             "fail_on",
@@ -554,6 +584,25 @@ mod tests {
     fn the_command_line_wins() {
         let c =
             config("fail_on: never\ncategory: k8s\nmax_file_size: 1K\nbuiltin: false\n").unwrap();
+        let tf =
+            config("var_files: [env/prod.tfvars]\nvars:\n  region: eu-west-1\n  replicas: 3\n")
+                .unwrap();
+        let (mut tf_args, tf_m) = scan_args(&["plumbline", "scan", "--var", "region=us-east-1"]);
+        apply(&tf, &tf_m, &mut tf_args).unwrap();
+        assert!(
+            tf_args.var_files[0].ends_with("env/prod.tfvars"),
+            "{:?}",
+            tf_args.var_files
+        );
+        assert_eq!(
+            tf_args.vars,
+            [
+                ("region".to_string(), "eu-west-1".to_string()),
+                ("replicas".to_string(), "3".to_string()),
+                ("region".to_string(), "us-east-1".to_string()),
+            ],
+            "the file's variables first, the command line's last (it wins)"
+        );
         let (mut args, m) = scan_args(&["plumbline", "scan", "--fail-on", "low"]);
         apply(&c, &m, &mut args).unwrap();
         assert_eq!(args.fail_on, FailOn::Severity(Severity::Low));
