@@ -401,3 +401,49 @@ fn entries_without_a_type_are_reported_and_plain_yaml_is_left_alone() {
         serde_json::json!({"key": {"!Secret": "value"}, "Resources": {}})
     );
 }
+
+#[test]
+fn network_acl_entries_subnets_launch_configurations_and_repositories_map_to_terraform() {
+    let l = load("network.yaml");
+    let entry = doc(&l, "aws_network_acl_rule", "Ssh");
+    // PortRange {From, To} becomes the rule's own from_port/to_port.
+    assert_eq!(
+        at(entry, "attributes.from_port").to_json(),
+        serde_json::json!(22)
+    );
+    assert_eq!(
+        at(entry, "attributes.to_port").to_json(),
+        serde_json::json!(22)
+    );
+    assert_eq!(line(at(entry, "attributes.from_port")), 16);
+    assert_eq!(at(entry, "attributes.protocol").as_str(), Some("6"));
+    assert_eq!(at(entry, "attributes.rule_action").as_str(), Some("allow"));
+    assert_eq!(
+        at(entry, "attributes.cidr_block").as_str(),
+        Some("0.0.0.0/0")
+    );
+    doc(&l, "aws_network_acl", "Acl");
+    let subnet = doc(&l, "aws_subnet", "Public");
+    assert_eq!(
+        at(subnet, "attributes.map_public_ip_on_launch").to_json(),
+        serde_json::json!(true)
+    );
+    let launch = doc(&l, "aws_launch_configuration", "Launch");
+    assert_eq!(
+        at(launch, "attributes.metadata_options.0.http_tokens").as_str(),
+        Some("optional")
+    );
+    assert_eq!(
+        at(launch, "attributes.ebs_block_device.0.encrypted").to_json(),
+        serde_json::json!(false)
+    );
+    let repo = doc(&l, "aws_ecr_repository", "Repo");
+    assert_eq!(
+        at(
+            repo,
+            "attributes.image_scanning_configuration.0.scan_on_push"
+        )
+        .to_json(),
+        serde_json::json!(true)
+    );
+}

@@ -12,8 +12,11 @@
 //! findings whose message names that setting.
 //!
 //! Asserted: over the mapped Terraform cases, at least 90% of the positives are detected and
-//! at most 5% of the negatives are flagged (CloudFormation is reported, not yet asserted); every known disagreement is a mapped case, still
-//! disagrees, and is listed in EXTERNAL_CASES.md. Other disagreements are printed.
+//! at most 5% of the negatives are flagged; every disagreement (Terraform and CloudFormation)
+//! is a known one, listed with its reason in `KNOWN_DISAGREEMENTS` and EXTERNAL_CASES.md;
+//! every known disagreement is a mapped case and still disagrees. The CloudFormation figures
+//! are printed, not asserted: they stay below the targets because of the known
+//! disagreements (see EXTERNAL_CASES.md, "Results").
 //!
 //! KICS test files that call a registry module (`source = "terraform-aws-modules/…"`) are
 //! not mapped: plumbline does not download remote modules (their values are unknown by
@@ -152,11 +155,6 @@ const KICS: &[(&str, &str, &str)] = &[
         "PL-AWS-0023",
         "terraform",
         "iam_role_policy_passrole_allows_all",
-    ),
-    (
-        "PL-AWS-0024",
-        "cloudFormation",
-        "iam_password_without_minimum_length",
     ),
     (
         "PL-AWS-0025",
@@ -511,6 +509,264 @@ const KNOWN_DISAGREEMENTS: &[Known] = &[
         case: "extracted/checks/cloud/aws/cloudfront/use_secure_tls_policy/terraform/good-4/main.tf",
         rule: "PL-AWS-0065",
         reason: "sets minimum_protocol_version = \"TLSv1.0\" explicitly (with the default certificate); we report an explicit minimum below TLS 1.2 wherever it is written",
+    },
+    Known {
+        corpus: "kics",
+        case: "cloudFormation/aws/s3_bucket_acl_allows_read_to_any_authenticated_user/test/negative3.yaml",
+        rule: "PL-AWS-0003",
+        reason: "AccessControl is PublicRead/PublicReadWrite: a public ACL, which is what the rule reports; the KICS query asks only about AuthenticatedRead (trivy AWS-0092 labels public-read a failure)",
+    },
+    Known {
+        corpus: "kics",
+        case: "cloudFormation/aws/s3_bucket_acl_allows_read_to_any_authenticated_user/test/negative4.yaml",
+        rule: "PL-AWS-0003",
+        reason: "AccessControl is PublicRead/PublicReadWrite: a public ACL, which is what the rule reports; the KICS query asks only about AuthenticatedRead (trivy AWS-0092 labels public-read a failure)",
+    },
+    Known {
+        corpus: "kics",
+        case: "cloudFormation/aws/s3_bucket_acl_allows_read_to_any_authenticated_user/test/negative7.json",
+        rule: "PL-AWS-0003",
+        reason: "AccessControl is PublicRead/PublicReadWrite: a public ACL, which is what the rule reports; the KICS query asks only about AuthenticatedRead (trivy AWS-0092 labels public-read a failure)",
+    },
+    Known {
+        corpus: "kics",
+        case: "cloudFormation/aws/s3_bucket_acl_allows_read_to_any_authenticated_user/test/negative8.json",
+        rule: "PL-AWS-0003",
+        reason: "AccessControl is PublicRead/PublicReadWrite: a public ACL, which is what the rule reports; the KICS query asks only about AuthenticatedRead (trivy AWS-0092 labels public-read a failure)",
+    },
+    Known {
+        corpus: "kics",
+        case: "cloudFormation/aws/fully_open_ingress/test/positive1.yaml",
+        rule: "PL-AWS-0012",
+        reason: "the 0.0.0.0/0 ingress rules are single ports (22, 80, the ALB range) or an invalid range (FromPort 80, ToPort 0, which EC2 rejects); the rule reports all traffic (all ports or protocol -1)",
+    },
+    Known {
+        corpus: "kics",
+        case: "cloudFormation/aws/fully_open_ingress/test/positive2.yaml",
+        rule: "PL-AWS-0012",
+        reason: "the 0.0.0.0/0 ingress rules are single ports (22, 80, the ALB range) or an invalid range (FromPort 80, ToPort 0, which EC2 rejects); the rule reports all traffic (all ports or protocol -1)",
+    },
+    Known {
+        corpus: "kics",
+        case: "cloudFormation/aws/fully_open_ingress/test/positive3.json",
+        rule: "PL-AWS-0012",
+        reason: "the 0.0.0.0/0 ingress rules are single ports (22, 80, the ALB range) or an invalid range (FromPort 80, ToPort 0, which EC2 rejects); the rule reports all traffic (all ports or protocol -1)",
+    },
+    Known {
+        corpus: "kics",
+        case: "cloudFormation/aws/fully_open_ingress/test/positive4.json",
+        rule: "PL-AWS-0012",
+        reason: "the 0.0.0.0/0 ingress rules are single ports (22, 80, the ALB range) or an invalid range (FromPort 80, ToPort 0, which EC2 rejects); the rule reports all traffic (all ports or protocol -1)",
+    },
+    Known {
+        corpus: "kics",
+        case: "cloudFormation/aws/security_groups_allows_unrestricted_outbound_traffic/test/negative1.yaml",
+        rule: "PL-AWS-0013",
+        reason: "egress to 0.0.0.0/0 (port 22): unrestricted egress by the rule's definition and trivy AWS-0104's; the KICS query only counts all-port egress",
+    },
+    Known {
+        corpus: "kics",
+        case: "cloudFormation/aws/security_groups_allows_unrestricted_outbound_traffic/test/negative2.json",
+        rule: "PL-AWS-0013",
+        reason: "egress to 0.0.0.0/0 (port 22): unrestricted egress by the rule's definition and trivy AWS-0104's; the KICS query only counts all-port egress",
+    },
+    Known {
+        corpus: "kics",
+        case: "cloudFormation/aws/default_security_groups_with_unrestricted_traffic/test/positive1.yaml",
+        rule: "PL-AWS-0015",
+        reason: "an ordinary AWS::EC2::SecurityGroup named \"default\": CloudFormation cannot create or manage the VPC's default security group (the name is reserved), so it is not one",
+    },
+    Known {
+        corpus: "kics",
+        case: "cloudFormation/aws/default_security_groups_with_unrestricted_traffic/test/positive2.json",
+        rule: "PL-AWS-0015",
+        reason: "an ordinary AWS::EC2::SecurityGroup named \"default\": CloudFormation cannot create or manage the VPC's default security group (the name is reserved), so it is not one",
+    },
+    Known {
+        corpus: "kics",
+        case: "cloudFormation/aws/vpc_flowlogs_disabled/test/negative2.json",
+        rule: "PL-AWS-0016",
+        reason: "the flow log's ResourceId is the literal string \"MyVPC\" (JSON without Ref), not the template's VPC, which therefore has no flow log",
+    },
+    Known {
+        corpus: "kics",
+        case: "cloudFormation/aws/vpc_flowlogs_disabled/test/positive1.yaml",
+        rule: "PL-AWS-0016",
+        reason: "the flow log's ResourceId is !Ref MyVPC1, which names no resource or parameter: the template is invalid and the reference unknown, so we do not claim the VPC lacks a flow log",
+    },
+    Known {
+        corpus: "kics",
+        case: "cloudFormation/aws/iam_role_allows_all_principals_to_assume/test/positive1.yaml",
+        rule: "PL-AWS-0029",
+        reason: "the trust policy names the principal \"arn:aws:iam::root\" (an invalid ARN without an account), not everyone",
+    },
+    Known {
+        corpus: "kics",
+        case: "cloudFormation/aws/iam_role_allows_all_principals_to_assume/test/positive2.json",
+        rule: "PL-AWS-0029",
+        reason: "the trust policy names the principal \"arn:aws:iam::root\" (an invalid ARN without an account), not everyone",
+    },
+    Known {
+        corpus: "kics",
+        case: "cloudFormation/aws/rds_storage_not_encrypted/test/positive2.yaml",
+        rule: "PL-AWS-0031",
+        reason: "a read replica (SourceDBInstanceIdentifier) with KmsKeyId and without StorageEncrypted: a replica inherits its source's encryption (CloudFormation: do not set StorageEncrypted on replicas)",
+    },
+    Known {
+        corpus: "kics",
+        case: "cloudFormation/aws/rds_storage_not_encrypted/test/positive4.json",
+        rule: "PL-AWS-0031",
+        reason: "a read replica (SourceDBInstanceIdentifier) with KmsKeyId and without StorageEncrypted: a replica inherits its source's encryption (CloudFormation: do not set StorageEncrypted on replicas)",
+    },
+    Known {
+        corpus: "kics",
+        case: "cloudFormation/aws/low_rds_backup_retention_period/test/positive1.yaml",
+        rule: "PL-AWS-0032",
+        reason: "BackupRetentionPeriod of 3 days: automated backups are enabled, which is what the rule requires (FSBP RDS.11); KICS wants at least 7",
+    },
+    Known {
+        corpus: "kics",
+        case: "cloudFormation/aws/low_rds_backup_retention_period/test/positive2.yaml",
+        rule: "PL-AWS-0032",
+        reason: "BackupRetentionPeriod of 6 days: automated backups are enabled, which is what the rule requires (FSBP RDS.11); KICS wants at least 7",
+    },
+    Known {
+        corpus: "kics",
+        case: "cloudFormation/aws/low_rds_backup_retention_period/test/positive5.json",
+        rule: "PL-AWS-0032",
+        reason: "BackupRetentionPeriod of 3 days: automated backups are enabled, which is what the rule requires (FSBP RDS.11); KICS wants at least 7",
+    },
+    Known {
+        corpus: "kics",
+        case: "cloudFormation/aws/low_rds_backup_retention_period/test/positive6.json",
+        rule: "PL-AWS-0032",
+        reason: "BackupRetentionPeriod of 6 days: automated backups are enabled, which is what the rule requires (FSBP RDS.11); KICS wants at least 7",
+    },
+    Known {
+        corpus: "kics",
+        case: "cloudFormation/aws/iam_database_auth_not_enabled/test/negative3.yaml",
+        rule: "PL-AWS-0034",
+        reason: "a replica with EnableIAMDatabaseAuthentication: false written explicitly on a db.t2.small (Aurora); RDS supports IAM authentication for this engine, so we report it",
+    },
+    Known {
+        corpus: "kics",
+        case: "cloudFormation/aws/iam_database_auth_not_enabled/test/negative4.yaml",
+        rule: "PL-AWS-0034",
+        reason: "a replica with EnableIAMDatabaseAuthentication: false written explicitly on a db.t2.small (MariaDB); RDS supports IAM authentication for this engine, so we report it",
+    },
+    Known {
+        corpus: "kics",
+        case: "cloudFormation/aws/iam_database_auth_not_enabled/test/positive3.yaml",
+        rule: "PL-AWS-0034",
+        reason: "a read replica (SourceDBInstanceIdentifier) that does not set EnableIAMDatabaseAuthentication keeps its source's setting",
+    },
+    Known {
+        corpus: "kics",
+        case: "cloudFormation/aws/iam_database_auth_not_enabled/test/positive4.json",
+        rule: "PL-AWS-0034",
+        reason: "a read replica (SourceDBInstanceIdentifier) that does not set EnableIAMDatabaseAuthentication keeps its source's setting",
+    },
+    Known {
+        corpus: "kics",
+        case: "cloudFormation/aws/cloudtrail_not_integrated_with_cloudwatch/test/positive3.yaml",
+        rule: "PL-AWS-0047",
+        reason: "CloudWatchLogsLogGroupArn is set (without CloudWatchLogsRoleArn): the trail names a log group, which is what the rule checks (trivy AWS-0162's good case has the same shape)",
+    },
+    Known {
+        corpus: "kics",
+        case: "cloudFormation/aws/cloudtrail_not_integrated_with_cloudwatch/test/positive6.json",
+        rule: "PL-AWS-0047",
+        reason: "CloudWatchLogsLogGroupArn is set (without CloudWatchLogsRoleArn): the trail names a log group, which is what the rule checks (trivy AWS-0162's good case has the same shape)",
+    },
+    Known {
+        corpus: "kics",
+        case: "cloudFormation/aws/sqs_policy_with_public_access/test/negative1.yaml",
+        rule: "PL-AWS-0063",
+        reason: "Principal {AWS: [\"111122223333\", \"*\"]} includes everyone without a condition: the queue is public",
+    },
+    Known {
+        corpus: "kics",
+        case: "cloudFormation/aws/sqs_policy_with_public_access/test/negative4.json",
+        rule: "PL-AWS-0063",
+        reason: "Principal {AWS: [\"111122223333\", \"*\"]} includes everyone without a condition: the queue is public",
+    },
+    Known {
+        corpus: "kics",
+        case: "cloudFormation/aws/sqs_policy_with_public_access/test/positive2.yaml",
+        rule: "PL-AWS-0063",
+        reason: "the principals are account 111122223333 and \"arn:aws:iam::437628376:*\", not everyone",
+    },
+    Known {
+        corpus: "kics",
+        case: "cloudFormation/aws/sqs_policy_with_public_access/test/positive4.json",
+        rule: "PL-AWS-0063",
+        reason: "the principals are account 111122223333 and \"arn:aws:iam::437628376:*\", not everyone",
+    },
+    Known {
+        corpus: "kics",
+        case: "cloudFormation/aws/cloudfront_logging_disabled/test/positive2.yaml",
+        rule: "PL-AWS-0067",
+        reason: "Logging names a bucket (\"mylogs.amazonaws.com\"): access logging is configured; KICS only accepts names ending in .s3.amazonaws.com",
+    },
+    Known {
+        corpus: "kics",
+        case: "cloudFormation/aws/cloudfront_logging_disabled/test/positive4.json",
+        rule: "PL-AWS-0067",
+        reason: "Logging names a bucket (\"mylogs.amazonaws.com\"): access logging is configured; KICS only accepts names ending in .s3.amazonaws.com",
+    },
+    Known {
+        corpus: "kics",
+        case: "cloudFormation/aws/connection_between_cloudfront_origin_not_encrypted/test/positive1.yaml",
+        rule: "PL-AWS-0068",
+        reason: "CustomOriginConfig without OriginProtocolPolicy, which CloudFormation requires: the template cannot be deployed, and no origin protocol is declared",
+    },
+    Known {
+        corpus: "kics",
+        case: "cloudFormation/aws/connection_between_cloudfront_origin_not_encrypted/test/positive2.json",
+        rule: "PL-AWS-0068",
+        reason: "CustomOriginConfig without OriginProtocolPolicy, which CloudFormation requires: the template cannot be deployed, and no origin protocol is declared",
+    },
+    Known {
+        corpus: "trivy",
+        case: "extracted/checks/cloud/aws/s3/block_public_acls/cloudformation/bad-1/template.yaml",
+        rule: "PL-AWS-0002",
+        reason: "a bucket without PublicAccessBlockConfiguration: we report the missing block once, as PL-AWS-0001, not each setting as PL-AWS-0002",
+    },
+    Known {
+        corpus: "trivy",
+        case: "extracted/checks/cloud/aws/s3/block_public_policy/cloudformation/bad-1/template.yaml",
+        rule: "PL-AWS-0002",
+        reason: "a bucket without PublicAccessBlockConfiguration: we report the missing block once, as PL-AWS-0001, not each setting as PL-AWS-0002",
+    },
+    Known {
+        corpus: "trivy",
+        case: "extracted/checks/cloud/aws/s3/ignore_public_acls/cloudformation/bad-1/template.yaml",
+        rule: "PL-AWS-0002",
+        reason: "a bucket without PublicAccessBlockConfiguration: we report the missing block once, as PL-AWS-0001, not each setting as PL-AWS-0002",
+    },
+    Known {
+        corpus: "trivy",
+        case: "extracted/checks/cloud/aws/s3/no_public_buckets/cloudformation/bad-1/template.yaml",
+        rule: "PL-AWS-0002",
+        reason: "a bucket without PublicAccessBlockConfiguration: we report the missing block once, as PL-AWS-0001, not each setting as PL-AWS-0002",
+    },
+    Known {
+        corpus: "trivy",
+        case: "extracted/checks/cloud/aws/ec2/add_description_to_security_group/cloudformation/good-1/template.yaml",
+        rule: "PL-AWS-0014",
+        reason: "the group has a description but its egress rule has none; PL-AWS-0014 also reports rules without a description (trivy AWS-0124), which this AWS-0099 case does not test",
+    },
+    Known {
+        corpus: "trivy",
+        case: "extracted/checks/cloud/aws/iam/no_policy_wildcards/cloudformation/bad-1/template.yaml",
+        rule: "PL-AWS-0019",
+        reason: "the template is malformed: PolicyDocument is empty and the statement sits at the top level of the file, outside Resources",
+    },
+    Known {
+        corpus: "trivy",
+        case: "extracted/checks/cloud/aws/cloudfront/enable_logging/cloudformation/good-2/template.yaml",
+        rule: "PL-AWS-0067",
+        reason: "logs through CloudWatch Logs delivery (AWS::Logs::DeliverySource/Delivery), which the rule does not follow yet",
     },
 ];
 
@@ -969,23 +1225,40 @@ fn aws_rules_agree_with_external_labeled_cases() {
         println!("  {u}");
     }
 
+    // Every disagreement must be a known one, with its reason.
+    for u in &unexplained {
+        failures.push(format!(
+            "disagreement not in KNOWN_DISAGREEMENTS and EXTERNAL_CASES.md: {u}"
+        ));
+    }
+
     // The targets of the accuracy requirement, over the Terraform cases (KICS and
-    // trivy-checks). The CloudFormation cases are reported, not asserted yet: the
-    // CloudFormation loader maps only some resource types to the Terraform model (see
-    // EXTERNAL_CASES.md, "Results").
+    // trivy-checks). The CloudFormation cases are reported, not asserted: their known
+    // disagreements keep them below the targets (EXTERNAL_CASES.md, "Results").
     let mut tf = Tally::default();
+    let mut cfn = Tally::default();
     for (k, t) in &per_corpus {
-        if k.ends_with("terraform") {
-            tf.pos += t.pos;
-            tf.pos_hit += t.pos_hit;
-            tf.neg += t.neg;
-            tf.neg_ok += t.neg_ok;
-        }
+        let sum = if k.ends_with("terraform") {
+            &mut tf
+        } else {
+            &mut cfn
+        };
+        sum.pos += t.pos;
+        sum.pos_hit += t.pos_hit;
+        sum.neg += t.neg;
+        sum.neg_ok += t.neg_ok;
+        sum.known += t.known;
     }
     println!(
         "Terraform (asserted): positives {}, negatives flagged {}",
         ratio(tf.pos_hit, tf.pos),
         ratio(tf.neg - tf.neg_ok, tf.neg)
+    );
+    println!(
+        "CloudFormation (reported): positives {}, negatives flagged {}, known disagreements {}",
+        ratio(cfn.pos_hit, cfn.pos),
+        ratio(cfn.neg - cfn.neg_ok, cfn.neg),
+        cfn.known
     );
     assert!(
         tf.pos > 100 && tf.neg > 100,

@@ -337,6 +337,25 @@ has_condition(s) if {
 	count(s.Condition) > 0
 }
 
+# Condition keys that limit a statement to known callers: AWS (S3 Block Public
+# Access, IAM Access Analyzer) does not consider a Principal "*" statement limited
+# by one of them public. Other keys (aws:Referer, aws:UserAgent) do not.
+_restricting_keys := {
+	"aws:sourceip", "aws:sourcevpc", "aws:sourcevpce", "aws:sourcearn", "aws:sourceaccount",
+	"aws:sourceowner", "aws:sourceorgid", "aws:sourceorgpaths", "aws:principalorgid",
+	"aws:principalorgpaths", "aws:principalaccount", "aws:principalarn", "aws:userid",
+	"s3:dataaccesspointarn", "s3:dataaccesspointaccount",
+}
+
+restricting_condition(s) if {
+	is_object(s.Condition)
+	some op, keys in s.Condition
+	not startswith(lower(op), "forallvalues")
+	is_object(keys)
+	some k, _ in keys
+	lower(k) in _restricting_keys
+}
+
 # --- network ------------------------------------------------------------------
 
 open_cidrs := {"0.0.0.0/0", "::/0"}

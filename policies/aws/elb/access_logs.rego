@@ -17,7 +17,8 @@ import rego.v1
 
 import data.plumbline.lib.aws
 
-# aws_lb: access_logs.enabled defaults to false; aws_elb: to true.
+# aws_lb: access_logs.enabled defaults to false; aws_elb: to true in a declared
+# access_logs block (without the block, a classic load balancer logs nothing).
 # CloudFormation gives access_logs_enabled (load balancer attribute
 # access_logs.s3.enabled) and, for classic ones, access_logging_policy.
 enabled(logs) if aws.is_true(logs.enabled)
@@ -32,6 +33,7 @@ enabled(logs) if aws.is_unknown(logs.enabled)
 
 enabled(logs) if {
 	input.type == "aws_elb"
+	count(logs) > 0
 	aws.absent(logs, "enabled")
 }
 

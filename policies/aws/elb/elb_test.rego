@@ -49,6 +49,7 @@ test_access_logs if {
 	count(access_logs.deny) == 1 with input as f.res("aws_lb", "a", {"access_logs": [{"bucket": "b"}]})
 	count(access_logs.deny) == 0 with input as f.res("aws_lb", "a", {"access_logs": [{"bucket": "b", "enabled": true}]})
 	count(access_logs.deny) == 0 with input as f.res("aws_elb", "a", {"access_logs": [{"bucket": "b"}]})
+	count(access_logs.deny) == 1 with input as f.res("aws_elb", "a", {})
 	count(access_logs.deny) == 1 with input as f.res("aws_elb", "a", {"access_logs": [{"bucket": "b", "enabled": false}]})
 	# CloudFormation shapes
 	count(access_logs.deny) == 0 with input as f.res("aws_lb", "a", {"access_logs_enabled": true})

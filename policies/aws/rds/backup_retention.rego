@@ -18,8 +18,16 @@ import rego.v1
 
 import data.plumbline.lib.aws
 
+# A CloudFormation DB instance that joins an Aurora cluster (DBClusterIdentifier;
+# Terraform's aws_rds_cluster_instance) takes this setting from its cluster.
+cluster_member if {
+	input.type == "aws_db_instance"
+	aws.is_set(aws.attrs.cluster_identifier)
+}
+
 deny contains result if {
 	input.type in {"aws_db_instance", "aws_rds_cluster"}
+	not cluster_member
 	not aws.is_set(aws.attrs.replicate_source_db)
 	n := aws.number(aws.attrs.backup_retention_period)
 	n < 2
@@ -28,6 +36,7 @@ deny contains result if {
 
 deny contains result if {
 	input.type in {"aws_db_instance", "aws_rds_cluster"}
+	not cluster_member
 	not aws.is_set(aws.attrs.replicate_source_db)
 	aws.absent(aws.attrs, "backup_retention_period")
 	result := aws.result(sprintf("Database %s does not set backup_retention_period (1 day by default)", [aws.label]), ["attributes"])

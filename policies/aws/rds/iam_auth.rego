@@ -18,6 +18,13 @@ import rego.v1
 
 import data.plumbline.lib.aws
 
+# A CloudFormation DB instance that joins an Aurora cluster (DBClusterIdentifier;
+# Terraform's aws_rds_cluster_instance) takes this setting from its cluster.
+cluster_member if {
+	input.type == "aws_db_instance"
+	aws.is_set(aws.attrs.cluster_identifier)
+}
+
 # Engines that support IAM authentication (the engine defaults to one of them
 # on clusters; instances always name their engine unless restored).
 supported if not aws.has_key(aws.attrs, "engine")
@@ -28,10 +35,17 @@ supported if {
 	regex.match(`^(aurora|aurora-mysql|aurora-postgresql|mysql|mariadb|postgres)$`, lower(engine))
 }
 
+# A replica that does not set it keeps its source's setting.
+inherited if {
+	aws.is_set(aws.attrs.replicate_source_db)
+	aws.absent(aws.attrs, "iam_database_authentication_enabled")
+}
+
 deny contains result if {
 	input.type in {"aws_db_instance", "aws_rds_cluster"}
+	not cluster_member
 	supported
-	not aws.is_set(aws.attrs.replicate_source_db)
+	not inherited
 	aws.not_true(aws.attrs, "iam_database_authentication_enabled")
 	result := aws.result(sprintf("Database %s does not enable IAM authentication", [aws.label]), aws.attr_path("iam_database_authentication_enabled"))
 }

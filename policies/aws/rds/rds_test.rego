@@ -32,6 +32,17 @@ test_storage_encrypted if {
 	f.paths(storage_encrypted.deny) == {["attributes", "storage_encrypted"]} with input as f.res("aws_rds_cluster", "c", {"storage_encrypted": false})
 	count(storage_encrypted.deny) == 0 with input as f.res("aws_rds_cluster", "c", {"engine_mode": "serverless"})
 	count(storage_encrypted.deny) == 0 with input as db({"replicate_source_db": f.unknown("aws_db_instance.main.identifier")})
+	count(storage_encrypted.deny) == 1 with input as db({"replicate_source_db": "main", "storage_encrypted": false})
+}
+
+# A CloudFormation DB instance in an Aurora cluster takes these settings from the cluster.
+test_cluster_member if {
+	member := db({"engine": "aurora-mysql", "cluster_identifier": f.unknown("aws_rds_cluster.c.id")})
+	every d in [storage_encrypted.deny, backup_retention.deny, iam_auth.deny] {
+		count(d) == 0
+	} with input as member
+	count(iam_auth.deny) == 0 with input as db({"engine": "mysql", "replicate_source_db": "main"})
+	count(iam_auth.deny) == 1 with input as db({"engine": "mysql", "replicate_source_db": "main", "iam_database_authentication_enabled": false})
 }
 
 test_backup_retention if {

@@ -20,7 +20,19 @@ import rego.v1
 
 import data.plumbline.lib.aws
 
-exempt if aws.is_set(aws.attrs.replicate_source_db)
+# A CloudFormation DB instance that joins an Aurora cluster (DBClusterIdentifier;
+# Terraform's aws_rds_cluster_instance) takes this setting from its cluster.
+cluster_member if {
+	input.type == "aws_db_instance"
+	aws.is_set(aws.attrs.cluster_identifier)
+}
+
+# A replica inherits the encryption of its source, unless the template says
+# otherwise.
+exempt if {
+	aws.is_set(aws.attrs.replicate_source_db)
+	aws.absent(aws.attrs, "storage_encrypted")
+}
 
 exempt if aws.is_set(aws.attrs.snapshot_identifier)
 
@@ -32,6 +44,7 @@ exempt if {
 
 deny contains result if {
 	input.type in {"aws_db_instance", "aws_rds_cluster"}
+	not cluster_member
 	aws.not_true(aws.attrs, "storage_encrypted")
 	not exempt
 	result := aws.result(sprintf("Database %s does not encrypt its storage", [aws.label]), aws.attr_path("storage_encrypted"))

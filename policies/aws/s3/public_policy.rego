@@ -2,6 +2,7 @@
 # title: S3 bucket policy allows everyone
 # description: >-
 #   A bucket policy statement that allows Principal "*" without a condition
+#   on the caller (source IP, VPC, account, organization...)
 #   makes the bucket's objects public.
 # custom:
 #   id: PL-AWS-0008
@@ -24,6 +25,6 @@ deny contains result if {
 	doc := aws.policy_doc(aws.attrs.policy)
 	some s in aws.allow_statements(doc)
 	aws.public_principal(s)
-	not aws.has_condition(s)
+	not aws.restricting_condition(s)
 	result := aws.result(sprintf("%s has a policy statement that allows everyone (Principal \"*\")", [aws.label]), ["attributes", "policy"])
 }

@@ -149,6 +149,8 @@ test_public_policy if {
 	cond := f.policy([{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "s3:GetObject", "Resource": "*", "Condition": {"StringEquals": {"aws:SourceVpce": "vpce-1"}}}])
 	count(public_policy.deny) == 0 with input as f.res("aws_s3_bucket_policy", "d", {"policy": cond})
 	count(public_policy.deny) == 0 with input as f.res("aws_s3_bucket_policy", "d", {"policy": deny_http})
+	referer := f.policy([{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "*", "Condition": {"StringLike": {"aws:Referer": "http://x/*"}}}])
+	count(public_policy.deny) == 1 with input as f.res("aws_s3_bucket_policy", "d", {"policy": referer})
 }
 
 test_unrelated_types_ignored if {

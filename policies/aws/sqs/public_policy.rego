@@ -2,6 +2,7 @@
 # title: SQS queue policy allows everyone
 # description: >-
 #   A queue policy statement that allows Principal "*" without a condition
+#   on the caller (source ARN, account, IP, VPC...)
 #   lets any AWS account send, read or delete messages.
 # custom:
 #   id: PL-AWS-0063
@@ -21,6 +22,6 @@ deny contains result if {
 	doc := aws.policy_doc(aws.attrs.policy)
 	some s in aws.allow_statements(doc)
 	aws.public_principal(s)
-	not aws.has_condition(s)
+	not aws.restricting_condition(s)
 	result := aws.result(sprintf("%s has a policy statement that allows everyone (Principal \"*\")", [aws.label]), ["attributes", "policy"])
 }
