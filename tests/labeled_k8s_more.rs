@@ -16,10 +16,12 @@
 //! Run with `cargo test --test labeled_k8s_more -- --nocapture` to see the table.
 
 use serde_json::Value;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
+#[path = "common/labeled.rs"]
+mod labeled;
+use labeled::{catalog, ratio, run_all, scan, shared, Tally};
 
 /// Our rules covered by this test, in table order.
 const RULES: &[&str] = &[
@@ -143,12 +145,6 @@ const KNOWN_DISAGREEMENTS: &[Known] = &[
     },
 ];
 
-fn shared() -> PathBuf {
-    std::env::var_os("PLUMBLINE_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"))
-}
-
 /// One labeled case for one of our rules.
 struct Case {
     corpus: &'static str,
@@ -243,118 +239,6 @@ fn trivy_cases(corpus: &Path) -> Vec<Case> {
     out
 }
 
-/// Finding lines of each rule in one scanned file.
-type Findings = BTreeMap<String, Vec<u64>>;
-
-fn scan(path: &Path) -> Result<Findings, String> {
-    let out = Command::new(env!("CARGO_BIN_EXE_plumbline"))
-        .arg("scan")
-        .arg(path.file_name().unwrap())
-        .args(["--worktree", "-f", "json", "--fail-on", "never"])
-        .current_dir(path.parent().unwrap())
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| format!("run plumbline: {e}"))?;
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    if out.status.code() != Some(0) {
-        return Err(format!(
-            "exit {:?} (the scan must be complete):\n{}\n{stdout}",
-            out.status.code(),
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
-    let v: Value =
-        serde_json::from_str(&stdout).map_err(|e| format!("not JSON ({e}): {stdout}"))?;
-    let mut f = Findings::new();
-    for x in v["findings"].as_array().ok_or("no findings array")? {
-        let rule = x["ruleId"].as_str().ok_or("finding without ruleId")?;
-        let line = x["startLine"].as_u64().ok_or("finding without startLine")?;
-        f.entry(rule.to_string()).or_default().push(line);
-    }
-    Ok(f)
-}
-
-/// Scans every distinct file once, on a few threads.
-fn scan_all(paths: &[PathBuf]) -> HashMap<PathBuf, Result<Findings, String>> {
-    let next = AtomicUsize::new(0);
-    let workers = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(2)
-        .clamp(1, 8);
-    std::thread::scope(|s| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                s.spawn(|| {
-                    let mut done = Vec::new();
-                    while let Some(p) = paths.get(next.fetch_add(1, Ordering::Relaxed)) {
-                        done.push((p.clone(), scan(p)));
-                    }
-                    done
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap())
-            .collect()
-    })
-}
-
-fn catalog() -> BTreeMap<String, String> {
-    let out = Command::new(env!("CARGO_BIN_EXE_plumbline"))
-        .args(["policy", "list", "--format", "json"])
-        .stdin(Stdio::null())
-        .output()
-        .expect("run plumbline policy list");
-    assert!(out.status.success(), "policy list failed");
-    let v: Value = serde_json::from_slice(&out.stdout).expect("policy list JSON");
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            (
-                r["id"].as_str().unwrap().to_string(),
-                r["title"].as_str().unwrap_or("").to_string(),
-            )
-        })
-        .collect()
-}
-
-#[derive(Default)]
-struct Tally {
-    pos: usize,
-    pos_hit: usize,
-    neg: usize,
-    neg_ok: usize,
-    known: usize,
-    known_pos: usize,
-    known_neg: usize,
-}
-
-impl Tally {
-    fn add(&mut self, must_flag: bool, flagged: bool, known: bool) {
-        if must_flag {
-            self.pos += 1;
-            self.pos_hit += usize::from(flagged);
-            self.known_pos += usize::from(known);
-        } else {
-            self.neg += 1;
-            self.neg_ok += usize::from(!flagged);
-            self.known_neg += usize::from(known);
-        }
-        self.known += usize::from(known);
-    }
-}
-
-fn ratio(a: usize, b: usize) -> String {
-    if b == 0 {
-        "-".to_string()
-    } else {
-        format!("{a}/{b} ({:.0}%)", 100.0 * a as f64 / b as f64)
-    }
-}
-
 #[test]
 fn kubernetes_rules_agree_with_external_labeled_cases() {
     let started = std::time::Instant::now();
@@ -400,7 +284,7 @@ fn kubernetes_rules_agree_with_external_labeled_cases() {
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
-    let results = scan_all(&files);
+    let results = run_all(&files, |_, p| scan(p, false));
 
     let mut per_rule: BTreeMap<&str, Tally> = BTreeMap::new();
     let mut per_corpus: BTreeMap<&str, Tally> = BTreeMap::new();

@@ -126,13 +126,21 @@ pub(crate) fn symlink_outside(path: &str, target: &str) -> Notification {
     .at(path, None)
 }
 
-/// Normalises `base_dir/target` lexically; `None` when it climbs above the root.
+/// Normalises `base_dir/target` lexically; `None` when it climbs above the root or is
+/// absolute, or names a drive or a Windows path.
 pub(crate) fn resolve_inside(base_dir: &str, target: &str) -> Option<String> {
     if target.starts_with('/') || target.contains('\\') || target.contains(':') {
         return None;
     }
-    let mut parts: Vec<&str> = base_dir.split('/').filter(|s| !s.is_empty()).collect();
-    for seg in target.split('/') {
+    normalize_join(base_dir, target)
+}
+
+/// `base/rel` with `.` and `..` resolved lexically (`modules/x` + `../y` → `modules/y`);
+/// `None` when it climbs above the top. Empty segments are skipped, so a leading `/` in
+/// `rel` does not make it absolute: callers that must refuse absolute paths check first.
+pub(crate) fn normalize_join(base: &str, rel: &str) -> Option<String> {
+    let mut parts: Vec<&str> = base.split('/').filter(|s| !s.is_empty()).collect();
+    for seg in rel.split('/') {
         match seg {
             "" | "." => {}
             ".." => {

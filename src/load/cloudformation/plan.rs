@@ -403,7 +403,7 @@ impl<'f> HclIndex<'f> {
             Some(i) => self.dir_of(&key[..i])?,
             None => self.root_dir.clone(),
         };
-        normalize(&parent, source)
+        crate::source::normalize_join(&parent, source)
     }
 
     fn bodies(&mut self, dir: &str) -> &[(Arc<SourceFile>, hcl_edit::structure::Body)] {
@@ -494,21 +494,6 @@ impl<'f> HclIndex<'f> {
 fn span_pos(file: &SourceFile, item: &impl hcl_edit::Span) -> Option<Pos> {
     let span = item.span()?;
     Some(file.pos(u32::try_from(span.start).ok()?))
-}
-
-/// `modules/x` joined with `../y` → `modules/y`; `None` when it leaves the repository.
-fn normalize(base: &str, rel: &str) -> Option<String> {
-    let mut parts: Vec<&str> = base.split('/').filter(|p| !p.is_empty()).collect();
-    for seg in rel.split('/') {
-        match seg {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            s => parts.push(s),
-        }
-    }
-    Some(parts.join("/"))
 }
 
 /// Moves the positions of plan values to the `.tf` lines that set them.

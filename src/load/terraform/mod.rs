@@ -14,6 +14,7 @@ mod value;
 use super::tree::{Entry, Node, Value as NV};
 use super::{Document, Files, Format, IacOptions, LoadOptions, Loaded, Plan, SourceFile};
 use crate::model::{NoteLevel, Notification, Pos, Subject};
+use crate::source::normalize_join as join;
 use config::{Attr, Blk, Body, Ex, Loc, ModuleDef};
 use eval::{At, Env, Evaluator, Res};
 use hcl_edit::expr::Expression;
@@ -32,21 +33,6 @@ fn parent_dir(path: &str) -> &str {
 
 fn file_name(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
-}
-
-/// `dir` joined with a relative path, normalised; `None` when it climbs above the top.
-fn join(dir: &str, rel: &str) -> Option<String> {
-    let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
-    for seg in rel.split('/') {
-        match seg {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            s => parts.push(s),
-        }
-    }
-    Some(parts.join("/"))
 }
 
 fn is_local_source(source: &str) -> bool {
