@@ -3,6 +3,7 @@
 //! it with what Git declares. The same shape is what `plumbline snapshot` writes, so a scan
 //! against a snapshot and a scan against the cluster compare the same thing.
 
+pub mod aws;
 pub mod kubernetes;
 
 use crate::model::{Notification, ResourceId};
