@@ -403,3 +403,115 @@ fn fingerprints_are_stable_across_moves_and_depend_on_the_attribute() {
     };
     assert_eq!(fp(&o), fp(&o2));
 }
+
+#[test]
+fn security_relevant_drift_takes_the_severity_of_the_policy_the_live_resource_violates() {
+    // A security group opened to the internet on SSH.
+    let mut a = live();
+    body(&mut a, "ec2:security-group", SG)["IpPermissions"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
+                     "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}));
+    let o = run_with_policies(a);
+    let f = only(&o);
+    assert_eq!(f.severity, Severity::High, "{}", f.message);
+    assert!(
+        f.message.contains("now violates PL-AWS-0009"),
+        "{}",
+        f.message
+    );
+    // Versioning suspended: the bucket's versioning policy, through its split resource.
+    let mut a = live();
+    body(&mut a, "s3:bucket", "acme-prod-logs")["Versioning"] = json!({"Status": "Suspended"});
+    let f = run_with_policies(a).findings.remove(0);
+    assert!(
+        f.message.contains("now violates PL-AWS-0005"),
+        "{}",
+        f.message
+    );
+    // The public access block turned off.
+    let mut a = live();
+    body(&mut a, "s3:bucket", "acme-prod-logs")["PublicAccessBlockConfiguration"] = J::Null;
+    let o = run_with_policies(a);
+    assert_eq!(o.findings.len(), 4, "{:#?}", o.findings);
+    for f in &o.findings {
+        assert!(f.severity >= Severity::High, "{}", f.message);
+        assert!(f.message.contains("now violates PL-AWS-"), "{}", f.message);
+    }
+    // A tag changed: not security relevant, severity unchanged.
+    let mut a = live();
+    body(&mut a, "ec2:vpc", VPC)["Tags"] = json!([]);
+    let f = run_with_policies(a).findings.remove(0);
+    assert_eq!(f.severity, Severity::Medium);
+    assert!(!f.message.contains("violates"), "{}", f.message);
+}
+
+/// Every secret value the fixture's state holds.
+const SECRETS: &[&str] = &[
+    "s3cr3t-Db-Pa55-fixture",
+    "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY",
+    "BNoSmTpFixture/Xx",
+];
+
+fn rendered(o: Outcome) -> Vec<(&'static str, String)> {
+    let result = plumbline::scan::ScanResult {
+        description: "fixtures/aws/drift".into(),
+        commit: None,
+        commit_time: None,
+        shard: None,
+        rules: o.rules,
+        findings: o.findings,
+        notifications: o.notifications,
+        stats: Default::default(),
+        sources: o.files.into_iter().map(|f| (f.path.clone(), f)).collect(),
+    };
+    vec![
+        ("json", plumbline::report::json::render(&result, "aws")),
+        ("sarif", plumbline::report::sarif::render(&result, "aws")),
+        ("text", plumbline::report::text::render(&result, false)),
+    ]
+}
+
+#[test]
+fn no_secret_value_is_ever_printed() {
+    // The Lambda's secret environment variable changed behind Terraform's back (the reader
+    // hashed the new value), and the state holds an access key's secret (a type with no rule).
+    let mut a = live();
+    body(&mut a, "lambda:function", "api")["Environment"]["Variables"]["DB_PASSWORD"] =
+        json!(key().hash(b"rotated-by-hand"));
+    let policies = plumbline::policy::load(&plumbline::policy::Settings::default()).unwrap();
+    let o = aws::check(&[], &files(), &options(a.clone(), None), Some(&policies));
+    let f = only(&o);
+    assert_eq!(
+        f.subject.as_ref().unwrap().address,
+        "aws_lambda_function.api"
+    );
+    assert_eq!(
+        render_path(&f.field_path),
+        "attributes.environment[0].variables"
+    );
+    assert!(
+        f.message.contains("(sensitive value) differs"),
+        "{}",
+        f.message
+    );
+    assert_eq!(f.region.start.line, 89, "variables = {{");
+    // Also when the findings can only point into the state file itself (no .tf scanned).
+    let state_only = MemFiles::new([("infra/terraform.tfstate", fixture("terraform.tfstate"))]);
+    let o2 = aws::check(&[], &state_only, &options(a, None), Some(&policies));
+    assert_eq!(o2.findings.len(), 1);
+    assert_eq!(o2.findings[0].file, "infra/terraform.tfstate");
+    assert!(o2.notifications.iter().any(|n| n.code == "aws-not-mapped"));
+    for o in [o, o2] {
+        for (format, text) in rendered(o) {
+            assert!(
+                text.contains("sensitive value"),
+                "{format}: the finding is missing"
+            );
+            for s in SECRETS {
+                assert!(!text.contains(s), "{format} output shows a secret: {text}");
+            }
+        }
+    }
+}
