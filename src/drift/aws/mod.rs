@@ -533,7 +533,8 @@ pub fn check(
             .extend(atoms);
     }
 
-    let mut mapper = hcl::HclMapper::new(files);
+    // The `.tf` files are parsed only when a finding needs a place.
+    let mut mapper: Option<hcl::HclMapper> = None;
     let mut roots: BTreeMap<usize, Option<String>> = BTreeMap::new();
     let mut unmapped: BTreeMap<String, usize> = BTreeMap::new();
     let mut files_out: BTreeMap<String, Arc<SourceFile>> = BTreeMap::new();
@@ -541,6 +542,7 @@ pub fn check(
     let mut place_for =
         |d: &Decl, path: &[PathSeg], files_out: &mut BTreeMap<String, Arc<SourceFile>>| -> Place {
             let state = &opts.states[d.state];
+            let mapper = mapper.get_or_insert_with(|| hcl::HclMapper::new(files));
             let root = roots
                 .entry(d.state)
                 .or_insert_with(|| mapper.root_of(state))
@@ -716,21 +718,7 @@ pub fn check(
                     })
                     .cloned()
                     .unwrap_or(J::Null);
-                let ctx = Context {
-                    group_id: Some(&d.key),
-                    ..Context::default()
-                };
-                let live_atoms: BTreeSet<String> = match normalise::compare(
-                    Norm::SgPermissions,
-                    Some(&J::Array(Vec::new())),
-                    Some(&perms),
-                    &ctx,
-                    None,
-                )
-                .added
-                {
-                    a => a.into_iter().collect(),
-                };
+                let live_atoms = normalise::sg_live_atoms(&perms, Some(&d.key));
                 let mine = normalise::sg_atoms(&d.r.attributes, Some(&d.key));
                 let absent: Vec<String> = mine.difference(&live_atoms).cloned().collect();
                 if !absent.is_empty() {
@@ -1156,7 +1144,7 @@ fn unmanaged(
         .collect();
     let mut ignored: BTreeMap<String, usize> = BTreeMap::new();
     for idx in indexes {
-        for (kind, rule) in &watched {
+        for kind in watched.keys() {
             for scope in idx.scopes(kind, None) {
                 if !idx.complete.contains(&(kind, scope.as_str())) {
                     not_read
@@ -1164,7 +1152,6 @@ fn unmanaged(
                         .or_default();
                 }
             }
-            let _ = rule;
         }
         for r in &idx.account.resources {
             let Some(rule) = watched.get(r.kind.as_str()) else {

@@ -632,6 +632,11 @@ pub fn sg_atoms(v: &J, own: Option<&str>) -> BTreeSet<String> {
     out
 }
 
+/// Atomic rules of API `IpPermissions`.
+pub fn sg_live_atoms(perms: &J, own: Option<&str>) -> BTreeSet<String> {
+    sg_atoms(&sg_to_state(perms, own), own)
+}
+
 /// API `IpPermissions` → Terraform `ingress`/`egress` (one block per permission).
 fn sg_to_state(v: &J, own: Option<&str>) -> J {
     let Some(perms) = v.as_array() else {
