@@ -515,3 +515,56 @@ fn no_secret_value_is_ever_printed() {
         }
     }
 }
+
+#[test]
+fn a_widened_trust_policy_and_a_detached_policy() {
+    let mut a = live();
+    body(&mut a, "iam:role", "app")["AssumeRolePolicyDocument"] = json!(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}"#
+    );
+    let o = run_with_policies(a);
+    let f = only(&o);
+    assert_eq!(render_path(&f.field_path), "attributes.assume_role_policy");
+    assert_eq!(f.region.start.line, 67, "assume_role_policy = jsonencode(");
+    assert!(f.message.contains("now violates PL-AWS-"), "{}", f.message);
+    assert!(f.severity >= Severity::High, "{}", f.message);
+    // The same document, reordered and with single values as lists: no drift.
+    let mut a = live();
+    body(&mut a, "iam:role", "app")["AssumeRolePolicyDocument"] = json!(
+        r#"{"Statement":[{"Action":["sts:AssumeRole"],"Principal":{"Service":["lambda.amazonaws.com"]},"Effect":"Allow"}],"Version":"2012-10-17"}"#
+    );
+    assert!(run(a, None).findings.is_empty());
+    // The managed policy detached from the role: the attachment is missing.
+    let mut a = live();
+    body(&mut a, "iam:role", "app")["AttachedManagedPolicies"] = json!([]);
+    let o = run(a, None);
+    let f = only(&o);
+    assert_eq!(f.rule_id, "PL-DRIFT-0101");
+    assert_eq!(
+        f.subject.as_ref().unwrap().address,
+        "aws_iam_role_policy_attachment.app_logs"
+    );
+    assert!(
+        f.message.contains("AttachedManagedPolicies"),
+        "{}",
+        f.message
+    );
+    assert_eq!(f.region.start.line, 77);
+}
+
+#[test]
+fn a_region_not_read_says_which_flag_to_add() {
+    let mut a = live();
+    a.regions = vec!["us-east-1".into()];
+    a.complete.retain(|s| s.region == "global");
+    a.resources
+        .retain(|r| r.region == "global" || r.kind == "s3:bucket");
+    let o = run(a, None);
+    assert!(o.findings.is_empty(), "{:#?}", o.findings);
+    let e = errors(&o);
+    assert!(
+        e.iter().all(|m| m.contains("add --aws-region eu-west-1")),
+        "{e:#?}"
+    );
+    assert!(e.iter().any(|m| m.contains("ec2:instance")), "{e:#?}");
+}

@@ -832,14 +832,24 @@ pub fn check(
         let actions = reader(&kind)
             .map(|r| r.actions.join(", "))
             .unwrap_or_default();
+        let read_there = region == "global"
+            || accounts
+                .iter()
+                .any(|a| a.name == account && a.regions.contains(&region));
+        let todo = if read_there {
+            format!(
+                "Scan again with permission for {actions} (`plumbline aws-policy` prints the \
+                 policy); the reader's own notifications say why it could not"
+            )
+        } else {
+            format!("{region} is not among the regions read: add --aws-region {region}")
+        };
         out.notifications.push(Notification::new(
             NoteLevel::Error,
             "aws-not-read",
             format!(
                 "AWS account {account}: {kind} was not read completely in {region}, so {what}: \
-                 drift there is unknown, not absent. Scan again with permission for {actions} \
-                 (`plumbline aws-policy` prints the policy); the reader's own notifications say \
-                 why it could not"
+                 drift there is unknown, not absent. {todo}"
             ),
         ));
     }

@@ -152,6 +152,12 @@ pub fn compare(
             let (ds, ls) = (set(&dc), set(&lc));
             added = ls.difference(&ds).cloned().collect();
             removed = ds.difference(&ls).cloned().collect();
+            if norm == Norm::SgPermissions {
+                // A rule another resource declares is that resource's finding when it is gone.
+                if let Some(extra) = ctx.extra_rules {
+                    removed.retain(|a| !extra.contains(a));
+                }
+            }
             added.is_empty() && removed.is_empty()
         }
         _ => unset(&dc) && unset(&lc) || dc == lc,
