@@ -1266,3 +1266,144 @@ mod tests {
         assert!(r.iter().all(|r| r.all && r.regions.is_empty()), "{r:?}");
     }
 }
+
+#[cfg(test)]
+mod rule_resources {
+    use super::*;
+    use crate::live::aws::model::AwsScope;
+    use serde_json::json;
+
+    const STATE: &str = r#"{"version":4,"resources":[
+      {"mode":"managed","type":"aws_security_group","name":"db","provider":"p","instances":[{"attributes":{
+        "id":"sg-db","arn":"arn:aws:ec2:eu-west-1:111111111111:security-group/sg-db","name":"db","description":"d","vpc_id":"vpc-1",
+        "ingress":[{"cidr_blocks":["10.0.0.0/8"],"description":"","from_port":5432,"to_port":5432,"protocol":"tcp","ipv6_cidr_blocks":[],"prefix_list_ids":[],"security_groups":[],"self":false},
+                   {"cidr_blocks":[],"description":"","from_port":5432,"to_port":5432,"protocol":"tcp","ipv6_cidr_blocks":[],"prefix_list_ids":[],"security_groups":["sg-app"],"self":false}],
+        "egress":[],"tags":{}}}]},
+      {"mode":"managed","type":"aws_security_group_rule","name":"app","provider":"p","instances":[{"attributes":{
+        "id":"sgrule-1","type":"ingress","security_group_id":"sg-db","from_port":5432,"to_port":5432,"protocol":"tcp",
+        "source_security_group_id":"sg-app","cidr_blocks":null,"self":false}}]},
+      {"mode":"managed","type":"aws_vpc_security_group_ingress_rule","name":"office","provider":"p","instances":[{"attributes":{
+        "id":"sgr-1","security_group_rule_id":"sgr-1","arn":"arn:aws:ec2:eu-west-1:111111111111:security-group-rule/sgr-1",
+        "security_group_id":"sg-db","ip_protocol":"tcp","from_port":5432,"to_port":5432,"cidr_ipv4":"192.0.2.0/24","tags":null}}]},
+      {"mode":"managed","type":"aws_iam_policy_attachment","name":"ro","provider":"p","instances":[{"attributes":{
+        "id":"ro","name":"ro","policy_arn":"arn:aws:iam::aws:policy/ReadOnlyAccess","roles":["a"],"users":[],"groups":[]}}]}
+    ]}"#;
+
+    fn account(db_perms: J, roles: &[(&str, bool)]) -> AwsAccount {
+        let mut resources = vec![
+            LiveResource {
+                kind: "ec2:security-group".into(),
+                id: "sg-db".into(),
+                arn: None,
+                region: "eu-west-1".into(),
+                body: json!({"GroupId": "sg-db", "GroupName": "db", "Description": "d", "VpcId": "vpc-1",
+                             "IpPermissions": db_perms, "IpPermissionsEgress": [], "Tags": []}),
+            },
+            LiveResource {
+                kind: "ec2:security-group-rule".into(),
+                id: "sgr-1".into(),
+                arn: None,
+                region: "eu-west-1".into(),
+                body: json!({"SecurityGroupRuleId": "sgr-1", "GroupId": "sg-db", "IsEgress": false,
+                             "IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "CidrIpv4": "192.0.2.0/24", "Tags": []}),
+            },
+        ];
+        for (name, attached) in roles {
+            let policies = if *attached {
+                json!([{"PolicyName": "ReadOnlyAccess", "PolicyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}])
+            } else {
+                json!([])
+            };
+            resources.push(LiveResource {
+                kind: "iam:role".into(),
+                id: name.to_string(),
+                arn: None,
+                region: "global".into(),
+                body: json!({"RoleName": name, "Path": "/", "AttachedManagedPolicies": policies}),
+            });
+        }
+        let scope = |k: &str, r: &str| AwsScope {
+            kind: k.into(),
+            region: r.into(),
+        };
+        AwsAccount {
+            name: "test".into(),
+            account_id: "111111111111".into(),
+            regions: vec!["eu-west-1".into()],
+            complete: vec![
+                scope("ec2:security-group", "eu-west-1"),
+                scope("ec2:security-group-rule", "eu-west-1"),
+                scope("iam:role", "global"),
+                scope("iam:user", "global"),
+                scope("iam:group", "global"),
+            ],
+            resources,
+            ..AwsAccount::default()
+        }
+    }
+
+    fn run(a: AwsAccount) -> Outcome {
+        let opts = AwsDriftOptions {
+            states: vec![parse_state(STATE.as_bytes(), "s.tfstate").unwrap()],
+            accounts: vec![a],
+            live: None,
+            rules: AwsRules::builtin(),
+            key: HashKey::random(),
+            unmanaged: None,
+        };
+        check(&[], &crate::load::MemFiles::default(), &opts, None)
+    }
+
+    fn perm(source: J) -> J {
+        let mut p = json!({"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432});
+        p.as_object_mut()
+            .unwrap()
+            .extend(source.as_object().unwrap().clone());
+        p
+    }
+
+    #[test]
+    fn rule_resources_count_for_their_group_and_are_missing_alone() {
+        let all = json!([
+            perm(json!({"IpRanges": [{"CidrIp": "10.0.0.0/8"}, {"CidrIp": "192.0.2.0/24"}]})),
+            perm(json!({"UserIdGroupPairs": [{"GroupId": "sg-app", "UserId": "111111111111"}]}))
+        ]);
+        let o = run(account(all, &[("a", true), ("b", false)]));
+        assert!(o.findings.is_empty(), "{:#?}", o.findings);
+        // The rule from sg-app revoked: the rule resource is missing; the group says nothing.
+        let without = json!([perm(
+            json!({"IpRanges": [{"CidrIp": "10.0.0.0/8"}, {"CidrIp": "192.0.2.0/24"}]})
+        )]);
+        let o = run(account(without, &[("a", true)]));
+        assert_eq!(o.findings.len(), 1, "{:#?}", o.findings);
+        let f = &o.findings[0];
+        assert_eq!(f.rule_id, findings::MISSING);
+        assert_eq!(
+            f.subject.as_ref().unwrap().address,
+            "aws_security_group_rule.app"
+        );
+        assert!(
+            f.message.contains("tcp 5432-5432 sg sg-app"),
+            "{}",
+            f.message
+        );
+        // Findings with no .tf and no state file in the scan still say where they live.
+        assert_eq!(f.file, "");
+        assert!(o.notifications.iter().any(|n| n.code == "aws-not-mapped"));
+    }
+
+    #[test]
+    fn an_exclusive_policy_attachment_sees_every_holder() {
+        let all = json!([
+            perm(json!({"IpRanges": [{"CidrIp": "10.0.0.0/8"}, {"CidrIp": "192.0.2.0/24"}]})),
+            perm(json!({"UserIdGroupPairs": [{"GroupId": "sg-app"}]}))
+        ]);
+        let o = run(account(all, &[("a", true), ("b", true)]));
+        assert_eq!(o.findings.len(), 1, "{:#?}", o.findings);
+        assert!(
+            o.findings[0].message.contains("roles: AWS has b"),
+            "{}",
+            o.findings[0].message
+        );
+    }
+}
