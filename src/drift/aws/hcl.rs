@@ -92,8 +92,9 @@ impl<'f> HclMapper<'f> {
         }
     }
 
-    /// The root directory of a state: most matching addresses, the state's own directory
-    /// first on a tie, then the first in path order. `None`: no `.tf` file matches.
+    /// The root directory of a state: its own directory when that matches any address, else
+    /// the directory with the most matching addresses (the first in path order on a tie).
+    /// `None`: no `.tf` file matches.
     pub fn root_of(&self, state: &StateFile) -> Option<String> {
         let own = parent_dir(&state.origin);
         let mut best: Option<(usize, bool, &String)> = None;
@@ -118,9 +119,10 @@ impl<'f> HclMapper<'f> {
                 continue;
             }
             let is_own = dir == own;
+            // A state kept next to its configuration belongs to it whenever it matches at all.
             let better = match best {
                 None => true,
-                Some((s, o, _)) => score > s || (score == s && is_own && !o),
+                Some((s, o, _)) => (is_own && !o) || (!o && score > s),
             };
             if better {
                 best = Some((score, is_own, dir));
@@ -200,6 +202,60 @@ pub fn place(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn state(origin: &str, resources: &[(&str, &str)]) -> StateFile {
+        StateFile {
+            origin: origin.into(),
+            terraform_version: String::new(),
+            serial: 0,
+            lineage: String::new(),
+            resources: resources
+                .iter()
+                .map(|(ty, name)| StateResource {
+                    address: format!("{ty}.{name}"),
+                    ty: ty.to_string(),
+                    name: name.to_string(),
+                    module: String::new(),
+                    provider: String::new(),
+                    attributes: serde_json::json!({}),
+                    sensitive: Vec::new(),
+                    region: None,
+                    account: None,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn the_root_is_the_states_own_directory_else_the_best_match() {
+        let files = crate::load::MemFiles::new([
+            (
+                "a/main.tf",
+                "resource \"aws_vpc\" \"main\" {}\nresource \"aws_subnet\" \"a\" {}\n",
+            ),
+            ("b/main.tf", "resource \"aws_vpc\" \"main\" {}\n"),
+            ("c/main.tf", "module \"net\" {\n  source = \"../a\"\n}\n"),
+        ]);
+        let m = HclMapper::new(&files);
+        let both = [("aws_vpc", "main"), ("aws_subnet", "a")];
+        assert_eq!(
+            m.root_of(&state("s3://x/y.tfstate", &both)).as_deref(),
+            Some("a")
+        );
+        assert_eq!(
+            m.root_of(&state("b/terraform.tfstate", &both)).as_deref(),
+            Some("b")
+        );
+        assert_eq!(
+            m.root_of(&state("x.tfstate", &[("aws_iam_role", "r")])),
+            None
+        );
+        let mut in_module = state("s.tfstate", &both);
+        for r in &mut in_module.resources {
+            r.module = "module.net".into();
+        }
+        assert_eq!(m.root_of(&in_module).as_deref(), Some("c"));
+    }
 
     #[test]
     fn keys_are_stripped_outside_quotes() {
