@@ -122,7 +122,7 @@ impl<'f> HclMapper<'f> {
             // A state kept next to its configuration belongs to it whenever it matches at all.
             let better = match best {
                 None => true,
-                Some((s, o, _)) => (is_own && !o) || (!o && score > s),
+                Some((s, o, _)) => !o && (is_own || score > s),
             };
             if better {
                 best = Some((score, is_own, dir));
