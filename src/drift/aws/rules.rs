@@ -471,6 +471,36 @@ mod tests {
         assert!(lambda.is_sensitive(&parse_rendered_path("environment[0].variables.TOKEN")));
     }
 
+    /// The rules and the live readers meet only through `READERS[..].body`: every live member
+    /// a rule reads must be one the registry says the body has.
+    #[test]
+    fn every_live_path_starts_with_a_member_the_reader_registry_describes() {
+        let described = |kind: &str, member: &str| {
+            let body = crate::live::aws::model::reader(kind).unwrap().body;
+            body.split(|c: char| !c.is_ascii_alphanumeric())
+                .any(|w| w == member)
+        };
+        let first = |p: &[PathSeg]| match p.first() {
+            Some(PathSeg::Key(k)) => k.clone(),
+            other => panic!("a live path starts with a member, not {other:?}"),
+        };
+        for t in AwsRules::builtin().types() {
+            let mut members: Vec<String> = t.defaults.iter().map(|d| first(&d.live)).collect();
+            match &t.member {
+                Some(Member::List { list, .. }) => members.push(first(list)),
+                _ => members.extend(t.compare.iter().map(|c| first(&c.live))),
+            }
+            for m in members {
+                assert!(
+                    described(&t.kind, &m),
+                    "{}: {} has no member {m}",
+                    t.ty,
+                    t.kind
+                );
+            }
+        }
+    }
+
     #[test]
     fn errors_name_the_file_and_what_to_write() {
         let e = AwsRules::default()
