@@ -568,3 +568,70 @@ fn a_region_not_read_says_which_flag_to_add() {
     );
     assert!(e.iter().any(|m| m.contains("ec2:instance")), "{e:#?}");
 }
+
+#[test]
+fn corpus_states_against_an_empty_account_give_only_missing_findings() {
+    let dir = shared().join("corpus/tfstate/driftctl");
+    assert!(
+        dir.is_dir(),
+        "{} is missing: the corpus is needed",
+        dir.display()
+    );
+    let mut paths = Vec::new();
+    state_files(&dir, &mut paths);
+    paths.sort();
+    let states: Vec<_> = paths
+        .iter()
+        .filter_map(|p| parse_state(&std::fs::read(p).unwrap(), &p.to_string_lossy()).ok())
+        .collect();
+    let rules = AwsRules::builtin();
+    let mut regions: Vec<String> = states
+        .iter()
+        .flat_map(|s| &s.resources)
+        .filter_map(|r| r.region.clone())
+        .collect();
+    regions.sort();
+    regions.dedup();
+    let complete: Vec<AwsScope> = plumbline::live::aws::READERS
+        .iter()
+        .flat_map(|r| {
+            let scopes: Vec<String> = if r.global {
+                vec!["global".into()]
+            } else {
+                regions.clone()
+            };
+            scopes.into_iter().map(move |region| AwsScope {
+                kind: r.kind.into(),
+                region,
+            })
+        })
+        .collect();
+    let checked: usize = states
+        .iter()
+        .flat_map(|s| &s.resources)
+        .filter(|r| rules.get(&r.ty).is_some())
+        .count();
+    assert!(checked > 50, "only {checked} corpus resources have a rule");
+    for state in states {
+        let origin = state.origin.clone();
+        let opts = AwsDriftOptions {
+            states: vec![state],
+            accounts: vec![AwsAccount {
+                name: "empty".into(),
+                account_id: "000000000000".into(),
+                regions: regions.clone(),
+                complete: complete.clone(),
+                ..Default::default()
+            }],
+            live: None,
+            rules: AwsRules::builtin(),
+            key: HashKey::random(),
+            unmanaged: Some(AwsUnmanaged::default()),
+        };
+        let o = aws::check(&[], &MemFiles::default(), &opts, None);
+        for f in &o.findings {
+            assert_eq!(f.rule_id, "PL-DRIFT-0101", "{origin}: {}", f.message);
+            assert!(f.live.is_some() && f.subject.is_some(), "{origin}: {f:?}");
+        }
+    }
+}
