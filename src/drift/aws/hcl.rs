@@ -60,13 +60,38 @@ impl<'f> HclMapper<'f> {
     pub fn new(files: &'f dyn Files) -> Self {
         let mut dirs: BTreeMap<String, DirInfo> = BTreeMap::new();
         for p in files.paths() {
-            if Format::of_path(p) != Some(Format::Terraform) || !p.ends_with(".tf") {
+            if Format::of_path(p) != Some(Format::Terraform) {
                 continue;
             }
             let info = dirs.entry(parent_dir(p).to_string()).or_default();
             let Some(Ok(file)) = files.read(p) else {
                 continue;
             };
+            if p.ends_with(".json") {
+                // `.tf.json`: {"resource": {"type": {"name": {...}}}, "module": {"name": {...}}}
+                if let Ok(v) = serde_json::from_str::<serde_json::Value>(&file.text) {
+                    for (ty, names) in v
+                        .get("resource")
+                        .and_then(|r| r.as_object())
+                        .into_iter()
+                        .flatten()
+                    {
+                        for name in names.as_object().into_iter().flatten().map(|(n, _)| n) {
+                            info.resources.insert((ty.clone(), name.clone()));
+                        }
+                    }
+                    for name in v
+                        .get("module")
+                        .and_then(|m| m.as_object())
+                        .into_iter()
+                        .flatten()
+                        .map(|(n, _)| n)
+                    {
+                        info.modules.insert(name.clone());
+                    }
+                }
+                continue;
+            }
             let Ok(body) = hcl_edit::parser::parse_body(&file.text) else {
                 continue;
             };
@@ -235,6 +260,10 @@ mod tests {
             ),
             ("b/main.tf", "resource \"aws_vpc\" \"main\" {}\n"),
             ("c/main.tf", "module \"net\" {\n  source = \"../a\"\n}\n"),
+            (
+                "d/main.tf.json",
+                r#"{"resource": {"aws_iam_role": {"r": {"name": "r"}}}}"#,
+            ),
         ]);
         let m = HclMapper::new(&files);
         let both = [("aws_vpc", "main"), ("aws_subnet", "a")];
@@ -247,8 +276,14 @@ mod tests {
             Some("b")
         );
         assert_eq!(
-            m.root_of(&state("x.tfstate", &[("aws_iam_role", "r")])),
+            m.root_of(&state("x.tfstate", &[("aws_iam_role", "x")])),
             None
+        );
+        assert_eq!(
+            m.root_of(&state("x.tfstate", &[("aws_iam_role", "r")]))
+                .as_deref(),
+            Some("d"),
+            "a .tf.json root"
         );
         let mut in_module = state("s.tfstate", &both);
         for r in &mut in_module.resources {
