@@ -73,6 +73,9 @@ pub(crate) struct Fault {
     pub kind: FaultKind,
     pub code: Option<String>,
     pub message: String,
+    /// A successful (2xx) answer the SDK could not parse, kept for the one reader that
+    /// understands an emulator's variant of it (S3 versioning). Never printed.
+    pub unparsed: Option<Vec<u8>>,
 }
 
 impl Fault {
@@ -148,6 +151,7 @@ impl Ctx {
             return Err(Fault {
                 kind: FaultKind::Budget,
                 code: None,
+                unparsed: None,
                 message: format!(
                     "the call budget of {} calls for this scan is spent",
                     self.opts.max_calls
@@ -203,6 +207,7 @@ impl Ctx {
             &Fault {
                 kind: FaultKind::Failed,
                 code: None,
+                unparsed: None,
                 message,
             },
         );
@@ -279,12 +284,25 @@ where
 {
     let code = e.code().map(str::to_string);
     let status = e.raw_response().map(|r| r.status().as_u16());
-    let message = match (&code, e.message()) {
-        (Some(c), Some(m)) => format!("{c}: {m}"),
-        (Some(c), None) => c.clone(),
-        _ => match status {
-            Some(s) => format!("HTTP {s}: {}", DisplayErrorContext(&e)),
-            None => DisplayErrorContext(&e).to_string(),
+    // Messages name what went wrong, never the request or the answer's body (an SDK error's
+    // full display includes the raw response).
+    let message = match (&code, e.message(), &e) {
+        (Some(c), Some(m), _) => format!("{c}: {m}"),
+        (Some(c), None, _) => c.clone(),
+        (None, _, SdkError::DispatchFailure(d)) => match d.as_connector_error() {
+            Some(c) => format!("the request could not be sent: {}", DisplayErrorContext(c)),
+            None => "the request could not be sent".to_string(),
+        },
+        (None, _, SdkError::TimeoutError(_)) => "the call timed out".to_string(),
+        (None, _, SdkError::ConstructionFailure(_)) => {
+            format!(
+                "the request could not be built: {}",
+                DisplayErrorContext(&e)
+            )
+        }
+        (None, _, _) => match status {
+            Some(s) => format!("HTTP {s} with an answer that could not be read"),
+            None => "an answer that could not be read".to_string(),
         },
     };
     let kind = match code.as_deref() {
@@ -294,10 +312,18 @@ where
         _ if status == Some(403) && code.is_none() => FaultKind::Denied,
         _ => FaultKind::Failed,
     };
+    let unparsed = match (&code, status) {
+        (None, Some(200..=299)) => e
+            .raw_response()
+            .and_then(|r| r.body().bytes())
+            .map(<[u8]>::to_vec),
+        _ => None,
+    };
     Fault {
         kind,
         code,
         message,
+        unparsed,
     }
 }
 

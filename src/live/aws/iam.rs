@@ -76,6 +76,11 @@ pub(crate) async fn authorization_details(ctx: Arc<Ctx>, job: Job) -> Vec<LiveRe
             let Some(mut res) = entity("iam:policy", p.arn.clone(), p.arn.clone(), &p) else {
                 continue;
             };
+            if res.body.get("PolicyName").is_none() {
+                if let Some(name) = p.arn.as_deref().and_then(name_of) {
+                    res.body["PolicyName"] = Value::String(name);
+                }
+            }
             // The default version's document, the one in force.
             let document = p
                 .policy_version_list
@@ -114,10 +119,24 @@ fn entity(
     })
 }
 
-/// URL-decodes every policy document member, wherever it is nested.
+/// The name at the end of an IAM ARN (`arn:aws:iam::1:policy/path/name` → `name`).
+fn name_of(arn: &str) -> Option<String> {
+    arn.rsplit('/')
+        .next()
+        .filter(|n| !n.is_empty() && !n.contains(':'))
+        .map(str::to_string)
+}
+
+/// URL-decodes every policy document member, wherever it is nested, and names attached
+/// policies that arrive with only their ARN (emulators leave `PolicyName` out).
 fn decode_documents(v: &mut Value) {
     match v {
         Value::Object(m) => {
+            if !m.contains_key("PolicyName") {
+                if let Some(name) = m.get("PolicyArn").and_then(Value::as_str).and_then(name_of) {
+                    m.insert("PolicyName".to_string(), Value::String(name));
+                }
+            }
             for (k, v) in m.iter_mut() {
                 match v {
                     Value::String(s) if DOCUMENTS.contains(&k.as_str()) => *s = url_decode(s),
@@ -171,5 +190,12 @@ mod tests {
         assert_eq!(v["RoleName"], "a%20b");
         assert_eq!(v["AssumeRolePolicyDocument"], "{}");
         assert_eq!(v["RolePolicyList"][0]["PolicyDocument"], "[]");
+        let mut attached = serde_json::json!({"AttachedManagedPolicies": [
+            {"PolicyArn": "arn:aws:iam::1:policy/team/read"},
+            {"PolicyArn": "arn:aws:iam::1:policy/other", "PolicyName": "kept"}
+        ]});
+        decode_documents(&mut attached);
+        assert_eq!(attached["AttachedManagedPolicies"][0]["PolicyName"], "read");
+        assert_eq!(attached["AttachedManagedPolicies"][1]["PolicyName"], "kept");
     }
 }

@@ -172,6 +172,7 @@ async fn get(
     let bytes = out.body.collect().await.map_err(|e| Fault {
         kind: super::ctx::FaultKind::Failed,
         code: None,
+        unparsed: None,
         message: format!("reading the object failed: {e}"),
     })?;
     Ok(bytes.into_bytes().to_vec())

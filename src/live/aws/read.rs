@@ -290,6 +290,7 @@ async fn caller_identity(ctx: &Ctx, region: &str) -> Result<(String, String), Fa
         None => Err(Fault {
             kind: FaultKind::Failed,
             code: None,
+            unparsed: None,
             message: "the answer named no account".to_string(),
         }),
     }

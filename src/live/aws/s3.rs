@@ -245,6 +245,26 @@ async fn bucket(
     let tags = setting(ctx, scope, "s3:GetBucketTagging", tags, |t| {
         body(&t.tag_set)
     });
+    let versioning = match versioning {
+        // moto answers `<GetBucketVersioningResponse>` where S3 answers
+        // `<VersioningConfiguration>`; the SDK rejects the root, the members are the same.
+        Err(f) if f.unparsed.is_some() => {
+            let xml = String::from_utf8_lossy(f.unparsed.as_deref().unwrap_or_default());
+            let member = |name: &str| {
+                let open = format!("<{name}>");
+                let start = xml.find(&open)? + open.len();
+                let len = xml[start..].find('<')?;
+                Some(xml[start..start + len].to_string())
+            };
+            Ok(
+                aws_sdk_s3::operation::get_bucket_versioning::GetBucketVersioningOutput::builder()
+                    .set_status(member("Status").map(|s| BucketVersioningStatus::from(s.as_str())))
+                    .set_mfa_delete(member("MfaDelete").map(|s| MfaDeleteStatus::from(s.as_str())))
+                    .build(),
+            )
+        }
+        r => r,
+    };
     let versioning = setting(ctx, scope, "s3:GetBucketVersioning", versioning, |v| {
         let mut m = serde_json::Map::new();
         if let Some(s) = v.status() {

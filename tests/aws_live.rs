@@ -1,0 +1,510 @@
+//! The live AWS readers against a real AWS API emulator (moto): resources are created with
+//! the SDK, then read back with `live::aws::read`, and the bodies, the completeness, the
+//! calls sent and the fault handling are checked.
+#![cfg(feature = "aws")]
+
+#[path = "common/moto.rs"]
+mod moto;
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use moto::Moto;
+use plumbline::live::aws::{fetch_objects, read, AwsAccount, AwsOptions, AwsRequest, AwsScope};
+use serde_json::Value;
+use std::collections::BTreeSet;
+
+const REGION: &str = "us-east-1";
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// The SDK configuration the tests create resources with.
+async fn sdk(url: &str) -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new(REGION))
+        .endpoint_url(url)
+        .load()
+        .await
+}
+
+fn s3_client(sdk: &SdkConfig) -> aws_sdk_s3::Client {
+    let conf = aws_sdk_s3::config::Builder::from(sdk)
+        .force_path_style(true)
+        .build();
+    aws_sdk_s3::Client::from_conf(conf)
+}
+
+fn options(url: &str) -> AwsOptions {
+    AwsOptions {
+        regions: vec![REGION.to_string()],
+        endpoint_url: Some(url.to_string()),
+        ..AwsOptions::default()
+    }
+}
+
+fn request(kind: &str, ids: &[&str]) -> AwsRequest {
+    AwsRequest {
+        kind: kind.to_string(),
+        ids: ids.iter().map(|s| s.to_string()).collect(),
+        ..AwsRequest::default()
+    }
+}
+
+fn resource<'a>(account: &'a AwsAccount, kind: &str, id: &str) -> &'a Value {
+    &account
+        .resources
+        .iter()
+        .find(|r| r.kind == kind && r.id == id)
+        .unwrap_or_else(|| {
+            panic!(
+                "{kind} {id} was not read; read: {:?}; notifications: {:?}",
+                account
+                    .resources
+                    .iter()
+                    .map(|r| (&r.kind, &r.id))
+                    .collect::<Vec<_>>(),
+                account.notifications
+            )
+        })
+        .body
+}
+
+fn ids(account: &AwsAccount, kind: &str) -> BTreeSet<String> {
+    account
+        .resources
+        .iter()
+        .filter(|r| r.kind == kind)
+        .map(|r| r.id.clone())
+        .collect()
+}
+
+fn complete(account: &AwsAccount, kind: &str, region: &str) -> bool {
+    account.complete.contains(&AwsScope {
+        kind: kind.to_string(),
+        region: region.to_string(),
+    })
+}
+
+fn assert_clean(account: &AwsAccount) {
+    assert!(
+        account.notifications.is_empty(),
+        "unexpected notifications: {:#?}",
+        account.notifications
+    );
+}
+
+async fn make_buckets(s3: &aws_sdk_s3::Client) {
+    use aws_sdk_s3::types::*;
+    for b in ["declared", "plain", "other", "logs"] {
+        s3.create_bucket().bucket(b).send().await.unwrap();
+    }
+    let b = "declared";
+    s3.put_bucket_versioning()
+        .bucket(b)
+        .versioning_configuration(
+            VersioningConfiguration::builder()
+                .status(BucketVersioningStatus::Enabled)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    s3.put_bucket_encryption()
+        .bucket(b)
+        .server_side_encryption_configuration(
+            ServerSideEncryptionConfiguration::builder()
+                .rules(
+                    ServerSideEncryptionRule::builder()
+                        .apply_server_side_encryption_by_default(
+                            ServerSideEncryptionByDefault::builder()
+                                .sse_algorithm(ServerSideEncryption::Aes256)
+                                .build()
+                                .unwrap(),
+                        )
+                        .build(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    s3.put_public_access_block()
+        .bucket(b)
+        .public_access_block_configuration(
+            PublicAccessBlockConfiguration::builder()
+                .block_public_acls(true)
+                .ignore_public_acls(true)
+                .block_public_policy(true)
+                .restrict_public_buckets(false)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"arn:aws:s3:::declared/*","Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}"#;
+    s3.put_bucket_policy()
+        .bucket(b)
+        .policy(policy)
+        .send()
+        .await
+        .unwrap();
+    s3.put_bucket_tagging()
+        .bucket(b)
+        .tagging(
+            Tagging::builder()
+                .tag_set(Tag::builder().key("team").value("web").build().unwrap())
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    s3.put_bucket_lifecycle_configuration()
+        .bucket(b)
+        .lifecycle_configuration(
+            BucketLifecycleConfiguration::builder()
+                .rules(
+                    LifecycleRule::builder()
+                        .id("expire-tmp")
+                        .status(ExpirationStatus::Enabled)
+                        .filter(LifecycleRuleFilter::builder().prefix("tmp/").build())
+                        .expiration(LifecycleExpiration::builder().days(7).build())
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    s3.put_bucket_ownership_controls()
+        .bucket(b)
+        .ownership_controls(
+            OwnershipControls::builder()
+                .rules(
+                    OwnershipControlsRule::builder()
+                        .object_ownership(ObjectOwnership::BucketOwnerEnforced)
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    s3.put_bucket_acl()
+        .bucket("logs")
+        .acl(BucketCannedAcl::from("log-delivery-write"))
+        .send()
+        .await
+        .unwrap();
+    s3.put_bucket_logging()
+        .bucket(b)
+        .bucket_logging_status(
+            BucketLoggingStatus::builder()
+                .logging_enabled(
+                    LoggingEnabled::builder()
+                        .target_bucket("logs")
+                        .target_prefix("declared/")
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+}
+
+#[test]
+fn s3_buckets_are_read_with_their_settings_path_style_and_only_for_declared_ids() {
+    let moto = Moto::start();
+    let rt = runtime();
+    rt.block_on(async {
+        let sdk = sdk(&moto.url).await;
+        make_buckets(&s3_client(&sdk)).await;
+    });
+
+    let account = read(
+        &options(&moto.url),
+        &[request("s3:bucket", &["declared", "plain", "gone"])],
+    );
+    assert_clean(&account);
+    assert_eq!(account.account_id, "123456789012");
+    assert_eq!(account.partition, "aws");
+    assert_eq!(account.endpoint.as_deref(), Some(moto.url.as_str()));
+    assert!(complete(&account, "s3:bucket", "global"));
+    // Details only for declared buckets that exist: "other" and "logs" are not read.
+    assert_eq!(
+        ids(&account, "s3:bucket"),
+        BTreeSet::from(["declared".to_string(), "plain".to_string()])
+    );
+    let d = resource(&account, "s3:bucket", "declared");
+    assert_eq!(d["Name"], "declared");
+    assert_eq!(d["Region"], REGION);
+    assert_eq!(d["Versioning"]["Status"], "Enabled");
+    assert_eq!(
+        d["ServerSideEncryptionConfiguration"]["Rules"][0]["ApplyServerSideEncryptionByDefault"]
+            ["SSEAlgorithm"],
+        "AES256"
+    );
+    let pab = &d["PublicAccessBlockConfiguration"];
+    assert_eq!(pab["BlockPublicAcls"], true);
+    assert_eq!(pab["RestrictPublicBuckets"], false);
+    let policy: Value = serde_json::from_str(d["Policy"].as_str().unwrap()).unwrap();
+    assert_eq!(policy["Statement"][0]["Effect"], "Deny");
+    assert_eq!(
+        d["Tags"],
+        serde_json::json!([{"Key": "team", "Value": "web"}])
+    );
+    assert_eq!(d["LifecycleRules"][0]["ID"], "expire-tmp");
+    assert_eq!(d["LifecycleRules"][0]["Expiration"]["Days"], 7);
+    assert_eq!(
+        d["OwnershipControls"]["Rules"][0]["ObjectOwnership"],
+        "BucketOwnerEnforced"
+    );
+    assert_eq!(d["LoggingEnabled"]["TargetBucket"], "logs");
+    assert!(d["CreationDate"].is_string());
+    let arn = account
+        .resources
+        .iter()
+        .find(|r| r.id == "declared")
+        .and_then(|r| r.arn.clone());
+    assert_eq!(arn.as_deref(), Some("arn:aws:s3:::declared"));
+
+    // A bucket with no settings: "not found" answers are null members, not errors.
+    let p = resource(&account, "s3:bucket", "plain");
+    for member in [
+        "PublicAccessBlockConfiguration",
+        "Policy",
+        "LoggingEnabled",
+        "LifecycleRules",
+        "OwnershipControls",
+    ] {
+        assert!(p[member].is_null(), "{member}: {}", p[member]);
+    }
+    assert_eq!(p["Tags"], serde_json::json!([]));
+    assert!(p["Versioning"].get("Status").is_none());
+
+    // One listing, and eight settings calls per declared bucket: constant per bucket.
+    assert_eq!(account.calls["s3:ListBuckets"], 1);
+    assert_eq!(account.calls["s3:GetBucketVersioning"], 2);
+    assert_eq!(account.calls["s3:GetBucketPolicy"], 2);
+
+    // `all` reads every bucket.
+    let all = read(
+        &options(&moto.url),
+        &[AwsRequest {
+            all: true,
+            ..request("s3:bucket", &[])
+        }],
+    );
+    assert_clean(&all);
+    assert_eq!(ids(&all, "s3:bucket").len(), 4);
+}
+
+#[test]
+fn iam_is_read_through_one_authorization_details_listing_with_decoded_documents() {
+    let moto = Moto::start();
+    let rt = runtime();
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    let doc = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject"],"Resource":"arn:aws:s3:::declared/*"}]}"#;
+    let policy_arn = rt.block_on(async {
+        let sdk = sdk(&moto.url).await;
+        let iam = aws_sdk_iam::Client::new(&sdk);
+        iam.create_role()
+            .role_name("app")
+            .assume_role_policy_document(trust)
+            .tags(
+                aws_sdk_iam::types::Tag::builder()
+                    .key("team")
+                    .value("web")
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+        iam.put_role_policy()
+            .role_name("app")
+            .policy_name("inline")
+            .policy_document(doc)
+            .send()
+            .await
+            .unwrap();
+        let arn = iam
+            .create_policy()
+            .policy_name("read-declared")
+            .policy_document(doc)
+            .send()
+            .await
+            .unwrap()
+            .policy
+            .unwrap()
+            .arn
+            .unwrap();
+        iam.attach_role_policy()
+            .role_name("app")
+            .policy_arn(&arn)
+            .send()
+            .await
+            .unwrap();
+        iam.create_group().group_name("devs").send().await.unwrap();
+        iam.create_user().user_name("alice").send().await.unwrap();
+        iam.add_user_to_group()
+            .group_name("devs")
+            .user_name("alice")
+            .send()
+            .await
+            .unwrap();
+        iam.attach_group_policy()
+            .group_name("devs")
+            .policy_arn(&arn)
+            .send()
+            .await
+            .unwrap();
+        arn
+    });
+
+    let account = read(
+        &options(&moto.url),
+        &[
+            request("iam:role", &["app"]),
+            request("iam:policy", &[]),
+            request("iam:user", &[]),
+            request("iam:group", &[]),
+        ],
+    );
+    assert_clean(&account);
+    for kind in ["iam:role", "iam:policy", "iam:user", "iam:group"] {
+        assert!(complete(&account, kind, "global"), "{kind} incomplete");
+    }
+    // The whole account in one paged call, not one per entity.
+    let iam_calls: Vec<_> = account
+        .calls
+        .keys()
+        .filter(|k| k.starts_with("iam:"))
+        .collect();
+    assert_eq!(iam_calls, vec!["iam:GetAccountAuthorizationDetails"]);
+    assert_eq!(account.calls["iam:GetAccountAuthorizationDetails"], 1);
+
+    let role = resource(&account, "iam:role", "app");
+    assert_eq!(role["Arn"], "arn:aws:iam::123456789012:role/app");
+    let trust_read: Value =
+        serde_json::from_str(role["AssumeRolePolicyDocument"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        trust_read["Statement"][0]["Principal"]["Service"],
+        "ec2.amazonaws.com"
+    );
+    assert_eq!(role["RolePolicyList"][0]["PolicyName"], "inline");
+    let inline: Value = serde_json::from_str(
+        role["RolePolicyList"][0]["PolicyDocument"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(inline["Statement"][0]["Action"][0], "s3:GetObject");
+    assert_eq!(role["AttachedManagedPolicies"][0]["PolicyArn"], policy_arn);
+    assert_eq!(
+        role["Tags"],
+        serde_json::json!([{"Key": "team", "Value": "web"}])
+    );
+
+    let policy = resource(&account, "iam:policy", &policy_arn);
+    assert_eq!(policy["PolicyName"], "read-declared");
+    assert_eq!(policy["DefaultVersionId"], "v1");
+    let document: Value = serde_json::from_str(policy["Document"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        document["Statement"][0]["Resource"],
+        "arn:aws:s3:::declared/*"
+    );
+    assert!(policy.get("PolicyVersionList").is_none());
+    // Only customer managed policies (LocalManagedPolicy), not the AWS managed ones.
+    assert_eq!(ids(&account, "iam:policy").len(), 1);
+
+    let user = resource(&account, "iam:user", "alice");
+    assert_eq!(user["GroupList"], serde_json::json!(["devs"]));
+    let group = resource(&account, "iam:group", "devs");
+    assert_eq!(
+        group["AttachedManagedPolicies"][0]["PolicyArn"], policy_arn,
+        "{group}"
+    );
+    assert!(account
+        .resources
+        .iter()
+        .filter(|r| r.kind.starts_with("iam:"))
+        .all(|r| r.region == "global"));
+}
+
+#[test]
+fn state_objects_are_fetched_by_key_and_by_glob() {
+    let moto = Moto::start();
+    let rt = runtime();
+    rt.block_on(async {
+        let s3 = s3_client(&sdk(&moto.url).await);
+        s3.create_bucket().bucket("tf-state").send().await.unwrap();
+        for (k, v) in [
+            ("env/prod/terraform.tfstate", "prod"),
+            ("env/dev/terraform.tfstate", "dev"),
+            ("env/dev/notes.txt", "notes"),
+            ("env/dev/nested/deeper/terraform.tfstate", "deep"),
+        ] {
+            s3.put_object()
+                .bucket("tf-state")
+                .key(k)
+                .body(v.as_bytes().to_vec().into())
+                .send()
+                .await
+                .unwrap();
+        }
+    });
+    let opts = options(&moto.url);
+    let got = fetch_objects(&opts, "s3://tf-state/env/*/terraform.tfstate").unwrap();
+    assert_eq!(
+        got,
+        vec![
+            (
+                "s3://tf-state/env/dev/terraform.tfstate".to_string(),
+                b"dev".to_vec()
+            ),
+            (
+                "s3://tf-state/env/prod/terraform.tfstate".to_string(),
+                b"prod".to_vec()
+            ),
+        ]
+    );
+    let deep = fetch_objects(&opts, "s3://tf-state/env/**/terraform.tfstate").unwrap();
+    assert_eq!(deep.len(), 3);
+    let one = fetch_objects(&opts, "s3://tf-state/env/dev/notes.txt").unwrap();
+    assert_eq!(one[0].1, b"notes".to_vec());
+    let missing = fetch_objects(&opts, "s3://tf-state/env/qa/terraform.tfstate").unwrap_err();
+    assert!(missing.contains("no such object"), "{missing}");
+    let none = fetch_objects(&opts, "s3://tf-state/nothing/*.tfstate").unwrap_err();
+    assert!(none.contains("no object matches"), "{none}");
+}
+
+#[test]
+fn a_missing_region_or_an_unknown_kind_is_a_notification_not_a_crash() {
+    let moto = Moto::start();
+    let no_region = read(
+        &AwsOptions {
+            regions: Vec::new(),
+            ..options(&moto.url)
+        },
+        &[request("ec2:vpc", &[])],
+    );
+    assert!(no_region.complete.is_empty());
+    assert_eq!(no_region.notifications.len(), 1);
+    assert!(no_region.notifications[0].message.contains("--aws-region"));
+
+    let unknown = read(&options(&moto.url), &[request("ec2:teleporter", &[])]);
+    assert!(unknown.complete.is_empty());
+    assert!(unknown.notifications[0].message.contains("ec2:teleporter"));
+}
