@@ -508,3 +508,301 @@ fn a_missing_region_or_an_unknown_kind_is_a_notification_not_a_crash() {
     assert!(unknown.complete.is_empty());
     assert!(unknown.notifications[0].message.contains("ec2:teleporter"));
 }
+
+/// Ids of the EC2 resources [`make_network`] creates.
+struct Network {
+    vpc: String,
+    subnet: String,
+    igw: String,
+    route_table: String,
+    sg: String,
+    instance: String,
+    terminated: String,
+    volume: String,
+}
+
+async fn make_network(sdk: &SdkConfig) -> Network {
+    use aws_sdk_ec2::types::*;
+    let ec2 = aws_sdk_ec2::Client::new(sdk);
+    let tag = |k: &str, v: &str| Tag::builder().key(k).value(v).build();
+    let vpc = ec2
+        .create_vpc()
+        .cidr_block("10.0.0.0/16")
+        .tag_specifications(
+            TagSpecification::builder()
+                .resource_type(ResourceType::Vpc)
+                .tags(tag("Name", "main"))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .vpc
+        .unwrap()
+        .vpc_id
+        .unwrap();
+    ec2.modify_vpc_attribute()
+        .vpc_id(&vpc)
+        .enable_dns_hostnames(AttributeBooleanValue::builder().value(true).build())
+        .send()
+        .await
+        .unwrap();
+    let subnet = ec2
+        .create_subnet()
+        .vpc_id(&vpc)
+        .cidr_block("10.0.1.0/24")
+        .availability_zone("us-east-1a")
+        .send()
+        .await
+        .unwrap()
+        .subnet
+        .unwrap()
+        .subnet_id
+        .unwrap();
+    let igw = ec2
+        .create_internet_gateway()
+        .send()
+        .await
+        .unwrap()
+        .internet_gateway
+        .unwrap()
+        .internet_gateway_id
+        .unwrap();
+    ec2.attach_internet_gateway()
+        .internet_gateway_id(&igw)
+        .vpc_id(&vpc)
+        .send()
+        .await
+        .unwrap();
+    let route_table = ec2
+        .create_route_table()
+        .vpc_id(&vpc)
+        .send()
+        .await
+        .unwrap()
+        .route_table
+        .unwrap()
+        .route_table_id
+        .unwrap();
+    ec2.create_route()
+        .route_table_id(&route_table)
+        .destination_cidr_block("0.0.0.0/0")
+        .gateway_id(&igw)
+        .send()
+        .await
+        .unwrap();
+    let sg = ec2
+        .create_security_group()
+        .group_name("web")
+        .description("web servers")
+        .vpc_id(&vpc)
+        .send()
+        .await
+        .unwrap()
+        .group_id
+        .unwrap();
+    ec2.authorize_security_group_ingress()
+        .group_id(&sg)
+        .ip_permissions(
+            IpPermission::builder()
+                .ip_protocol("tcp")
+                .from_port(443)
+                .to_port(443)
+                .ip_ranges(IpRange::builder().cidr_ip("0.0.0.0/0").build())
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let image = ec2
+        .describe_images()
+        .owners("amazon")
+        .send()
+        .await
+        .unwrap()
+        .images
+        .unwrap()
+        .into_iter()
+        .find_map(|i| i.image_id)
+        .expect("moto serves default AMIs");
+    let run = |name: &'static str| {
+        ec2.run_instances()
+            .image_id(&image)
+            .instance_type(InstanceType::T3Micro)
+            .min_count(1)
+            .max_count(1)
+            .subnet_id(&subnet)
+            .security_group_ids(&sg)
+            .tag_specifications(
+                TagSpecification::builder()
+                    .resource_type(ResourceType::Instance)
+                    .tags(tag("Name", name))
+                    .build(),
+            )
+            .send()
+    };
+    let instance = run("app").await.unwrap().instances.unwrap()[0]
+        .instance_id
+        .clone()
+        .unwrap();
+    let terminated = run("old").await.unwrap().instances.unwrap()[0]
+        .instance_id
+        .clone()
+        .unwrap();
+    ec2.terminate_instances()
+        .instance_ids(&terminated)
+        .send()
+        .await
+        .unwrap();
+    let volume = ec2
+        .create_volume()
+        .availability_zone("us-east-1a")
+        .size(20)
+        .volume_type(VolumeType::Gp3)
+        .encrypted(true)
+        .send()
+        .await
+        .unwrap()
+        .volume_id
+        .unwrap();
+    Network {
+        vpc,
+        subnet,
+        igw,
+        route_table,
+        sg,
+        instance,
+        terminated,
+        volume,
+    }
+}
+
+const EC2_KINDS: &[&str] = &[
+    "ec2:security-group",
+    "ec2:security-group-rule",
+    "ec2:vpc",
+    "ec2:subnet",
+    "ec2:route-table",
+    "ec2:internet-gateway",
+    "ec2:instance",
+    "ec2:volume",
+];
+
+#[test]
+fn ec2_kinds_are_read_per_region_with_the_api_shapes() {
+    let moto = Moto::start();
+    let rt = runtime();
+    let net = rt.block_on(async { make_network(&sdk(&moto.url).await).await });
+    let requests: Vec<AwsRequest> = EC2_KINDS
+        .iter()
+        .map(|k| {
+            let mut r = request(k, &[&net.vpc]);
+            // A second region: each regional kind is read (and complete) there too.
+            r.regions = BTreeSet::from([REGION.to_string(), "eu-west-1".to_string()]);
+            r
+        })
+        .collect();
+    let account = read(&options(&moto.url), &requests);
+    assert_clean(&account);
+    for kind in EC2_KINDS {
+        for region in [REGION, "eu-west-1"] {
+            assert!(complete(&account, kind, region), "{kind} {region}");
+        }
+        // One list call per region (everything fits in one page).
+        let action = match *kind {
+            "ec2:security-group" => "ec2:DescribeSecurityGroups",
+            "ec2:security-group-rule" => "ec2:DescribeSecurityGroupRules",
+            "ec2:vpc" => "ec2:DescribeVpcs",
+            "ec2:subnet" => "ec2:DescribeSubnets",
+            "ec2:route-table" => "ec2:DescribeRouteTables",
+            "ec2:internet-gateway" => "ec2:DescribeInternetGateways",
+            "ec2:instance" => "ec2:DescribeInstances",
+            _ => "ec2:DescribeVolumes",
+        };
+        assert_eq!(account.calls[action], 2, "{action}");
+    }
+    // Two attributes of the one requested VPC (not of the default VPCs).
+    assert_eq!(account.calls["ec2:DescribeVpcAttribute"], 2);
+
+    let vpc = resource(&account, "ec2:vpc", &net.vpc);
+    assert_eq!(vpc["CidrBlock"], "10.0.0.0/16");
+    assert_eq!(vpc["IsDefault"], false);
+    assert_eq!(vpc["EnableDnsHostnames"], true);
+    assert_eq!(vpc["EnableDnsSupport"], true);
+    assert_eq!(
+        vpc["Tags"],
+        serde_json::json!([{"Key": "Name", "Value": "main"}])
+    );
+    // VPCs whose attributes were not asked for are left out rather than half-filled.
+    assert_eq!(ids(&account, "ec2:vpc"), BTreeSet::from([net.vpc.clone()]));
+
+    let sg = resource(&account, "ec2:security-group", &net.sg);
+    assert_eq!(sg["GroupName"], "web");
+    assert_eq!(sg["VpcId"], net.vpc);
+    let ingress = &sg["IpPermissions"][0];
+    assert_eq!(ingress["IpProtocol"], "tcp");
+    assert_eq!(ingress["FromPort"], 443);
+    assert_eq!(ingress["IpRanges"][0]["CidrIp"], "0.0.0.0/0");
+    assert!(sg["IpPermissionsEgress"].is_array());
+    let sg_arn = account
+        .resources
+        .iter()
+        .find(|r| r.id == net.sg)
+        .and_then(|r| r.arn.clone())
+        .unwrap();
+    assert_eq!(
+        sg_arn,
+        format!(
+            "arn:aws:ec2:us-east-1:123456789012:security-group/{}",
+            net.sg
+        )
+    );
+
+    let rule = account
+        .resources
+        .iter()
+        .find(|r| {
+            r.kind == "ec2:security-group-rule"
+                && r.body["GroupId"] == net.sg.as_str()
+                && r.body["IsEgress"] == false
+        })
+        .expect("the ingress rule is read as a security group rule");
+    assert_eq!(rule.body["CidrIpv4"], "0.0.0.0/0");
+    assert_eq!(rule.body["FromPort"], 443);
+    assert_eq!(rule.id, rule.body["SecurityGroupRuleId"]);
+
+    let subnet = resource(&account, "ec2:subnet", &net.subnet);
+    assert_eq!(subnet["CidrBlock"], "10.0.1.0/24");
+    assert_eq!(subnet["AvailabilityZone"], "us-east-1a");
+    assert_eq!(subnet["VpcId"], net.vpc);
+
+    let rt_body = resource(&account, "ec2:route-table", &net.route_table);
+    let routes = rt_body["Routes"].as_array().unwrap();
+    assert!(routes
+        .iter()
+        .any(|r| r["DestinationCidrBlock"] == "0.0.0.0/0" && r["GatewayId"] == net.igw.as_str()));
+
+    let igw = resource(&account, "ec2:internet-gateway", &net.igw);
+    assert_eq!(igw["Attachments"][0]["VpcId"], net.vpc);
+
+    let instance = resource(&account, "ec2:instance", &net.instance);
+    assert_eq!(instance["InstanceType"], "t3.micro");
+    assert_eq!(instance["SubnetId"], net.subnet);
+    assert_eq!(instance["SecurityGroups"][0]["GroupId"], net.sg);
+    assert_eq!(instance["State"]["Name"], "running");
+    assert_eq!(instance["Tags"][0]["Value"], "app");
+    // Terminated instances are gone.
+    assert!(!ids(&account, "ec2:instance").contains(&net.terminated));
+
+    let volume = resource(&account, "ec2:volume", &net.volume);
+    assert_eq!(volume["Size"], 20);
+    assert_eq!(volume["VolumeType"], "gp3");
+    assert_eq!(volume["Encrypted"], true);
+
+    // Nothing from us-east-1 is reported in eu-west-1.
+    assert!(account
+        .resources
+        .iter()
+        .filter(|r| r.region == "eu-west-1")
+        .all(|r| r.id != net.sg && r.id != net.instance));
+}
