@@ -806,3 +806,155 @@ fn ec2_kinds_are_read_per_region_with_the_api_shapes() {
         .filter(|r| r.region == "eu-west-1")
         .all(|r| r.id != net.sg && r.id != net.instance));
 }
+
+#[test]
+fn kms_rds_and_lambda_are_read_and_lambda_environment_values_never_leave_the_reader() {
+    let moto = Moto::start();
+    let rt = runtime();
+    let secret = "hunter2-very-secret-value";
+    let (key_id, other_key) = rt.block_on(async {
+        let sdk = sdk(&moto.url).await;
+        let kms = aws_sdk_kms::Client::new(&sdk);
+        let create = |description: &'static str| {
+            kms.create_key()
+                .description(description)
+                .tags(
+                    aws_sdk_kms::types::Tag::builder()
+                        .tag_key("team")
+                        .tag_value("web")
+                        .build()
+                        .unwrap(),
+                )
+                .send()
+        };
+        let key_id = create("state bucket key")
+            .await
+            .unwrap()
+            .key_metadata
+            .unwrap()
+            .key_id;
+        let other = create("someone else's key")
+            .await
+            .unwrap()
+            .key_metadata
+            .unwrap()
+            .key_id;
+        kms.enable_key_rotation()
+            .key_id(&key_id)
+            .send()
+            .await
+            .unwrap();
+
+        let rds = aws_sdk_rds::Client::new(&sdk);
+        rds.create_db_instance()
+            .db_instance_identifier("orders")
+            .db_instance_class("db.t3.micro")
+            .engine("postgres")
+            .master_username("admin")
+            .master_user_password("not-in-any-output")
+            .allocated_storage(20)
+            .storage_encrypted(true)
+            .tags(
+                aws_sdk_rds::types::Tag::builder()
+                    .key("team")
+                    .value("data")
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+
+        let iam = aws_sdk_iam::Client::new(&sdk);
+        let role = iam
+            .create_role()
+            .role_name("lambda-exec")
+            .assume_role_policy_document(
+                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#,
+            )
+            .send()
+            .await
+            .unwrap()
+            .role
+            .unwrap()
+            .arn;
+        let lambda = aws_sdk_lambda::Client::new(&sdk);
+        // The smallest valid zip archive: an empty one.
+        let mut zip = b"PK\x05\x06".to_vec();
+        zip.extend([0u8; 18]);
+        lambda
+            .create_function()
+            .function_name("resize")
+            .runtime(aws_sdk_lambda::types::Runtime::Python312)
+            .role(role)
+            .handler("app.handler")
+            .code(
+                aws_sdk_lambda::types::FunctionCode::builder()
+                    .zip_file(aws_sdk_lambda::primitives::Blob::new(zip))
+                    .build(),
+            )
+            .environment(
+                aws_sdk_lambda::types::Environment::builder()
+                    .variables("API_TOKEN", secret)
+                    .variables("STAGE", "prod")
+                    .build(),
+            )
+            .tags("team", "media")
+            .send()
+            .await
+            .unwrap();
+        (key_id, other)
+    });
+
+    let opts = options(&moto.url);
+    let account = read(
+        &opts,
+        &[
+            request("kms:key", &[&key_id]),
+            request("rds:db-instance", &[]),
+            request("lambda:function", &["resize"]),
+        ],
+    );
+    assert_clean(&account);
+    for kind in ["kms:key", "rds:db-instance", "lambda:function"] {
+        assert!(complete(&account, kind, REGION), "{kind}");
+    }
+
+    let key = resource(&account, "kms:key", &key_id);
+    assert_eq!(key["Description"], "state bucket key");
+    assert_eq!(key["KeyManager"], "CUSTOMER");
+    assert_eq!(key["KeyRotationEnabled"], true);
+    assert_eq!(
+        key["Tags"],
+        serde_json::json!([{"TagKey": "team", "TagValue": "web"}])
+    );
+    let policy: Value = serde_json::from_str(key["Policy"].as_str().unwrap()).unwrap();
+    assert!(policy["Statement"].is_array());
+    // Details only for the declared key: one DescribeKey, and the other key is not read.
+    assert_eq!(account.calls["kms:DescribeKey"], 1);
+    assert!(!ids(&account, "kms:key").contains(&other_key));
+
+    let db = resource(&account, "rds:db-instance", "orders");
+    assert_eq!(db["Engine"], "postgres");
+    assert_eq!(db["DBInstanceClass"], "db.t3.micro");
+    assert_eq!(db["AllocatedStorage"], 20);
+    assert_eq!(db["StorageEncrypted"], true);
+    assert_eq!(
+        db["TagList"],
+        serde_json::json!([{"Key": "team", "Value": "data"}])
+    );
+
+    let f = resource(&account, "lambda:function", "resize");
+    assert_eq!(f["Runtime"], "python3.12");
+    assert_eq!(f["Handler"], "app.handler");
+    assert_eq!(f["Tags"], serde_json::json!({"team": "media"}));
+    let token = f["Environment"]["Variables"]["API_TOKEN"].as_str().unwrap();
+    assert_eq!(token, opts.hash_key.hash(secret.as_bytes()));
+    assert!(plumbline::drift::secret::is_hash_token(token));
+    assert_eq!(
+        f["Environment"]["Variables"]["STAGE"],
+        opts.hash_key.hash(b"prod")
+    );
+    let everything = serde_json::to_string(&account).unwrap();
+    assert!(!everything.contains(secret));
+    assert!(!everything.contains("not-in-any-output"));
+}
