@@ -7,7 +7,7 @@
 mod moto;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
-use moto::Moto;
+use moto::{Moto, ThrottleProxy};
 use plumbline::live::aws::{fetch_objects, read, AwsAccount, AwsOptions, AwsRequest, AwsScope};
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -957,4 +957,172 @@ fn kms_rds_and_lambda_are_read_and_lambda_environment_values_never_leave_the_rea
     let everything = serde_json::to_string(&account).unwrap();
     assert!(!everything.contains(secret));
     assert!(!everything.contains("not-in-any-output"));
+}
+
+/// Every kind of the registry, with the resources of the other tests.
+fn every_kind() -> Vec<AwsRequest> {
+    plumbline::live::aws::READERS
+        .iter()
+        .map(|r| AwsRequest {
+            all: true,
+            ..request(r.kind, &[])
+        })
+        .collect()
+}
+
+#[test]
+fn a_full_read_sends_only_list_get_and_describe_calls() {
+    let moto = Moto::start();
+    let rt = runtime();
+    rt.block_on(async {
+        let sdk = sdk(&moto.url).await;
+        make_buckets(&s3_client(&sdk)).await;
+        make_network(&sdk).await;
+        let kms = aws_sdk_kms::Client::new(&sdk);
+        kms.create_key().send().await.unwrap();
+        let iam = aws_sdk_iam::Client::new(&sdk);
+        iam.create_user().user_name("bob").send().await.unwrap();
+    });
+    moto.start_recording();
+    let account = read(&options(&moto.url), &every_kind());
+    let recorded = moto.recording();
+    assert_clean(&account);
+    assert_eq!(account.complete.len(), plumbline::live::aws::READERS.len());
+    // Everything the reader sent was recorded, and it was all reads.
+    let sent: u64 = account.calls.values().sum();
+    assert_eq!(recorded.len() as u64, sent, "{recorded:#?}");
+    let writes: Vec<_> = recorded.iter().filter(|r| !r.is_read()).collect();
+    assert!(writes.is_empty(), "write calls sent: {writes:#?}");
+    let services: BTreeSet<&str> = recorded.iter().map(|r| r.service.as_str()).collect();
+    assert_eq!(
+        services,
+        BTreeSet::from(["ec2", "iam", "kms", "lambda", "rds", "s3", "sts"])
+    );
+}
+
+// The SDK's adaptive retry mode slows a partition down after a throttle (a retry waits for
+// its rate limiter's tokens, about ten seconds at first): these tests retry once per call.
+
+#[test]
+fn throttled_calls_are_retried_within_the_attempts() {
+    let moto = Moto::start();
+    let rt = runtime();
+    rt.block_on(async {
+        let sdk = sdk(&moto.url).await;
+        make_buckets(&s3_client(&sdk)).await;
+        make_network(&sdk).await;
+    });
+    let proxy = ThrottleProxy::start(&moto);
+    // One throttle of each error family: EC2's 503 RequestLimitExceeded, S3's 503 SlowDown,
+    // the query protocol's 400 Throttling, the JSON protocol's ThrottlingException.
+    proxy.throttle("ec2", "DescribeSecurityGroups", 1);
+    proxy.throttle("s3", "GET /", 1);
+    proxy.throttle("iam", "GetAccountAuthorizationDetails", 1);
+    proxy.throttle("kms", "ListKeys", 1);
+    let account = read(
+        &AwsOptions {
+            max_attempts: 2,
+            ..options(&proxy.url)
+        },
+        &[
+            request("ec2:security-group", &[]),
+            request("s3:bucket", &[]),
+            request("iam:user", &[]),
+            request("kms:key", &[]),
+        ],
+    );
+    assert_clean(&account);
+    assert!(complete(&account, "ec2:security-group", REGION));
+    assert!(complete(&account, "s3:bucket", "global"));
+    assert!(complete(&account, "iam:user", "global"));
+    assert!(complete(&account, "kms:key", REGION));
+    for (service, action) in [
+        ("ec2", "DescribeSecurityGroups"),
+        ("s3", "GET /"),
+        ("iam", "GetAccountAuthorizationDetails"),
+        ("kms", "ListKeys"),
+    ] {
+        assert_eq!(proxy.seen(service, action), 2, "{service} {action}");
+    }
+    // A call's retries are inside it: counted once.
+    assert_eq!(account.calls["ec2:DescribeSecurityGroups"], 1);
+    assert!(!ids(&account, "ec2:security-group").is_empty());
+}
+
+#[test]
+fn throttled_past_the_attempts_the_kind_is_incomplete_and_the_rest_is_read() {
+    let moto = Moto::start();
+    let proxy = ThrottleProxy::start(&moto);
+    proxy.throttle("ec2", "DescribeVpcs", 100);
+    let account = read(
+        &AwsOptions {
+            max_attempts: 2,
+            ..options(&proxy.url)
+        },
+        &[request("ec2:vpc", &[]), request("ec2:subnet", &[])],
+    );
+    assert_eq!(proxy.seen("ec2", "DescribeVpcs"), 2);
+    assert!(!complete(&account, "ec2:vpc", REGION));
+    assert!(complete(&account, "ec2:subnet", REGION));
+    assert!(ids(&account, "ec2:vpc").is_empty());
+    assert!(!ids(&account, "ec2:subnet").is_empty());
+    assert_eq!(
+        account.notifications.len(),
+        1,
+        "{:#?}",
+        account.notifications
+    );
+    let n = &account.notifications[0];
+    assert_eq!(n.code, "aws-throttled");
+    assert_eq!(n.level, plumbline::model::NoteLevel::Error);
+    for part in ["ec2:vpc", "us-east-1", "ec2:DescribeVpcs", "2 attempts"] {
+        assert!(n.message.contains(part), "{part}: {}", n.message);
+    }
+}
+
+#[test]
+fn past_the_call_budget_kinds_are_incomplete_not_fatal() {
+    let moto = Moto::start();
+    let account = read(
+        &AwsOptions {
+            // STS and one list call fit; the next calls are refused.
+            max_calls: 2,
+            ..options(&moto.url)
+        },
+        &[
+            request("ec2:vpc", &[]),
+            request("ec2:subnet", &[]),
+            request("ec2:volume", &[]),
+        ],
+    );
+    assert_eq!(account.calls.values().sum::<u64>(), 2);
+    assert_eq!(account.complete.len(), 1, "{:?}", account.complete);
+    let budget: Vec<_> = account
+        .notifications
+        .iter()
+        .filter(|n| n.code == "aws-budget-exhausted")
+        .collect();
+    assert_eq!(budget.len(), 2, "{:#?}", account.notifications);
+    assert!(budget[0].message.contains("--aws-max-calls"));
+}
+
+#[test]
+fn denied_calls_are_notifications_that_name_the_permission() {
+    let moto = Moto::start();
+    let proxy = ThrottleProxy::start(&moto);
+    proxy.deny("rds", "DescribeDBInstances", 100);
+    let account = read(
+        &options(&proxy.url),
+        &[request("rds:db-instance", &[]), request("ec2:vpc", &[])],
+    );
+    assert!(!complete(&account, "rds:db-instance", REGION));
+    assert!(complete(&account, "ec2:vpc", REGION));
+    let n = &account.notifications[0];
+    assert_eq!(n.code, "aws-access-denied", "{n:?}");
+    assert!(
+        n.message.contains("rds:DescribeDBInstances"),
+        "{}",
+        n.message
+    );
+    assert!(n.message.contains("aws-policy"), "{}", n.message);
 }

@@ -121,7 +121,7 @@ impl Moto {
         assert_eq!(status, 200, "download-recording: {body}");
         body.lines()
             .filter(|l| !l.trim().is_empty())
-            .map(|l| Recorded::parse(l))
+            .map(Recorded::parse)
             .collect()
     }
 }
@@ -200,7 +200,7 @@ fn service_of(authorization: Option<&str>) -> String {
 }
 
 /// The action of a request: `Action=` of a query-protocol body, the `X-Amz-Target` of a JSON
-/// protocol, else `METHOD path` (REST protocols).
+/// protocol, else `METHOD path` (REST protocols; `GET /` is S3's ListBuckets).
 fn action_of(method: &str, path: &str, headers: &BTreeMap<String, String>, body: &str) -> String {
     if let Some(t) = headers.get("x-amz-target") {
         return t.rsplit('.').next().unwrap_or(t).to_string();
@@ -211,7 +211,18 @@ fn action_of(method: &str, path: &str, headers: &BTreeMap<String, String>, body:
             return a.to_string();
         }
     }
-    format!("{method} {path}")
+    // REST protocols: the path, and the query's sub-resource flags (`?versioning`), not its
+    // parameters (`max-buckets=…`).
+    let (path, _) = path.split_once('?').unwrap_or((path, ""));
+    let flags: Vec<&str> = query
+        .split('&')
+        .filter(|p| !p.is_empty() && !p.contains('='))
+        .collect();
+    if flags.is_empty() {
+        format!("{method} {path}")
+    } else {
+        format!("{method} {path}?{}", flags.join("&"))
+    }
 }
 
 fn free_port() -> u16 {
@@ -268,10 +279,13 @@ fn unchunk(mut s: &str) -> String {
 /// service's throttling error (`400 Throttling`/`ThrottlingException` for query and JSON
 /// protocols, EC2's `503 RequestLimitExceeded`, `429 TooManyRequestsException` for Lambda,
 /// `503 SlowDown` for S3) and forwards everything else.
+///
+/// It can also deny chosen actions ([`ThrottleProxy::deny`]), as a missing permission would.
 pub struct ThrottleProxy {
     /// `http://127.0.0.1:PORT`
     pub url: String,
     rules: Arc<Mutex<BTreeMap<(String, String), usize>>>,
+    denied: Arc<Mutex<BTreeMap<(String, String), usize>>>,
     seen: Arc<Mutex<BTreeMap<(String, String), usize>>>,
 }
 
@@ -280,20 +294,22 @@ impl ThrottleProxy {
         let listener = TcpListener::bind("127.0.0.1:0").expect("a proxy port");
         let port = listener.local_addr().unwrap().port();
         let upstream = moto.port;
-        let rules: Arc<Mutex<BTreeMap<(String, String), usize>>> = Arc::default();
-        let seen: Arc<Mutex<BTreeMap<(String, String), usize>>> = Arc::default();
-        let (r, s) = (rules.clone(), seen.clone());
+        let rules: Arc<Counts> = Arc::default();
+        let denied: Arc<Counts> = Arc::default();
+        let seen: Arc<Counts> = Arc::default();
+        let (r, d, s) = (rules.clone(), denied.clone(), seen.clone());
         std::thread::spawn(move || {
             for conn in listener.incoming().flatten() {
-                let (r, s) = (r.clone(), s.clone());
+                let (r, d, s) = (r.clone(), d.clone(), s.clone());
                 std::thread::spawn(move || {
-                    let _ = serve(conn, upstream, &r, &s);
+                    let _ = serve(conn, upstream, &r, &d, &s);
                 });
             }
         });
         ThrottleProxy {
             url: format!("http://127.0.0.1:{port}"),
             rules,
+            denied,
             seen,
         }
     }
@@ -301,6 +317,15 @@ impl ThrottleProxy {
     /// Throttle the next `n` requests of `service` `action` (see [`Recorded::action`]).
     pub fn throttle(&self, service: &str, action: &str, n: usize) {
         self.rules
+            .lock()
+            .unwrap()
+            .insert((service.to_string(), action.to_string()), n);
+    }
+
+    /// Deny the next `n` requests of `service` `action` (`AccessDenied`,
+    /// `UnauthorizedOperation` for EC2).
+    pub fn deny(&self, service: &str, action: &str, n: usize) {
+        self.denied
             .lock()
             .unwrap()
             .insert((service.to_string(), action.to_string()), n);
@@ -320,7 +345,13 @@ impl ThrottleProxy {
 type Counts = Mutex<BTreeMap<(String, String), usize>>;
 
 /// Serves one client connection, one request at a time, until the client closes it.
-fn serve(conn: TcpStream, upstream: u16, rules: &Counts, seen: &Counts) -> std::io::Result<()> {
+fn serve(
+    conn: TcpStream,
+    upstream: u16,
+    rules: &Counts,
+    denied: &Counts,
+    seen: &Counts,
+) -> std::io::Result<()> {
     conn.set_read_timeout(Some(Duration::from_secs(60)))?;
     let mut reader = BufReader::new(conn.try_clone()?);
     let mut out = conn;
@@ -358,9 +389,9 @@ fn serve(conn: TcpStream, upstream: u16, rules: &Counts, seen: &Counts) -> std::
         let action = action_of(&method, &path, &lower, &String::from_utf8_lossy(&body));
         let key = (service.clone(), action);
         *seen.lock().unwrap().entry(key.clone()).or_default() += 1;
-        let throttle = {
-            let mut rules = rules.lock().unwrap();
-            match rules.get_mut(&key) {
+        let take = |counts: &Counts| {
+            let mut counts = counts.lock().unwrap();
+            match counts.get_mut(&key) {
                 Some(n) if *n > 0 => {
                     *n -= 1;
                     true
@@ -368,8 +399,11 @@ fn serve(conn: TcpStream, upstream: u16, rules: &Counts, seen: &Counts) -> std::
                 _ => false,
             }
         };
-        let response = if throttle {
-            throttling_response(&service, lower.contains_key("x-amz-target"))
+        let json = lower.contains_key("x-amz-target");
+        let response = if take(rules) {
+            throttling_response(&service, json)
+        } else if take(denied) {
+            denied_response(&service, &key.1, json)
         } else {
             forward(upstream, &method, &path, &headers, &body)?
         };
@@ -422,6 +456,43 @@ fn throttling_response(service: &str, json_protocol: bool) -> Vec<u8> {
     };
     format!(
         "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\n{extra}Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+/// The service's answer to a caller without the permission.
+fn denied_response(service: &str, action: &str, json_protocol: bool) -> Vec<u8> {
+    let message = format!(
+        "User: arn:aws:iam::123456789012:user/scanner is not authorized to perform: \
+         {service}:{action}"
+    );
+    let (content_type, body) = match service {
+        "ec2" => (
+            "text/xml",
+            format!(
+                "<Response><Errors><Error><Code>UnauthorizedOperation</Code>\
+                 <Message>{message}</Message></Error></Errors><RequestID>1</RequestID></Response>"
+            ),
+        ),
+        "s3" => (
+            "application/xml",
+            format!("<Error><Code>AccessDenied</Code><Message>{message}</Message></Error>"),
+        ),
+        _ if json_protocol => (
+            "application/x-amz-json-1.1",
+            format!(r#"{{"__type":"AccessDeniedException","message":"{message}"}}"#),
+        ),
+        _ => (
+            "text/xml",
+            format!(
+                "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code>\
+                 <Message>{message}</Message></Error><RequestId>1</RequestId></ErrorResponse>"
+            ),
+        ),
+    };
+    format!(
+        "HTTP/1.1 403 Forbidden\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
     )
     .into_bytes()
@@ -490,10 +561,7 @@ fn forward(
 
 fn unchunk_bytes(mut s: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
-    loop {
-        let Some(eol) = s.windows(2).position(|w| w == b"\r\n") else {
-            break;
-        };
+    while let Some(eol) = s.windows(2).position(|w| w == b"\r\n") {
         let n = usize::from_str_radix(String::from_utf8_lossy(&s[..eol]).trim(), 16).unwrap_or(0);
         let start = eol + 2;
         if n == 0 || s.len() < start + n {

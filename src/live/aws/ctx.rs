@@ -10,12 +10,16 @@
 use super::AwsOptions;
 use crate::model::{NoteLevel, Notification};
 use aws_config::SdkConfig;
+use aws_sdk_sts::config::retry::RetryPartition;
 use aws_sdk_sts::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::Semaphore;
+
+/// Reads started in this process (see [`Ctx::retry_partition`]).
+static READS: AtomicU64 = AtomicU64::new(0);
 
 /// Services with their own concurrency limit.
 const SERVICES: &[&str] = &["sts", "s3", "ec2", "iam", "kms", "rds", "lambda"];
@@ -106,6 +110,8 @@ pub(crate) struct Ctx {
     pub account_id: String,
     /// The first region read: where global calls (ListBuckets, STS) are sent.
     pub home_region: String,
+    /// Distinguishes this read's retry partitions from other reads in the process.
+    read_id: u64,
     started: AtomicU64,
     semaphores: HashMap<&'static str, Arc<Semaphore>>,
     calls: Mutex<BTreeMap<String, u64>>,
@@ -122,6 +128,7 @@ impl Ctx {
             partition: "aws".to_string(),
             account_id: String::new(),
             home_region: "us-east-1".to_string(),
+            read_id: READS.fetch_add(1, Ordering::Relaxed),
             started: AtomicU64::new(0),
             semaphores: SERVICES
                 .iter()
@@ -361,6 +368,14 @@ impl Ctx {
                 }
             }
         }
+    }
+
+    /// The retry partition of `service` for this read. The SDK keeps the adaptive mode's
+    /// client-side rate limiter and the retry quota per partition for the whole process;
+    /// without our own, one read (or account) slowed down by throttling would slow every
+    /// later one.
+    pub fn retry_partition(&self, service: &str) -> RetryPartition {
+        RetryPartition::new(format!("plumbline-{}-{service}", self.read_id))
     }
 
     /// The ARN of a regional resource the API returns none for.

@@ -127,6 +127,7 @@ json_struct!(InstanceAttachmentEnaSrdUdpSpecification { "EnaSrdUdpEnabled" => en
 
 fn client(ctx: &Ctx, region: &str) -> Client {
     let conf = aws_sdk_ec2::config::Builder::from(&ctx.sdk)
+        .retry_partition(ctx.retry_partition("ec2"))
         .region(Region::new(region.to_string()))
         .build();
     Client::from_conf(conf)

@@ -28,6 +28,7 @@ pub(crate) async fn authorization_details(ctx: Arc<Ctx>, job: Job) -> Vec<LiveRe
     let scope = &job.scope;
     // IAM is global; its endpoint is reached through the first configured region.
     let conf = aws_sdk_iam::config::Builder::from(&ctx.sdk)
+        .retry_partition(ctx.retry_partition("iam"))
         .region(Region::new(ctx.home_region.clone()))
         .build();
     let client = aws_sdk_iam::Client::from_conf(conf);

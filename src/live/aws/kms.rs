@@ -33,6 +33,7 @@ json_struct!(MultiRegionKey { "Arn" => arn, "Region" => region });
 
 fn client(ctx: &Ctx, region: &str) -> Client {
     let conf = aws_sdk_kms::config::Builder::from(&ctx.sdk)
+        .retry_partition(ctx.retry_partition("kms"))
         .region(Region::new(region.to_string()))
         .build();
     Client::from_conf(conf)

@@ -73,6 +73,7 @@ fn environment(ctx: &Ctx, env: &EnvironmentResponse) -> Value {
 
 pub(crate) async fn functions(ctx: Arc<Ctx>, job: Job) -> Vec<LiveResource> {
     let conf = aws_sdk_lambda::config::Builder::from(&ctx.sdk)
+        .retry_partition(ctx.retry_partition("lambda"))
         .region(Region::new(job.scope.region.clone()))
         .build();
     let c = Client::from_conf(conf);

@@ -41,6 +41,7 @@ json_struct!(Outpost { "Arn" => arn });
 
 pub(crate) async fn db_instances(ctx: Arc<Ctx>, job: Job) -> Vec<LiveResource> {
     let conf = aws_sdk_rds::config::Builder::from(&ctx.sdk)
+        .retry_partition(ctx.retry_partition("rds"))
         .region(Region::new(job.scope.region.clone()))
         .build();
     let c = aws_sdk_rds::Client::from_conf(conf);

@@ -269,6 +269,7 @@ async fn read_async(opts: AwsOptions, requests: Vec<AwsRequest>) -> AwsAccount {
 /// The account id and partition of the caller.
 async fn caller_identity(ctx: &Ctx, region: &str) -> Result<(String, String), Fault> {
     let conf = aws_sdk_sts::config::Builder::from(&ctx.sdk)
+        .retry_partition(ctx.retry_partition("sts"))
         .region(Region::new(region.to_string()))
         .build();
     let client = aws_sdk_sts::Client::from_conf(conf);

@@ -63,6 +63,7 @@ const UNSET: &[&str] = &[
 /// An S3 client for `region`, path-style when an endpoint is overridden.
 pub(crate) fn client(ctx: &Ctx, region: &str) -> Client {
     let conf = aws_sdk_s3::config::Builder::from(&ctx.sdk)
+        .retry_partition(ctx.retry_partition("s3"))
         .region(Region::new(region.to_string()))
         .force_path_style(ctx.path_style)
         .build();
