@@ -46,6 +46,21 @@ pub enum Command {
     /// Read the live state of clusters (the kinds a repository declares) into a redacted
     /// snapshot file, for `scan --live-snapshot FILE` without cluster access.
     Snapshot(Box<SnapshotArgs>),
+    /// Print the IAM policy (read-only actions only) that `scan --tfstate` needs to read AWS,
+    /// generated from the reader registry.
+    AwsPolicy(AwsPolicyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AwsPolicyArgs {
+    /// Only the actions for these Terraform resource types (repeatable; default: every
+    /// type plumbline reads).
+    #[arg(long = "type", value_name = "TYPE")]
+    pub types: Vec<String>,
+    /// Also allow reading the Terraform states at these S3 locations (s3://bucket/key, the
+    /// key may hold a glob): s3:GetObject on them, s3:ListBucket on their buckets.
+    #[arg(long = "tfstate", value_name = "S3_URL")]
+    pub tfstates: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -189,6 +204,49 @@ pub struct ScanArgs {
     /// (default: the first --cluster context's namespace, else `default`).
     #[arg(long, value_name = "NS")]
     pub default_namespace: Option<String>,
+    // Drift (AWS)
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+/// Where the Terraform states are and how to reach the AWS accounts they describe (shared by
+/// `scan` and `snapshot`).
+#[derive(Debug, Clone, Default, Args)]
+pub struct AwsArgs {
+    /// Compare the Terraform state at PATH (a local file, a glob such as
+    /// `states/*.tfstate`, or `s3://bucket/key`, whose key may hold a glob) with live AWS:
+    /// missing resources (PL-DRIFT-0101) and changed attributes (PL-DRIFT-0102) become
+    /// findings at their resource blocks in the scanned `.tf` files. Repeatable. Read-only:
+    /// only List/Get/Describe calls are sent.
+    #[arg(long = "tfstate", value_name = "PATH", conflicts_with = "base")]
+    pub tfstates: Vec<String>,
+    /// The AWS profile (of ~/.aws/config and ~/.aws/credentials) to read with; default: the
+    /// SDK's chain (environment, AWS_PROFILE, SSO, web identity, instance role).
+    #[arg(long, value_name = "NAME")]
+    pub aws_profile: Option<String>,
+    /// AWS region to read (repeatable); default: the profile's or AWS_REGION. Global services
+    /// (IAM, the S3 bucket list) are read once.
+    #[arg(long = "aws-region", value_name = "REGION")]
+    pub aws_regions: Vec<String>,
+    /// Send every AWS call to URL (an emulator or an S3-compatible store; S3 then uses
+    /// path-style addressing). The SDK's AWS_ENDPOINT_URL variables work too.
+    #[arg(long, value_name = "URL")]
+    pub aws_endpoint_url: Option<String>,
+    /// At most N AWS calls in one scan (retries included); past it the rest is not read and
+    /// the scan is reported incomplete (exit 3).
+    #[arg(long, value_name = "N", default_value_t = 20_000)]
+    pub aws_max_calls: u64,
+    /// Also report AWS resources that no given state manages (PL-DRIFT-0103), for the
+    /// resource types the states hold (or --aws-unmanaged-type).
+    #[arg(long)]
+    pub aws_unmanaged: bool,
+    /// With --aws-unmanaged: look for unmanaged resources of this Terraform type (repeatable),
+    /// e.g. aws_s3_bucket.
+    #[arg(long, value_name = "TYPE", requires = "aws_unmanaged")]
+    pub aws_unmanaged_type: Vec<String>,
+    /// With --aws-unmanaged: only resources carrying these tags (key=value,…).
+    #[arg(long, value_name = "TAGS", requires = "aws_unmanaged")]
+    pub aws_unmanaged_tag: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -288,6 +346,7 @@ pub fn run(cli: Cli, matches: &clap::ArgMatches) -> i32 {
         Command::Report(args) => run_report(args),
         Command::Merge(args) => run_merge(args),
         Command::Snapshot(args) => run_snapshot(*args),
+        Command::AwsPolicy(args) => crate::cli_aws::run_aws_policy(&args),
     }
 }
 
@@ -974,8 +1033,16 @@ pub struct SnapshotArgs {
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
     /// Kubeconfig context to read (repeatable; `in-cluster` for the pod's service account).
-    #[arg(long = "cluster", value_name = "CONTEXT", required = true)]
+    #[arg(
+        long = "cluster",
+        value_name = "CONTEXT",
+        required_unless_present = "tfstates"
+    )]
     pub clusters: Vec<String>,
+    /// The AWS accounts the Terraform states describe (--tfstate; with --aws-unmanaged, every
+    /// resource of the states' types, for a later `scan --aws-unmanaged`).
+    #[command(flatten)]
+    pub aws: AwsArgs,
     /// The kubeconfig file (default: $KUBECONFIG, else ~/.kube/config).
     #[arg(long, value_name = "FILE")]
     pub kubeconfig: Option<PathBuf>,
