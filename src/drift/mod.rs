@@ -62,6 +62,7 @@ pub struct Difference {
     pub declared_parent: Option<Vec<PathSeg>>,
 }
 
+pub mod aws;
 pub mod check;
 pub mod compare;
 pub mod findings;

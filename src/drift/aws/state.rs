@@ -1,0 +1,331 @@
+//! Terraform state v4, read schema-less: no Terraform binary, no provider schema, no lock.
+//!
+//! What a backend stores (`terraform state pull` prints it): `{"version": 4, "resources":
+//! [{"mode", "type", "name", "module"?, "provider", "instances": [{"index_key"?,
+//! "attributes", "sensitive_attributes"?, ...}]}]}`. Only managed resources are kept (data
+//! sources describe things Terraform reads, not what it manages).
+
+use crate::model::PathSeg;
+use serde_json::Value as J;
+
+/// One state file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StateFile {
+    /// Where it was read from: a path (repository-relative when it is inside the scanned
+    /// tree) or an `s3://` URL.
+    pub origin: String,
+    pub terraform_version: String,
+    pub serial: u64,
+    pub lineage: String,
+    /// Managed resource instances, in state order.
+    pub resources: Vec<StateResource>,
+}
+
+/// One instance of a managed resource.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StateResource {
+    /// The Terraform address: `module.net.aws_subnet.private["a"]`.
+    pub address: String,
+    /// `aws_s3_bucket`.
+    pub ty: String,
+    pub name: String,
+    /// Module path (`module.net`, `module.a[0].module.b`), empty at the root.
+    pub module: String,
+    /// The provider configuration address as the state writes it.
+    pub provider: String,
+    /// The attributes as the provider last wrote them.
+    pub attributes: J,
+    /// Attribute paths Terraform marks sensitive (values never shown).
+    pub sensitive: Vec<Vec<PathSeg>>,
+    /// The region, from the `arn` attribute, else `region`, else `availability_zone`;
+    /// `None` when unknown (the resource is looked for in every region read).
+    pub region: Option<String>,
+    /// The account id from the `arn` attribute (or `owner_id`), when there is one.
+    pub account: Option<String>,
+}
+
+impl StateResource {
+    /// A string attribute (numbers and booleans rendered), `None` when absent, null or empty.
+    pub fn attr_str(&self, name: &str) -> Option<String> {
+        match self.attributes.get(name)? {
+            J::String(s) if !s.is_empty() => Some(s.clone()),
+            J::Number(n) => Some(n.to_string()),
+            J::Bool(b) => Some(b.to_string()),
+            _ => None,
+        }
+    }
+}
+
+/// Parses a raw state. `origin` names the file in errors.
+pub fn parse_state(bytes: &[u8], origin: &str) -> Result<StateFile, String> {
+    let text = std::str::from_utf8(bytes).map_err(|_| {
+        format!("{origin}: not a Terraform state (not UTF-8 text); pass the file `terraform state pull` prints")
+    })?;
+    if text.trim().is_empty() {
+        return Err(format!(
+            "{origin}: the file is empty, not a Terraform state; pass the file `terraform state \
+             pull` prints"
+        ));
+    }
+    let root: J = serde_json::from_str(text).map_err(|e| {
+        format!(
+            "{origin}:{}:{}: not a Terraform state (invalid JSON: {e}); pass the file \
+             `terraform state pull` prints",
+            e.line(),
+            e.column()
+        )
+    })?;
+    let Some(obj) = root.as_object() else {
+        return Err(format!(
+            "{origin}: not a Terraform state (the top level is not a JSON object)"
+        ));
+    };
+    if obj.contains_key("format_version") {
+        return Err(format!(
+            "{origin}: this is `terraform show -json` output, not a raw state; pass the file \
+             `terraform state pull` prints (or scan the JSON as a plan)"
+        ));
+    }
+    match obj.get("version").and_then(J::as_u64) {
+        Some(4) => {}
+        Some(v) => {
+            return Err(format!(
+                "{origin}: Terraform state version {v} is not supported (only version 4, written \
+                 by Terraform 0.12 and later); run `terraform state pull` with a current \
+                 Terraform to upgrade it"
+            ))
+        }
+        None => {
+            return Err(format!(
+                "{origin}: not a Terraform state (no `version` member); pass the file \
+                 `terraform state pull` prints"
+            ))
+        }
+    }
+    let mut out = StateFile {
+        origin: origin.to_string(),
+        terraform_version: str_of(&root, "terraform_version").to_string(),
+        serial: root.get("serial").and_then(J::as_u64).unwrap_or(0),
+        lineage: str_of(&root, "lineage").to_string(),
+        resources: Vec::new(),
+    };
+    let resources = match root.get("resources") {
+        None | Some(J::Null) => return Ok(out),
+        Some(J::Array(rs)) => rs,
+        Some(_) => {
+            return Err(format!(
+                "{origin}: `resources` is not a list; the state is damaged (pull it again with \
+                 `terraform state pull`)"
+            ))
+        }
+    };
+    for (i, r) in resources.iter().enumerate() {
+        if str_of(r, "mode") != "managed" {
+            continue;
+        }
+        let ty = str_of(r, "type");
+        let name = str_of(r, "name");
+        if ty.is_empty() || name.is_empty() {
+            return Err(format!(
+                "{origin}: resources[{i}] has no type or name; the state is damaged (pull it \
+                 again with `terraform state pull`)"
+            ));
+        }
+        let module = str_of(r, "module").to_string();
+        let provider = str_of(r, "provider").to_string();
+        let Some(instances) = r.get("instances").and_then(J::as_array) else {
+            continue;
+        };
+        for inst in instances {
+            let attributes = match inst.get("attributes") {
+                Some(a @ J::Object(_)) => a.clone(),
+                // 0.11-era flat attributes are not in v4 states; an instance without
+                // attributes (a deposed object being replaced) has nothing to compare.
+                _ => continue,
+            };
+            if inst.get("deposed").is_some() {
+                continue;
+            }
+            let key = index_key(inst.get("index_key"));
+            let local = format!("{ty}.{name}{key}");
+            let address = if module.is_empty() {
+                local
+            } else {
+                format!("{module}.{local}")
+            };
+            let (region, account) = place_of(&attributes);
+            out.resources.push(StateResource {
+                address,
+                ty: ty.to_string(),
+                name: name.to_string(),
+                module: module.clone(),
+                provider: provider.clone(),
+                sensitive: sensitive_paths(inst.get("sensitive_attributes")),
+                attributes,
+                region,
+                account,
+            });
+        }
+    }
+    Ok(out)
+}
+
+fn str_of<'a>(v: &'a J, key: &str) -> &'a str {
+    v.get(key).and_then(J::as_str).unwrap_or_default()
+}
+
+/// `[0]`, `["eu"]` — as Terraform renders instance keys.
+fn index_key(k: Option<&J>) -> String {
+    match k {
+        Some(J::Number(n)) => format!("[{n}]"),
+        Some(J::String(s)) => format!("[{}]", J::String(s.clone())),
+        _ => String::new(),
+    }
+}
+
+/// The paths of `sensitive_attributes`: the list-of-steps form Terraform 0.15+ writes
+/// (`[[{"type":"get_attr","value":"password"}]]`, `index` steps with a number or string
+/// value), and plain strings (`"password"`, `"a.b[0]"`) as some tools write them.
+fn sensitive_paths(v: Option<&J>) -> Vec<Vec<PathSeg>> {
+    let Some(J::Array(paths)) = v else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for p in paths {
+        match p {
+            J::Array(steps) => {
+                let mut path = Vec::new();
+                for s in steps {
+                    let value = s.get("value");
+                    match (str_of(s, "type"), value) {
+                        ("get_attr", Some(J::String(k))) => path.push(PathSeg::Key(k.clone())),
+                        ("index", Some(J::Number(n))) => match n.as_u64() {
+                            Some(i) => path.push(PathSeg::Index(i as usize)),
+                            None => break,
+                        },
+                        ("index", Some(J::String(k))) => path.push(PathSeg::Key(k.clone())),
+                        // `{"type":"index","value":{"value":0,"type":"number"}}` (cty JSON).
+                        ("index", Some(J::Object(o))) => match o.get("value") {
+                            Some(J::Number(n)) if n.as_u64().is_some() => {
+                                path.push(PathSeg::Index(n.as_u64().unwrap_or(0) as usize))
+                            }
+                            Some(J::String(k)) => path.push(PathSeg::Key(k.clone())),
+                            _ => break,
+                        },
+                        _ => break,
+                    }
+                }
+                if !path.is_empty() {
+                    out.push(path);
+                }
+            }
+            J::String(s) if !s.is_empty() => out.push(crate::model::parse_rendered_path(s)),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Region and account of a resource, from what its attributes say.
+fn place_of(attributes: &J) -> (Option<String>, Option<String>) {
+    let s = |k: &str| {
+        attributes
+            .get(k)
+            .and_then(J::as_str)
+            .filter(|s| !s.is_empty())
+    };
+    let (mut region, mut account) = (None, None);
+    if let Some(arn) = s("arn") {
+        let parts: Vec<&str> = arn.splitn(6, ':').collect();
+        if parts.len() == 6 && parts[0] == "arn" {
+            region = Some(parts[3].to_string()).filter(|r| !r.is_empty());
+            account = Some(parts[4].to_string()).filter(|a| !a.is_empty());
+        }
+    }
+    if region.is_none() {
+        region = s("region").map(str::to_string);
+    }
+    if region.is_none() {
+        region = s("availability_zone").map(region_of_zone);
+    }
+    if account.is_none() {
+        account = s("owner_id")
+            .filter(|o| o.len() == 12 && o.bytes().all(|b| b.is_ascii_digit()))
+            .map(str::to_string);
+    }
+    (region, account)
+}
+
+/// `eu-west-3a` → `eu-west-3`; local zones (`us-west-2-lax-1a`) keep their parent region's
+/// first three parts.
+fn region_of_zone(zone: &str) -> String {
+    let parts: Vec<&str> = zone.split('-').collect();
+    if parts.len() >= 3 {
+        let third: String = parts[2]
+            .chars()
+            .take_while(|c| c.is_ascii_digit())
+            .collect();
+        if !third.is_empty() {
+            return format!("{}-{}-{third}", parts[0], parts[1]);
+        }
+    }
+    zone.trim_end_matches(|c: char| c.is_ascii_lowercase())
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_regions_and_sensitive_paths() {
+        let text = r#"{"version":4,"terraform_version":"1.5.7","serial":3,"lineage":"l",
+          "resources":[
+            {"mode":"data","type":"aws_caller_identity","name":"me","provider":"p","instances":[{"attributes":{}}]},
+            {"mode":"managed","type":"aws_instance","name":"web","module":"module.app","provider":"p",
+             "instances":[{"index_key":0,"attributes":{"id":"i-1","arn":"arn:aws:ec2:eu-west-1:123456789012:instance/i-1"}},
+                          {"index_key":1,"attributes":{"id":"i-2","availability_zone":"eu-west-3b"}}]},
+            {"mode":"managed","type":"aws_db_instance","name":"db","provider":"p",
+             "instances":[{"index_key":"eu","attributes":{"password":"pw"},
+               "sensitive_attributes":[[{"type":"get_attr","value":"password"}],
+                                       [{"type":"get_attr","value":"env"},{"type":"index","value":{"value":"K","type":"string"}}]]}]}
+          ]}"#;
+        let s = parse_state(text.as_bytes(), "prod.tfstate").unwrap();
+        let addrs: Vec<&str> = s.resources.iter().map(|r| r.address.as_str()).collect();
+        assert_eq!(
+            addrs,
+            [
+                "module.app.aws_instance.web[0]",
+                "module.app.aws_instance.web[1]",
+                "aws_db_instance.db[\"eu\"]"
+            ]
+        );
+        assert_eq!(s.resources[0].region.as_deref(), Some("eu-west-1"));
+        assert_eq!(s.resources[0].account.as_deref(), Some("123456789012"));
+        assert_eq!(s.resources[1].region.as_deref(), Some("eu-west-3"));
+        assert_eq!(s.resources[2].region, None);
+        assert_eq!(
+            s.resources[2].sensitive,
+            vec![
+                vec![PathSeg::Key("password".into())],
+                vec![PathSeg::Key("env".into()), PathSeg::Key("K".into())]
+            ]
+        );
+        assert_eq!(region_of_zone("us-west-2-lax-1a"), "us-west-2");
+    }
+
+    #[test]
+    fn other_versions_and_formats_say_what_to_do() {
+        let e = parse_state(br#"{"version":3,"modules":[]}"#, "old.tfstate").unwrap_err();
+        assert!(
+            e.contains("old.tfstate") && e.contains("terraform state pull"),
+            "{e}"
+        );
+        let e = parse_state(br#"{"format_version":"1.0","values":{}}"#, "x.json").unwrap_err();
+        assert!(e.contains("terraform show -json"), "{e}");
+        let e = parse_state(b"", "empty.tfstate").unwrap_err();
+        assert!(e.contains("empty"), "{e}");
+        let e = parse_state(b"{", "bad.tfstate").unwrap_err();
+        assert!(e.starts_with("bad.tfstate:1:"), "{e}");
+    }
+}
