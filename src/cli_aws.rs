@@ -1,8 +1,228 @@
 //! The AWS part of the command line: the Terraform states `--tfstate` names (local files,
 //! globs, S3 objects), the reader the drift check calls, and `plumbline aws-policy`.
 
-use crate::cli::AwsPolicyArgs;
+use crate::cli::{AwsArgs, AwsPolicyArgs};
+use crate::drift::aws::{AwsDriftOptions, AwsRules, AwsUnmanaged, IgnoreEntry, StateFile};
+use crate::drift::HashKey;
+use crate::live::aws::AwsAccount;
+use crate::model::{NoteLevel, Notification};
 use std::path::{Path, PathBuf};
+
+/// The `aws:` section of `.plumbline.yaml`.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Section {
+    #[serde(default)]
+    unmanaged: UnmanagedSection,
+    /// Extra or replacing drift rules, in the format of `rules/aws/*.yaml` (`types: […]`).
+    #[serde(default)]
+    rules: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UnmanagedSection {
+    #[serde(default)]
+    ignore: Vec<IgnoreEntry>,
+}
+
+/// Builds the AWS drift check of `scan --tfstate`: reads and parses the states, and (unless
+/// `snapshot` holds AWS accounts) starts reading AWS at once, in the background, so that the
+/// reading overlaps the scan. `scanned` is the scanned directory (state files inside it are
+/// named relative to it). `None` without `--tfstate`.
+pub fn setup(
+    args: &AwsArgs,
+    section: Option<(String, String)>,
+    scanned: Option<&Path>,
+    snapshot: Option<Vec<AwsAccount>>,
+    key: &HashKey,
+) -> Result<Option<AwsDriftOptions>, String> {
+    if args.tfstates.is_empty() {
+        if args.aws_unmanaged
+            || args.aws_profile.is_some()
+            || !args.aws_regions.is_empty()
+            || args.aws_endpoint_url.is_some()
+        {
+            return Err("the AWS options need --tfstate PATH: the Terraform states say what                         to compare with AWS"
+                .into());
+        }
+        return Ok(None);
+    }
+    let mut section_parsed = Section::default();
+    let mut rules = AwsRules::builtin();
+    if let Some((text, origin)) = &section {
+        section_parsed =
+            serde_json::from_str(text).map_err(|e| format!("configuration {origin}: aws: {e}"))?;
+        if let Some(r) = &section_parsed.rules {
+            let yaml = serde_json::to_string(r).expect("JSON");
+            rules = rules
+                .with_yaml(&yaml, origin)
+                .map_err(|e| format!("configuration {e}"))?;
+        }
+    }
+    let unmanaged = if args.aws_unmanaged {
+        Some(AwsUnmanaged {
+            types: args.aws_unmanaged_type.clone(),
+            tags: match &args.aws_unmanaged_tag {
+                Some(t) => crate::drift::check::Unmanaged::parse_selector(t)
+                    .map_err(|e| format!("--aws-unmanaged-tag: {e}"))?,
+                None => Vec::new(),
+            },
+            ignore: section_parsed.unmanaged.ignore,
+        })
+    } else {
+        None
+    };
+    let (states, notifications) = read_states(args, scanned, key)?;
+    let requests = crate::drift::aws::requests(&states, &rules, unmanaged.as_ref());
+    let (accounts, live) = match snapshot {
+        Some(accounts) if !accounts.is_empty() => (accounts, None),
+        _ => (Vec::new(), Some(background_read(args, key, requests)?)),
+    };
+    Ok(Some(AwsDriftOptions {
+        states,
+        accounts,
+        live,
+        rules,
+        key: key.clone(),
+        unmanaged,
+        notifications,
+    }))
+}
+
+/// The reader options of the AWS flags.
+#[cfg(feature = "aws")]
+pub fn reader_options(args: &AwsArgs, key: &HashKey) -> crate::live::aws::AwsOptions {
+    crate::live::aws::AwsOptions {
+        profile: args.aws_profile.clone(),
+        regions: args.aws_regions.clone(),
+        endpoint_url: args.aws_endpoint_url.clone(),
+        max_calls: args.aws_max_calls,
+        hash_key: key.clone(),
+        ..crate::live::aws::AwsOptions::default()
+    }
+}
+
+/// Starts reading AWS on its own thread; the drift check's call waits for it.
+#[cfg(feature = "aws")]
+fn background_read(
+    args: &AwsArgs,
+    key: &HashKey,
+    requests: Vec<crate::live::aws::AwsRequest>,
+) -> Result<crate::drift::aws::AwsLiveRead, String> {
+    let opts = reader_options(args, key);
+    let pending = std::thread::Builder::new()
+        .name("aws-read".into())
+        .spawn(move || crate::live::aws::read(&opts, &requests))
+        .map_err(|e| format!("cannot start the AWS reader: {e}"))?;
+    let slot = std::sync::Mutex::new(Some(pending));
+    Ok(Box::new(move |_requests| {
+        let pending = slot.lock().unwrap_or_else(|e| e.into_inner()).take();
+        match pending.map(std::thread::JoinHandle::join) {
+            Some(Ok(account)) => vec![account],
+            Some(Err(_)) => vec![unread_account(
+                "the AWS reader stopped unexpectedly; nothing was compared: run again, and                  report it if it repeats",
+            )],
+            None => Vec::new(),
+        }
+    }))
+}
+
+#[cfg(not(feature = "aws"))]
+fn background_read(
+    _args: &AwsArgs,
+    _key: &HashKey,
+    _requests: Vec<crate::live::aws::AwsRequest>,
+) -> Result<crate::drift::aws::AwsLiveRead, String> {
+    Err("this plumbline was built without the `aws` feature: it cannot read AWS; compare          with a snapshot (--live-snapshot FILE written by `plumbline snapshot --tfstate`), or          use a build with default features"
+        .into())
+}
+
+/// An account that could not be read at all: nothing complete, one error.
+#[cfg(feature = "aws")]
+fn unread_account(message: &str) -> AwsAccount {
+    AwsAccount {
+        name: "default".into(),
+        notifications: vec![Notification::new(
+            NoteLevel::Error,
+            "aws-read-error",
+            message,
+        )],
+        ..AwsAccount::default()
+    }
+}
+
+/// Reads and parses every state `--tfstate` names. A state that cannot be read or parsed is
+/// an error notification (the scan goes on and is incomplete); a flag that names nothing is
+/// a usage error.
+fn read_states(
+    args: &AwsArgs,
+    scanned: Option<&Path>,
+    key: &HashKey,
+) -> Result<(Vec<StateFile>, Vec<Notification>), String> {
+    let mut blobs: Vec<(String, Result<Vec<u8>, String>)> = Vec::new();
+    for source in &args.tfstates {
+        if source.starts_with("s3://") {
+            for (url, bytes) in fetch_s3(args, key, source)? {
+                blobs.push((url, Ok(bytes)));
+            }
+        } else {
+            for path in local_states(source)? {
+                let bytes = std::fs::read(&path).map_err(|e| e.to_string());
+                blobs.push((origin_of(&path, scanned), bytes));
+            }
+        }
+    }
+    let mut states = Vec::new();
+    let mut notes = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for (origin, bytes) in blobs {
+        if !seen.insert(origin.clone()) {
+            continue;
+        }
+        match bytes.and_then(|b| crate::drift::aws::parse_state(&b, &origin)) {
+            Ok(s) => states.push(s),
+            Err(e) => notes.push(
+                Notification::new(
+                    NoteLevel::Error,
+                    "tfstate-error",
+                    format!("{origin}: {e}; its resources were not compared with AWS"),
+                )
+                .at(origin.clone(), None),
+            ),
+        }
+    }
+    Ok((states, notes))
+}
+
+#[cfg(feature = "aws")]
+fn fetch_s3(args: &AwsArgs, key: &HashKey, url: &str) -> Result<Vec<(String, Vec<u8>)>, String> {
+    crate::live::aws::fetch_objects(&reader_options(args, key), url)
+        .map_err(|e| format!("--tfstate {url}: {e}"))
+}
+
+#[cfg(not(feature = "aws"))]
+fn fetch_s3(_: &AwsArgs, _: &HashKey, url: &str) -> Result<Vec<(String, Vec<u8>)>, String> {
+    Err(format!(
+        "--tfstate {url}: this plumbline was built without the `aws` feature and cannot read          S3; copy the state to a local file (`terraform state pull > FILE`)"
+    ))
+}
+
+/// A state's name in reports: relative to the scanned directory when it is inside it (so
+/// that it maps to the `.tf` files beside it), else as given.
+fn origin_of(path: &Path, scanned: Option<&Path>) -> String {
+    let inside = scanned.and_then(|root| {
+        let root = root.canonicalize().ok()?;
+        let p = path.canonicalize().ok()?;
+        p.strip_prefix(&root).ok().map(|r| {
+            r.components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join("/")
+        })
+    });
+    inside.unwrap_or_else(|| path.display().to_string())
+}
 
 /// Does `s` hold a glob character?
 fn is_glob(s: &str) -> bool {
@@ -139,8 +359,25 @@ pub fn aws_policy(args: &AwsPolicyArgs) -> Result<serde_json::Value, String> {
 
 /// The reader kinds that read the given Terraform types (every kind when none is given).
 fn kinds_of_types(types: &[String]) -> Result<Vec<String>, String> {
-    let _ = types;
-    Ok(Vec::new())
+    let rules = AwsRules::builtin();
+    let mut kinds = std::collections::BTreeSet::new();
+    for ty in types {
+        let Some(rule) = rules.get(ty) else {
+            let known: Vec<&str> = rules.types().map(|t| t.ty.as_str()).collect();
+            return Err(format!(
+                "--type {ty}: plumbline does not read this type; it reads: {}",
+                known.join(", ")
+            ));
+        };
+        kinds.insert(rule.kind.clone());
+        if matches!(
+            rule.member,
+            Some(crate::drift::aws::Member::PolicyAttachment)
+        ) {
+            kinds.extend(["iam:role", "iam:user", "iam:group"].map(String::from));
+        }
+    }
+    Ok(kinds.into_iter().collect())
 }
 
 #[cfg(test)]
