@@ -46,6 +46,21 @@ pub enum Command {
     /// Read the live state of clusters (the kinds a repository declares) into a redacted
     /// snapshot file, for `scan --live-snapshot FILE` without cluster access.
     Snapshot(Box<SnapshotArgs>),
+    /// Print the IAM policy (read-only actions only) that `scan --tfstate` needs to read AWS,
+    /// generated from the reader registry.
+    AwsPolicy(AwsPolicyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AwsPolicyArgs {
+    /// Only the actions for these Terraform resource types (repeatable; default: every
+    /// type plumbline reads).
+    #[arg(long = "type", value_name = "TYPE")]
+    pub types: Vec<String>,
+    /// Also allow reading the Terraform states at these S3 locations (s3://bucket/key, the
+    /// key may hold a glob): s3:GetObject on them, s3:ListBucket on their buckets.
+    #[arg(long = "tfstate", value_name = "S3_URL")]
+    pub tfstates: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -189,6 +204,49 @@ pub struct ScanArgs {
     /// (default: the first --cluster context's namespace, else `default`).
     #[arg(long, value_name = "NS")]
     pub default_namespace: Option<String>,
+    // Drift (AWS)
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+/// Where the Terraform states are and how to reach the AWS accounts they describe (shared by
+/// `scan` and `snapshot`).
+#[derive(Debug, Clone, Default, Args)]
+pub struct AwsArgs {
+    /// Compare the Terraform state at PATH (a local file, a glob such as
+    /// `states/*.tfstate`, or `s3://bucket/key`, whose key may hold a glob) with live AWS:
+    /// missing resources (PL-DRIFT-0101) and changed attributes (PL-DRIFT-0102) become
+    /// findings at their resource blocks in the scanned `.tf` files. Repeatable. Read-only:
+    /// only List/Get/Describe calls are sent.
+    #[arg(long = "tfstate", value_name = "PATH", conflicts_with = "base")]
+    pub tfstates: Vec<String>,
+    /// The AWS profile (of ~/.aws/config and ~/.aws/credentials) to read with; default: the
+    /// SDK's chain (environment, AWS_PROFILE, SSO, web identity, instance role).
+    #[arg(long, value_name = "NAME")]
+    pub aws_profile: Option<String>,
+    /// AWS region to read (repeatable); default: the profile's or AWS_REGION. Global services
+    /// (IAM, the S3 bucket list) are read once.
+    #[arg(long = "aws-region", value_name = "REGION")]
+    pub aws_regions: Vec<String>,
+    /// Send every AWS call to URL (an emulator or an S3-compatible store; S3 then uses
+    /// path-style addressing). The SDK's AWS_ENDPOINT_URL variables work too.
+    #[arg(long, value_name = "URL")]
+    pub aws_endpoint_url: Option<String>,
+    /// At most N AWS calls in one scan (retries included); past it the rest is not read and
+    /// the scan is reported incomplete (exit 3).
+    #[arg(long, value_name = "N", default_value_t = 20_000)]
+    pub aws_max_calls: u64,
+    /// Also report AWS resources that no given state manages (PL-DRIFT-0103), for the
+    /// resource types the states hold (or --aws-unmanaged-type).
+    #[arg(long)]
+    pub aws_unmanaged: bool,
+    /// With --aws-unmanaged: look for unmanaged resources of this Terraform type (repeatable),
+    /// e.g. aws_s3_bucket.
+    #[arg(long, value_name = "TYPE", requires = "aws_unmanaged")]
+    pub aws_unmanaged_type: Vec<String>,
+    /// With --aws-unmanaged: only resources carrying these tags (key=value,…).
+    #[arg(long, value_name = "TAGS", requires = "aws_unmanaged")]
+    pub aws_unmanaged_tag: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -288,6 +346,7 @@ pub fn run(cli: Cli, matches: &clap::ArgMatches) -> i32 {
         Command::Report(args) => run_report(args),
         Command::Merge(args) => run_merge(args),
         Command::Snapshot(args) => run_snapshot(*args),
+        Command::AwsPolicy(args) => crate::cli_aws::run_aws_policy(&args),
     }
 }
 
@@ -360,7 +419,32 @@ fn run_scan(mut args: ScanArgs, matches: &clap::ArgMatches) -> i32 {
     } else {
         Target::Path(PathBuf::from(&args.path))
     };
-    let drift = match drift_options(&args, config.as_ref()) {
+    let snapshot = match args.live_snapshot.as_deref() {
+        Some(path) => match crate::drift::snapshot::read_all(path) {
+            Ok(s) => Some(s),
+            Err(e) => return fail(e),
+        },
+        None => None,
+    };
+    let key = snapshot
+        .as_ref()
+        .map_or_else(crate::drift::secret::HashKey::random, |s| s.key.clone());
+    if !args.aws.tfstates.is_empty() && args.shard.is_some() {
+        return fail(
+            "--tfstate cannot be used with --shard: every shard would compare the whole              state; compare with AWS in an unsharded scan",
+        );
+    }
+    let aws = match crate::cli_aws::setup(
+        &args.aws,
+        config.as_ref().and_then(config::Config::aws_section),
+        (args.path != "-").then(|| std::path::Path::new(&args.path)),
+        snapshot.as_ref().map(|s| s.aws.clone()),
+        &key,
+    ) {
+        Ok(a) => a,
+        Err(e) => return fail(e),
+    };
+    let drift = match drift_options(&args, config.as_ref(), snapshot, key, aws.is_some()) {
         Ok(d) => d,
         Err(e) => return fail(e),
     };
@@ -392,6 +476,7 @@ fn run_scan(mut args: ScanArgs, matches: &clap::ArgMatches) -> i32 {
         },
         progress: progress::wanted(args.quiet).then(Default::default),
         drift: drift.map(std::sync::Arc::new),
+        aws: aws.map(std::sync::Arc::new),
     };
     let display = opts
         .progress
@@ -497,12 +582,19 @@ fn run_scan(mut args: ScanArgs, matches: &clap::ArgMatches) -> i32 {
 }
 
 /// The drift check `--live-snapshot` asks for, or `None`; errors are usage errors.
+/// The Kubernetes drift check of a scan: with `--cluster`, or a snapshot that holds clusters
+/// (or, when no AWS state is compared, any snapshot: it then must cover the declared kinds).
 fn drift_options(
     args: &ScanArgs,
     config: Option<&config::Config>,
+    snapshot: Option<crate::drift::snapshot::Snapshot>,
+    key: crate::drift::secret::HashKey,
+    aws: bool,
 ) -> Result<Option<crate::drift::check::DriftOptions>, String> {
     use crate::drift::check::{DriftOptions, Unmanaged};
-    if args.live_snapshot.is_none() && args.clusters.is_empty() {
+    let clusters = snapshot.map(|s| s.clusters);
+    let from_snapshot = clusters.as_ref().is_some_and(|c| !c.is_empty() || !aws);
+    if !from_snapshot && args.clusters.is_empty() {
         if args.unmanaged
             || !args.unmanaged_namespace.is_empty()
             || args.unmanaged_selector.is_some()
@@ -538,10 +630,7 @@ fn drift_options(
                 .into(),
         );
     }
-    let (clusters, key) = match &args.live_snapshot {
-        Some(path) => crate::drift::snapshot::read(path)?,
-        None => (Vec::new(), crate::drift::secret::HashKey::random()),
-    };
+    let clusters = clusters.unwrap_or_default();
     let mut rules = crate::drift::rules::Rules::builtin();
     if let Some((text, origin)) = config.and_then(config::Config::drift_rules) {
         rules = rules
@@ -974,8 +1063,16 @@ pub struct SnapshotArgs {
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
     /// Kubeconfig context to read (repeatable; `in-cluster` for the pod's service account).
-    #[arg(long = "cluster", value_name = "CONTEXT", required = true)]
+    #[arg(
+        long = "cluster",
+        value_name = "CONTEXT",
+        required_unless_present = "tfstates"
+    )]
     pub clusters: Vec<String>,
+    /// The AWS accounts the Terraform states describe (--tfstate; with --aws-unmanaged, every
+    /// resource of the states' types, for a later `scan --aws-unmanaged`).
+    #[command(flatten)]
+    pub aws: AwsArgs,
     /// The kubeconfig file (default: $KUBECONFIG, else ~/.kube/config).
     #[arg(long, value_name = "FILE")]
     pub kubeconfig: Option<PathBuf>,
@@ -996,30 +1093,111 @@ pub struct SnapshotArgs {
 }
 
 /// `plumbline snapshot`: the declared objects say what to read; the clusters are read
-/// exactly as a `scan --cluster` reads them, redacted, and written. Exit 0, or 3 when
-/// something could not be read (the snapshot is written all the same and says what is
-/// missing), 2 on usage errors.
+/// exactly as a `scan --cluster` reads them, and the AWS accounts of `--tfstate` as a
+/// `scan --tfstate` reads them, redacted, and written. Exit 0, or 3 when something could not
+/// be read (the snapshot is written all the same and says what is missing), 2 on usage
+/// errors.
 fn run_snapshot(args: SnapshotArgs) -> i32 {
+    let key = crate::drift::secret::HashKey::random();
+    // AWS reading starts first, in the background: it needs only the states.
+    let aws = match crate::cli_aws::setup(
+        &args.aws,
+        None,
+        Some(std::path::Path::new(&args.path)),
+        None,
+        &key,
+    ) {
+        Ok(a) => a,
+        Err(e) => return fail(e),
+    };
+    let mut problems: Vec<String> = Vec::new();
+    let clusters = if args.clusters.is_empty() {
+        Vec::new()
+    } else {
+        match snapshot_clusters(&args, &key, &mut problems) {
+            Ok(c) => c,
+            Err(code) => return code,
+        }
+    };
+    let mut accounts = Vec::new();
+    if let Some(aws) = aws {
+        problems.extend(
+            aws.notifications
+                .iter()
+                .filter(|n| n.level == crate::model::NoteLevel::Error)
+                .map(|n| n.message.clone()),
+        );
+        accounts = aws.accounts;
+        if let Some(read) = &aws.live {
+            accounts.extend(read(&[]));
+        }
+        for a in &accounts {
+            problems.extend(
+                a.notifications
+                    .iter()
+                    .filter(|n| n.level == crate::model::NoteLevel::Error)
+                    .map(|n| n.message.clone()),
+            );
+        }
+    }
+    for p in &problems {
+        eprintln!("plumbline: error: {p}");
+    }
+    let objects: usize = clusters.iter().map(|c| c.objects.len()).sum();
+    let kinds: usize = clusters.iter().map(|c| c.complete.len()).sum();
+    let requests: usize = clusters.iter().map(|c| c.requests).sum();
+    let resources: usize = accounts.iter().map(|a| a.resources.len()).sum();
+    let calls: u64 = accounts.iter().flat_map(|a| a.calls.values()).sum();
+    let (n, m) = (clusters.len(), accounts.len());
+    if let Err(e) = crate::drift::snapshot::write_all(&args.output, clusters, accounts, &key) {
+        return fail(e);
+    }
+    if !args.quiet {
+        let k8s = format!(
+            "{n} cluster(s), {objects} objects, {kinds} kind scopes read completely, \
+             {requests} requests"
+        );
+        let aws = format!("{m} AWS account(s), {resources} resources, {calls} API calls");
+        let what = match (n > 0, m > 0) {
+            (true, true) => format!("{k8s}; {aws}"),
+            (false, true) => aws,
+            _ => k8s,
+        };
+        eprintln!(
+            "snapshot: {what}; written to {}{}",
+            args.output.display(),
+            if problems.is_empty() {
+                ""
+            } else {
+                " (INCOMPLETE: see the errors above)"
+            }
+        );
+    }
+    if problems.is_empty() {
+        exit::OK
+    } else {
+        exit::INCOMPLETE
+    }
+}
+
+/// The Kubernetes part of a snapshot: the declared objects of `args.path` say which kinds
+/// and namespaces to read. Problems are added to `problems`; `Err` is the exit code of a
+/// usage error.
+fn snapshot_clusters(
+    args: &SnapshotArgs,
+    key: &crate::drift::secret::HashKey,
+    problems: &mut Vec<String>,
+) -> Result<Vec<crate::live::LiveCluster>, i32> {
     use crate::drift::check::{DriftOptions, Unmanaged};
     use std::sync::{Arc, Mutex};
-    let filter = match PathFilter::new(&args.include, &args.exclude) {
-        Ok(f) => f,
-        Err(e) => return fail(e),
-    };
-    let today = match waiver::Date::today() {
-        Ok(d) => d,
-        Err(e) => return fail(e),
-    };
+    let filter = PathFilter::new(&args.include, &args.exclude).map_err(fail)?;
+    let today = waiver::Date::today().map_err(fail)?;
     let targets = cluster_targets(&args.clusters, args.kubeconfig.as_deref());
     let default_namespace = match (&args.default_namespace, targets.first()) {
         (Some(ns), _) => ns.clone(),
-        (None, Some(first)) => match crate::live::kubernetes::context_namespace(first) {
-            Ok(ns) => ns,
-            Err(e) => return fail(e),
-        },
+        (None, Some(first)) => crate::live::kubernetes::context_namespace(first).map_err(fail)?,
         (None, None) => "default".to_string(),
     };
-    let key = crate::drift::secret::HashKey::random();
     let rules = crate::drift::rules::Rules::builtin();
     let read: Arc<Mutex<Vec<crate::live::LiveCluster>>> = Arc::default();
     let reader = live_reader(targets, key.clone(), rules.clone());
@@ -1029,16 +1207,14 @@ fn run_snapshot(args: SnapshotArgs) -> i32 {
         *keep.lock().unwrap_or_else(|e| e.into_inner()) = clusters.clone();
         clusters
     });
-    let policies = match policy::load(&policy::Settings {
+    let policies = policy::load(&policy::Settings {
         builtin: false,
         dirs: Vec::new(),
         rego_v0: false,
         include_tests: false,
         timeout: Duration::from_secs(5),
-    }) {
-        Ok(p) => p,
-        Err(e) => return fail(format!("policy {e}")),
-    };
+    })
+    .map_err(|e| fail(format!("policy {e}")))?;
     let opts = ScanOptions {
         target: Target::Path(PathBuf::from(&args.path)),
         rev: args.rev.clone(),
@@ -1065,6 +1241,7 @@ fn run_snapshot(args: SnapshotArgs) -> i32 {
                 selector: Vec::new(),
             }),
         })),
+        aws: None,
     };
     let display = opts
         .progress
@@ -1074,48 +1251,21 @@ fn run_snapshot(args: SnapshotArgs) -> i32 {
     if let Some(d) = display {
         d.finish();
     }
-    let result = match scanned {
-        Ok(r) => r,
-        Err(e) => return fail(e),
-    };
+    let result = scanned.map_err(fail)?;
     let clusters = std::mem::take(&mut *read.lock().unwrap_or_else(|e| e.into_inner()));
     if clusters.is_empty() {
-        return fail(format!(
+        return Err(fail(format!(
             "{} declares no Kubernetes object at {}: nothing says which kinds to read",
             args.path, result.description
-        ));
+        )));
     }
     // Problems reading the declared files or the clusters: the snapshot lacks them.
-    let problems: Vec<&crate::model::Notification> = result
-        .notifications
-        .iter()
-        .filter(|n| n.level == crate::model::NoteLevel::Error && n.code != "live-not-read")
-        .collect();
-    for n in &problems {
-        eprintln!("plumbline: error: {}", n.message);
-    }
-    let objects: usize = clusters.iter().map(|c| c.objects.len()).sum();
-    let kinds: usize = clusters.iter().map(|c| c.complete.len()).sum();
-    let requests: usize = clusters.iter().map(|c| c.requests).sum();
-    let n = clusters.len();
-    if let Err(e) = crate::drift::snapshot::write(&args.output, clusters, &key) {
-        return fail(e);
-    }
-    if !args.quiet {
-        eprintln!(
-            "snapshot: {n} cluster(s), {objects} objects, {kinds} kind scopes read completely, \
-             {requests} requests; written to {}{}",
-            args.output.display(),
-            if problems.is_empty() {
-                ""
-            } else {
-                " (INCOMPLETE: see the errors above)"
-            }
-        );
-    }
-    if problems.is_empty() {
-        exit::OK
-    } else {
-        exit::INCOMPLETE
-    }
+    problems.extend(
+        result
+            .notifications
+            .iter()
+            .filter(|n| n.level == crate::model::NoteLevel::Error && n.code != "live-not-read")
+            .map(|n| n.message.clone()),
+    );
+    Ok(clusters)
 }

@@ -114,6 +114,25 @@ pub struct Config {
     pub default_namespace: Value<String>,
     /// Drift rules (`ignore: [...]`), handed to the drift engine as they are written.
     pub drift: Value<serde_json::Value>,
+    /// `--tfstate` (a list; local paths relative to the file's directory, `s3://` as written)
+    pub tfstate: Value<Vec<String>>,
+    /// `--aws-profile`
+    pub aws_profile: Value<String>,
+    /// `--aws-region` (a list)
+    pub aws_regions: Value<Vec<String>>,
+    /// `--aws-endpoint-url`
+    pub aws_endpoint_url: Value<String>,
+    /// `--aws-max-calls`
+    pub aws_max_calls: Value<u64>,
+    /// `--aws-unmanaged`
+    pub aws_unmanaged: Value<bool>,
+    /// `--aws-unmanaged-type` (a list)
+    pub aws_unmanaged_type: Value<Vec<String>>,
+    /// `--aws-unmanaged-tag`
+    pub aws_unmanaged_tag: Value<String>,
+    /// The `aws:` section (`ignore: [{type, id, arn, tag, reason}]`: AWS resources never
+    /// reported as unmanaged), handed to the AWS drift check as written.
+    pub aws: Value<serde_json::Value>,
     /// The file this came from (for messages) and its directory (for relative paths).
     #[serde(skip)]
     pub path: PathBuf,
@@ -176,6 +195,15 @@ impl Config {
                 && !disable.iter().any(|g| g.is_match(id))
         });
         Ok(())
+    }
+
+    /// The `aws:` section as JSON text, and where it was written (`file:line`).
+    pub fn aws_section(&self) -> Option<(String, String)> {
+        let d = self.aws.as_ref()?;
+        Some((
+            serde_json::to_string(&d.value).expect("JSON"),
+            format!("{}:{}", self.path.display(), line_of(d)),
+        ))
     }
 
     /// The `drift:` section as text for the drift rules, and where it was written
@@ -499,6 +527,48 @@ pub fn apply(
         args.default_namespace = Some(v.clone());
         Ok(())
     });
+    set!(tfstate, "tfstates", |v| {
+        args.aws.tfstates = v
+            .iter()
+            .map(|p| {
+                if p.starts_with("s3://") {
+                    p.clone()
+                } else {
+                    config.resolve(p).display().to_string()
+                }
+            })
+            .collect();
+        Ok(())
+    });
+    set!(aws_profile, "aws_profile", |v| {
+        args.aws.aws_profile = Some(v.clone());
+        Ok(())
+    });
+    set!(aws_regions, "aws_regions", |v| {
+        args.aws.aws_regions = v.clone();
+        Ok(())
+    });
+    set!(aws_endpoint_url, "aws_endpoint_url", |v| {
+        args.aws.aws_endpoint_url = Some(v.clone());
+        Ok(())
+    });
+    set!(aws_max_calls, "aws_max_calls", |v| {
+        args.aws.aws_max_calls = *v;
+        Ok(())
+    });
+    set!(aws_unmanaged, "aws_unmanaged", |v| {
+        args.aws.aws_unmanaged = *v;
+        Ok(())
+    });
+    set!(aws_unmanaged_type, "aws_unmanaged_type", |v| {
+        args.aws.aws_unmanaged_type = v.clone();
+        Ok(())
+    });
+    set!(aws_unmanaged_tag, "aws_unmanaged_tag", |v| {
+        crate::drift::check::Unmanaged::parse_selector(v)?;
+        args.aws.aws_unmanaged_tag = Some(v.clone());
+        Ok(())
+    });
     Ok(())
 }
 
@@ -572,6 +642,14 @@ mod tests {
             "clusters",
             "kubeconfig",
             "default_namespace",
+            "tfstates",
+            "aws_profile",
+            "aws_regions",
+            "aws_endpoint_url",
+            "aws_max_calls",
+            "aws_unmanaged",
+            "aws_unmanaged_type",
+            "aws_unmanaged_tag",
         ] {
             assert!(
                 m.try_contains_id(id).is_ok(),

@@ -177,6 +177,7 @@ pub fn scan_against_base(
         worktree: false,
         profile_rules: false,
         drift: None,
+        aws: None,
         ..opts.clone()
     };
     let (mut base_listing, base_repo) = scan::list(&base_opts)?;

@@ -2,6 +2,7 @@
 //! reports every finding at its file and line as SARIF. See DESIGN.md for the pipeline.
 
 pub mod cli;
+pub mod cli_aws;
 pub mod config;
 pub mod date;
 pub mod drift;

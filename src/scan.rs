@@ -49,6 +49,9 @@ pub struct ScanOptions {
     /// Compare the declared Kubernetes objects with live state (`--live-snapshot`). Their
     /// documents are then kept until the scan ends, and `load.keep_kinds` must be `None`.
     pub drift: Option<Arc<crate::drift::check::DriftOptions>>,
+    /// Compare Terraform states with live AWS (`--tfstate`). Its reading starts before the
+    /// scan (the states say what to read), so it overlaps the policy evaluation.
+    pub aws: Option<Arc<crate::drift::aws::AwsDriftOptions>>,
 }
 
 /// Counters and stage timings of a scan.
@@ -524,6 +527,7 @@ pub fn run_listed(
         p.add_files(listing.candidates.len());
     }
     let started = Instant::now();
+    let listing_notes = std::mem::take(&mut listing.notifications);
     let files = scan_files(&listing, repo.as_ref(), opts);
     let mut units: Vec<Unit> = plan.groups.into_iter().map(Unit::Group).collect();
     units.extend(
@@ -559,7 +563,7 @@ pub fn run_listed(
         ..Stats::default()
     };
     let mut file_times = Vec::with_capacity(outcomes.len());
-    let mut notifications = std::mem::take(&mut listing.notifications);
+    let mut notifications = listing_notes;
     notifications.extend(plan.notifications);
     let mut findings = Vec::new();
     let mut sources = BTreeMap::new();
@@ -585,16 +589,30 @@ pub fn run_listed(
         stats.slowest_rules = profile_rules(&documents, policies);
     }
     let mut rules = policies.rules();
-    if let Some(drift) = &opts.drift {
+    if opts.drift.is_some() || opts.aws.is_some() {
+        // Cluster and AWS comparisons run side by side (each waits on its own reading).
         let checking = Instant::now();
-        let checked = crate::drift::check::check(&documents, drift, Some(policies));
+        let (k8s, aws) = rayon::join(
+            || {
+                opts.drift
+                    .as_ref()
+                    .map(|d| crate::drift::check::check(&documents, d, Some(policies)))
+            },
+            || {
+                opts.aws
+                    .as_ref()
+                    .map(|a| crate::drift::aws::check(&documents, &files, a, Some(policies)))
+            },
+        );
         stats.drift = checking.elapsed();
-        findings.extend(checked.findings);
-        notifications.extend(checked.notifications);
-        stats.rules += checked.rules.len();
-        rules.extend(checked.rules);
-        for file in checked.files {
-            sources.insert(file.path.clone(), file);
+        for checked in k8s.into_iter().chain(aws) {
+            findings.extend(checked.findings);
+            notifications.extend(checked.notifications);
+            stats.rules += checked.rules.len();
+            rules.extend(checked.rules);
+            for file in checked.files {
+                sources.insert(file.path.clone(), file);
+            }
         }
     }
     documents.into_par_iter().for_each(drop);

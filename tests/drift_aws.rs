@@ -122,6 +122,7 @@ fn options(account: AwsAccount, unmanaged: Option<AwsUnmanaged>) -> AwsDriftOpti
         rules: AwsRules::builtin(),
         key: key(),
         unmanaged,
+        notifications: Vec::new(),
     }
 }
 
@@ -627,6 +628,7 @@ fn corpus_states_against_an_empty_account_give_only_missing_findings() {
             rules: AwsRules::builtin(),
             key: HashKey::random(),
             unmanaged: Some(AwsUnmanaged::default()),
+            notifications: Vec::new(),
         };
         let o = aws::check(&[], &MemFiles::default(), &opts, None);
         for f in &o.findings {

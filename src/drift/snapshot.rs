@@ -3,8 +3,12 @@
 //!
 //! ```json
 //! {"plumblineSnapshot": 1, "createdAt": "2026-11-22T12:06:15Z", "hashKey": "<64 hex>",
-//!  "clusters": [{"name": …, "server": …, "complete": […], "objects": […], …}]}
+//!  "clusters": [{"name": …, "server": …, "complete": […], "objects": […], …}],
+//!  "aws": [{"name": …, "accountId": …, "complete": […], "resources": […], …}]}
 //! ```
+//!
+//! `aws` (written by `plumbline snapshot --tfstate …`) holds what the AWS readers read; it is
+//! absent when no AWS account was read.
 //!
 //! Every sensitive value (Secret `data`/`stringData`, anything the drift rules call
 //! sensitive) is replaced by its keyed hash before the file is written; the key is stored
@@ -13,6 +17,7 @@
 
 use super::rules::Rules;
 use super::secret::{redact_live, HashKey};
+use crate::live::aws::AwsAccount;
 use crate::live::LiveCluster;
 use crate::model::{render_path, PathSeg};
 use serde::{Deserialize, Serialize};
@@ -31,6 +36,16 @@ struct File {
     created_at: String,
     hash_key: String,
     clusters: Vec<LiveCluster>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    aws: Vec<AwsAccount>,
+}
+
+/// Everything a snapshot holds.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    pub clusters: Vec<LiveCluster>,
+    pub aws: Vec<AwsAccount>,
+    pub key: HashKey,
 }
 
 /// Redacts every cluster's objects with `key` and the built-in rules (idempotent: values
@@ -45,8 +60,25 @@ pub fn redact(clusters: &mut [LiveCluster], key: &HashKey) {
 }
 
 /// The snapshot's JSON text: clusters redacted, objects sorted, pretty-printed.
-pub fn render(mut clusters: Vec<LiveCluster>, key: &HashKey, created_at: &str) -> String {
+pub fn render(clusters: Vec<LiveCluster>, key: &HashKey, created_at: &str) -> String {
+    render_all(clusters, Vec::new(), key, created_at)
+}
+
+/// The snapshot's JSON text with AWS accounts too (their sensitive values were hashed by the
+/// readers with the same key; resources and scopes sorted).
+pub fn render_all(
+    mut clusters: Vec<LiveCluster>,
+    mut aws: Vec<AwsAccount>,
+    key: &HashKey,
+    created_at: &str,
+) -> String {
     redact(&mut clusters, key);
+    for a in &mut aws {
+        a.resources
+            .sort_by(|x, y| (&x.kind, &x.region, &x.id).cmp(&(&y.kind, &y.region, &y.id)));
+        a.complete.sort();
+        a.notifications.sort();
+    }
     for c in &mut clusters {
         c.objects.sort_by(|a, b| a.id.cmp(&b.id));
         c.complete.sort();
@@ -57,6 +89,7 @@ pub fn render(mut clusters: Vec<LiveCluster>, key: &HashKey, created_at: &str) -
         created_at: created_at.to_string(),
         hash_key: key.to_hex(),
         clusters,
+        aws,
     };
     let mut out = serde_json::to_string_pretty(&file).expect("snapshot JSON");
     out.push('\n');
@@ -65,6 +98,16 @@ pub fn render(mut clusters: Vec<LiveCluster>, key: &HashKey, created_at: &str) -
 
 /// Writes a snapshot atomically; `createdAt` is now (or `SOURCE_DATE_EPOCH`).
 pub fn write(path: &Path, clusters: Vec<LiveCluster>, key: &HashKey) -> Result<(), String> {
+    write_all(path, clusters, Vec::new(), key)
+}
+
+/// Writes a snapshot of clusters and AWS accounts atomically.
+pub fn write_all(
+    path: &Path,
+    clusters: Vec<LiveCluster>,
+    aws: Vec<AwsAccount>,
+    key: &HashKey,
+) -> Result<(), String> {
     let secs = std::env::var("SOURCE_DATE_EPOCH")
         .ok()
         .and_then(|s| s.trim().parse::<i64>().ok())
@@ -73,24 +116,34 @@ pub fn write(path: &Path, clusters: Vec<LiveCluster>, key: &HashKey) -> Result<(
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| d.as_secs() as i64)
         });
-    let text = render(clusters, key, &crate::date::iso8601_utc(secs));
+    let text = render_all(clusters, aws, key, &crate::date::iso8601_utc(secs));
     crate::report::write_atomic(path, text.as_bytes())
         .map_err(|e| format!("cannot write the snapshot {}: {e}", path.display()))
 }
 
 /// Reads a snapshot: its clusters and the key its sensitive values were hashed with.
 pub fn read(path: &Path) -> Result<(Vec<LiveCluster>, HashKey), String> {
+    read_all(path).map(|s| (s.clusters, s.key))
+}
+
+/// Reads a snapshot: clusters, AWS accounts and the key.
+pub fn read_all(path: &Path) -> Result<Snapshot, String> {
     let shown = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| {
         format!(
             "cannot read the snapshot {shown}: {e}; give a file written by `plumbline snapshot`"
         )
     })?;
-    parse(&bytes, &shown)
+    parse_all(&bytes, &shown)
 }
 
 /// Parses snapshot bytes; `source` names them in errors.
 pub fn parse(bytes: &[u8], source: &str) -> Result<(Vec<LiveCluster>, HashKey), String> {
+    parse_all(bytes, source).map(|s| (s.clusters, s.key))
+}
+
+/// Parses snapshot bytes, AWS accounts included.
+pub fn parse_all(bytes: &[u8], source: &str) -> Result<Snapshot, String> {
     let retake = "take it again with `plumbline snapshot`";
     let doc: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
         format!(
@@ -138,7 +191,43 @@ pub fn parse(bytes: &[u8], source: &str) -> Result<(Vec<LiveCluster>, HashKey), 
             }
         }
     }
-    Ok((file.clusters, key))
+    for a in &file.aws {
+        for r in &a.resources {
+            if let Some(path) = unredacted_aws(r) {
+                return Err(format!(
+                    "{source}: AWS account {}: {} {} holds a value that was not redacted at {}: \
+                     this file was not written by `plumbline snapshot` (or was edited), and a \
+                     secret may be in it; delete it and {retake}",
+                    a.name,
+                    r.kind,
+                    r.id,
+                    render_path(&path)
+                ));
+            }
+        }
+    }
+    Ok(Snapshot {
+        clusters: file.clusters,
+        aws: file.aws,
+        key,
+    })
+}
+
+/// The first value of an AWS resource that its reader hashes (Lambda environment
+/// variables) and that is not a keyed hash.
+fn unredacted_aws(r: &crate::live::aws::LiveResource) -> Option<Vec<PathSeg>> {
+    if r.kind != "lambda:function" {
+        return None;
+    }
+    let vars = r.body.pointer("/Environment/Variables")?.as_object()?;
+    vars.iter()
+        .find(|(_, v)| !v.as_str().is_some_and(|s| s.starts_with(HASH_PREFIX)))
+        .map(|(k, _)| {
+            ["Environment", "Variables", k.as_str()]
+                .iter()
+                .map(|s| PathSeg::Key((*s).to_string()))
+                .collect()
+        })
 }
 
 /// The first sensitive path of `body` whose value is not a keyed hash.

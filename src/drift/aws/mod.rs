@@ -73,6 +73,9 @@ pub struct AwsDriftOptions {
     /// secret values are hashed with it too before they are compared.
     pub key: HashKey,
     pub unmanaged: Option<AwsUnmanaged>,
+    /// Problems met before the check (a state that could not be read or parsed), reported
+    /// with its outcome.
+    pub notifications: Vec<Notification>,
 }
 
 impl std::fmt::Debug for AwsDriftOptions {
@@ -458,6 +461,7 @@ pub fn check(
         }
     };
     let mut out = Outcome::default();
+    out.notifications.extend(opts.notifications.iter().cloned());
     for a in accounts {
         out.notifications.extend(a.notifications.iter().cloned());
     }
@@ -1350,6 +1354,7 @@ mod rule_resources {
             rules: AwsRules::builtin(),
             key: HashKey::random(),
             unmanaged: None,
+            notifications: Vec::new(),
         };
         check(&[], &crate::load::MemFiles::default(), &opts, None)
     }
