@@ -50,10 +50,16 @@ def free_port():
 
 def start_moto():
     port = free_port()
+    # moto writes its request recording to a file in its working directory unless told
+    # otherwise: keep it out of the checkout.
+    scratch = tempfile.mkdtemp(prefix="plumbline-moto-")
+    env = dict(os.environ, MOTO_RECORDER_FILEPATH=os.path.join(scratch, "requests.jsonl"))
     proc = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        cwd=scratch,
+        env=env,
     )
     url = f"http://127.0.0.1:{port}"
     for _ in range(200):
