@@ -55,19 +55,27 @@ impl Moto {
         test_environment();
         let port = free_port();
         let recording = tempfile::tempdir().expect("a temporary directory");
-        let child = Command::new("moto_server")
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .env(
-                "MOTO_RECORDER_FILEPATH",
-                recording.path().join("requests.jsonl"),
-            )
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
+        // `moto_server` when it is on PATH, else the module through `python3 -m` (a pip
+        // install whose scripts directory is not on PATH).
+        let spawn = |program: &str, prefix: &[&str]| {
+            Command::new(program)
+                .args(prefix)
+                .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+                .env(
+                    "MOTO_RECORDER_FILEPATH",
+                    recording.path().join("requests.jsonl"),
+                )
+                .current_dir(recording.path())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+        };
+        let child = spawn("moto_server", &[])
+            .or_else(|_| spawn("python3", &["-m", "moto.server"]))
             .unwrap_or_else(|e| {
                 panic!(
-                    "could not start `moto_server` ({e}): the AWS tests need the moto emulator. \
-                     Install it with `pip install 'moto[server]'` and put `moto_server` on PATH"
+                    "could not start `moto_server` nor `python3 -m moto.server` ({e}): the AWS \
+                     tests need the moto emulator. Install it with `pip install 'moto[server]'`"
                 )
             });
         let moto = Moto {
