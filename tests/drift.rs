@@ -568,7 +568,7 @@ fn a_changed_secret_says_only_that_it_differs_in_every_format_and_the_snapshot()
                 out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
             }
         }
-        while out.len() % 4 != 0 {
+        while !out.len().is_multiple_of(4) {
             out.push('=');
         }
         out

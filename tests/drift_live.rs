@@ -112,7 +112,7 @@ fn b64(s: &str) -> String {
             out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
         }
     }
-    while out.len() % 4 != 0 {
+    while !out.len().is_multiple_of(4) {
         out.push('=');
     }
     out

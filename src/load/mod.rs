@@ -414,7 +414,7 @@ fn decode(bytes: &[u8]) -> Result<String, DecodeProblem> {
         return decode_utf8(rest);
     }
     let utf16 = |le: bool, rest: &[u8]| -> Result<String, DecodeProblem> {
-        if rest.len() % 2 != 0 {
+        if !rest.len().is_multiple_of(2) {
             return Err(DecodeProblem::NotUtf8 { line: 1 });
         }
         let units = rest.chunks_exact(2).map(|c| {
