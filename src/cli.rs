@@ -218,7 +218,7 @@ pub struct AwsArgs {
     /// missing resources (PL-DRIFT-0101) and changed attributes (PL-DRIFT-0102) become
     /// findings at their resource blocks in the scanned `.tf` files. Repeatable. Read-only:
     /// only List/Get/Describe calls are sent.
-    #[arg(long = "tfstate", value_name = "PATH", conflicts_with = "base")]
+    #[arg(long = "tfstate", value_name = "PATH")]
     pub tfstates: Vec<String>,
     /// The AWS profile (of ~/.aws/config and ~/.aws/credentials) to read with; default: the
     /// SDK's chain (environment, AWS_PROFILE, SSO, web identity, instance role).
@@ -431,7 +431,15 @@ fn run_scan(mut args: ScanArgs, matches: &clap::ArgMatches) -> i32 {
         .map_or_else(crate::drift::secret::HashKey::random, |s| s.key.clone());
     if !args.aws.tfstates.is_empty() && args.shard.is_some() {
         return fail(
-            "--tfstate cannot be used with --shard: every shard would compare the whole              state; compare with AWS in an unsharded scan",
+            "--tfstate cannot be used with --shard: every shard would compare the whole state; \
+             compare with AWS in an unsharded scan",
+        );
+    }
+    if !args.aws.tfstates.is_empty() && args.base.is_some() {
+        return fail(
+            "--tfstate cannot be used with --base: the gate scans only the changed files, and \
+             drift is about every resource in the state; compare with AWS in a scheduled scan, \
+             or use --baseline",
         );
     }
     let aws = match crate::cli_aws::setup(

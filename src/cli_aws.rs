@@ -43,7 +43,7 @@ pub fn setup(
             || !args.aws_regions.is_empty()
             || args.aws_endpoint_url.is_some()
         {
-            return Err("the AWS options need --tfstate PATH: the Terraform states say what                         to compare with AWS"
+            return Err("the AWS options need --tfstate PATH: the Terraform states say what to compare with AWS"
                 .into());
         }
         return Ok(None);
@@ -121,7 +121,7 @@ fn background_read(
         match pending.map(std::thread::JoinHandle::join) {
             Some(Ok(account)) => vec![account],
             Some(Err(_)) => vec![unread_account(
-                "the AWS reader stopped unexpectedly; nothing was compared: run again, and                  report it if it repeats",
+                "the AWS reader stopped unexpectedly; nothing was compared: run again, and report it if it repeats",
             )],
             None => Vec::new(),
         }
@@ -134,7 +134,7 @@ fn background_read(
     _key: &HashKey,
     _requests: Vec<crate::live::aws::AwsRequest>,
 ) -> Result<crate::drift::aws::AwsLiveRead, String> {
-    Err("this plumbline was built without the `aws` feature: it cannot read AWS; compare          with a snapshot (--live-snapshot FILE written by `plumbline snapshot --tfstate`), or          use a build with default features"
+    Err("this plumbline was built without the `aws` feature: it cannot read AWS; compare with a snapshot (--live-snapshot FILE written by `plumbline snapshot --tfstate`), or use a build with default features"
         .into())
 }
 
@@ -204,7 +204,7 @@ fn fetch_s3(args: &AwsArgs, key: &HashKey, url: &str) -> Result<Vec<(String, Vec
 #[cfg(not(feature = "aws"))]
 fn fetch_s3(_: &AwsArgs, _: &HashKey, url: &str) -> Result<Vec<(String, Vec<u8>)>, String> {
     Err(format!(
-        "--tfstate {url}: this plumbline was built without the `aws` feature and cannot read          S3; copy the state to a local file (`terraform state pull > FILE`)"
+        "--tfstate {url}: this plumbline was built without the `aws` feature and cannot read S3; copy the state to a local file (`terraform state pull > FILE`)"
     ))
 }
 

@@ -266,6 +266,19 @@ fn run(result: &ScanResult, category: &str) -> Value {
                             "kind": "resource",
                         }]);
                     }
+                    if let Some(live) = &f.live {
+                        // Drift: where the resource lives (cluster path or ARN) beside where
+                        // it is declared.
+                        let entry = json!({
+                            "name": live.rsplit(['/', ':']).next().unwrap_or(live),
+                            "fullyQualifiedName": live,
+                            "kind": "resource",
+                        });
+                        match location["logicalLocations"].as_array_mut() {
+                            Some(list) => list.push(entry),
+                            None => location["logicalLocations"] = json!([entry]),
+                        }
+                    }
                     location
                 }
             };

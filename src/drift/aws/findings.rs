@@ -73,7 +73,7 @@ pub fn rule_meta(id: &str) -> Option<RuleMeta> {
              default security groups, main route tables, service-linked roles) are not \
              reported.",
             "Import it into Terraform (`terraform import`), delete it if nobody needs it, or \
-             list it with a reason under `aws.unmanaged.ignore` in `.plumbline`.",
+             list it with a reason under `aws.unmanaged.ignore` in `.plumbline.yaml`.",
         ),
         _ => return None,
     })
