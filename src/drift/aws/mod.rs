@@ -29,7 +29,7 @@ pub use state::{parse_state, StateFile, StateResource};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
-/// One entry of the unmanaged ignore list (`.plumbline`, `aws.unmanaged.ignore`): every
+/// One entry of the unmanaged ignore list (`.plumbline.yaml`, `aws.unmanaged.ignore`): every
 /// field given must match; `id` and `arn` take `*` and `?` wildcards; `tag` is `key=value`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
