@@ -43,6 +43,8 @@ fn s3(sdk: &SdkConfig) -> aws_sdk_s3::Client {
     )
 }
 
+const TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+
 /// What the test created, by the ids AWS gave.
 struct Created {
     vpc: String,
@@ -132,6 +134,15 @@ async fn create(sdk: &SdkConfig) -> Created {
     put_team_tag(&s3, "data").await;
     let iam = aws_sdk_iam::Client::new(sdk);
     iam.create_user().user_name("ci").send().await.unwrap();
+    // A role as Terraform creates it: the default session duration, a description. Both are
+    // in the state; the live side must read them (ListRoles) or every role would drift.
+    iam.create_role()
+        .role_name("app")
+        .assume_role_policy_document(TRUST)
+        .description("the app")
+        .send()
+        .await
+        .unwrap();
     let key = iam
         .create_access_key()
         .user_name("ci")
@@ -225,6 +236,12 @@ resource "aws_iam_user" "ci" {
   name = "ci"
 }
 
+resource "aws_iam_role" "app" {
+  name               = "app"
+  description        = "the app"
+  assume_role_policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Principal = { Service = "lambda.amazonaws.com" }, Action = "sts:AssumeRole" }] })
+}
+
 resource "aws_iam_access_key" "ci" {
   user = aws_iam_user.ci.name
 }
@@ -283,6 +300,13 @@ fn state(c: &Created) -> Value {
             resource("aws_iam_user", "ci", json!({
                 "id": "ci", "name": "ci", "arn": format!("arn:aws:iam::{ACCOUNT}:user/ci"),
                 "path": "/", "permissions_boundary": "", "force_destroy": false,
+                "tags": {}, "tags_all": {}})),
+            resource("aws_iam_role", "app", json!({
+                "id": "app", "name": "app", "arn": format!("arn:aws:iam::{ACCOUNT}:role/app"),
+                "assume_role_policy": TRUST, "description": "the app",
+                "max_session_duration": 3600, "path": "/", "permissions_boundary": "",
+                "force_detach_policies": false, "inline_policy": [], "managed_policy_arns": [],
+                "name_prefix": "", "unique_id": "AROAAPP", "create_date": "2026-11-23T00:00:00Z",
                 "tags": {}, "tags_all": {}})),
             resource("aws_iam_access_key", "ci", json!({
                 "id": c.access_key, "user": "ci", "secret": c.secret,
@@ -517,6 +541,65 @@ fn zero_drift_then_each_change_behind_terraforms_back_is_exactly_one_finding() {
             assert!(!err.contains(secret), "{format} stderr holds the secret");
         }
     }
+
+    // Read once, compare anywhere: a snapshot of the account gives the same findings
+    // offline, without a single AWS call, and holds no secret.
+    let snap = dir.path().join("aws.snapshot.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_plumbline"))
+        .arg("snapshot")
+        .arg(dir.path())
+        .args(["--worktree", "-q", "--tfstate"])
+        .arg(dir.path().join("terraform.tfstate"))
+        .args(["--aws-endpoint-url", &moto.url, "--aws-region", REGION])
+        .args([
+            "--aws-unmanaged",
+            "--aws-unmanaged-type",
+            "aws_s3_bucket",
+            "-o",
+        ])
+        .arg(&snap)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("AWS_PROFILE")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let written = std::fs::read_to_string(&snap).unwrap();
+    assert!(written.contains("\"aws\""), "{written}");
+    assert!(!written.contains(created.secret.as_str()));
+    let fingerprints = |report: &Value| -> Vec<(String, String)> {
+        let mut v: Vec<(String, String)> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["ruleId"].as_str().unwrap().starts_with("PL-DRIFT-01"))
+            .map(|f| {
+                (
+                    f["fingerprint"].as_str().unwrap().to_string(),
+                    f["severity"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let unmanaged = ["--aws-unmanaged", "--aws-unmanaged-type", "aws_s3_bucket"];
+    let (_, live) = json_scan(dir.path(), &moto.url, &unmanaged);
+    moto.start_recording();
+    let mut offline_args = unmanaged.to_vec();
+    offline_args.extend(["--live-snapshot", snap.to_str().unwrap()]);
+    // An endpoint nothing listens on: the offline scan must not need one.
+    let (code, offline) = json_scan(dir.path(), "http://127.0.0.1:9", &offline_args);
+    assert_eq!(code, 0, "{:?}", errors(&offline));
+    assert_eq!(fingerprints(&offline), fingerprints(&live));
+    assert_eq!(fingerprints(&live).len(), 5);
+    assert!(moto.recording().is_empty(), "the offline scan called AWS");
 }
 
 #[test]

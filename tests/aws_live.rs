@@ -322,6 +322,8 @@ fn iam_is_read_through_one_authorization_details_listing_with_decoded_documents(
         iam.create_role()
             .role_name("app")
             .assume_role_policy_document(trust)
+            .description("the app's role")
+            .max_session_duration(7200)
             .tags(
                 aws_sdk_iam::types::Tag::builder()
                     .key("team")
@@ -386,17 +388,24 @@ fn iam_is_read_through_one_authorization_details_listing_with_decoded_documents(
     for kind in ["iam:role", "iam:policy", "iam:user", "iam:group"] {
         assert!(complete(&account, kind, "global"), "{kind} incomplete");
     }
-    // The whole account in one paged call, not one per entity.
+    // The whole account in one paged call, not one per entity; plus one paged ListRoles for
+    // what the authorization details leave out of roles.
     let iam_calls: Vec<_> = account
         .calls
         .keys()
         .filter(|k| k.starts_with("iam:"))
         .collect();
-    assert_eq!(iam_calls, vec!["iam:GetAccountAuthorizationDetails"]);
+    assert_eq!(
+        iam_calls,
+        vec!["iam:GetAccountAuthorizationDetails", "iam:ListRoles"]
+    );
     assert_eq!(account.calls["iam:GetAccountAuthorizationDetails"], 1);
+    assert_eq!(account.calls["iam:ListRoles"], 1);
 
     let role = resource(&account, "iam:role", "app");
     assert_eq!(role["Arn"], "arn:aws:iam::123456789012:role/app");
+    assert_eq!(role["Description"], "the app's role");
+    assert_eq!(role["MaxSessionDuration"], 7200);
     let trust_read: Value =
         serde_json::from_str(role["AssumeRolePolicyDocument"].as_str().unwrap()).unwrap();
     assert_eq!(

@@ -100,7 +100,68 @@ pub(crate) async fn authorization_details(ctx: Arc<Ctx>, job: Job) -> Vec<LiveRe
         }
     }
     out.retain(|r| scope.kinds.contains(&r.kind.as_str()));
+    if scope.kinds.contains(&"iam:role") {
+        role_settings(&ctx, scope, &client, &mut out).await;
+    }
     out
+}
+
+/// `GetAccountAuthorizationDetails` leaves a role's `Description` and `MaxSessionDuration`
+/// out; `ListRoles` (paged, up to 1000 a page) has them. Without them every role with a
+/// declared session duration would look changed, so when `ListRoles` fails the roles are
+/// reported as not read rather than compared without them.
+async fn role_settings(
+    ctx: &Ctx,
+    scope: &super::ctx::Scope,
+    client: &aws_sdk_iam::Client,
+    out: &mut Vec<LiveResource>,
+) {
+    let mut settings: std::collections::HashMap<String, (Option<String>, Option<i32>)> =
+        std::collections::HashMap::new();
+    let mut marker: Option<String> = None;
+    loop {
+        let page = ctx
+            .call(
+                "iam",
+                "ListRoles",
+                client
+                    .list_roles()
+                    .max_items(1000)
+                    .set_marker(marker.clone())
+                    .send(),
+            )
+            .await;
+        let page = match page {
+            Ok(p) => p,
+            Err(f) => {
+                let roles = super::ctx::Scope {
+                    kinds: vec!["iam:role"],
+                    region: scope.region.clone(),
+                };
+                ctx.report(&roles, "iam:ListRoles", &f);
+                out.retain(|r| r.kind != "iam:role");
+                return;
+            }
+        };
+        for r in page.roles {
+            settings.insert(r.role_name, (r.description, r.max_session_duration));
+        }
+        match page.marker {
+            Some(m) if page.is_truncated && Some(&m) != marker.as_ref() => marker = Some(m),
+            _ => break,
+        }
+    }
+    for r in out.iter_mut().filter(|r| r.kind == "iam:role") {
+        let Some((description, duration)) = settings.remove(&r.id) else {
+            continue;
+        };
+        if let Some(d) = description {
+            r.body["Description"] = Value::String(d);
+        }
+        if let Some(d) = duration {
+            r.body["MaxSessionDuration"] = Value::from(d);
+        }
+    }
 }
 
 fn entity(

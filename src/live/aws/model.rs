@@ -185,9 +185,10 @@ pub const READERS: &[ReaderInfo] = &[
         kind: "iam:role",
         key: "RoleName",
         global: true,
-        actions: &["iam:GetAccountAuthorizationDetails"],
+        actions: &["iam:GetAccountAuthorizationDetails", "iam:ListRoles"],
         body: "IAM RoleDetail from GetAccountAuthorizationDetails, policy documents URL-decoded \
-               to their JSON text: {RoleName, RoleId, Arn, Path, AssumeRolePolicyDocument, \
+               to their JSON text, with Description and MaxSessionDuration from ListRoles: \
+               {RoleName, RoleId, Arn, Path, AssumeRolePolicyDocument, \
                Description?, MaxSessionDuration?, PermissionsBoundary?, \
                RolePolicyList:[{PolicyName,PolicyDocument}], \
                AttachedManagedPolicies:[{PolicyName,PolicyArn}], Tags}",
