@@ -84,7 +84,7 @@ const KNOWN_DISAGREEMENTS: &[Known] = &[
         corpus: "kics",
         case: "missing_user_instruction/test/negative.dockerfile",
         rule: "PL-DOCKER-0001",
-        reason: "the final stage (FROM scratch) sets no USER, so the image runs as UID 0; the USER is in an earlier stage, which does not become the image",
+        reason: "the final stage (FROM scratch) sets no USER, so the image runs as UID 0; the USER is in an earlier stage, which does not become the image (and the final stage's RUN cannot even execute in an empty scratch image)",
     },
     Known {
         corpus: "kics",
