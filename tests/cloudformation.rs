@@ -447,3 +447,52 @@ fn network_acl_entries_subnets_launch_configurations_and_repositories_map_to_ter
         serde_json::json!(true)
     );
 }
+
+#[test]
+fn log_deliveries_map_and_a_sub_refers_to_its_resource_not_a_pseudo_parameter() {
+    let l = load("logdelivery/template.yaml");
+    let source = doc(&l, "aws_cloudwatch_log_delivery_source", "AccessLogSource");
+    // `!Sub "arn:…::${AWS::AccountId}:distribution/${Logged}"` depends on the distribution;
+    // the pseudo parameter before it names nothing of the template.
+    let arn = at(source, "attributes.resource_arn").to_json();
+    let reference = arn["$unknown"].as_str().unwrap_or_else(|| panic!("{arn}"));
+    assert!(
+        reference.contains("Logged"),
+        "the ARN must refer to the distribution Logged: {arn}"
+    );
+    let delivery = doc(&l, "aws_cloudwatch_log_delivery", "AccessLogDelivery");
+    assert!(
+        at(delivery, "attributes.delivery_source_name")
+            .to_json()
+            .to_string()
+            .contains("AccessLogSource"),
+        "{}",
+        delivery.to_json()
+    );
+
+    // End to end: only the distribution without a delivery of its access logs is reported.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_plumbline"))
+        .args(["scan", "template.yaml", "--worktree", "-f", "json"])
+        .args(["--fail-on", "never"])
+        .current_dir(format!(
+            "{}/fixtures/cloudformation/logdelivery",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let logging: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["ruleId"] == "PL-AWS-0067")
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(logging, ["Distribution Unlogged does not log requests"]);
+}

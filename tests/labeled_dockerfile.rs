@@ -56,7 +56,6 @@ const KICS: &[(&str, &str)] = &[
     ("PL-DOCKER-0010", "apt_get_install_lists_were_not_deleted"),
     ("PL-DOCKER-0011", "apk_add_using_local_cache_path"),
     ("PL-DOCKER-0012", "run_using_sudo"),
-    ("PL-DOCKER-0013", "run_command_cd_instead_of_workdir"),
     ("PL-DOCKER-0014", "maintainer_instruction_being_used"),
 ];
 
@@ -85,7 +84,7 @@ const KNOWN_DISAGREEMENTS: &[Known] = &[
         corpus: "kics",
         case: "missing_user_instruction/test/negative.dockerfile",
         rule: "PL-DOCKER-0001",
-        reason: "the final stage (FROM scratch) sets no USER, so the image runs as UID 0; the USER is in an earlier stage, which does not become the image",
+        reason: "the final stage (FROM scratch) sets no USER, so the image runs as UID 0; the USER is in an earlier stage, which does not become the image (and the final stage's RUN cannot even execute in an empty scratch image)",
     },
     Known {
         corpus: "kics",
@@ -98,12 +97,6 @@ const KNOWN_DISAGREEMENTS: &[Known] = &[
         case: "apt_get_install_lists_were_not_deleted/test/negative2.dockerfile",
         rule: "PL-DOCKER-0010",
         reason: "stage busyboxneg6 only runs `apt-get clean`, which leaves /var/lib/apt/lists in the layer",
-    },
-    Known {
-        corpus: "kics",
-        case: "run_command_cd_instead_of_workdir/test/negative2.dockerfile",
-        rule: "PL-DOCKER-0013",
-        reason: "`RUN cd /usr/share/nginx/html`: KICS only flags relative paths, but the cd is lost after the RUN whatever the path; trivy DS-0013 flags this very construct (bad-1)",
     },
 ];
 

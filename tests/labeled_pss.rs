@@ -40,9 +40,6 @@ const POD_SPEC_KINDS: &[&str] = &[
 enum Lines {
     /// One of our findings starts on an expected line.
     Exact,
-    /// KICS points at a child key on the line just below the key we report: for
-    /// hostPath volumes it reports `hostPath.path`, we report `hostPath`.
-    Child,
     /// KICS points at the parent key on the line just above the entry we report: for
     /// AppArmor it reports `metadata.annotations`, we report the offending annotation
     /// (the first one sits on the next line).
@@ -80,24 +77,6 @@ const KICS: &[KicsMap] = &[
         query: "container_is_privileged",
         files: None,
         lines: Lines::Exact,
-    },
-    KicsMap {
-        rule: "PL-K8S-0005",
-        query: "docker_daemon_socket_is_exposed_to_containers",
-        files: None,
-        lines: Lines::Child,
-    },
-    KicsMap {
-        rule: "PL-K8S-0005",
-        query: "non_kube_system_pod_with_host_mount",
-        files: None,
-        lines: Lines::Child,
-    },
-    KicsMap {
-        rule: "PL-K8S-0005",
-        query: "workload_mounting_with_sensitive_os_directory",
-        files: None,
-        lines: Lines::Child,
     },
     KicsMap {
         rule: "PL-K8S-0007",
@@ -240,24 +219,6 @@ const KNOWN_DISAGREEMENTS: &[Known] = &[
         case: "cluster_allows_unsafe_sysctls/test/negative2.yaml",
         rule: "PL-K8S-0011",
         reason: "slash-form sysctl name net/ipv4/tcp_syncookies; the standard's allowed list (and PSA's exact match) only has the dotted names",
-    },
-    Known {
-        corpus: "kics",
-        case: "docker_daemon_socket_is_exposed_to_containers/test/negative.yaml",
-        rule: "PL-K8S-0005",
-        reason: "mounts hostPath /data; the baseline profile forbids every hostPath volume, not only the Docker socket",
-    },
-    Known {
-        corpus: "kics",
-        case: "non_kube_system_pod_with_host_mount/test/negative.yaml",
-        rule: "PL-K8S-0005",
-        reason: "hostPath volumes in kube-system workloads; the standard forbids hostPath whatever the namespace (exempting namespaces is admission configuration)",
-    },
-    Known {
-        corpus: "kics",
-        case: "workload_mounting_with_sensitive_os_directory/test/negative.yaml",
-        rule: "PL-K8S-0005",
-        reason: "hostPath /opt and /tmp/... volumes; the baseline profile forbids every hostPath volume",
     },
     Known {
         corpus: "kics",
@@ -559,7 +520,6 @@ fn pss_rules_agree_with_external_labeled_cases() {
             let hit = ours.iter().any(|&l| {
                 c.expected_lines.iter().any(|&e| match c.lines {
                     Lines::Exact => e == l,
-                    Lines::Child => e == l + 1,
                     Lines::Parent => e + 1 == l,
                     Lines::Skip => true,
                 })

@@ -472,3 +472,49 @@ fn committed_symlink_out_of_the_repository_is_reported_not_followed() {
         .collect();
     assert_eq!(files, ["abs-link.yaml", "k8s/rel-link.yaml"]);
 }
+
+/// A built-in rule whose `custom.kinds` is `*` (PL-K8S-0026) sees every Kubernetes object,
+/// custom resources included, also when the bodies of kinds no rule names are skipped.
+#[test]
+fn default_namespace_rule_sees_custom_resources() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(
+        d,
+        "app.yaml",
+        "apiVersion: serving.knative.dev/v1\nkind: Configuration\nmetadata:\n  name: web\n  namespace: default\nspec:\n  template:\n    spec:\n      containers:\n        - image: nginx:1.27\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: reader\n  namespace: default\nrules: []\n---\napiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata:\n  name: api\n  namespace: shop\n",
+    );
+    let r = plumbline(
+        d,
+        &[
+            "scan",
+            ".",
+            "--worktree",
+            "-f",
+            "json",
+            "--fail-on",
+            "never",
+        ],
+    )
+    .json();
+    let hits: Vec<(String, u64)> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["ruleId"] == "PL-K8S-0026")
+        .map(|f| {
+            (
+                f["message"].as_str().unwrap().to_string(),
+                f["startLine"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert_eq!(
+        hits,
+        [(
+            "Configuration \"web\" is in the default namespace".to_string(),
+            5
+        )],
+        "{r}"
+    );
+}

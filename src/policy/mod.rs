@@ -88,12 +88,16 @@ pub struct Package {
 
 impl Package {
     /// Whether the package is evaluated on `doc`: `custom.kinds` narrows a package to the
-    /// kinds (Kubernetes kinds, Terraform resource types, `Dockerfile`) it is written for; a
-    /// built-in package without it sees only Kubernetes objects; a user's package without it
-    /// sees every document (as conftest does).
+    /// kinds (Kubernetes kinds, Terraform resource types, `Dockerfile`) it is written for, and
+    /// `*` among them means every Kubernetes object, whatever its kind (for rules that read
+    /// only `apiVersion`, `kind` and `metadata`, which every object keeps); a built-in package
+    /// without it sees only Kubernetes objects; a user's package without it sees every
+    /// document (as conftest does).
     pub fn applies_to(&self, doc: &crate::load::Document) -> bool {
         match (&self.kinds, doc.kind()) {
-            (Some(kinds), Some(kind)) => kinds.contains(kind),
+            (Some(kinds), Some(kind)) => {
+                kinds.contains(kind) || (kinds.contains("*") && doc.is_kubernetes())
+            }
             (Some(_), None) => false,
             // A built-in package that names no kinds is written for Kubernetes objects.
             (None, Some(_)) => !self.builtin || doc.is_kubernetes(),

@@ -25,6 +25,15 @@ cluster_member if {
 	aws.is_set(aws.attrs.cluster_identifier)
 }
 
+# An Aurora DB instance always belongs to a cluster, which manages IAM authentication
+# (CloudFormation's EnableIAMDatabaseAuthentication: "Amazon Aurora: Not applicable"),
+# even when the instance does not name it (a replica of an Aurora source, say).
+cluster_member if {
+	input.type == "aws_db_instance"
+	is_string(aws.attrs.engine)
+	startswith(lower(aws.attrs.engine), "aurora")
+}
+
 # Engines that support IAM authentication (the engine defaults to one of them
 # on clusters; instances always name their engine unless restored).
 supported if not aws.has_key(aws.attrs, "engine")

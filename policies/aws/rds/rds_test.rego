@@ -45,6 +45,15 @@ test_cluster_member if {
 	count(iam_auth.deny) == 1 with input as db({"engine": "mysql", "replicate_source_db": "main", "iam_database_authentication_enabled": false})
 }
 
+# On an Aurora instance the setting is not applicable: its cluster manages it, even when
+# the instance is a replica that names no cluster and writes false.
+test_iam_auth_aurora_instance if {
+	count(iam_auth.deny) == 0 with input as db({"engine": "aurora", "replicate_source_db": "src", "iam_database_authentication_enabled": false})
+	count(iam_auth.deny) == 0 with input as db({"engine": "Aurora-PostgreSQL"})
+	count(iam_auth.deny) == 1 with input as f.res("aws_rds_cluster", "c", {"engine": "aurora-mysql", "iam_database_authentication_enabled": false})
+	count(iam_auth.deny) == 1 with input as db({"engine": "mariadb", "iam_database_authentication_enabled": false})
+}
+
 test_backup_retention if {
 	f.paths(backup_retention.deny) == {["attributes", "backup_retention_period"]} with input as db({"backup_retention_period": 0})
 	count(backup_retention.deny) == 1 with input as f.res("aws_rds_cluster", "c", {"backup_retention_period": "1"})

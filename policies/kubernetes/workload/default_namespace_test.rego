@@ -27,3 +27,11 @@ test_malformed_inputs if {
 		count(rule.deny) == 0 with input as obj
 	}
 }
+
+# Custom resources are namespaced objects too; built-in cluster-scoped kinds have no namespace.
+test_custom_resources_denied_cluster_scoped_kinds_not if {
+	r := rule.deny with input as {"apiVersion": "serving.knative.dev/v1", "kind": "Configuration", "metadata": {"name": "web", "namespace": "default"}}
+	some f in r
+	f.msg == `Configuration "web" is in the default namespace`
+	count(rule.deny) == 0 with input as {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": "r", "namespace": "default"}}
+}

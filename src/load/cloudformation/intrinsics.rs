@@ -349,6 +349,8 @@ impl<'t> Context<'t> {
         }
         let mut out = String::new();
         let mut rest = template;
+        // The reference of the first unknown variable, and whether it is a pseudo parameter.
+        let mut unresolved: Option<(String, bool)> = None;
         while let Some(i) = rest.find("${") {
             out.push_str(&rest[..i]);
             let after = &rest[i + 2..];
@@ -373,10 +375,22 @@ impl<'t> Context<'t> {
             match value.as_ref().and_then(scalar_text) {
                 Some(text) => out.push_str(&text),
                 None => {
-                    let reference = value.as_ref().and_then(unknown_ref).unwrap_or(name);
-                    return unknown(reference, at);
+                    let reference = value
+                        .as_ref()
+                        .and_then(unknown_ref)
+                        .unwrap_or(name)
+                        .to_string();
+                    // The result depends on the first variable that names something of
+                    // the template; pseudo parameters (`${AWS::AccountId}`) name nothing.
+                    let pseudo = name.starts_with("AWS::");
+                    if unresolved.as_ref().is_none_or(|(_, p)| *p && !pseudo) {
+                        unresolved = Some((reference, pseudo));
+                    }
                 }
             }
+        }
+        if let Some((reference, _)) = unresolved {
+            return unknown(&reference, at);
         }
         out.push_str(rest);
         Node::new(Value::Str(out), at, None)
