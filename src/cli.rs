@@ -481,6 +481,7 @@ fn run_scan(mut args: ScanArgs, matches: &clap::ArgMatches) -> i32 {
         iac: crate::load::IacOptions {
             var_files: args.var_files.clone(),
             vars: args.vars.clone(),
+            skip_related: false,
         },
         progress: progress::wanted(args.quiet).then(Default::default),
         drift: drift.map(std::sync::Arc::new),

@@ -362,3 +362,57 @@ fn aws_policy_is_read_only_and_follows_the_types_and_states() {
         "{err}"
     );
 }
+
+#[test]
+fn a_setting_the_snapshot_did_not_read_is_not_compared_and_the_scan_says_so() {
+    // A snapshot taken for states that did not compare versioning holds no `Versioning`
+    // member for the bucket: a state that declares it cannot be judged against it.
+    let mut snap: Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("snapshot.json")).unwrap()).unwrap();
+    let bucket = snap["aws"][0]["resources"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|r| r["id"] == "acme-prod-logs")
+        .unwrap();
+    bucket["body"].as_object_mut().unwrap().remove("Versioning");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("partial.snapshot.json");
+    std::fs::write(&path, serde_json::to_vec_pretty(&snap).unwrap()).unwrap();
+    let state = fixture("terraform.tfstate");
+    let tf = fixture("");
+    let (code, out, err) = plumbline(&[
+        "scan",
+        tf.to_str().unwrap(),
+        "--worktree",
+        "--no-config",
+        "-q",
+        "--tfstate",
+        state.to_str().unwrap(),
+        "--live-snapshot",
+        path.to_str().unwrap(),
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+    ]);
+    assert_eq!(code, 3, "incomplete: {err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    let found = drift(&report);
+    assert!(
+        !found.iter().any(|f| f.1 == "aws_s3_bucket_versioning.logs"),
+        "{found:?}"
+    );
+    assert_eq!(found.len(), 2, "{found:?}");
+    let note = report["notifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["code"] == "aws-not-read")
+        .expect("an aws-not-read notification");
+    let message = note["message"].as_str().unwrap();
+    assert!(
+        message.contains("aws_s3_bucket_versioning.versioning_configuration[0].status"),
+        "{message}"
+    );
+}

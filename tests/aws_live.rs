@@ -308,6 +308,29 @@ fn s3_buckets_are_read_with_their_settings_path_style_and_only_for_declared_ids(
     );
     assert_clean(&all);
     assert_eq!(ids(&all, "s3:bucket").len(), 4);
+
+    // Only the settings asked for: tags alone cost one call per bucket.
+    let tags_only = read(
+        &options(&moto.url),
+        &[AwsRequest {
+            all: true,
+            members: Some(["Tags".to_string()].into()),
+            ..request("s3:bucket", &[])
+        }],
+    );
+    assert_clean(&tags_only);
+    let settings: Vec<&String> = tags_only
+        .calls
+        .keys()
+        // (GetBucketLocation finds a bucket's region when the listing does not name it.)
+        .filter(|k| k.starts_with("s3:Get") && *k != "s3:GetBucketLocation")
+        .collect();
+    assert_eq!(settings, ["s3:GetBucketTagging"], "{:?}", tags_only.calls);
+    assert_eq!(tags_only.calls["s3:GetBucketTagging"], 4);
+    for r in tags_only.resources.iter().filter(|r| r.kind == "s3:bucket") {
+        assert!(r.body.get("Tags").is_some(), "{}", r.body);
+        assert!(r.body.get("Versioning").is_none(), "{}", r.body);
+    }
 }
 
 #[test]

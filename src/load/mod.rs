@@ -170,6 +170,10 @@ pub struct IacOptions {
     pub var_files: Vec<String>,
     /// `--var NAME=VALUE` (repeatable), applied last, as Terraform does.
     pub vars: Vec<(String, String)>,
+    /// Terraform: leave `related` out of resource documents. Building it costs time and
+    /// memory quadratic in a module's size; callers that only need where resources are
+    /// declared (the AWS drift check) set this.
+    pub skip_related: bool,
 }
 
 /// Read access to the files of a scan, for formats whose unit is more than one file: a

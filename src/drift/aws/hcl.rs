@@ -164,7 +164,10 @@ impl<'f> HclMapper<'f> {
                 files,
                 dir,
                 &LoadOptions::default(),
-                &IacOptions::default(),
+                &IacOptions {
+                    skip_related: true,
+                    ..IacOptions::default()
+                },
             );
             let mut by_address = HashMap::new();
             let mut by_block = HashMap::new();

@@ -18,7 +18,9 @@ use crate::drift::secret::{is_hash_token, json_bytes, lookup};
 use crate::drift::HashKey;
 use crate::live::aws::model::{reader, AwsAccount, AwsRequest, LiveResource};
 use crate::load::{Document, Files, SourceFile};
-use crate::model::{Finding, NoteLevel, Notification, PathSeg, Pos, Region, Severity, Subject};
+use crate::model::{
+    render_path, Finding, NoteLevel, Notification, PathSeg, Pos, Region, Severity, Subject,
+};
 use crate::policy::PolicySet;
 use findings::{Declared, Place};
 use normalise::{Compared, Context, Norm};
@@ -128,13 +130,15 @@ pub fn requests(
         };
         declared_types.insert(rule.ty.as_str());
         for kind in kinds_of(rule) {
-            let req = out.entry(kind.to_string()).or_insert_with(|| AwsRequest {
-                kind: kind.to_string(),
-                ..AwsRequest::default()
-            });
+            let req = out
+                .entry(kind.to_string())
+                .or_insert_with(|| new_request(kind));
             if kind == rule.kind {
                 if let Some(k) = live_key(r, rule) {
                     req.ids.insert(k);
+                }
+                if kind == "s3:bucket" {
+                    wanted_members(req, r, rule);
                 }
             }
             if !is_global(kind) {
@@ -171,11 +175,16 @@ pub fn requests(
                 kinds.push("ec2:vpc".to_string());
             }
             for (i, kind) in kinds.into_iter().enumerate() {
-                let req = out.entry(kind.clone()).or_insert_with(|| AwsRequest {
-                    kind: kind.clone(),
-                    ..AwsRequest::default()
-                });
+                let req = out
+                    .entry(kind.clone())
+                    .or_insert_with(|| new_request(&kind));
                 req.all |= i == 0;
+                if kind == "s3:bucket" {
+                    // Unmanaged buckets: their existence, and their tags for the filters.
+                    if let Some(m) = req.members.as_mut() {
+                        m.insert("Tags".to_string());
+                    }
+                }
                 // Every configured region: unmanaged resources may be anywhere.
                 any_region.insert(kind);
             }
@@ -187,6 +196,40 @@ pub fn requests(
         }
     }
     out.into_values().collect()
+}
+
+/// A request for `kind`: S3 buckets start with no settings to read (`wanted_members` adds
+/// what the states compare); other kinds read their whole bodies.
+fn new_request(kind: &str) -> AwsRequest {
+    AwsRequest {
+        kind: kind.to_string(),
+        members: (kind == "s3:bucket").then(BTreeSet::new),
+        ..AwsRequest::default()
+    }
+}
+
+/// Adds to `req.members` the live body members `rule` compares for state resource `r`:
+/// those of the compared attributes the state holds (an attribute the provider did not write
+/// is not compared, so its member is not read). The S3 reader reads only these settings of a
+/// bucket; a rule that matches members of a list in its body needs the whole body.
+fn wanted_members(req: &mut AwsRequest, r: &StateResource, rule: &TypeRule) {
+    if rule.member.is_some() {
+        req.members = None;
+        return;
+    }
+    let mut wanted = BTreeSet::new();
+    for c in &rule.compare {
+        if let (Some(PathSeg::Key(top)), Some(PathSeg::Key(live))) =
+            (c.attr.first(), c.live.first())
+        {
+            if r.attributes.get(top.as_str()).is_some() {
+                wanted.insert(live.clone());
+            }
+        }
+    }
+    if let Some(m) = req.members.as_mut() {
+        m.extend(wanted);
+    }
 }
 
 /// One account's live resources, by kind and key.
@@ -542,6 +585,8 @@ pub fn check(
     let mut roots: BTreeMap<usize, Option<String>> = BTreeMap::new();
     let mut unmapped: BTreeMap<String, usize> = BTreeMap::new();
     let mut files_out: BTreeMap<String, Arc<SourceFile>> = BTreeMap::new();
+    // Compared attributes whose live setting the reading (a snapshot) did not read.
+    let mut settings_unread: BTreeSet<String> = BTreeSet::new();
     // Where a finding about (decl, attribute path) points.
     let mut place_for =
         |d: &Decl, path: &[PathSeg], files_out: &mut BTreeMap<String, Arc<SourceFile>>| -> Place {
@@ -774,10 +819,15 @@ pub fn check(
                         &extra_rules,
                         ctx_group,
                         &opts.key,
+                        None,
                     )),
                 }
             }
             (None, Some(l)) => {
+                // A bucket body holds each setting that was read (`null` when unset): one
+                // that is absent was not read, because no state compared it when the
+                // snapshot was taken.
+                let unread = (d.rule.kind == "s3:bucket").then_some(&mut settings_unread);
                 diffs.extend(compare_attributes(
                     d,
                     &l.body,
@@ -785,6 +835,7 @@ pub fn check(
                     &extra_rules,
                     ctx_group,
                     &opts.key,
+                    unread,
                 ));
             }
         }
@@ -920,6 +971,18 @@ pub fn check(
             .at(origin.clone(), None),
         );
     }
+    if !settings_unread.is_empty() {
+        out.notifications.push(Notification::new(
+            NoteLevel::Error,
+            "aws-not-read",
+            format!(
+                "attributes not compared, because the live reading (a snapshot taken for other \
+                 states) did not read their settings: {}. Drift there is unknown, not absent: \
+                 take the snapshot again with these states",
+                settings_unread.into_iter().collect::<Vec<_>>().join(", ")
+            ),
+        ));
+    }
     out.rules = [findings::MISSING, findings::CHANGED]
         .into_iter()
         .chain(opts.unmanaged.is_some().then_some(findings::UNMANAGED))
@@ -939,6 +1002,7 @@ fn compare_attributes(
     extra_rules: &HashMap<(String, bool), BTreeSet<String>>,
     group: Option<&str>,
     key: &HashKey,
+    mut unread: Option<&mut BTreeSet<String>>,
 ) -> Vec<(Vec<PathSeg>, Compared, bool, bool)> {
     let mut out = Vec::new();
     for c in &d.rule.compare {
@@ -952,6 +1016,13 @@ fn compare_attributes(
         };
         if d.r.attributes.get(top.as_str()).is_none() {
             continue;
+        }
+        if let (Some(unread), Some(PathSeg::Key(member))) = (unread.as_deref_mut(), c.live.first())
+        {
+            if base.get(member.as_str()).is_none() {
+                unread.insert(format!("{}.{}", d.r.ty, render_path(&c.attr)));
+                continue;
+            }
         }
         let declared = lookup(&d.r.attributes, &c.attr);
         let live = lookup_live(base, &c.live);
@@ -1268,6 +1339,44 @@ mod tests {
         let u = AwsUnmanaged::default();
         let r = requests(&[s], &rules, Some(&u));
         assert!(r.iter().all(|r| r.all && r.regions.is_empty()), "{r:?}");
+    }
+
+    #[test]
+    fn buckets_are_read_for_the_settings_the_states_compare() {
+        let s = parse_state(
+            br#"{"version":4,"resources":[
+              {"mode":"managed","type":"aws_s3_bucket","name":"a","provider":"p","instances":[{"attributes":{"id":"a","bucket":"a","tags":{"t":"1"}}}]},
+              {"mode":"managed","type":"aws_s3_bucket","name":"b","provider":"p","instances":[{"attributes":{"id":"b","bucket":"b","tags":{},"policy":""}}]},
+              {"mode":"managed","type":"aws_s3_bucket_versioning","name":"v","provider":"p","instances":[{"attributes":{"id":"a","bucket":"a","versioning_configuration":[{"status":"Enabled"}]}}]},
+              {"mode":"managed","type":"aws_iam_role","name":"r","provider":"p","instances":[{"attributes":{"id":"r","name":"r","path":"/"}}]}
+            ]}"#,
+            "s.tfstate",
+        )
+        .unwrap();
+        let rules = AwsRules::builtin();
+        let r = requests(std::slice::from_ref(&s), &rules, None);
+        let bucket = r.iter().find(|r| r.kind == "s3:bucket").unwrap();
+        let members = |v: &[&str]| Some(v.iter().map(|s| s.to_string()).collect());
+        // Tags (both buckets), Policy (b writes it), Versioning (the split resource); not
+        // encryption, logging, lifecycle or ownership, which no state holds.
+        assert_eq!(bucket.members, members(&["Policy", "Tags", "Versioning"]));
+        // Other kinds read whole bodies.
+        let role = r.iter().find(|r| r.kind == "iam:role").unwrap();
+        assert_eq!(role.members, None);
+
+        // A state with only a bucket's name: nothing but its existence; unmanaged buckets
+        // need their tags for the tag filter.
+        let bare = parse_state(
+            br#"{"version":4,"resources":[
+              {"mode":"managed","type":"aws_s3_bucket","name":"a","provider":"p","instances":[{"attributes":{"id":"a","bucket":"a"}}]}
+            ]}"#,
+            "bare.tfstate",
+        )
+        .unwrap();
+        let r = requests(std::slice::from_ref(&bare), &rules, None);
+        assert_eq!(r[0].members, members(&[]));
+        let r = requests(&[bare], &rules, Some(&AwsUnmanaged::default()));
+        assert_eq!(r[0].members, members(&["Tags"]));
     }
 }
 

@@ -73,6 +73,9 @@ pub struct AwsRequest {
     pub ids: BTreeSet<String>,
     /// Read details of every resource of the kind (for `unmanaged` reporting).
     pub all: bool,
+    /// For kinds whose body members each cost a call per resource (S3 bucket settings): the
+    /// top-level members to read. `None`: every member.
+    pub members: Option<BTreeSet<String>>,
 }
 
 /// One reader kind in the registry: what it reads and which read-only IAM actions it needs.

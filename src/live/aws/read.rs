@@ -22,6 +22,8 @@ pub(crate) struct Job {
     pub scope: Scope,
     pub ids: BTreeSet<String>,
     pub all: bool,
+    /// The body members to read (`AwsRequest::members`); `None`: all.
+    pub members: Option<BTreeSet<String>>,
 }
 
 impl Job {
@@ -303,6 +305,8 @@ fn plan(requests: &[AwsRequest], configured: &[String]) -> (Vec<Job>, Vec<String
         regions: BTreeSet<String>,
         ids: BTreeSet<String>,
         all: bool,
+        /// `None` once any request wants every member.
+        members: Option<BTreeSet<String>>,
     }
     let mut wants: BTreeMap<&'static str, Want> = BTreeMap::new();
     let mut unknown = BTreeSet::new();
@@ -311,11 +315,22 @@ fn plan(requests: &[AwsRequest], configured: &[String]) -> (Vec<Job>, Vec<String
             unknown.insert(r.kind.clone());
             continue;
         };
+        let first = !wants.contains_key(info.kind);
         let w = wants.entry(info.kind).or_insert(Want {
             regions: BTreeSet::new(),
             ids: BTreeSet::new(),
             all: false,
+            members: Some(BTreeSet::new()),
         });
+        w.members = match (first, w.members.take(), &r.members) {
+            (_, _, None) => None,
+            (true, _, Some(m)) => Some(m.clone()),
+            (false, Some(mut have), Some(m)) => {
+                have.extend(m.iter().cloned());
+                Some(have)
+            }
+            (false, None, Some(_)) => None,
+        };
         if info.global {
             w.regions.insert(GLOBAL.to_string());
         } else if r.regions.is_empty() {
@@ -337,6 +352,7 @@ fn plan(requests: &[AwsRequest], configured: &[String]) -> (Vec<Job>, Vec<String
                 },
                 ids: BTreeSet::new(),
                 all: false,
+                members: None,
             });
             job.scope.kinds.push(kind);
             continue;
@@ -349,6 +365,7 @@ fn plan(requests: &[AwsRequest], configured: &[String]) -> (Vec<Job>, Vec<String
                 },
                 ids: w.ids.clone(),
                 all: w.all,
+                members: w.members.clone(),
             });
         }
     }
@@ -366,6 +383,7 @@ mod tests {
             regions: regions.iter().map(|s| s.to_string()).collect(),
             ids: ids.iter().map(|s| s.to_string()).collect(),
             all: false,
+            members: None,
         }
     }
 

@@ -11,7 +11,7 @@ use aws_config::Region;
 use aws_sdk_s3::types::*;
 use aws_sdk_s3::Client;
 use serde_json::{json, Value};
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 json_struct!(ServerSideEncryptionConfiguration { "Rules" => rules });
@@ -116,8 +116,10 @@ pub(crate) async fn buckets(ctx: Arc<Ctx>, job: Job) -> Vec<LiveResource> {
             continue;
         }
         let (ctx, scope, clients) = (ctx.clone(), scope.clone(), clients.clone());
+        let members = job.members.clone();
         set.spawn(async move {
-            bucket(&ctx, &scope, &home_of(&ctx, &scope, &clients, &b).await?, b).await
+            let home = home_of(&ctx, &scope, &clients, &b).await?;
+            bucket(&ctx, &scope, &home, members.as_ref(), b).await
         });
     }
     let mut out = Vec::new();
@@ -193,60 +195,99 @@ fn setting<T>(
     }
 }
 
+/// Runs `call` only when its member is wanted.
+async fn when<T>(wanted: bool, call: impl std::future::Future<Output = T>) -> Option<T> {
+    if wanted {
+        Some(call.await)
+    } else {
+        None
+    }
+}
+
+/// One bucket's settings: one call per body member, only for the `members` asked for (all
+/// when `None`): a state that declares only tags costs one call per bucket, not eight.
 async fn bucket(
     ctx: &Ctx,
     scope: &Scope,
     (region, c): &(String, Client),
+    members: Option<&BTreeSet<String>>,
     b: Bucket,
 ) -> Option<LiveResource> {
     let name = b.name.clone()?;
     let n = name.as_str();
+    let reads = |m: &str| members.is_none_or(|s| s.contains(m));
     let (tags, versioning, encryption, pab, policy, logging, lifecycle, ownership) = tokio::join!(
-        ctx.call(
-            "s3",
-            "GetBucketTagging",
-            c.get_bucket_tagging().bucket(n).send()
+        when(
+            reads("Tags"),
+            ctx.call(
+                "s3",
+                "GetBucketTagging",
+                c.get_bucket_tagging().bucket(n).send()
+            )
         ),
-        ctx.call(
-            "s3",
-            "GetBucketVersioning",
-            c.get_bucket_versioning().bucket(n).send()
+        when(
+            reads("Versioning"),
+            ctx.call(
+                "s3",
+                "GetBucketVersioning",
+                c.get_bucket_versioning().bucket(n).send()
+            )
         ),
-        ctx.call(
-            "s3",
-            "GetBucketEncryption",
-            c.get_bucket_encryption().bucket(n).send()
+        when(
+            reads("ServerSideEncryptionConfiguration"),
+            ctx.call(
+                "s3",
+                "GetBucketEncryption",
+                c.get_bucket_encryption().bucket(n).send()
+            )
         ),
-        ctx.call(
-            "s3",
-            "GetPublicAccessBlock",
-            c.get_public_access_block().bucket(n).send()
+        when(
+            reads("PublicAccessBlockConfiguration"),
+            ctx.call(
+                "s3",
+                "GetPublicAccessBlock",
+                c.get_public_access_block().bucket(n).send()
+            )
         ),
-        ctx.call(
-            "s3",
-            "GetBucketPolicy",
-            c.get_bucket_policy().bucket(n).send()
+        when(
+            reads("Policy"),
+            ctx.call(
+                "s3",
+                "GetBucketPolicy",
+                c.get_bucket_policy().bucket(n).send()
+            )
         ),
-        ctx.call(
-            "s3",
-            "GetBucketLogging",
-            c.get_bucket_logging().bucket(n).send()
+        when(
+            reads("LoggingEnabled"),
+            ctx.call(
+                "s3",
+                "GetBucketLogging",
+                c.get_bucket_logging().bucket(n).send()
+            )
         ),
-        ctx.call(
-            "s3",
-            "GetBucketLifecycleConfiguration",
-            c.get_bucket_lifecycle_configuration().bucket(n).send()
+        when(
+            reads("LifecycleRules"),
+            ctx.call(
+                "s3",
+                "GetBucketLifecycleConfiguration",
+                c.get_bucket_lifecycle_configuration().bucket(n).send()
+            )
         ),
-        ctx.call(
-            "s3",
-            "GetBucketOwnershipControls",
-            c.get_bucket_ownership_controls().bucket(n).send()
+        when(
+            reads("OwnershipControls"),
+            ctx.call(
+                "s3",
+                "GetBucketOwnershipControls",
+                c.get_bucket_ownership_controls().bucket(n).send()
+            )
         ),
     );
-    let tags = setting(ctx, scope, "s3:GetBucketTagging", tags, |t| {
-        body(&t.tag_set)
+    let tags = tags.map(|tags| {
+        setting(ctx, scope, "s3:GetBucketTagging", tags, |t| {
+            body(&t.tag_set)
+        })
     });
-    let versioning = match versioning {
+    let versioning = versioning.map(|versioning| match versioning {
         // moto answers `<GetBucketVersioningResponse>` where S3 answers
         // `<VersioningConfiguration>`; the SDK rejects the root, the members are the same.
         Err(f) if f.unparsed.is_some() => {
@@ -265,57 +306,78 @@ async fn bucket(
             )
         }
         r => r,
-    };
-    let versioning = setting(ctx, scope, "s3:GetBucketVersioning", versioning, |v| {
-        let mut m = serde_json::Map::new();
-        if let Some(s) = v.status() {
-            m.insert("Status".into(), json!(s.as_str()));
+    });
+    let versioning = versioning.map(|versioning| {
+        setting(ctx, scope, "s3:GetBucketVersioning", versioning, |v| {
+            let mut m = serde_json::Map::new();
+            if let Some(s) = v.status() {
+                m.insert("Status".into(), json!(s.as_str()));
+            }
+            if let Some(s) = v.mfa_delete() {
+                m.insert("MFADelete".into(), json!(s.as_str()));
+            }
+            Value::Object(m)
+        })
+    });
+    let encryption = encryption.map(|encryption| {
+        setting(
+            ctx,
+            scope,
+            "s3:GetEncryptionConfiguration",
+            encryption,
+            |e| body(&e.server_side_encryption_configuration),
+        )
+    });
+    let pab = pab.map(|pab| {
+        setting(ctx, scope, "s3:GetBucketPublicAccessBlock", pab, |p| {
+            p.public_access_block_configuration
+                .json()
+                .unwrap_or(Value::Null)
+        })
+    });
+    let policy = policy.map(|policy| {
+        setting(ctx, scope, "s3:GetBucketPolicy", policy, |p| {
+            p.policy.map(Value::String).unwrap_or(Value::Null)
+        })
+    });
+    let logging = logging.map(|logging| {
+        setting(ctx, scope, "s3:GetBucketLogging", logging, |l| {
+            l.logging_enabled.json().unwrap_or(Value::Null)
+        })
+    });
+    let lifecycle = lifecycle.map(|lifecycle| {
+        setting(ctx, scope, "s3:GetLifecycleConfiguration", lifecycle, |l| {
+            l.rules.json().unwrap_or(Value::Null)
+        })
+    });
+    let ownership = ownership.map(|ownership| {
+        setting(
+            ctx,
+            scope,
+            "s3:GetBucketOwnershipControls",
+            ownership,
+            |o| o.ownership_controls.json().unwrap_or(Value::Null),
+        )
+    });
+    let mut body = json!({ "Name": name, "Region": region });
+    for (member, value) in [
+        ("Tags", tags),
+        ("Versioning", versioning),
+        ("ServerSideEncryptionConfiguration", encryption),
+        ("PublicAccessBlockConfiguration", pab),
+        ("Policy", policy),
+        ("LoggingEnabled", logging),
+        ("LifecycleRules", lifecycle),
+        ("OwnershipControls", ownership),
+    ] {
+        // A setting that could not be read was reported; the bucket is then not complete.
+        if let Some(v) = value {
+            body[member] = match (member, v.ok()?) {
+                ("Tags", Value::Null) => json!([]),
+                (_, v) => v,
+            };
         }
-        if let Some(s) = v.mfa_delete() {
-            m.insert("MFADelete".into(), json!(s.as_str()));
-        }
-        Value::Object(m)
-    });
-    let encryption = setting(
-        ctx,
-        scope,
-        "s3:GetEncryptionConfiguration",
-        encryption,
-        |e| body(&e.server_side_encryption_configuration),
-    );
-    let pab = setting(ctx, scope, "s3:GetBucketPublicAccessBlock", pab, |p| {
-        p.public_access_block_configuration
-            .json()
-            .unwrap_or(Value::Null)
-    });
-    let policy = setting(ctx, scope, "s3:GetBucketPolicy", policy, |p| {
-        p.policy.map(Value::String).unwrap_or(Value::Null)
-    });
-    let logging = setting(ctx, scope, "s3:GetBucketLogging", logging, |l| {
-        l.logging_enabled.json().unwrap_or(Value::Null)
-    });
-    let lifecycle = setting(ctx, scope, "s3:GetLifecycleConfiguration", lifecycle, |l| {
-        l.rules.json().unwrap_or(Value::Null)
-    });
-    let ownership = setting(
-        ctx,
-        scope,
-        "s3:GetBucketOwnershipControls",
-        ownership,
-        |o| o.ownership_controls.json().unwrap_or(Value::Null),
-    );
-    let mut body = json!({
-        "Name": name,
-        "Region": region,
-        "Tags": match tags.ok()? { Value::Null => json!([]), t => t },
-        "Versioning": versioning.ok()?,
-        "ServerSideEncryptionConfiguration": encryption.ok()?,
-        "PublicAccessBlockConfiguration": pab.ok()?,
-        "Policy": policy.ok()?,
-        "LoggingEnabled": logging.ok()?,
-        "LifecycleRules": lifecycle.ok()?,
-        "OwnershipControls": ownership.ok()?,
-    });
+    }
     if let Some(d) = b.creation_date.json() {
         body["CreationDate"] = d;
     }

@@ -176,6 +176,7 @@ pub fn load_root(files: &dyn Files, dir: &str, opts: &LoadOptions, iac: &IacOpti
         parse_error: RefCell::default(),
         unknown_fns: RefCell::default(),
         documents: RefCell::default(),
+        related: !iac.skip_related,
     };
     let Some(def) = root.module(dir) else {
         return root.finish();
@@ -206,6 +207,8 @@ struct Root<'a> {
     parse_error: RefCell<Option<(String, Pos, String)>>,
     unknown_fns: RefCell<BTreeSet<String>>,
     documents: RefCell<Vec<Document>>,
+    /// Build each resource's `related` (`IacOptions::skip_related` unset).
+    related: bool,
 }
 
 impl Root<'_> {
@@ -710,13 +713,15 @@ impl<'r> Inst<'r> {
         let mut docs = self.root.documents.borrow_mut();
         for (i, r) in evaluated.iter().enumerate() {
             let src = src_of(r.file);
-            let related: Vec<Node> = evaluated
-                .iter()
-                .enumerate()
-                .filter(|(j, _)| *j != i)
-                .map(|(_, o)| self.resource_node(o, None))
-                .collect();
-            let mut node = self.resource_node(r, Some(related));
+            let related: Option<Vec<Node>> = self.root.related.then(|| {
+                evaluated
+                    .iter()
+                    .enumerate()
+                    .filter(|(j, _)| *j != i)
+                    .map(|(_, o)| self.resource_node(o, None))
+                    .collect()
+            });
+            let mut node = self.resource_node(r, related);
             node.set_src_shallow(src);
             let mut doc = Document::new(Arc::clone(&self.def.files[r.file]), 0, node);
             doc.extra_files = self.def.files.clone();

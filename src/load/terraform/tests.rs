@@ -100,6 +100,7 @@ fn var_values_follow_terraform_precedence() {
     let iac = IacOptions {
         var_files: vec!["env/extra.tfvars".into()],
         vars: vec![("a".into(), "cli".into()), ("c".into(), "7".into())],
+        ..IacOptions::default()
     };
     let l = load_with(&files, "env", &iac);
     let d = doc(&l, "x_r.r");
