@@ -402,7 +402,11 @@ struct FileOutcome {
     waivers: Vec<Waiver>,
 }
 
-/// Read → parse → evaluate for one unit, on one worker.
+/// Documents of one unit from which its evaluation is split across the workers.
+const PARALLEL_DOCS: usize = 64;
+
+/// Read → parse → evaluate for one unit, on one worker (a large unit's documents are
+/// evaluated in parallel).
 fn process_unit(
     unit: &Unit,
     repo: Option<&gix::Repository>,
@@ -440,8 +444,26 @@ fn process_unit(
     }
     if !policies.packages.is_empty() {
         let evaluating = Instant::now();
-        for doc in &loaded.documents {
-            let o = policy::eval::evaluate(engine, policies, doc, Mode::Batched);
+        // A large group (a Terraform root module of hundreds of resources, each with the
+        // others as `related`) is evaluated across the workers, in document order.
+        let outcomes: Vec<policy::eval::Outcome> = if loaded.documents.len() >= PARALLEL_DOCS {
+            use rayon::prelude::*;
+            loaded
+                .documents
+                .par_iter()
+                .map_init(
+                    || policies.engine.clone(),
+                    |engine, doc| policy::eval::evaluate(engine, policies, doc, Mode::Batched),
+                )
+                .collect()
+        } else {
+            loaded
+                .documents
+                .iter()
+                .map(|doc| policy::eval::evaluate(engine, policies, doc, Mode::Batched))
+                .collect()
+        };
+        for o in outcomes {
             out.evaluations += o.evaluations;
             out.findings.extend(o.findings);
             out.notifications.extend(o.notifications);
