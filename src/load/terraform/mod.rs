@@ -474,6 +474,8 @@ struct Inst<'r> {
     declared: HashSet<String>,
     locals: RefCell<HashMap<String, Option<V>>>,
     local_decls: HashMap<String, (usize, Attr)>,
+    /// `module.NAME` values, computed on first use (`None`: not followed, or being computed).
+    module_values: RefCell<HashMap<String, Option<V>>>,
 }
 
 /// A resource instance evaluated, before it becomes a document.
@@ -512,6 +514,7 @@ impl<'r> Inst<'r> {
             declared: HashSet::new(),
             locals: RefCell::default(),
             local_decls,
+            module_values: RefCell::default(),
         };
         let types = variable_types(&def);
         inst.declared = def
@@ -769,42 +772,47 @@ impl<'r> Inst<'r> {
     /// A `module` block: a local module is loaded and evaluated with the call's inputs; a
     /// remote one is not part of the scan (its outputs are unknown).
     fn call(&self, b: &Blk) {
-        let Some(name) = b.labels.first() else {
-            return;
-        };
+        for (_, child) in self.children(b, true).unwrap_or_default() {
+            child.run();
+        }
+    }
+
+    /// The module instances a `module` block makes (address suffix, instance), when its
+    /// source is a local module of the scan; `report`: say why it is not (the module
+    /// outputs read the same instances again, silently).
+    fn children(&self, b: &Blk, report: bool) -> Option<Vec<(String, Inst<'r>)>> {
+        let name = b.labels.first()?;
         let path = self.file_path(b.file).to_string();
         let scope = Scope::new(self, b.file);
-        let source = match b.body.attr("source") {
-            Some(a) => match scope.eval_ex(&a.expr, &mut Vec::new()) {
-                Ok(V::Str(s)) => s,
-                _ => return,
-            },
-            None => return,
+        let source = match scope.eval_ex(&b.body.attr("source")?.expr, &mut Vec::new()) {
+            Ok(V::Str(s)) => s,
+            _ => return None,
         };
         if !is_local_source(&source) {
-            return;
+            return None;
         }
+        let note = |level, code: &str, message: String| {
+            if report {
+                self.root.note(level, code, &path, Some(b.loc.pos), message);
+            }
+        };
         let line = b.loc.pos.line;
         let Some(target) = join(&self.def.dir, strip_subdir(&source)) else {
-            self.root.note(
+            note(
                 NoteLevel::Error,
                 "terraform-module-outside",
-                &path,
-                Some(b.loc.pos),
                 format!(
                     "{path}:{line}: module \"{name}\" has source \"{source}\", which is outside \
                      the scanned tree, so it was not loaded; scan the directory that holds it \
                      (or vendor the module into the repository)"
                 ),
             );
-            return;
+            return None;
         };
         if !self.root.dirs.contains_key(&target) {
-            self.root.note(
+            note(
                 NoteLevel::Error,
                 "terraform-module-missing",
-                &path,
-                Some(b.loc.pos),
                 format!(
                     "{path}:{line}: module \"{name}\" has source \"{source}\", but {} holds no \
                      .tf or .tf.json file in this scan, so its resources were not checked; fix \
@@ -812,38 +820,33 @@ impl<'r> Inst<'r> {
                     display_dir(&target)
                 ),
             );
-            return;
+            return None;
         }
         if self.chain.contains(&target) {
             let mut cycle = self.chain.clone();
             cycle.push(target.clone());
             let cycle: Vec<String> = cycle.iter().map(|d| display_dir(d)).collect();
-            self.root.note(
+            note(
                 NoteLevel::Error,
                 "terraform-module-cycle",
-                &path,
-                Some(b.loc.pos),
                 format!(
                     "{path}:{line}: module \"{name}\" makes a cycle of module calls ({}); it was \
                      not followed — remove the call that closes the cycle",
                     cycle.join(" → ")
                 ),
             );
-            return;
+            return None;
         }
         if self.chain.len() >= MAX_MODULE_DEPTH {
-            self.root.note(
+            note(
                 NoteLevel::Error,
                 "terraform-module-depth",
-                &path,
-                Some(b.loc.pos),
                 format!("{path}:{line}: module calls are nested more than {MAX_MODULE_DEPTH} deep; module \"{name}\" was not loaded"),
             );
-            return;
+            return None;
         }
-        let Some(def) = self.root.module(&target) else {
-            return;
-        };
+        let def = self.root.module(&target)?;
+        let mut out = Vec::new();
         for (suffix, count, each) in self.instances(b, &scope) {
             let mut scope = Scope::new(self, b.file);
             scope.count = count;
@@ -881,8 +884,76 @@ impl<'r> Inst<'r> {
                 inputs,
                 false,
             );
-            child.run();
+            out.push((suffix, child));
         }
+        Some(out)
+    }
+
+    /// `module.NAME`: the outputs of that module call, as Terraform gives them to the caller
+    /// (an object of outputs; a list of them with `count`, a map with `for_each`). An output
+    /// whose value is not wholly known stays unknown under the caller's reference
+    /// (`module.NAME.OUTPUT`), never under a name inside the module. Computed once per call;
+    /// `None` when the call cannot be followed (remote source, missing directory…).
+    fn module_value(&self, name: &str) -> Option<V> {
+        if let Some(v) = self.module_values.borrow().get(name) {
+            return v.clone();
+        }
+        // Mark it while it is computed: a reference back to it is unknown.
+        self.module_values
+            .borrow_mut()
+            .insert(name.to_string(), None);
+        let b = self
+            .def
+            .of_kind("module")
+            .find(|b| b.labels.first().map(String::as_str) == Some(name));
+        let value = b.and_then(|b| {
+            let keyed = b.body.attr("for_each").is_some();
+            let counted = b.body.attr("count").is_some();
+            let children = self.children(b, false)?;
+            let mut by_key = BTreeMap::new();
+            let mut list = Vec::new();
+            for (suffix, child) in &children {
+                if suffix == "[*]" {
+                    return Some(V::unknown(format!("module.{name}")));
+                }
+                let outputs: BTreeMap<String, V> = child
+                    .def
+                    .of_kind("output")
+                    .filter_map(|o| {
+                        let oname = o.labels.first()?;
+                        let scope = Scope::new(child, o.file);
+                        let reference = format!("module.{name}{suffix}.{oname}");
+                        let v = match o.body.attr("value") {
+                            Some(a) => scope
+                                .eval_ex(&a.expr, &mut Vec::new())
+                                .ok()
+                                .filter(|v| !v.has_unknown())
+                                .unwrap_or(V::unknown(reference)),
+                            None => V::unknown(reference),
+                        };
+                        Some((oname.clone(), v))
+                    })
+                    .collect();
+                if keyed {
+                    let key: String =
+                        serde_json::from_str(&suffix[1..suffix.len() - 1]).unwrap_or_default();
+                    by_key.insert(key, V::Map(outputs));
+                } else {
+                    list.push(V::Map(outputs));
+                }
+            }
+            Some(if keyed {
+                V::Map(by_key)
+            } else if counted {
+                V::List(list)
+            } else {
+                list.pop().unwrap_or(V::Map(BTreeMap::new()))
+            })
+        });
+        self.module_values
+            .borrow_mut()
+            .insert(name.to_string(), value.clone());
+        value
     }
 }
 
@@ -1370,6 +1441,10 @@ impl Env for Scope<'_> {
             ("path", Some("module")) => Res::Val(V::Str(dot(&inst.def.dir)), 1),
             ("path", Some("root" | "cwd")) => Res::Val(V::Str(dot(&inst.root.dir)), 1),
             ("terraform", Some("workspace")) => Res::Val(V::Str("default".into()), 1),
+            ("module", Some(name)) => match inst.module_value(name) {
+                Some(v) => Res::Val(v, 1),
+                None => Res::Unknown,
+            },
             _ => Res::Unknown,
         }
     }

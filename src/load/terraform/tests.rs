@@ -386,3 +386,66 @@ resource "x_r" "r" {
     assert_eq!(attr(d, "lk"), serde_json::json!(2));
     assert!(l.notifications.is_empty(), "{:?}", l.notifications);
 }
+
+#[test]
+fn module_outputs_reach_the_caller_known_values_only() {
+    let l = load(
+        &[
+            (
+                "modules/names/main.tf",
+                r#"
+variable "prefix" { type = string }
+resource "aws_kms_key" "k" {}
+output "bucket" { value = "${var.prefix}-logs" }
+output "versioned" { value = var.prefix == "prod" }
+output "key" { value = aws_kms_key.k.arn }
+"#,
+            ),
+            (
+                "live/main.tf",
+                r#"
+module "names" {
+  source = "../modules/names//"
+  prefix = "prod"
+}
+module "each" {
+  source   = "../modules/names"
+  for_each = toset(["eu", "us"])
+  prefix   = each.key
+}
+module "counted" {
+  source = "../modules/names"
+  count  = 2
+  prefix = "n${count.index}"
+}
+resource "aws_s3_bucket" "b" {
+  bucket = module.names.bucket
+  tags = {
+    versioned = module.names.versioned ? "yes" : "no"
+    eu        = module.each["eu"].bucket
+    second    = module.counted[1].bucket
+  }
+  kms = module.names.key
+}
+"#,
+            ),
+        ],
+        "live",
+    );
+    let d = doc(&l, "aws_s3_bucket.b");
+    assert_eq!(attr(d, "bucket"), serde_json::json!("prod-logs"));
+    assert_eq!(
+        attr(d, "tags"),
+        serde_json::json!({"versioned": "yes", "eu": "eu-logs", "second": "n1-logs"})
+    );
+    // A value known only after apply stays unknown, under the caller's name for it.
+    assert_eq!(
+        attr(d, "kms"),
+        serde_json::json!({"$unknown": "module.names.key"})
+    );
+    // The module's own resources are still documents, once per instance.
+    doc(&l, "module.names.aws_kms_key.k");
+    doc(&l, "module.each[\"us\"].aws_kms_key.k");
+    doc(&l, "module.counted[1].aws_kms_key.k");
+    assert!(l.notifications.is_empty(), "{:?}", l.notifications);
+}
