@@ -265,51 +265,42 @@ def run_one(binary, n, runs):
             write_workspace(d, items)
             env = dict(os.environ, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
                        AWS_REGION=REGION, AWS_EC2_METADATA_DISABLED="true")
-            walls = []
-            timings = ""
-            calls = None
-            out = None
-            # The AWS part alone: without policies there is no static pass over the .tf files
-            # (one root module of n resources) and no policy run on drifted live resources.
-            drift_only = []
             # PLUMBLINE_BENCH_TIMINGS=1: print plumbline's --timings of each run (the slowest
             # rules pass it adds makes the policy runs slower: figures are then not recorded).
-            timings_flag = ["--timings"] if os.environ.get("PLUMBLINE_BENCH_TIMINGS") else []
-            for _ in range(runs):
+            timings = bool(os.environ.get("PLUMBLINE_BENCH_TIMINGS"))
+
+            def scan(label, extra):
+                """One timed scan: (wall seconds, completed process)."""
                 t = time.time()
                 p = subprocess.run([binary, "scan", d, "--worktree", "--no-config", "-q",
-                                    "--no-builtin",
                                     "--tfstate", os.path.join(d, "terraform.tfstate"),
                                     "--aws-endpoint-url", url, "--aws-region", REGION,
-                                    "--format", "json", "--fail-on", "never"] + timings_flag,
+                                    "--format", "json", "--fail-on", "never"]
+                                   + extra + (["--timings"] if timings else []),
                                    env=env, capture_output=True, text=True)
-                drift_only.append(time.time() - t)
-                if timings_flag:
-                    print(f"--- {n} resources, --no-builtin:\n{p.stderr}", file=sys.stderr)
+                wall = time.time() - t
                 if p.returncode not in (0, 1, 3):
                     sys.exit(f"plumbline failed ({p.returncode}): {p.stderr[-2000:]}")
+                if timings:
+                    print(f"--- {n} resources, {label}:\n{p.stderr}", file=sys.stderr)
+                return wall, p
+
+            # The AWS part alone: without policies there is no static pass over the .tf files
+            # (one root module of n resources) and no policy run on drifted live resources.
+            drift_only = [scan("--no-builtin", ["--no-builtin"])[0] for _ in range(runs)]
+            walls = []
             for _ in range(runs):
                 post(url + "/moto-api/recorder/reset-recording")
                 post(url + "/moto-api/recorder/start-recording")
-                t = time.time()
-                p = subprocess.run([binary, "scan", d, "--worktree", "--no-config", "-q",
-                                    "--tfstate", os.path.join(d, "terraform.tfstate"),
-                                    "--aws-endpoint-url", url, "--aws-region", REGION,
-                                    "--format", "json", "--fail-on", "never"] + timings_flag,
-                                   env=env, capture_output=True, text=True)
-                walls.append(time.time() - t)
+                wall, p = scan("policies on", [])
+                walls.append(wall)
                 post(url + "/moto-api/recorder/stop-recording")
                 calls = recorded_calls(url)
-                if p.returncode not in (0, 1, 3):
-                    sys.exit(f"plumbline failed ({p.returncode}): {p.stderr[-2000:]}")
                 out = json.loads(p.stdout)
-                timings = p.stderr
             drift = [f for f in out.get("findings", []) if f["ruleId"].startswith("PL-DRIFT-01")]
             incomplete = [x for x in out.get("notifications", []) if x.get("level") == "error"]
             # Nothing changed behind Terraform's back: any finding is a mismatch between the
             # state this script writes and what plumbline reads. Show a few.
-            if os.environ.get("PLUMBLINE_BENCH_TIMINGS"):
-                print(f"--- {n} resources, last run:\n{timings}", file=sys.stderr)
             for f in drift[:5]:
                 print(f"drift in an unchanged account: {f['message']}", file=sys.stderr)
             for x in incomplete[:5]:

@@ -3,9 +3,10 @@
 //! security group, versioning suspended on the logs bucket and the instance terminated), the
 //! usage errors, a broken state beside a good one, and `plumbline aws-policy`.
 
+mod common;
+
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -13,18 +14,10 @@ fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// Runs plumbline (nothing here reaches AWS): exit code, stdout, stderr.
 fn plumbline(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_plumbline"))
-        .args(args)
-        .env_remove("AWS_PROFILE")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let run = common::plumbline(Path::new(env!("CARGO_MANIFEST_DIR")), args);
+    (run.code, run.stdout, run.stderr)
 }
 
 /// Scans `dir` (a copy of the fixture or the fixture itself) against the snapshot.
@@ -120,13 +113,11 @@ fn snapshot_drift_points_at_the_hcl_lines_and_is_raised_by_the_live_policy() {
         "arn:aws:ec2:eu-west-1:123456789012:security-group/sg-0a1b2c3d4e5f60002"
     );
     // The state's type without a drift rule is said, not silently skipped.
-    let notes: Vec<&str> = report["notifications"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|n| n["code"].as_str().unwrap())
-        .collect();
-    assert!(notes.contains(&"aws-type-not-checked"), "{notes:?}");
+    let notes = common::notification_codes(&report);
+    assert!(
+        notes.iter().any(|c| c == "aws-type-not-checked"),
+        "{notes:?}"
+    );
 }
 
 #[test]

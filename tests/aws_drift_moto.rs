@@ -9,39 +9,14 @@
 #[path = "common/moto.rs"]
 mod moto;
 
-use aws_config::{BehaviorVersion, Region, SdkConfig};
-use moto::{Moto, ThrottleProxy};
+use aws_config::SdkConfig;
+use moto::{runtime, s3_client as s3, sdk, Moto, ThrottleProxy, REGION};
 use serde_json::{json, Value};
 use std::path::Path;
 use std::process::Command;
 
-const REGION: &str = "us-east-1";
 const ACCOUNT: &str = "123456789012";
 const AMI: &str = "ami-12c6146b";
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-async fn sdk(url: &str) -> SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest())
-        .region(Region::new(REGION))
-        .endpoint_url(url)
-        .load()
-        .await
-}
-
-fn s3(sdk: &SdkConfig) -> aws_sdk_s3::Client {
-    aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(sdk)
-            .force_path_style(true)
-            .build(),
-    )
-}
 
 const TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
 

@@ -6,37 +6,11 @@
 #[path = "common/moto.rs"]
 mod moto;
 
-use aws_config::{BehaviorVersion, Region, SdkConfig};
-use moto::{Moto, ThrottleProxy};
+use aws_config::SdkConfig;
+use moto::{runtime, s3_client, sdk, Moto, ThrottleProxy, REGION};
 use plumbline::live::aws::{fetch_objects, read, AwsAccount, AwsOptions, AwsRequest, AwsScope};
 use serde_json::Value;
 use std::collections::BTreeSet;
-
-const REGION: &str = "us-east-1";
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-/// The SDK configuration the tests create resources with.
-async fn sdk(url: &str) -> SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest())
-        .region(Region::new(REGION))
-        .endpoint_url(url)
-        .load()
-        .await
-}
-
-fn s3_client(sdk: &SdkConfig) -> aws_sdk_s3::Client {
-    let conf = aws_sdk_s3::config::Builder::from(sdk)
-        .force_path_style(true)
-        .build();
-    aws_sdk_s3::Client::from_conf(conf)
-}
 
 fn options(url: &str) -> AwsOptions {
     AwsOptions {

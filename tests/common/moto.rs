@@ -12,6 +12,36 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex, Once};
 use std::time::{Duration, Instant};
 
+/// The region the tests create resources in and read.
+pub const REGION: &str = "us-east-1";
+
+/// A runtime for the SDK calls that create resources.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// The SDK configuration the tests create resources with (the emulator at `url`).
+pub async fn sdk(url: &str) -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new(REGION))
+        .endpoint_url(url)
+        .load()
+        .await
+}
+
+/// An S3 client for the emulator (path-style addressing).
+pub fn s3_client(sdk: &aws_config::SdkConfig) -> aws_sdk_s3::Client {
+    aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(sdk)
+            .force_path_style(true)
+            .build(),
+    )
+}
+
 /// The static test credentials and no shared config files, set once per test process before
 /// any SDK call (every test starts a server first).
 fn test_environment() {

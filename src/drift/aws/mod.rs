@@ -16,7 +16,7 @@ pub mod state;
 use crate::drift::check::Outcome;
 use crate::drift::secret::{is_hash_token, json_bytes, lookup};
 use crate::drift::HashKey;
-use crate::live::aws::model::{reader, AwsAccount, AwsRequest, LiveResource};
+use crate::live::aws::model::{reader, AwsAccount, AwsRequest, LiveResource, READ_BY_MEMBER};
 use crate::load::{Document, Files, SourceFile};
 use crate::model::{
     render_path, Finding, NoteLevel, Notification, PathSeg, Pos, Region, Severity, Subject,
@@ -137,9 +137,7 @@ pub fn requests(
                 if let Some(k) = live_key(r, rule) {
                     req.ids.insert(k);
                 }
-                if kind == "s3:bucket" {
-                    wanted_members(req, r, rule);
-                }
+                wanted_members(req, r, rule);
             }
             if !is_global(kind) {
                 match &r.region {
@@ -179,11 +177,9 @@ pub fn requests(
                     .entry(kind.clone())
                     .or_insert_with(|| new_request(&kind));
                 req.all |= i == 0;
-                if kind == "s3:bucket" {
-                    // Unmanaged buckets: their existence, and their tags for the filters.
-                    if let Some(m) = req.members.as_mut() {
-                        m.insert("Tags".to_string());
-                    }
+                // Unmanaged resources: their existence, and their tags for the filters.
+                if let Some(m) = req.members.as_mut() {
+                    m.insert("Tags".to_string());
                 }
                 // Every configured region: unmanaged resources may be anywhere.
                 any_region.insert(kind);
@@ -198,12 +194,12 @@ pub fn requests(
     out.into_values().collect()
 }
 
-/// A request for `kind`: S3 buckets start with no settings to read (`wanted_members` adds
-/// what the states compare); other kinds read their whole bodies.
+/// A request for `kind`: the [`READ_BY_MEMBER`] kinds (S3 buckets) start with no member to
+/// read (`wanted_members` adds what the states compare); others read their whole bodies.
 fn new_request(kind: &str) -> AwsRequest {
     AwsRequest {
         kind: kind.to_string(),
-        members: (kind == "s3:bucket").then(BTreeSet::new),
+        members: READ_BY_MEMBER.contains(&kind).then(BTreeSet::new),
         ..AwsRequest::default()
     }
 }
@@ -827,7 +823,9 @@ pub fn check(
                 // A bucket body holds each setting that was read (`null` when unset): one
                 // that is absent was not read, because no state compared it when the
                 // snapshot was taken.
-                let unread = (d.rule.kind == "s3:bucket").then_some(&mut settings_unread);
+                let unread = READ_BY_MEMBER
+                    .contains(&d.rule.kind.as_str())
+                    .then_some(&mut settings_unread);
                 diffs.extend(compare_attributes(
                     d,
                     &l.body,

@@ -42,28 +42,31 @@ pub(crate) async fn authorization_details(ctx: Arc<Ctx>, job: Job) -> Vec<LiveRe
             _ => EntityType::LocalManagedPolicy,
         })
         .collect();
-    let mut out = Vec::new();
-    let mut marker: Option<String> = None;
-    loop {
-        let page = ctx
-            .call(
-                "iam",
-                "GetAccountAuthorizationDetails",
+    // Each page holds four lists: the pages themselves are the items.
+    let Some(pages) = ctx
+        .pages(
+            scope,
+            "iam",
+            "GetAccountAuthorizationDetails",
+            |m| {
                 client
                     .get_account_authorization_details()
                     .set_filter(Some(filter.clone()))
                     .max_items(1000)
-                    .set_marker(marker.clone())
-                    .send(),
-            )
-            .await;
-        let page = match page {
-            Ok(p) => p,
-            Err(f) => {
-                ctx.report(scope, "iam:GetAccountAuthorizationDetails", &f);
-                return Vec::new();
-            }
-        };
+                    .set_marker(m)
+                    .send()
+            },
+            |p| {
+                let next = p.marker.clone().filter(|_| p.is_truncated);
+                (vec![p], next)
+            },
+        )
+        .await
+    else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for page in pages {
         for r in page.role_detail_list.unwrap_or_default() {
             out.extend(entity("iam:role", r.role_name.clone(), r.arn.clone(), &r));
         }
@@ -94,10 +97,6 @@ pub(crate) async fn authorization_details(ctx: Arc<Ctx>, job: Job) -> Vec<LiveRe
             }
             out.push(res);
         }
-        match page.marker {
-            Some(m) if page.is_truncated && Some(&m) != marker.as_ref() => marker = Some(m),
-            _ => break,
-        }
     }
     out.retain(|r| scope.kinds.contains(&r.kind.as_str()));
     if scope.kinds.contains(&"iam:role") {
@@ -116,41 +115,31 @@ async fn role_settings(
     client: &aws_sdk_iam::Client,
     out: &mut Vec<LiveResource>,
 ) {
-    let mut settings: std::collections::HashMap<String, (Option<String>, Option<i32>)> =
-        std::collections::HashMap::new();
-    let mut marker: Option<String> = None;
-    loop {
-        let page = ctx
-            .call(
-                "iam",
-                "ListRoles",
-                client
-                    .list_roles()
-                    .max_items(1000)
-                    .set_marker(marker.clone())
-                    .send(),
-            )
-            .await;
-        let page = match page {
-            Ok(p) => p,
-            Err(f) => {
-                let roles = super::ctx::Scope {
-                    kinds: vec!["iam:role"],
-                    region: scope.region.clone(),
-                };
-                ctx.report(&roles, "iam:ListRoles", &f);
-                out.retain(|r| r.kind != "iam:role");
-                return;
-            }
-        };
-        for r in page.roles {
-            settings.insert(r.role_name, (r.description, r.max_session_duration));
-        }
-        match page.marker {
-            Some(m) if page.is_truncated && Some(&m) != marker.as_ref() => marker = Some(m),
-            _ => break,
-        }
-    }
+    // A failure makes only the roles incomplete, not the users, groups and policies.
+    let roles_scope = super::ctx::Scope {
+        kinds: vec!["iam:role"],
+        region: scope.region.clone(),
+    };
+    let Some(roles) = ctx
+        .pages(
+            &roles_scope,
+            "iam",
+            "ListRoles",
+            |m| client.list_roles().max_items(1000).set_marker(m).send(),
+            |p| {
+                let next = p.marker.clone().filter(|_| p.is_truncated);
+                (p.roles, next)
+            },
+        )
+        .await
+    else {
+        out.retain(|r| r.kind != "iam:role");
+        return;
+    };
+    let mut settings: std::collections::HashMap<String, (Option<String>, Option<i32>)> = roles
+        .into_iter()
+        .map(|r| (r.role_name, (r.description, r.max_session_duration)))
+        .collect();
     for r in out.iter_mut().filter(|r| r.kind == "iam:role") {
         let Some((description, duration)) = settings.remove(&r.id) else {
             continue;

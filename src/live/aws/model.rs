@@ -73,10 +73,15 @@ pub struct AwsRequest {
     pub ids: BTreeSet<String>,
     /// Read details of every resource of the kind (for `unmanaged` reporting).
     pub all: bool,
-    /// For kinds whose body members each cost a call per resource (S3 bucket settings): the
-    /// top-level members to read. `None`: every member.
+    /// For the [`READ_BY_MEMBER`] kinds: the top-level body members to read. `None`: every
+    /// member. Other readers read whole bodies.
     pub members: Option<BTreeSet<String>>,
 }
+
+/// Kinds whose body members each cost a call per resource (S3 bucket settings): their
+/// readers read only the members a request names, and a body holds each member read
+/// (`null` when unset), so an absent member was not read.
+pub const READ_BY_MEMBER: &[&str] = &["s3:bucket"];
 
 /// One reader kind in the registry: what it reads and which read-only IAM actions it needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
