@@ -9,6 +9,7 @@
 mod config;
 mod eval;
 mod funcs;
+mod types;
 mod value;
 
 use super::tree::{Entry, Node, Value as NV};
@@ -22,6 +23,7 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::rc::Rc;
 use std::sync::Arc;
+use types::TypeConstraint;
 pub use value::V;
 
 /// Module calls nested deeper than this are not followed (a notification says so).
@@ -350,8 +352,7 @@ impl Root<'_> {
         }
         let types = variable_types(def);
         for (name, raw) in &iac.vars {
-            let ty = types.get(name).map(String::as_str).unwrap_or("");
-            out.insert(name.clone(), (cli_value(raw, ty), None));
+            out.insert(name.clone(), (cli_value(raw, types.get(name)), None));
         }
         out
     }
@@ -398,26 +399,22 @@ impl Root<'_> {
     }
 }
 
-/// The declared `type` of each variable of a module, as written (`string`, `list(string)`).
-fn variable_types(def: &ModuleDef) -> HashMap<String, String> {
+/// The declared `type` of each variable of a module that has a valid one.
+fn variable_types(def: &ModuleDef) -> HashMap<String, TypeConstraint> {
     def.of_kind("variable")
         .filter_map(|b| {
             let name = b.labels.first()?.clone();
-            let ty = match &b.body.attr("type")?.expr {
-                Ex::Hcl(Expression::Variable(i)) => i.value().as_str().to_string(),
-                Ex::Hcl(Expression::FuncCall(f)) => f.name.name.value().as_str().to_string(),
-                Ex::Json(n) => n.as_str()?.split('(').next()?.to_string(),
-                _ => return None,
-            };
+            let ty = TypeConstraint::from_ex(&b.body.attr("type")?.expr, &NoRefs)?;
             Some((name, ty))
         })
         .collect()
 }
 
-/// A `--var` value: a string for string variables, else an HCL literal when it looks like one
-/// (number, bool, list, map), else a string.
-fn cli_value(raw: &str, ty: &str) -> V {
-    if ty == "string" {
+/// A `--var` value: a string for variables of a primitive type (converted to it later, as
+/// Terraform does), else an HCL literal when it looks like one (number, bool, list, map),
+/// else a string.
+fn cli_value(raw: &str, ty: Option<&TypeConstraint>) -> V {
+    if ty.is_some_and(TypeConstraint::is_primitive) {
         return V::Str(raw.to_string());
     }
     let t = raw.trim();
@@ -437,13 +434,11 @@ fn cli_value(raw: &str, ty: &str) -> V {
     V::Str(raw.to_string())
 }
 
-/// Converts a value to the declared primitive type, as Terraform does.
-fn convert(v: V, ty: &str) -> V {
-    match (ty, &v) {
-        ("string", V::Num(_) | V::Bool(_)) => V::Str(v.to_str().unwrap_or_default()),
-        ("number", V::Str(s)) => s.trim().parse().map(V::Num).unwrap_or(v),
-        ("bool", V::Str(_)) => v.to_bool().map(V::Bool).unwrap_or(v),
-        _ => v,
+/// Converts a variable's value to its declared type, as Terraform does (no type: as it is).
+fn convert(v: V, ty: Option<&TypeConstraint>) -> V {
+    match ty {
+        Some(t) => t.convert(v),
+        None => v,
     }
 }
 
@@ -526,7 +521,7 @@ impl<'r> Inst<'r> {
             let Some(name) = b.labels.first() else {
                 continue;
             };
-            let ty = types.get(name).map(String::as_str).unwrap_or("");
+            let ty = types.get(name);
             let value = match inputs.get(name) {
                 Some((v, _)) => Some(v.clone()),
                 None => b.body.attr("default").map(|d| {
