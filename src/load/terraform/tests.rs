@@ -449,3 +449,229 @@ resource "aws_s3_bucket" "b" {
     doc(&l, "module.counted[1].aws_kms_key.k");
     assert!(l.notifications.is_empty(), "{:?}", l.notifications);
 }
+
+#[test]
+fn variable_collection_types_convert_their_elements() {
+    let l = load(
+        &[(
+            "main.tf",
+            r#"
+variable "ports" {
+  type    = list(number)
+  default = ["1", "2"]
+}
+variable "labels" {
+  type    = map(string)
+  default = { a = 1, b = true, c = "x" }
+}
+variable "zones" {
+  type    = set(string)
+  default = ["b", "a", "b"]
+}
+variable "sizes" {
+  type    = set(number)
+  default = [3, "1", 3, 2]
+}
+variable "pair" {
+  type    = tuple([string, number, bool])
+  default = [1, "2", "true"]
+}
+variable "loose" {
+  type    = any
+  default = ["1", 2]
+}
+variable "bad" {
+  type    = list(number)
+  default = ["1", "x"]
+}
+resource "x_r" "r" {
+  ports  = var.ports
+  labels = var.labels
+  zones  = var.zones
+  sizes  = var.sizes
+  pair   = var.pair
+  loose  = var.loose
+  bad    = var.bad
+}
+"#,
+        )],
+        "",
+    );
+    let d = doc(&l, "x_r.r");
+    assert_eq!(attr(d, "ports"), serde_json::json!([1, 2]));
+    assert_eq!(
+        attr(d, "labels"),
+        serde_json::json!({"a": "1", "b": "true", "c": "x"})
+    );
+    assert_eq!(attr(d, "zones"), serde_json::json!(["a", "b"]));
+    assert_eq!(attr(d, "sizes"), serde_json::json!([1, 2, 3]));
+    assert_eq!(attr(d, "pair"), serde_json::json!(["1", 2, true]));
+    assert_eq!(attr(d, "loose"), serde_json::json!(["1", 2]));
+    // Not convertible (Terraform would reject it): kept as written.
+    assert_eq!(attr(d, "bad"), serde_json::json!(["1", "x"]));
+}
+
+#[test]
+fn object_types_fill_optional_defaults_and_drop_undeclared_attributes() {
+    let l = load(
+        &[(
+            "main.tf",
+            r#"
+variable "cfg" {
+  type = object({
+    name = string
+    size = optional(number, 10)
+    tier = optional(string, "std")
+    note = optional(string)
+    log = optional(object({
+      enabled = optional(bool, true)
+      days    = optional(number, 30)
+    }), {})
+  })
+  default = { name = "n", tier = "premium", bogus = "dropped" }
+}
+variable "given" {
+  type = list(object({
+    name = string
+    log = optional(object({
+      enabled = optional(bool, true)
+      days    = optional(number, 30)
+    }), {})
+  }))
+  default = [{ name = 1, log = { days = "7", extra = 1 } }, { name = "b", log = null }]
+}
+resource "x_r" "r" {
+  cfg   = var.cfg
+  given = var.given
+}
+"#,
+        )],
+        "",
+    );
+    let d = doc(&l, "x_r.r");
+    assert_eq!(
+        attr(d, "cfg"),
+        serde_json::json!({
+            "name": "n",
+            "size": 10,
+            "tier": "premium",
+            "note": null,
+            "log": {"enabled": true, "days": 30}
+        })
+    );
+    assert_eq!(
+        attr(d, "given"),
+        serde_json::json!([
+            {"name": "1", "log": {"enabled": true, "days": 7}},
+            {"name": "b", "log": {"enabled": true, "days": 30}}
+        ])
+    );
+}
+
+#[test]
+fn tfvars_and_cli_values_convert_through_object_types() {
+    let files = [
+        (
+            "env/main.tf",
+            r#"
+variable "db" {
+  type = object({
+    port      = number
+    encrypted = optional(bool, true)
+    tags      = optional(map(string), {})
+  })
+}
+variable "ids" { type = set(number) }
+resource "x_r" "r" {
+  db  = var.db
+  ids = var.ids
+}
+"#,
+        ),
+        (
+            "env/terraform.tfvars",
+            "db = { port = \"5432\", tags = { n = 1 }, junk = true }\n",
+        ),
+    ];
+    let iac = IacOptions {
+        vars: vec![("ids".into(), "[\"2\", 1, 2]".into())],
+        ..IacOptions::default()
+    };
+    let l = load_with(&files, "env", &iac);
+    let d = doc(&l, "x_r.r");
+    assert_eq!(
+        attr(d, "db"),
+        serde_json::json!({"port": 5432, "encrypted": true, "tags": {"n": "1"}})
+    );
+    assert_eq!(attr(d, "ids"), serde_json::json!([1, 2]));
+}
+
+#[test]
+fn module_inputs_convert_to_the_module_variable_types() {
+    let files = [
+        (
+            "live/main.tf",
+            r#"
+resource "x_r" "src" {}
+module "m" {
+  source  = "../mod"
+  ports   = ["80", 443]
+  cfg     = { name = "a", extra = 1 }
+  unknown = x_r.src.id
+}
+"#,
+        ),
+        (
+            "mod/main.tf",
+            r#"
+variable "ports" { type = list(number) }
+variable "cfg" {
+  type = object({
+    name    = string
+    private = optional(bool, true)
+  })
+}
+variable "unknown" { type = list(string) }
+resource "x_r" "m" {
+  ports   = var.ports
+  cfg     = var.cfg
+  unknown = var.unknown
+}
+"#,
+        ),
+    ];
+    let l = load(&files, "live");
+    let d = doc(&l, "module.m.x_r.m");
+    assert_eq!(attr(d, "ports"), serde_json::json!([80, 443]));
+    assert_eq!(
+        attr(d, "cfg"),
+        serde_json::json!({"name": "a", "private": true})
+    );
+    assert_eq!(
+        attr(d, "unknown"),
+        serde_json::json!({"$unknown": "x_r.src.id"})
+    );
+}
+
+#[test]
+fn json_variable_types_are_parsed_from_strings() {
+    let l = load(
+        &[(
+            "main.tf.json",
+            r#"{
+  "variable": {
+    "ports": { "type": "list(number)", "default": ["1", "2"] },
+    "cfg": {
+      "type": "object({ name = string, size = optional(number, 3) })",
+      "default": { "name": "n" }
+    }
+  },
+  "resource": { "x_r": { "r": { "ports": "${var.ports}", "size": "${var.cfg.size}" } } }
+}"#,
+        )],
+        "",
+    );
+    let d = doc(&l, "x_r.r");
+    assert_eq!(attr(d, "ports"), serde_json::json!([1, 2]));
+    assert_eq!(attr(d, "size"), serde_json::json!(3));
+}
