@@ -129,7 +129,13 @@ fn short_tags_resolve_and_resources_map_to_terraform_shapes_with_positions() {
         serde_json::json!({"$unknown": ""})
     );
     // The related resources: every other resource of the template, mapped.
-    let related = at(data, "related").to_json();
+    let related = l
+        .documents
+        .iter()
+        .find(|d| std::ptr::eq(&d.node, data))
+        .and_then(|d| d.related.as_ref())
+        .unwrap()
+        .to_json();
     let related = related.as_array().unwrap();
     assert_eq!(related.len(), 6);
     assert!(related

@@ -4,6 +4,7 @@ use plumbline::load::tree::{Node, Value};
 use plumbline::load::{load_single, Document, LoadOptions, Loaded, MemFiles};
 use serde_json::json;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 fn shared() -> PathBuf {
     std::env::var_os("PLUMBLINE_SHARED")
@@ -144,7 +145,7 @@ fn plan_resources_map_back_to_their_tf_lines_through_module_calls() {
         "infra/modules/ecr_module/main.tf:15"
     );
     // related: the other resources of the same module.
-    let related = at(&ecr.node, "related").to_json();
+    let related = ecr.related.as_ref().unwrap().to_json();
     assert_eq!(related.as_array().unwrap().len(), 1);
     assert_eq!(related[0]["type"], "aws_instance");
 }
@@ -292,10 +293,13 @@ fn a_ten_megabyte_plan_loads() {
         at(&last.node, "attributes.id").to_json(),
         json!({"$unknown": ""})
     );
-    // Many resources in one module: related is left empty, and a note says so.
-    assert_eq!(at(&last.node, "related").to_json(), json!([]));
-    assert!(l
-        .notifications
-        .iter()
-        .any(|n| n.code == "terraform-plan-related-omitted" && n.message.contains("root module")));
+    // Many resources in one module: each sees all the others, through one shared set.
+    let related = last.related.as_ref().unwrap();
+    assert_eq!(related.nodes().count(), i - 1);
+    assert!(Arc::ptr_eq(
+        &related.set,
+        &l.documents[0].related.as_ref().unwrap().set
+    ));
+    let input = last.to_rego();
+    assert_eq!(input["related"].as_array().unwrap().len(), i - 1);
 }

@@ -47,6 +47,85 @@ pub struct Document {
     /// Other files some nodes come from (`Node::src` indexes them from 1): the bases and
     /// patches of a rendered Kustomize object.
     pub extra_files: Vec<Arc<SourceFile>>,
+    /// The resources checked together with this one (`input.related`): the others of its
+    /// Terraform module, CloudFormation stack or plan module.
+    pub related: Option<Related>,
+}
+
+/// The resources of one module or stack, as `input.related` lists them, built once and shared
+/// by the documents of all of them (each sees the others): copying them into every document
+/// would grow with the square of the module's size.
+#[derive(Debug)]
+pub struct RelatedSet {
+    items: Vec<Node>,
+    rego: std::sync::OnceLock<Vec<regorus::Value>>,
+}
+
+impl RelatedSet {
+    pub fn new(items: Vec<Node>) -> Arc<Self> {
+        Arc::new(Self {
+            items,
+            rego: std::sync::OnceLock::new(),
+        })
+    }
+
+    pub fn items(&self) -> &[Node] {
+        &self.items
+    }
+
+    /// The items as Rego values, converted on first use (by whichever worker needs them).
+    fn rego(&self) -> &[regorus::Value] {
+        self.rego
+            .get_or_init(|| self.items.iter().map(Node::to_rego).collect())
+    }
+}
+
+/// A document's view of a [`RelatedSet`]: every item but its own.
+#[derive(Debug, Clone)]
+pub struct Related {
+    pub set: Arc<RelatedSet>,
+    /// The document's own item in the set, left out of what it sees.
+    pub me: Option<usize>,
+    /// Set for the namespace pass: the Kubernetes namespace the set is of.
+    pub namespace: Option<String>,
+}
+
+impl Related {
+    pub fn new(set: &Arc<RelatedSet>, me: Option<usize>) -> Self {
+        Self {
+            set: Arc::clone(set),
+            me,
+            namespace: None,
+        }
+    }
+
+    /// The other items, in order.
+    pub fn nodes(&self) -> impl Iterator<Item = &Node> {
+        self.set
+            .items
+            .iter()
+            .enumerate()
+            .filter(move |(i, _)| Some(*i) != self.me)
+            .map(|(_, n)| n)
+    }
+
+    /// `input.related`: the other items as a Rego array (their converted values are shared,
+    /// only the array is new).
+    pub fn to_rego(&self) -> regorus::Value {
+        let all = self.set.rego();
+        let mut out = Vec::with_capacity(all.len());
+        for (i, v) in all.iter().enumerate() {
+            if Some(i) != self.me {
+                out.push(v.clone());
+            }
+        }
+        regorus::Value::from(out)
+    }
+
+    /// `input.related` as JSON.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::Value::Array(self.nodes().map(Node::to_json).collect())
+    }
 }
 
 impl Document {
@@ -59,7 +138,19 @@ impl Document {
             resource: None,
             subject: None,
             extra_files: Vec::new(),
+            related: None,
         }
+    }
+
+    /// The policy input: the document's tree, with `related` when it has one.
+    pub fn to_rego(&self) -> regorus::Value {
+        let mut input = self.node.to_rego();
+        if let Some(related) = &self.related {
+            if let Ok(map) = input.as_object_mut() {
+                map.insert(regorus::Value::from("related"), related.to_rego());
+            }
+        }
+        input
     }
 
     pub fn is_kubernetes(&self) -> bool {

@@ -45,7 +45,7 @@ pub fn evaluate(
     if !set.packages.iter().any(|p| p.applies_to(doc)) {
         return out;
     }
-    engine.set_input(doc.node.to_rego());
+    engine.set_input(doc.to_rego());
     let batched = match mode {
         Mode::Batched => evaluate_batch(engine, set, doc, &mut out),
         Mode::PerRule => vec![false; set.packages.len()],

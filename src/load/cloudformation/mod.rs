@@ -97,15 +97,9 @@ fn template_documents(doc: Document, loaded: &mut Loaded) {
         }
     }
     loaded.notifications.append(&mut ctx.notifications);
-    let summaries: Vec<Node> = resources.iter().map(summary).collect();
+    let related = crate::load::RelatedSet::new(resources.iter().map(summary).collect());
     for (i, r) in resources.iter().enumerate() {
-        let related: Vec<Node> = summaries
-            .iter()
-            .enumerate()
-            .filter(|(j, _)| *j != i)
-            .map(|(_, s)| s.clone())
-            .collect();
-        let mut entries = vec![
+        let entries = vec![
             str_entry("source", "cloudformation", r.start),
             str_entry("type", &r.tf_type, r.start),
             str_entry("name", &r.name, r.start),
@@ -114,16 +108,12 @@ fn template_documents(doc: Document, loaded: &mut Loaded) {
             str_entry("cfn_type", &r.cfn_type, r.start),
             entry("attributes", r.attributes.clone(), r.start),
         ];
-        entries.push(entry(
-            "related",
-            Node::new(Value::Seq(related), r.start, None),
-            r.start,
-        ));
         let mut out = Document::new(
             Arc::clone(&file),
             doc.index,
             Node::new(Value::Map(entries), r.start, None),
         );
+        out.related = Some(crate::load::Related::new(&related, Some(i)));
         out.subject = Some(Subject {
             source: "cloudformation".to_string(),
             kind: r.tf_type.clone(),

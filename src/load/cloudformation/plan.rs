@@ -13,10 +13,6 @@ use crate::model::{NoteLevel, Notification, Pos, Subject};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-/// A module with more resources than this gets an empty `related` (and a note saying so):
-/// copying every other resource into each would grow quadratically with a huge plan.
-const RELATED_ALL_UP_TO: usize = 200;
-
 /// A plan or a state as `terraform show -json` writes them: top-level `format_version` with
 /// `planned_values`/`resource_changes` (plan) or `values` (state).
 pub fn is_plan(node: &Node) -> bool {
@@ -69,8 +65,39 @@ pub fn plan_documents(doc: Document, _opts: &LoadOptions, files: &dyn Files, loa
     for (i, r) in resources.iter().enumerate() {
         by_module.entry(r.module.clone()).or_default().push(i);
     }
+    // `related`: per module, its resources (each document sees the others); `slot`: each
+    // resource's place in its module's set.
+    let mut slot = vec![0; resources.len()];
+    for members in by_module.values() {
+        for (k, &j) in members.iter().enumerate() {
+            slot[j] = k;
+        }
+    }
+    let related: BTreeMap<&str, Arc<crate::load::RelatedSet>> = by_module
+        .iter()
+        .map(|(module, members)| {
+            let items = members
+                .iter()
+                .map(|&j| {
+                    let o = &resources[j];
+                    let start = o.start;
+                    Node::new(
+                        Value::Map(vec![
+                            str_entry("type", &o.ty, start),
+                            str_entry("name", &o.name, start),
+                            str_entry("address", &o.address, start),
+                            entry("attributes", o.attributes.clone(), start),
+                        ]),
+                        start,
+                        None,
+                    )
+                })
+                .collect();
+            (module.as_str(), crate::load::RelatedSet::new(items))
+        })
+        .collect();
     let mut out = Vec::with_capacity(resources.len());
-    for r in &resources {
+    for (i, r) in resources.iter().enumerate() {
         let mut d = Document::new(
             Arc::clone(&doc.file),
             doc.index,
@@ -88,25 +115,6 @@ pub fn plan_documents(doc: Document, _opts: &LoadOptions, files: &dyn Files, loa
             place(&mut attributes, &body, &file, src);
         }
         let via = hcl.via(&r.module);
-        let siblings = &by_module[&r.module];
-        let related: Vec<Node> = siblings
-            .iter()
-            .take_while(|_| siblings.len() <= RELATED_ALL_UP_TO)
-            .map(|&j| &resources[j])
-            .filter(|o| o.address != r.address)
-            .map(|o| {
-                Node::new(
-                    Value::Map(vec![
-                        str_entry("type", &o.ty, start),
-                        str_entry("name", &o.name, start),
-                        str_entry("address", &o.address, start),
-                        entry("attributes", o.attributes.clone(), start),
-                    ]),
-                    start,
-                    None,
-                )
-            })
-            .collect();
         let mut root = Node::new(
             Value::Map(vec![
                 str_entry("source", source, start),
@@ -115,11 +123,6 @@ pub fn plan_documents(doc: Document, _opts: &LoadOptions, files: &dyn Files, loa
                 str_entry("address", &r.address, start),
                 str_entry("module", &r.module, start),
                 entry("attributes", attributes, start),
-                entry(
-                    "related",
-                    Node::new(Value::Seq(related), start, None),
-                    start,
-                ),
             ]),
             start,
             None,
@@ -134,6 +137,10 @@ pub fn plan_documents(doc: Document, _opts: &LoadOptions, files: &dyn Files, loa
             }
         }
         d.node = root;
+        d.related = Some(crate::load::Related::new(
+            &related[r.module.as_str()],
+            Some(slot[i]),
+        ));
         d.subject = Some(Subject {
             source: source.to_string(),
             kind: r.ty.clone(),
@@ -141,28 +148,6 @@ pub fn plan_documents(doc: Document, _opts: &LoadOptions, files: &dyn Files, loa
             via,
         });
         out.push(d);
-    }
-    for (module, members) in &by_module {
-        if members.len() > RELATED_ALL_UP_TO {
-            let name = if module.is_empty() {
-                "the root module"
-            } else {
-                module
-            };
-            loaded.notifications.push(
-                Notification::new(
-                    NoteLevel::Note,
-                    "terraform-plan-related-omitted",
-                    format!(
-                        "{}: {name} has {} resources, above {RELATED_ALL_UP_TO}: their `related` \
-                         lists are left empty, so cross-resource checks do not apply to them",
-                        doc.file.path,
-                        members.len()
-                    ),
-                )
-                .at(doc.file.path.clone(), None),
-            );
-        }
     }
     loaded.notifications.append(&mut hcl.notifications);
     if out.is_empty() {

@@ -709,20 +709,18 @@ impl<'r> Inst<'r> {
     /// `related`.
     fn emit(&self, evaluated: Vec<Evaluated>) {
         let mut docs = self.root.documents.borrow_mut();
+        let related = self.root.related.then(|| {
+            crate::load::RelatedSet::new(evaluated.iter().map(|o| self.resource_node(o)).collect())
+        });
         for (i, r) in evaluated.iter().enumerate() {
             let src = src_of(r.file);
-            let related: Option<Vec<Node>> = self.root.related.then(|| {
-                evaluated
-                    .iter()
-                    .enumerate()
-                    .filter(|(j, _)| *j != i)
-                    .map(|(_, o)| self.resource_node(o, None))
-                    .collect()
-            });
-            let mut node = self.resource_node(r, related);
+            let mut node = self.resource_node(r);
             node.set_src_shallow(src);
             let mut doc = Document::new(Arc::clone(&self.def.files[r.file]), 0, node);
             doc.extra_files = self.def.files.clone();
+            doc.related = related
+                .as_ref()
+                .map(|set| crate::load::Related::new(set, Some(i)));
             doc.subject = Some(Subject {
                 source: "terraform".into(),
                 kind: r.ty.clone(),
@@ -733,7 +731,7 @@ impl<'r> Inst<'r> {
         }
     }
 
-    fn resource_node(&self, r: &Evaluated, related: Option<Vec<Node>>) -> Node {
+    fn resource_node(&self, r: &Evaluated) -> Node {
         let src = src_of(r.file);
         let s = |v: &str| {
             let mut n = Node::new(NV::Str(v.to_string()), r.loc.pos, None);
@@ -746,7 +744,7 @@ impl<'r> Inst<'r> {
             key_end_byte: None,
             value,
         };
-        let mut entries = vec![
+        let entries = vec![
             entry("source", s("terraform")),
             entry("type", s(&r.ty)),
             entry("name", s(&r.name)),
@@ -754,11 +752,6 @@ impl<'r> Inst<'r> {
             entry("module", s(&self.prefix)),
             entry("attributes", r.attributes.clone()),
         ];
-        if let Some(related) = related {
-            let mut seq = Node::new(NV::Seq(related), r.loc.pos, None);
-            seq.src = src;
-            entries.push(entry("related", seq));
-        }
         let mut n = Node::new(NV::Map(entries), r.loc.pos, None);
         n.src = src;
         n

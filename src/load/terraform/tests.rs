@@ -153,8 +153,8 @@ resource "aws_s3_bucket" "off" {
     assert_eq!(l.documents.len(), 5);
     // `related` holds the other instances of the module.
     let related = doc(&l, "aws_security_group.sg")
-        .node
-        .get("related")
+        .related
+        .as_ref()
         .unwrap()
         .to_json();
     assert_eq!(related.as_array().unwrap().len(), 4);
@@ -247,9 +247,8 @@ fn local_modules_nest_with_their_inputs_and_call_chain() {
     assert_eq!(d.file_of(bucket).path, "modules/store/logs/bucket.tf");
     assert_eq!(bucket.start.line, 3);
     // The related resource from the other file points into that file.
-    let rel = &d.node.get("related").unwrap();
-    let NV::Seq(items) = &rel.value else { panic!() };
-    assert_eq!(d.file_of(&items[0]).path, "modules/store/logs/other.tf");
+    let rel = d.related.as_ref().unwrap().nodes().next().unwrap();
+    assert_eq!(d.file_of(rel).path, "modules/store/logs/other.tf");
     assert_eq!(l.documents.len(), 4);
 }
 
