@@ -178,11 +178,17 @@ else := sprintf("%v.%v", [input.type, input.name])
 
 # --- related resources --------------------------------------------------------
 
-related := [r | some r in input.related; is_object(r)] if is_array(input.related)
+# (Not filtered: a rule of this module is computed for every document that
+# references the module, and a copy of a large module's list would cost each.)
+related := input.related if is_array(input.related)
 
 else := []
 
-related_of_type(t) := [r | some r in related; r.type == t]
+# The scan also gives the related resources grouped by type (`related_by_type`),
+# so that looking for one type does not walk a large module's every resource.
+related_of_type(t) := object.get(input.related_by_type, t, []) if is_object(input.related_by_type)
+
+else := [r | some r in related; is_object(r); r.type == t]
 
 # The addresses by which a reference can name resource r: its address, the
 # address without the module prefix, and type.name.

@@ -59,6 +59,8 @@ pub struct Document {
 pub struct RelatedSet {
     items: Vec<Node>,
     rego: std::sync::OnceLock<Vec<regorus::Value>>,
+    /// The items' indexes by `type`, with the array of their Rego values.
+    by_type: std::sync::OnceLock<std::collections::BTreeMap<String, (Vec<usize>, regorus::Value)>>,
 }
 
 impl RelatedSet {
@@ -66,6 +68,7 @@ impl RelatedSet {
         Arc::new(Self {
             items,
             rego: std::sync::OnceLock::new(),
+            by_type: std::sync::OnceLock::new(),
         })
     }
 
@@ -77,6 +80,25 @@ impl RelatedSet {
     fn rego(&self) -> &[regorus::Value] {
         self.rego
             .get_or_init(|| self.items.iter().map(Node::to_rego).collect())
+    }
+
+    fn by_type(&self) -> &std::collections::BTreeMap<String, (Vec<usize>, regorus::Value)> {
+        self.by_type.get_or_init(|| {
+            let rego = self.rego();
+            let mut index: std::collections::BTreeMap<String, Vec<usize>> = Default::default();
+            for (i, item) in self.items.iter().enumerate() {
+                if let Some(ty) = item.get("type").and_then(Node::as_str) {
+                    index.entry(ty.to_string()).or_default().push(i);
+                }
+            }
+            index
+                .into_iter()
+                .map(|(ty, members)| {
+                    let values = members.iter().map(|&i| rego[i].clone()).collect::<Vec<_>>();
+                    (ty, (members, regorus::Value::from(values)))
+                })
+                .collect()
+        })
     }
 }
 
@@ -122,6 +144,36 @@ impl Related {
         regorus::Value::from(out)
     }
 
+    /// `input.related_by_type`: the other items grouped by their `type` (an object of arrays),
+    /// so that a policy looking for one type does not walk the whole module. `None` when no
+    /// item has a type (Kubernetes objects). Only the document's own type's array is new.
+    pub fn by_type_to_rego(&self) -> Option<regorus::Value> {
+        let index = self.set.by_type();
+        if index.is_empty() {
+            return None;
+        }
+        let own = self
+            .me
+            .and_then(|m| self.set.items[m].get("type"))
+            .and_then(Node::as_str);
+        let rego = self.set.rego();
+        let mut map = std::collections::BTreeMap::new();
+        for (ty, (members, values)) in index {
+            let values = if Some(ty.as_str()) == own {
+                let others: Vec<regorus::Value> = members
+                    .iter()
+                    .filter(|&&i| Some(i) != self.me)
+                    .map(|&i| rego[i].clone())
+                    .collect();
+                regorus::Value::from(others)
+            } else {
+                values.clone()
+            };
+            map.insert(regorus::Value::from(ty.as_str()), values);
+        }
+        Some(regorus::Value::from(map))
+    }
+
     /// `input.related` as JSON.
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::Value::Array(self.nodes().map(Node::to_json).collect())
@@ -148,6 +200,9 @@ impl Document {
         if let Some(related) = &self.related {
             if let Ok(map) = input.as_object_mut() {
                 map.insert(regorus::Value::from("related"), related.to_rego());
+                if let Some(by_type) = related.by_type_to_rego() {
+                    map.insert(regorus::Value::from("related_by_type"), by_type);
+                }
             }
         }
         input

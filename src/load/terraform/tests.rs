@@ -159,6 +159,20 @@ resource "aws_s3_bucket" "off" {
         .to_json();
     assert_eq!(related.as_array().unwrap().len(), 4);
     assert!(related[0].get("related").is_none());
+    // The policy input also groups them by type; a document is not among its own type's.
+    let count = |input: &regorus::Value, ty: &str| {
+        input["related_by_type"][ty]
+            .as_array()
+            .map_or(0, |a| a.len())
+    };
+    let web0 = doc(&l, "aws_instance.web[0]").to_rego();
+    assert_eq!(count(&web0, "aws_instance"), 1);
+    assert_eq!(count(&web0, "aws_s3_bucket"), 2);
+    assert_eq!(count(&web0, "aws_security_group"), 1);
+    let sg = doc(&l, "aws_security_group.sg").to_rego();
+    assert_eq!(count(&sg, "aws_instance"), 2);
+    assert_eq!(count(&sg, "aws_security_group"), 0);
+    assert_eq!(sg["related"].as_array().unwrap().len(), 4);
 }
 
 #[test]
