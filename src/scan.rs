@@ -414,6 +414,7 @@ fn process_unit(
     engine: &mut regorus::Engine,
     policies: &PolicySet,
     opts: &ScanOptions,
+    namespace_pass: bool,
 ) -> FileOutcome {
     let loaded = match unit {
         Unit::File(c) => load_one(c, repo, &opts.load, files),
@@ -490,6 +491,12 @@ fn process_unit(
             .into_iter()
             .filter(Document::is_kubernetes)
             .collect();
+    } else if namespace_pass {
+        out.kept = loaded
+            .documents
+            .into_iter()
+            .filter(|d| policy::namespace::wanted(policies, d))
+            .collect();
     }
     out
 }
@@ -516,6 +523,18 @@ pub fn run_listed(
     // Groups (Terraform root modules, kustomizations) are found among all the listed files,
     // so that a shard keeps each group whole.
     let mut plan = plan_listing(&listing, repo.as_ref(), opts);
+    // Namespace rules need every object of a namespace. A scan of the changed files alone
+    // (the merge-request gate) does not see them all: there they are left out, and a note
+    // says so. Sharded, the first shard evaluates them over every file (it also parses the
+    // other shards' Kubernetes objects, without checking them otherwise), and the other
+    // shards leave them to it.
+    let namespace_possible = policies.has_namespace_rules() && !listing.narrowed;
+    let namespace_pass = namespace_possible && opts.shard.is_none_or(|s| s.index == 1);
+    let outside = (namespace_pass && opts.shard.is_some()).then(|| Outside {
+        candidates: listing.candidates.clone(),
+        groups: plan.groups.clone(),
+        consumed: plan.consumed.clone(),
+    });
     // Sharding comes after --include/--exclude and the gate's narrowing: a shard of the
     // units this scan would otherwise load (a group goes by its directory).
     let elsewhere = match opts.shard {
@@ -569,7 +588,15 @@ pub fn run_listed(
                 )
             },
             |(repo, engine), unit| {
-                let outcome = process_unit(unit, repo.as_ref(), &files, engine, policies, opts);
+                let outcome = process_unit(
+                    unit,
+                    repo.as_ref(),
+                    &files,
+                    engine,
+                    policies,
+                    opts,
+                    namespace_pass,
+                );
                 if let Some(p) = &opts.progress {
                     p.file_done(outcome.documents, outcome.findings.len());
                 }
@@ -607,10 +634,34 @@ pub fn run_listed(
         waivers.extend(o.waivers);
     }
     stats.slowest_files = slowest(file_times);
+    if namespace_pass {
+        let evaluating = Instant::now();
+        if let (Some(outside), Some(shard)) = (&outside, opts.shard) {
+            let (docs, found) =
+                load_outside(outside, shard, repo.as_ref(), &listing, opts, policies);
+            documents.extend(docs);
+            waivers.extend(found);
+        }
+        let (o, files) = policy::namespace::run(&mut documents, policies);
+        stats.eval_cpu += evaluating.elapsed();
+        stats.evaluations += o.evaluations;
+        findings.extend(o.findings);
+        notifications.extend(o.notifications);
+        for file in files {
+            sources.insert(file.path.clone(), file);
+        }
+    } else if policies.has_namespace_rules() && !namespace_possible {
+        notifications.push(namespace_rules_skipped(policies));
+    }
     if opts.profile_rules && !policies.packages.is_empty() {
         stats.slowest_rules = profile_rules(&documents, policies);
     }
     let mut rules = policies.rules();
+    if namespace_possible && !namespace_pass {
+        // Another shard (the first) evaluates the namespace rules and lists them.
+        let ids = policies.namespace_rule_ids();
+        rules.retain(|r| !ids.contains(&r.id.as_str()));
+    }
     if opts.drift.is_some() || opts.aws.is_some() {
         // Cluster and AWS comparisons run side by side (each waits on its own reading).
         let checking = Instant::now();
@@ -660,6 +711,88 @@ pub fn run_listed(
         stats,
         sources,
     })
+}
+
+/// Why the namespace rules were not evaluated.
+fn namespace_rules_skipped(policies: &PolicySet) -> Notification {
+    Notification::new(
+        NoteLevel::Note,
+        "namespace-rules-skipped",
+        format!(
+            "{} compare objects across the files of a namespace: not evaluated in a scan of \
+             the changed files, which does not see every file; the scheduled scan of the \
+             whole tree runs them",
+            policies.namespace_rule_ids().join(", ")
+        ),
+    )
+}
+
+/// What the listing held before it was narrowed to a shard.
+struct Outside {
+    candidates: Vec<Candidate>,
+    groups: Vec<load::Group>,
+    consumed: std::collections::BTreeSet<String>,
+}
+
+/// For the first shard's namespace pass: the documents of the other shards' files and groups
+/// that the namespace rules read, and their in-place waivers of those rules (the other
+/// shards report everything else about these files).
+fn load_outside(
+    outside: &Outside,
+    shard: Shard,
+    repo: Option<&gix::ThreadSafeRepository>,
+    listing: &Listing,
+    opts: &ScanOptions,
+    policies: &PolicySet,
+) -> (Vec<Document>, Vec<Waiver>) {
+    let mut files = ScanFiles::new(&outside.candidates, repo, opts.load.max_file_bytes);
+    files.root = listing.root.clone();
+    files.commit = listing.commit.clone();
+    let mut units: Vec<Unit> = outside
+        .groups
+        .iter()
+        .filter(|g| !shard.contains(g.path()))
+        .cloned()
+        .map(Unit::Group)
+        .collect();
+    units.extend(
+        outside
+            .candidates
+            .iter()
+            .filter(|c| !outside.consumed.contains(&c.path) && !shard.contains(&c.path))
+            .map(Unit::File),
+    );
+    let ids = policies.namespace_rule_ids();
+    let loaded: Vec<(Vec<Document>, Vec<Waiver>)> = units
+        .par_iter()
+        .map_init(
+            || repo.map(|r| r.to_thread_local()),
+            |repo, unit| {
+                let loaded = match unit {
+                    Unit::File(c) => load_one(c, repo.as_ref(), &opts.load, &files),
+                    Unit::Group(g) => load::load_group(&files, g, &opts.load, &opts.iac),
+                };
+                let documents: Vec<Document> = loaded
+                    .documents
+                    .into_iter()
+                    .filter(|d| policy::namespace::wanted(policies, d))
+                    .collect();
+                let (found, _) = waiver::inline::collect(&documents);
+                let found = found
+                    .into_iter()
+                    .filter(|w| ids.iter().any(|id| w.covers_rule(id)))
+                    .collect();
+                (documents, found)
+            },
+        )
+        .collect();
+    let mut documents = Vec::new();
+    let mut waivers = Vec::new();
+    for (d, w) in loaded {
+        documents.extend(d);
+        waivers.extend(w);
+    }
+    (documents, waivers)
 }
 
 /// Whether the scan covers the whole repository or directory (no `--include`/`--exclude`,

@@ -170,7 +170,7 @@ impl Waiver {
         })
     }
 
-    fn covers_rule(&self, id: &str) -> bool {
+    pub fn covers_rule(&self, id: &str) -> bool {
         self.matchers.iter().any(|m| m.is_match(id))
     }
 

@@ -72,8 +72,15 @@ fn files_with_findings(report: &Value) -> BTreeSet<String> {
         .as_array()
         .unwrap()
         .iter()
+        .filter(|f| !is_namespace_rule(f))
         .map(|f| f["file"].as_str().unwrap().to_string())
         .collect()
+}
+
+/// A finding of a namespace rule (NetworkPolicy coverage): the first shard evaluates those
+/// over every file.
+fn is_namespace_rule(f: &Value) -> bool {
+    f["ruleId"] == "PL-K8S-0038" || f["ruleId"] == "PL-K8S-0039"
 }
 
 fn fingerprints(findings: &Value) -> Vec<String> {
@@ -175,6 +182,25 @@ fn shards_partition_the_files_by_path() {
         assert_eq!(report["target"]["shard"], shard_arg(i));
         let mine = files_with_findings(&report);
         assert!(!mine.is_empty(), "shard {i} of {APPS} files is empty");
+        let namespace_findings = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| is_namespace_rule(f))
+            .count();
+        let namespace_rules = report["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| is_namespace_rule(&serde_json::json!({"ruleId": r["id"]})))
+            .count();
+        if i == 1 {
+            // Every app's Deployment lacks a NetworkPolicy, in every shard's files.
+            assert_eq!(namespace_findings, APPS, "{}", report["findings"]);
+            assert_eq!(namespace_rules, 2);
+        } else {
+            assert_eq!((namespace_findings, namespace_rules), (0, 0));
+        }
         assert!(union.is_disjoint(&mine), "shard {i} overlaps: {mine:?}");
         files += report["summary"]["files"].as_u64().unwrap();
         for f in &mine {

@@ -45,6 +45,7 @@ const RULES: &[&str] = &[
     "PL-K8S-0035",
     "PL-K8S-0036",
     "PL-K8S-0037",
+    "PL-K8S-0039",
 ];
 
 /// A KICS query (directory under assets/queries/k8s) that tests what `rule` checks.
@@ -95,6 +96,8 @@ const KICS: &[KicsMap] = &[
     kics("PL-K8S-0032", "rbac_roles_with_exec_permission"),
     kics("PL-K8S-0032", "rbac_roles_with_attach_permission"),
     kics("PL-K8S-0033", "service_type_is_nodeport"),
+    // A namespace rule: the NetworkPolicy and the pods are in the same file.
+    kics("PL-K8S-0039", "network_policy_is_not_targeting_any_pod"),
 ];
 
 /// trivy-checks `check_id`s (extracted/INDEX.json, format kubernetes) testing `rule`.

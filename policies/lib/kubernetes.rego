@@ -170,3 +170,54 @@ else := sprintf("%v", [v])
 
 # The finding every `deny` rule emits.
 result(msg, path) := {"msg": msg, "path": path}
+
+# The path from an object's root to the metadata of its pods, for any object
+# (not only `input`); undefined for a kind that carries no pod template.
+pod_meta_path_of(obj) := ["metadata"] if obj.kind == "Pod"
+
+pod_meta_path_of(obj) := ["template", "metadata"] if obj.kind == "PodTemplate"
+
+pod_meta_path_of(obj) := ["spec", "jobTemplate", "spec", "template", "metadata"] if obj.kind == "CronJob"
+
+pod_meta_path_of(obj) := ["spec", "template", "metadata"] if obj.kind in template_kinds
+
+# The labels an object's pods carry ({} when none are written); undefined for a
+# kind that makes no pods.
+pod_labels_of(obj) := object_or_empty(object.get(obj, array.concat(pod_meta_path_of(obj), ["labels"]), {}))
+
+# Whether a label selector (`matchLabels` and `matchExpressions`, as in a
+# NetworkPolicy's `podSelector`) selects pods with `labels`. The empty
+# selector selects every pod; a null or absent one is treated as empty.
+selector_matches(selector, labels) if {
+	sel := object_or_empty(selector)
+	every k, v in object_or_empty(object.get(sel, "matchLabels", {})) {
+		labels[k] == v
+	}
+	every e in as_array(object.get(sel, "matchExpressions", [])) {
+		expression_matches(e, labels)
+	}
+}
+
+expression_matches(e, labels) if {
+	e.operator == "In"
+	labels[e.key] in as_array(e.values)
+}
+
+expression_matches(e, labels) if {
+	e.operator == "NotIn"
+	not _label_in(labels, e.key, as_array(e.values))
+}
+
+expression_matches(e, labels) if {
+	e.operator == "Exists"
+	_ = labels[e.key]
+}
+
+expression_matches(e, labels) if {
+	e.operator == "DoesNotExist"
+	not _has_label(labels, e.key)
+}
+
+_label_in(labels, key, values) if labels[key] in values
+
+_has_label(labels, key) if _ = labels[key]

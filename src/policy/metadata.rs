@@ -18,6 +18,9 @@ pub struct Annotations {
     pub related_resources: Vec<String>,
     /// `custom.kinds`: the document kinds the rules apply to (empty: every document).
     pub kinds: Vec<String>,
+    /// `custom.related_kinds`: the rules compare a Kubernetes object with the other objects
+    /// of these kinds in its namespace (`input.related`), once the whole scan is loaded.
+    pub related_kinds: Vec<String>,
 }
 
 /// What one policy file says about itself, read from its text.
@@ -153,6 +156,7 @@ fn parse_annotations(yaml: &str, start_line: u32) -> Result<Annotations, Metadat
         frameworks: string_list(c("frameworks")),
         related_resources: related(map.get("related_resources")),
         kinds: string_list(c("kinds")),
+        related_kinds: string_list(c("related_kinds")),
     })
 }
 

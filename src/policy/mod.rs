@@ -5,6 +5,7 @@ pub mod calls;
 pub mod eval;
 pub mod extensions;
 pub mod metadata;
+pub mod namespace;
 pub mod test;
 
 use crate::model::{FindingLevel, RuleMeta, Severity};
@@ -84,6 +85,9 @@ pub struct Package {
     pub builtin: bool,
     /// Kinds the package applies to (`custom.kinds`); `None`: every document.
     pub kinds: Option<std::collections::BTreeSet<String>>,
+    /// `custom.related_kinds`: a namespace rule, evaluated after the whole scan is loaded, on
+    /// Kubernetes objects that see the other objects of these kinds in their namespace.
+    pub related_kinds: Option<std::collections::BTreeSet<String>>,
 }
 
 impl Package {
@@ -94,6 +98,16 @@ impl Package {
     /// without it sees only Kubernetes objects; a user's package without it sees every
     /// document (as conftest does).
     pub fn applies_to(&self, doc: &crate::load::Document) -> bool {
+        // A namespace rule sees only the documents of the namespace pass, and only it does.
+        let namespace_pass = doc.related.as_ref().is_some_and(|r| r.namespace.is_some());
+        if self.related_kinds.is_some() != namespace_pass {
+            return false;
+        }
+        self.applies_to_kind(doc)
+    }
+
+    /// [`Package::applies_to`] by kind alone.
+    pub fn applies_to_kind(&self, doc: &crate::load::Document) -> bool {
         match (&self.kinds, doc.kind()) {
             (Some(kinds), Some(kind)) => {
                 kinds.contains(kind) || (kinds.contains("*") && doc.is_kubernetes())
@@ -127,8 +141,23 @@ impl PolicySet {
         let mut all = std::collections::BTreeSet::new();
         for p in &self.packages {
             all.extend(p.kinds.as_ref()?.iter().cloned());
+            all.extend(p.related_kinds.iter().flatten().cloned());
         }
         Some(all)
+    }
+
+    /// Whether any package is a namespace rule (`custom.related_kinds`).
+    pub fn has_namespace_rules(&self) -> bool {
+        self.packages.iter().any(|p| p.related_kinds.is_some())
+    }
+
+    /// The rule ids of the namespace rules.
+    pub fn namespace_rule_ids(&self) -> Vec<&str> {
+        self.packages
+            .iter()
+            .filter(|p| p.related_kinds.is_some())
+            .map(|p| p.meta.id.as_str())
+            .collect()
     }
 
     /// The rule catalog, sorted by id.
@@ -365,6 +394,8 @@ pub fn compile(
                 .then(|| format!("data.{name}.exception")),
             explicit_severity: ann.severity.is_some(),
             kinds: (!ann.kinds.is_empty()).then(|| ann.kinds.iter().cloned().collect()),
+            related_kinds: (!ann.related_kinds.is_empty())
+                .then(|| ann.related_kinds.iter().cloned().collect()),
             queries,
             meta,
             builtin: acc.builtin,
