@@ -70,6 +70,14 @@ fn tree(d: &Path) {
     );
 }
 
+/// shop/api.yaml with an in-place waiver of PL-K8S-0038 on the line the finding points at.
+fn waived_api() -> String {
+    deployment("api", Some("shop"), "api").replace(
+        "  name: api\n",
+        "  # plumbline:ignore PL-K8S-0038 reason=\"shop's mesh isolates api\"\n  name: api\n",
+    )
+}
+
 fn namespace_findings(report: &Value) -> Vec<(String, String, u64, bool)> {
     let mut out: Vec<_> = report["findings"]
         .as_array()
@@ -158,11 +166,7 @@ fn in_place_waivers_apply_to_namespace_rules() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     tree(d);
-    let api = deployment("api", Some("shop"), "api").replace(
-        "  name: api\n",
-        "  # plumbline:ignore PL-K8S-0038 reason=\"shop's mesh isolates api\"\n  name: api\n",
-    );
-    write(d, "shop/api.yaml", &api);
+    write(d, "shop/api.yaml", &waived_api());
     let report = scan(d, &[]);
     let api: Vec<_> = namespace_findings(&report)
         .into_iter()
@@ -179,11 +183,7 @@ fn the_first_shard_evaluates_namespace_rules_over_every_file() {
     let d = dir.path();
     tree(d);
     // A waiver in place, wherever the shards put api.yaml.
-    let api = deployment("api", Some("shop"), "api").replace(
-        "  name: api\n",
-        "  # plumbline:ignore PL-K8S-0038 reason=\"shop's mesh isolates api\"\n  name: api\n",
-    );
-    write(d, "shop/api.yaml", &api);
+    write(d, "shop/api.yaml", &waived_api());
     git(d, &["init", "-q"]);
     commit_all(d, "tree");
     let all = namespace_findings(&scan(d, &[]));
