@@ -11,6 +11,9 @@ use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
+/// The objects of the related kinds of one namespace, and each one's place in the set.
+type SharedSet = (Arc<RelatedSet>, BTreeMap<usize, usize>);
+
 /// The namespace an object is applied to.
 fn namespace_of(doc: &Document) -> Option<&str> {
     let r = doc.resource.as_ref()?;
@@ -31,17 +34,17 @@ pub fn wanted(set: &PolicySet, doc: &Document) -> bool {
 /// Runs the namespace rules over `documents` (every document the first pass kept; the others
 /// are left alone). Returns the outcome and the files its findings point into.
 pub fn run(documents: &mut [Document], set: &PolicySet) -> (Outcome, Vec<Arc<SourceFile>>) {
-    let related_kinds: BTreeSet<&str> = set
-        .packages
-        .iter()
-        .filter_map(|p| p.related_kinds.as_ref())
-        .flatten()
-        .map(String::as_str)
-        .collect();
-    let checked = |doc: &Document| {
+    // Each checked object sees the kinds its rules relate to (a workload: NetworkPolicies;
+    // a NetworkPolicy: workloads), not every object of the namespace: a namespace of
+    // thousands of workloads and a few policies stays linear.
+    let kinds_for = |doc: &Document| -> BTreeSet<&str> {
         set.packages
             .iter()
-            .any(|p| p.related_kinds.is_some() && p.applies_to_kind(doc))
+            .filter(|p| p.applies_to_kind(doc))
+            .filter_map(|p| p.related_kinds.as_ref())
+            .flatten()
+            .map(String::as_str)
+            .collect()
     };
     let mut by_namespace: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, doc) in documents.iter().enumerate() {
@@ -51,25 +54,26 @@ pub fn run(documents: &mut [Document], set: &PolicySet) -> (Outcome, Vec<Arc<Sou
     }
     let mut runs = Vec::new();
     for (ns, members) in by_namespace {
-        let in_set: Vec<usize> = members
-            .iter()
-            .copied()
-            .filter(|&i| {
-                documents[i]
-                    .kind()
-                    .is_some_and(|k| related_kinds.contains(k))
-            })
-            .collect();
-        let slot: BTreeMap<usize, usize> =
-            in_set.iter().enumerate().map(|(k, &i)| (i, k)).collect();
-        let shared = RelatedSet::new(in_set.iter().map(|&i| documents[i].node.clone()).collect());
+        let mut shared: BTreeMap<BTreeSet<&str>, SharedSet> = BTreeMap::new();
         for &i in &members {
-            if checked(&documents[i]) {
-                let mut related = Related::new(&shared, slot.get(&i).copied());
-                related.namespace = Some(ns.clone());
-                documents[i].related = Some(related);
-                runs.push(i);
+            let kinds = kinds_for(&documents[i]);
+            if kinds.is_empty() {
+                continue; // only read as related
             }
+            let (related_set, slot) = shared.entry(kinds.clone()).or_insert_with(|| {
+                let in_set: Vec<usize> = members
+                    .iter()
+                    .copied()
+                    .filter(|&j| documents[j].kind().is_some_and(|k| kinds.contains(k)))
+                    .collect();
+                let slot = in_set.iter().enumerate().map(|(k, &j)| (j, k)).collect();
+                let items = in_set.iter().map(|&j| documents[j].node.clone()).collect();
+                (RelatedSet::new(items), slot)
+            });
+            let mut related = Related::new(related_set, slot.get(&i).copied());
+            related.namespace = Some(ns.clone());
+            documents[i].related = Some(related);
+            runs.push(i);
         }
     }
     let outcomes: Vec<Outcome> = runs
