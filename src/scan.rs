@@ -405,6 +405,24 @@ struct FileOutcome {
 /// Documents of one unit from which its evaluation is split across the workers.
 const PARALLEL_DOCS: usize = 64;
 
+/// Reads and parses one unit: a file, or a group of files loaded together.
+fn load_unit(
+    unit: &Unit,
+    repo: Option<&gix::Repository>,
+    files: &dyn load::Files,
+    opts: &ScanOptions,
+) -> load::Loaded {
+    match unit {
+        Unit::File(c) => load_one(c, repo, &opts.load, files),
+        Unit::Group(g) => {
+            let started = Instant::now();
+            let mut loaded = load::load_group(files, g, &opts.load, &opts.iac);
+            loaded.parse_time = started.elapsed();
+            loaded
+        }
+    }
+}
+
 /// Read → parse → evaluate for one unit, on one worker (a large unit's documents are
 /// evaluated in parallel).
 fn process_unit(
@@ -416,15 +434,7 @@ fn process_unit(
     opts: &ScanOptions,
     namespace_pass: bool,
 ) -> FileOutcome {
-    let loaded = match unit {
-        Unit::File(c) => load_one(c, repo, &opts.load, files),
-        Unit::Group(g) => {
-            let started = Instant::now();
-            let mut loaded = load::load_group(files, g, &opts.load, &opts.iac);
-            loaded.parse_time = started.elapsed();
-            loaded
-        }
-    };
+    let loaded = load_unit(unit, repo, files, opts);
     let mut out = FileOutcome {
         notifications: loaded.notifications,
         documents: loaded.documents.len(),
@@ -635,13 +645,15 @@ pub fn run_listed(
     }
     stats.slowest_files = slowest(file_times);
     if namespace_pass {
-        let evaluating = Instant::now();
         if let (Some(outside), Some(shard)) = (&outside, opts.shard) {
+            let loading = Instant::now();
             let (docs, found) =
                 load_outside(outside, shard, repo.as_ref(), &listing, opts, policies);
+            stats.parse_cpu += loading.elapsed();
             documents.extend(docs);
             waivers.extend(found);
         }
+        let evaluating = Instant::now();
         let (o, files) = policy::namespace::run(&mut documents, policies);
         stats.eval_cpu += evaluating.elapsed();
         stats.evaluations += o.evaluations;
@@ -768,10 +780,7 @@ fn load_outside(
         .map_init(
             || repo.map(|r| r.to_thread_local()),
             |repo, unit| {
-                let loaded = match unit {
-                    Unit::File(c) => load_one(c, repo.as_ref(), &opts.load, &files),
-                    Unit::Group(g) => load::load_group(&files, g, &opts.load, &opts.iac),
-                };
+                let loaded = load_unit(unit, repo.as_ref(), &files, opts);
                 let documents: Vec<Document> = loaded
                     .documents
                     .into_iter()
