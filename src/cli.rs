@@ -752,6 +752,14 @@ fn timings(stats: &scan::Stats, report: Duration, total: Duration) -> String {
         stats.evaluations,
         stats.documents,
     );
+    if !stats.namespace.is_zero() {
+        let _ = writeln!(
+            out,
+            "timings (wall): namespace rules {} (after the pass: objects compared within their \
+             namespace)",
+            s(stats.namespace)
+        );
+    }
     if !stats.drift.is_zero() {
         let _ = writeln!(
             out,

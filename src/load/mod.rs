@@ -110,6 +110,9 @@ pub struct Related {
     pub me: Option<usize>,
     /// Set for the namespace pass: the Kubernetes namespace the set is of.
     pub namespace: Option<String>,
+    /// The items the document sees, ascending, when a relation narrows the set to fewer than
+    /// all (`custom.related_by`); `None`: every item but its own.
+    pub only: Option<Arc<[usize]>>,
 }
 
 impl Related {
@@ -118,30 +121,28 @@ impl Related {
             set: Arc::clone(set),
             me,
             namespace: None,
+            only: None,
+        }
+    }
+
+    /// The indexes of the items the document sees, in order.
+    fn seen(&self) -> Box<dyn Iterator<Item = usize> + '_> {
+        match &self.only {
+            Some(only) => Box::new(only.iter().copied().filter(|&i| Some(i) != self.me)),
+            None => Box::new((0..self.set.items.len()).filter(|&i| Some(i) != self.me)),
         }
     }
 
     /// The other items, in order.
     pub fn nodes(&self) -> impl Iterator<Item = &Node> {
-        self.set
-            .items
-            .iter()
-            .enumerate()
-            .filter(move |(i, _)| Some(*i) != self.me)
-            .map(|(_, n)| n)
+        self.seen().map(|i| &self.set.items[i])
     }
 
     /// `input.related`: the other items as a Rego array (their converted values are shared,
     /// only the array is new).
     pub fn to_rego(&self) -> regorus::Value {
         let all = self.set.rego();
-        let mut out = Vec::with_capacity(all.len());
-        for (i, v) in all.iter().enumerate() {
-            if Some(i) != self.me {
-                out.push(v.clone());
-            }
-        }
-        regorus::Value::from(out)
+        regorus::Value::from(self.seen().map(|i| all[i].clone()).collect::<Vec<_>>())
     }
 
     /// `input.related_by_type`: the other items grouped by their `type` (an object of arrays),
@@ -159,10 +160,12 @@ impl Related {
         let rego = self.set.rego();
         let mut map = std::collections::BTreeMap::new();
         for (ty, (members, values)) in index {
-            let values = if Some(ty.as_str()) == own {
+            let values = if Some(ty.as_str()) == own || self.only.is_some() {
+                let only = self.only.as_deref();
                 let others: Vec<regorus::Value> = members
                     .iter()
                     .filter(|&&i| Some(i) != self.me)
+                    .filter(|&&i| only.is_none_or(|o| o.binary_search(&i).is_ok()))
                     .map(|&i| rego[i].clone())
                     .collect();
                 regorus::Value::from(others)

@@ -21,6 +21,17 @@ pub struct Annotations {
     /// `custom.related_kinds`: the rules compare a Kubernetes object with the other objects
     /// of these kinds in its namespace (`input.related`), once the whole scan is loaded.
     pub related_kinds: Vec<String>,
+    /// `custom.related_by`: which of those objects each checked object sees.
+    pub related_by: Option<RelatedBy>,
+}
+
+/// `custom.related_by` of a namespace rule: the relation that narrows `input.related` from
+/// every object of the related kinds in the namespace to those that bear on the checked one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum RelatedBy {
+    /// `pod-selector`: between a NetworkPolicy and a pod-making object, only the pairs where
+    /// the policy's `podSelector` selects the object's pod labels (other pairs are kept).
+    PodSelector,
 }
 
 /// What one policy file says about itself, read from its text.
@@ -147,6 +158,23 @@ fn parse_annotations(yaml: &str, start_line: u32) -> Result<Annotations, Metadat
             ))
         }
     };
+    let related_by = match c("related_by") {
+        None => None,
+        Some(J::String(s)) if s == "pod-selector" => Some(RelatedBy::PodSelector),
+        Some(v) => {
+            return Err(err(
+                1,
+                format!("custom.related_by {v} is not a known relation (pod-selector)"),
+            ))
+        }
+    };
+    let related_kinds = string_list(c("related_kinds"));
+    if related_by.is_some() && related_kinds.is_empty() {
+        return Err(err(
+            1,
+            "custom.related_by narrows custom.related_kinds: name the related kinds too".into(),
+        ));
+    }
     Ok(Annotations {
         title: text(map.get("title")),
         description: text(map.get("description")),
@@ -156,7 +184,8 @@ fn parse_annotations(yaml: &str, start_line: u32) -> Result<Annotations, Metadat
         frameworks: string_list(c("frameworks")),
         related_resources: related(map.get("related_resources")),
         kinds: string_list(c("kinds")),
-        related_kinds: string_list(c("related_kinds")),
+        related_kinds,
+        related_by,
     })
 }
 
@@ -211,6 +240,22 @@ mod tests {
         let e = scan_file(text).unwrap_err();
         assert_eq!(e.line, 2);
         assert!(e.message.contains("urgent"));
+    }
+
+    #[test]
+    fn related_by_is_read_and_checked() {
+        let ok = "# METADATA\n# custom:\n#   related_kinds: [NetworkPolicy]\n#   related_by: pod-selector\npackage a\n";
+        let a = scan_file(ok).unwrap().annotations.unwrap();
+        assert_eq!(a.related_by, Some(RelatedBy::PodSelector));
+        let unknown = "# METADATA\n# custom:\n#   related_kinds: [Service]\n#   related_by: owner\npackage a\n";
+        let e = scan_file(unknown).unwrap_err();
+        assert!(
+            e.message.contains("owner") && e.message.contains("pod-selector"),
+            "{e:?}"
+        );
+        let alone = "# METADATA\n# custom:\n#   related_by: pod-selector\npackage a\n";
+        let e = scan_file(alone).unwrap_err();
+        assert!(e.message.contains("related_kinds"), "{e:?}");
     }
 
     #[test]

@@ -88,6 +88,8 @@ pub struct Package {
     /// `custom.related_kinds`: a namespace rule, evaluated after the whole scan is loaded, on
     /// Kubernetes objects that see the other objects of these kinds in their namespace.
     pub related_kinds: Option<std::collections::BTreeSet<String>>,
+    /// `custom.related_by`: the relation that narrows what a namespace rule's objects see.
+    pub related_by: Option<metadata::RelatedBy>,
 }
 
 impl Package {
@@ -396,6 +398,7 @@ pub fn compile(
             kinds: (!ann.kinds.is_empty()).then(|| ann.kinds.iter().cloned().collect()),
             related_kinds: (!ann.related_kinds.is_empty())
                 .then(|| ann.related_kinds.iter().cloned().collect()),
+            related_by: ann.related_by,
             queries,
             meta,
             builtin: acc.builtin,

@@ -13,6 +13,7 @@
 #   id: PL-K8S-0038
 #   kinds: [Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob]
 #   related_kinds: [NetworkPolicy]
+#   related_by: pod-selector
 #   severity: MEDIUM
 #   remediation: >-
 #     Add a NetworkPolicy to the namespace that selects these pods (a default-deny policy
@@ -25,21 +26,16 @@ import rego.v1
 
 import data.plumbline.lib.kubernetes as k8s
 
+# `custom.related_by: pod-selector`: `input.related` holds exactly the NetworkPolicies of the
+# namespace whose podSelector selects this workload's pods (as `k8s.selector_matches`).
 deny contains {"msg": msg, "path": ["metadata", "name"]} if {
 	is_array(input.related)
-	labels := k8s.pod_labels_of(input)
-	not selected(labels)
+	_ = k8s.pod_labels_of(input) # a kind that makes pods
+	count(input.related) == 0
 	msg := sprintf(
 		"%s %s is not selected by any NetworkPolicy of namespace %q in the scan: its pods accept traffic from any pod",
 		[input.kind, name, namespace],
 	)
-}
-
-selected(labels) if {
-	some p in input.related
-	p.kind == "NetworkPolicy"
-	is_object(p.spec)
-	k8s.selector_matches(object.get(p.spec, "podSelector", {}), labels)
 }
 
 namespace := ns if {

@@ -13,6 +13,7 @@
 #   id: PL-K8S-0039
 #   kinds: [NetworkPolicy]
 #   related_kinds: [Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob]
+#   related_by: pod-selector
 #   severity: LOW
 #   remediation: >-
 #     Make the podSelector match the labels of the pods it is meant to protect (the
@@ -25,21 +26,18 @@ import rego.v1
 
 import data.plumbline.lib.kubernetes as k8s
 
+# `custom.related_by: pod-selector`: `input.related` holds exactly the workloads of the
+# namespace whose pods this policy's podSelector selects (as `k8s.selector_matches`).
 deny contains {"msg": msg, "path": ["spec", "podSelector"]} if {
 	is_array(input.related)
 	is_object(input.spec)
 	selector := k8s.object_or_empty(object.get(input.spec, "podSelector", {}))
 	count(k8s.object_or_empty(object.get(selector, "matchLabels", {}))) + count(k8s.as_array(object.get(selector, "matchExpressions", []))) > 0
-	not selects_some(selector)
+	count(input.related) == 0
 	msg := sprintf(
 		"NetworkPolicy %s selects the pods of no workload of namespace %q in the scan",
 		[name, namespace],
 	)
-}
-
-selects_some(selector) if {
-	some w in input.related
-	k8s.selector_matches(selector, k8s.pod_labels_of(w))
 }
 
 namespace := ns if {
