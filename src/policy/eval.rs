@@ -117,18 +117,22 @@ fn evaluate_batch(
     if refs.is_empty() {
         return done;
     }
-    // One reference per line: regorus rejects a query line longer than 1,024 columns, and
-    // the references of a few dozen packages on one line would exceed it.
-    let query = format!("[\n{}\n]", refs.join(",\n"));
-    let Ok(results) = engine.eval_query(query, false) else {
-        return done;
+    let mut members: Vec<usize> = owners.iter().map(|(index, _)| *index).collect();
+    members.dedup();
+    let value = match set.batches.get(&members) {
+        // The precompiled batch rule of this set of packages.
+        Some(rule) => engine.eval_rule(rule.clone()).ok(),
+        None => {
+            // One reference per line: regorus rejects a query line longer than 1,024 columns,
+            // and the references of a few dozen packages on one line would exceed it.
+            let query = format!("[\n{}\n]", refs.join(",\n"));
+            engine.eval_query(query, false).ok().and_then(|results| {
+                let first = results.result.into_iter().next()?;
+                first.expressions.into_iter().next().map(|e| e.value)
+            })
+        }
     };
-    let Some(Value::Array(values)) = results
-        .result
-        .first()
-        .and_then(|r| r.expressions.first())
-        .map(|e| &e.value)
-    else {
+    let Some(Value::Array(values)) = value.as_ref() else {
         return done;
     };
     if values.len() != owners.len() {
@@ -405,6 +409,14 @@ mod tests {
         let doc = &loaded.documents[0];
         let applicable = set.packages.iter().filter(|p| p.applies_to(doc)).count();
         assert!(applicable > 25, "{applicable}");
+        // ...with the precompiled batch rule of its set of packages.
+        let members: Vec<usize> = (0..set.packages.len())
+            .filter(|&i| set.packages[i].applies_to(doc) && set.packages[i].exception.is_none())
+            .collect();
+        assert!(
+            set.batches.contains_key(&members),
+            "no batch rule for {members:?}"
+        );
         let mut engine = set.engine.clone();
         let out = evaluate(&mut engine, &set, doc, Mode::Batched);
         assert_eq!(out.unbatched, 0);

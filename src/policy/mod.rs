@@ -102,24 +102,67 @@ impl Package {
     pub fn applies_to(&self, doc: &crate::load::Document) -> bool {
         // A namespace rule sees only the documents of the namespace pass, and only it does.
         let namespace_pass = doc.related.as_ref().is_some_and(|r| r.namespace.is_some());
-        if self.related_kinds.is_some() != namespace_pass {
-            return false;
-        }
-        self.applies_to_kind(doc)
+        self.applies(doc.kind(), doc.is_kubernetes(), namespace_pass)
     }
 
     /// [`Package::applies_to`] by kind alone.
     pub fn applies_to_kind(&self, doc: &crate::load::Document) -> bool {
-        match (&self.kinds, doc.kind()) {
+        self.applies_to_kind_of(doc.kind(), doc.is_kubernetes())
+    }
+
+    /// [`Package::applies_to`] for a document of `kind` (a Kubernetes object or not), in
+    /// the namespace pass or not.
+    fn applies(&self, kind: Option<&str>, kubernetes: bool, namespace_pass: bool) -> bool {
+        self.related_kinds.is_some() == namespace_pass && self.applies_to_kind_of(kind, kubernetes)
+    }
+
+    fn applies_to_kind_of(&self, kind: Option<&str>, kubernetes: bool) -> bool {
+        match (&self.kinds, kind) {
             (Some(kinds), Some(kind)) => {
-                kinds.contains(kind) || (kinds.contains("*") && doc.is_kubernetes())
+                kinds.contains(kind) || (kinds.contains("*") && kubernetes)
             }
             (Some(_), None) => false,
             // A built-in package that names no kinds is written for Kubernetes objects.
-            (None, Some(_)) => !self.builtin || doc.is_kubernetes(),
+            (None, Some(_)) => !self.builtin || kubernetes,
             (None, None) => !self.builtin,
         }
     }
+}
+
+/// The module of batch rules: for every set of packages that some document can see, one
+/// rule whose value is the array of their results, so that a document is evaluated with one
+/// `eval_rule` of a rule compiled once, not a query parsed and analysed per document.
+pub const BATCH_PACKAGE: &str = "plumbline_internal_batch";
+
+/// The batch rules' text and, per set of package indexes (in `packages` order, packages
+/// with `exception` rules left out), the rule's path.
+fn batch_rules(packages: &[Package]) -> (String, BTreeMap<Vec<usize>, String>) {
+    let mut kinds: std::collections::BTreeSet<Option<&str>> = [None, Some("")].into();
+    for p in packages {
+        kinds.extend(p.kinds.iter().flatten().map(|k| Some(k.as_str())));
+    }
+    let mut rules: BTreeMap<Vec<usize>, String> = BTreeMap::new();
+    let mut text = format!("package {BATCH_PACKAGE}\n\nimport rego.v1\n");
+    for kind in kinds {
+        for (kubernetes, namespace_pass) in [(true, false), (true, true), (false, false)] {
+            let members: Vec<usize> = (0..packages.len())
+                .filter(|&i| packages[i].exception.is_none())
+                .filter(|&i| packages[i].applies(kind, kubernetes, namespace_pass))
+                .collect();
+            if members.is_empty() || rules.contains_key(&members) {
+                continue;
+            }
+            let name = format!("b{}", rules.len());
+            // One reference per line: regorus rejects lines longer than 1,024 columns.
+            let refs: Vec<&str> = members
+                .iter()
+                .flat_map(|&i| packages[i].queries.iter().map(|q| q.path.as_str()))
+                .collect();
+            text.push_str(&format!("\n{name} := [\n{}\n]\n", refs.join(",\n")));
+            rules.insert(members, format!("data.{BATCH_PACKAGE}.{name}"));
+        }
+    }
+    (text, rules)
 }
 
 /// Loaded and compiled policies, ready to be cloned onto worker threads.
@@ -127,6 +170,9 @@ impl Package {
 pub struct PolicySet {
     pub engine: regorus::Engine,
     pub packages: Vec<Package>,
+    /// Per set of package indexes a document can see (packages with `exception` rules left
+    /// out), the batch rule that evaluates them together (see [`BATCH_PACKAGE`]).
+    pub batches: BTreeMap<Vec<usize>, String>,
     /// `(package, rule)` of every `test_*` rule, for `policy test`.
     pub tests: Vec<(String, String, String)>,
     pub files: Vec<String>,
@@ -406,8 +452,23 @@ pub fn compile(
         });
     }
     tests.sort();
+    // The batch rules only speed evaluation up: should they not compile, every document is
+    // evaluated with a query instead.
+    let (text, rules) = batch_rules(&out);
+    let mut with_batches = engine.clone();
+    let batches = match with_batches
+        .add_policy(format!("<{BATCH_PACKAGE}>"), text)
+        .and_then(|_| with_batches.eval_query("data.plumbline_load_check_undefined".into(), false))
+    {
+        Ok(_) => {
+            engine = with_batches;
+            rules
+        }
+        Err(_) => BTreeMap::new(),
+    };
     Ok(PolicySet {
         engine,
+        batches,
         packages: out,
         tests,
         files,
