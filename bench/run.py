@@ -455,8 +455,8 @@ def render(r: dict, args) -> str:
             lines.append(f"| {m['name']} | {m['time']} | {m.get('throughput', '—')} |")
         lines += ["", "`load`: the loader on the Kubernetes set's YAML/JSON, full trees (bytes per second). "
                   "`evaluate`: documents carrying a pod spec × the built-in Pod Security Standards rules "
-                  "per second, all of a document's rules in one query (`batched`, what scans do) or one "
-                  "query per rule."]
+                  "per second, all of a document's rules together (`batched`: the precompiled rule of its set "
+                  "of packages, what scans do) or one query per rule."]
     lines += ["", "## Targets", "", "| target | measured | limit | result |", "|---|---|---|---|"]
     for t in r["targets"]:
         lines.append(f"| {t['target']} | {t['measured']} | {t['limit']} | {verdict(t['met'])} |")
