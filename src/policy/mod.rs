@@ -137,6 +137,7 @@ pub const BATCH_PACKAGE: &str = "plumbline_internal_batch";
 /// The batch rules' text and, per set of package indexes (in `packages` order, packages
 /// with `exception` rules left out), the rule's path.
 fn batch_rules(packages: &[Package]) -> (String, BTreeMap<Vec<usize>, String>) {
+    // Every kind some package names, a kind none names (""), and no kind at all.
     let mut kinds: std::collections::BTreeSet<Option<&str>> = [None, Some("")].into();
     for p in packages {
         kinds.extend(p.kinds.iter().flatten().map(|k| Some(k.as_str())));

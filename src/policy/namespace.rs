@@ -58,13 +58,8 @@ fn pod_labels(doc: &Document) -> Option<Option<&Node>> {
     Some(meta.and_then(|m| m.get("labels")))
 }
 
-/// A NetworkPolicy's `spec.podSelector` (`Some(None)` when absent); `None` for other kinds.
-fn pod_selector(doc: &Document) -> Option<Option<&Node>> {
-    (doc.kind()? == "NetworkPolicy").then(|| {
-        doc.node
-            .get("spec")
-            .and_then(|spec| spec.get("podSelector"))
-    })
+fn is_network_policy(doc: &Document) -> bool {
+    doc.kind() == Some("NetworkPolicy")
 }
 
 /// A mapping's entries; anything else reads as the empty mapping (as `object_or_empty` of the
@@ -99,26 +94,19 @@ fn same(a: &Node, b: &Node) -> bool {
 /// Exists, DoesNotExist; the empty, null or absent selector selects every pod).
 fn selects(selector: Option<&Node>, labels: Option<&Node>) -> bool {
     let labels = entries(labels);
-    let label = |key: &Node| {
-        let key = key.as_str()?;
-        labels.iter().find(|e| e.key == key).map(|e| &e.value)
-    };
+    let label = |key: &str| labels.iter().find(|e| e.key == key).map(|e| &e.value);
     let selector = entries(selector);
     let part = |name: &str| selector.iter().find(|e| e.key == name).map(|e| &e.value);
-    let labels_match = entries(part("matchLabels")).iter().all(|wanted| {
-        labels
-            .iter()
-            .find(|e| e.key == wanted.key)
-            .is_some_and(|have| same(&have.value, &wanted.value))
-    });
+    let labels_match = entries(part("matchLabels"))
+        .iter()
+        .all(|wanted| label(&wanted.key).is_some_and(|have| same(have, &wanted.value)));
     let expressions: &[Node] = match part("matchExpressions").map(|n| &n.value) {
         Some(Value::Seq(items)) => items,
         _ => &[],
     };
     labels_match
         && expressions.iter().all(|e| {
-            let key = e.get("key");
-            let have = key.and_then(label);
+            let have = e.get("key").and_then(Node::as_str).and_then(label);
             let values: &[Node] = match e.get("values").map(|v| &v.value) {
                 Some(Value::Seq(items)) => items,
                 _ => &[],
@@ -138,10 +126,12 @@ fn selects(selector: Option<&Node>, labels: Option<&Node>) -> bool {
 fn relates(relation: RelatedBy, checked: &Document, candidate: &Document) -> bool {
     match relation {
         RelatedBy::PodSelector => {
-            let (policy, pods) = match (pod_selector(checked), pod_selector(candidate)) {
-                (Some(_), _) => (checked, candidate),
-                (None, Some(_)) => (candidate, checked),
-                (None, None) => return true,
+            let (policy, pods) = if is_network_policy(checked) {
+                (checked, candidate)
+            } else if is_network_policy(candidate) {
+                (candidate, checked)
+            } else {
+                return true;
             };
             let Some(labels) = pod_labels(pods) else {
                 return true; // a pair the relation does not speak of
