@@ -168,7 +168,8 @@ fn read_states(
             }
         } else {
             for path in local_states(source)? {
-                let bytes = std::fs::read(&path).map_err(|e| e.to_string());
+                let bytes = crate::bounded::read(&path, crate::bounded::DATA_BYTES)
+                    .map_err(|e| e.to_string());
                 blobs.push((origin_of(&path, scanned), bytes));
             }
         }
@@ -181,7 +182,12 @@ fn read_states(
             continue;
         }
         match bytes.and_then(|b| crate::drift::aws::parse_state(&b, &origin)) {
-            Ok(s) => states.push(s),
+            Ok(s) => {
+                // What the state holds but could not be read as it is (legacy flat
+                // attributes, missing attributes): never skipped silently.
+                notes.extend(s.notifications.iter().cloned());
+                states.push(s);
+            }
             Err(e) => notes.push(
                 Notification::new(
                     NoteLevel::Error,
@@ -222,6 +228,17 @@ fn origin_of(path: &Path, scanned: Option<&Path>) -> String {
         })
     });
     inside.unwrap_or_else(|| path.display().to_string())
+}
+
+/// An S3 bucket name as S3 allows it (3–63 of `a-z`, `0-9`, `.`, `-`, starting and ending
+/// with a letter or digit); in particular no `*`, `?` or `[`.
+fn is_bucket_name(s: &str) -> bool {
+    let ok_end = |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    (3..=63).contains(&s.len())
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-')
+        && ok_end(s.chars().next())
+        && ok_end(s.chars().last())
 }
 
 /// Does `s` hold a glob character?
@@ -297,7 +314,7 @@ pub fn run_aws_policy(args: &AwsPolicyArgs) -> i32 {
     let policy = match aws_policy(args) {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("plumbline: error: {e}");
+            crate::textsafe::eprintln_escaped(&format!("plumbline: error: {e}"));
             return crate::triage::exit::USAGE;
         }
     };
@@ -327,6 +344,15 @@ pub fn aws_policy(args: &AwsPolicyArgs) -> Result<serde_json::Value, String> {
         if bucket.is_empty() {
             return Err(format!(
                 "--tfstate {url}: no bucket name; write s3://bucket/key"
+            ));
+        }
+        // The bucket goes into a resource ARN as written: a wildcard there would grant
+        // reading every bucket that matches, so only a plain bucket name is accepted.
+        if !is_bucket_name(bucket) {
+            return Err(format!(
+                "--tfstate {url:?}: {bucket:?} is not an S3 bucket name (3 to 63 lowercase \
+                 letters, digits, dots and hyphens; no wildcard): name the state's bucket \
+                 exactly (wildcards are allowed in the key only)"
             ));
         }
         buckets.insert(format!("arn:aws:s3:::{bucket}"));
@@ -434,5 +460,25 @@ mod tests {
             tfstates: vec!["states/prod.tfstate".into()],
         })
         .is_err());
+    }
+
+    #[test]
+    fn a_wildcard_bucket_never_reaches_the_policy() {
+        for url in [
+            "s3://*/terraform.tfstate",
+            "s3://tf-*/terraform.tfstate",
+            "s3://tf-stat?/x",
+            "s3://[a-z]x/x",
+            "s3://Upper/x",
+            "s3://ab/x",
+        ] {
+            let e = aws_policy(&AwsPolicyArgs {
+                types: Vec::new(),
+                tfstates: vec![url.into()],
+            })
+            .unwrap_err();
+            assert!(e.contains("not an S3 bucket name"), "{url}: {e}");
+        }
+        assert!(is_bucket_name("my.tf-state-2"));
     }
 }

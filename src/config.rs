@@ -136,6 +136,25 @@ pub struct Config {
     /// The file this came from (for messages) and its directory (for relative paths).
     #[serde(skip)]
     pub path: PathBuf,
+    /// Who wrote the file: the operator (`--config`) or the scanned repository.
+    #[serde(skip)]
+    pub trust: Trust,
+}
+
+/// Who a configuration file speaks for. The scanned repository is untrusted (a merge request
+/// from a fork can change its `.plumbline.yaml`): it may say what to scan and which rules
+/// apply, but not what the scanner may reach (clusters, cloud accounts, files outside the
+/// repository), where it writes, how long it may run, or which revision and baseline its
+/// findings are judged against. Those keys belong to the operator: the command line or a
+/// file given with `--config`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Trust {
+    /// `--config FILE`: every key.
+    #[default]
+    Operator,
+    /// `.plumbline.yaml` found in the scanned repository or directory, whose root (as
+    /// canonical path) every path in it must stay inside.
+    Repository { root: PathBuf },
 }
 
 /// `rules:` — rule ids or globs.
@@ -174,6 +193,141 @@ impl Config {
             p.to_path_buf()
         } else {
             self.dir().join(p)
+        }
+    }
+
+    /// The keys set in this file that only an operator may set, with their lines, in the
+    /// order they are written.
+    pub fn operator_only_keys(&self) -> Vec<(&'static str, u32)> {
+        let mut out = Vec::new();
+        macro_rules! key {
+            ($($k:ident),* $(,)?) => {
+                $(if let Some(v) = &self.$k {
+                    out.push((stringify!($k), line_of(v)));
+                })*
+            };
+        }
+        key!(
+            // Which content is judged, and against what: the operator's gate.
+            rev,
+            worktree,
+            base,
+            baseline,
+            show_preexisting,
+            // Budgets: a repository must not lift them.
+            policy_timeout,
+            max_file_size,
+            // Where the report goes, and what the log shows.
+            output,
+            color,
+            timings,
+            quiet,
+            link_base,
+            shard,
+            // What the scanner may reach: clusters, cloud accounts, files outside the tree.
+            live_snapshot,
+            unmanaged,
+            clusters,
+            kubeconfig,
+            tfstate,
+            aws_profile,
+            aws_regions,
+            aws_endpoint_url,
+            aws_max_calls,
+            aws_unmanaged,
+        );
+        out.sort_by_key(|&(_, line)| line);
+        out
+    }
+
+    /// A repository's file may set only the keys a repository may set: the others are one
+    /// error that names each of them with its line.
+    pub fn check_trust(&self) -> Result<(), ConfigError> {
+        if self.trust == Trust::Operator {
+            return Ok(());
+        }
+        let denied = self.operator_only_keys();
+        let Some(&(_, first)) = denied.first() else {
+            return Ok(());
+        };
+        let list = denied
+            .iter()
+            .map(|(k, line)| format!("{k} (line {line}, {})", flag_of(k)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        Err(self.error(
+            Some(first),
+            format!(
+                "{list}: a configuration file in the scanned repository may not set {}: \
+                 the repository is untrusted (a merge request can change it). Give {} on the \
+                 command line, or in an operator's configuration file with --config \
+                 (see \"Security model and limits\" in the README)",
+                if denied.len() == 1 {
+                    "this key"
+                } else {
+                    "these keys"
+                },
+                if denied.len() == 1 { "it" } else { "them" },
+            ),
+        ))
+    }
+
+    /// A path written in the file, for a key a repository may set: relative to the file's
+    /// directory, and for a repository's file, inside the repository (also after following
+    /// symbolic links).
+    fn resolve_inside(
+        &self,
+        key: &str,
+        v: &Spanned<impl Sized>,
+        p: &str,
+    ) -> Result<PathBuf, ConfigError> {
+        let resolved = self.resolve(p);
+        let Trust::Repository { root } = &self.trust else {
+            return Ok(resolved);
+        };
+        let outside = || {
+            self.at(
+                v,
+                format!(
+                    "{key}: {:?} is outside the scanned repository; a configuration file in \
+                     the repository may only name files inside it (an operator can name \
+                     others on the command line or with --config)",
+                    crate::bounded::excerpt(p)
+                ),
+            )
+        };
+        if Path::new(p).is_absolute() {
+            return Err(outside());
+        }
+        // Lexically first (`a/../../x`), then where the links lead, when it exists.
+        let mut depth: i64 = 0;
+        for c in Path::new(p).components() {
+            match c {
+                std::path::Component::ParentDir => depth -= 1,
+                std::path::Component::Normal(_) => depth += 1,
+                _ => {}
+            }
+            if depth < 0 {
+                return Err(outside());
+            }
+        }
+        match std::fs::canonicalize(&resolved) {
+            Ok(real) if !real.starts_with(root) => Err(outside()),
+            Ok(real) if real.is_dir() => match link_leaving(&real, root) {
+                // A policy directory is read whole: no link in it may lead out either.
+                Some(link) => Err(self.at(
+                    v,
+                    format!(
+                        "{key}: {:?} holds a symbolic link to a file outside the scanned \
+                         repository ({:?}); a configuration file in the repository may only \
+                         name files inside it",
+                        crate::bounded::excerpt(p),
+                        crate::bounded::excerpt(&link.display().to_string())
+                    ),
+                )),
+                None => Ok(resolved),
+            },
+            _ => Ok(resolved),
         }
     }
 
@@ -276,7 +430,8 @@ pub fn for_scan(args: &ScanArgs) -> Result<Option<Config>, ConfigError> {
     };
     let root = match crate::source::git::discover(target) {
         Some(located) => located.root,
-        None if target.is_file() => target
+        // A file, or a FIFO or device (refused by the scan, by name): not a directory.
+        None if target.exists() && !target.is_dir() => target
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."))
@@ -288,20 +443,58 @@ pub fn for_scan(args: &ScanArgs) -> Result<Option<Config>, ConfigError> {
     } else {
         root.join(FILE_NAME)
     };
-    if path.is_file() {
-        load(&path).map(Some)
-    } else {
-        Ok(None)
+    let shown = path.display().to_string();
+    let refuse = |message: String| ConfigError {
+        file: shown.clone(),
+        line: None,
+        message,
+    };
+    // A link is followed only to a file inside the repository: a dangling or looping link,
+    // or one leading out of the tree, is an error, never silently no configuration.
+    let meta = match std::fs::symlink_metadata(&path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(refuse(format!("cannot read the configuration file: {e}"))),
+    };
+    let canonical_root = std::fs::canonicalize(&root)
+        .map_err(|e| refuse(format!("cannot resolve the repository root: {e}")))?;
+    if meta.file_type().is_symlink() {
+        let real = std::fs::canonicalize(&path).map_err(|e| {
+            refuse(format!(
+                "the configuration file is a symbolic link that cannot be followed ({e}): \
+                 it is dangling or part of a loop; fix or remove the link"
+            ))
+        })?;
+        if !real.starts_with(&canonical_root) {
+            return Err(refuse(
+                "the configuration file is a symbolic link to a file outside the scanned \
+                 repository; a repository's configuration must be inside it (an operator's \
+                 configuration is given with --config)"
+                    .to_string(),
+            ));
+        }
     }
+    if std::fs::metadata(&path).is_ok_and(|m| !m.is_file()) {
+        return Err(refuse(
+            "the configuration file is not a regular file; remove it or give --no-config".into(),
+        ));
+    }
+    let mut config = load(&path)?;
+    config.trust = Trust::Repository {
+        root: canonical_root,
+    };
+    Ok(Some(config))
 }
 
 /// Reads and checks a configuration file.
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
     let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
-        file: shown.clone(),
-        line: None,
-        message: format!("cannot read the configuration file: {e}"),
+    let text = crate::bounded::read_to_string(path, crate::bounded::CONFIG_BYTES).map_err(|e| {
+        ConfigError {
+            file: shown.clone(),
+            line: None,
+            message: format!("cannot read the configuration file: {e}"),
+        }
     })?;
     let config: Option<Config> = serde_saphyr::from_str(&text).map_err(|e| {
         let (line, mut message) = crate::waiver::file::yaml_error(&e);
@@ -331,6 +524,7 @@ pub fn apply(
     matches: &ArgMatches,
     args: &mut ScanArgs,
 ) -> Result<(), ConfigError> {
+    config.check_trust()?;
     let cli = |id: &str| on_command_line(matches, id);
     // One line per key: (config value, clap id of the flag) → how to set the argument.
     macro_rules! set {
@@ -369,10 +563,15 @@ pub fn apply(
         args.exclude = v.clone();
         Ok(())
     });
-    set!(policy, "policy", |v| {
-        args.policies.policy = v.iter().map(|p| config.resolve(p)).collect();
-        Ok(())
-    });
+    if let Some(spanned) = &config.policy {
+        if !cli("policy") {
+            args.policies.policy = spanned
+                .value
+                .iter()
+                .map(|p| config.resolve_inside("policy", spanned, p))
+                .collect::<Result<_, _>>()?;
+        }
+    }
     set!(builtin, "no_builtin", |v| {
         args.policies.no_builtin = !*v;
         Ok(())
@@ -389,10 +588,16 @@ pub fn apply(
         args.max_file_size = crate::cli::parse_size(v)?;
         Ok(())
     });
-    set!(var_files, "var_files", |v| {
-        args.var_files = v.clone();
-        Ok(())
-    });
+    if let Some(spanned) = &config.var_files {
+        if !cli("var_files") {
+            // Paths as on the command line (in the scanned tree, else on disk); a
+            // repository's file may name only files inside the repository.
+            for p in &spanned.value {
+                config.resolve_inside("var_files", spanned, p)?;
+            }
+            args.var_files = spanned.value.clone();
+        }
+    }
     // Variables of the file come first, so a `--var` on the command line wins, as the
     // last value does in Terraform.
     if let Some(vars) = &config.vars {
@@ -447,10 +652,11 @@ pub fn apply(
         args.timings = *v;
         Ok(())
     });
-    set!(waivers, "waivers", |v| {
-        args.waivers = Some(config.resolve(v));
-        Ok(())
-    });
+    if let Some(spanned) = &config.waivers {
+        if !cli("waivers") {
+            args.waivers = Some(config.resolve_inside("waivers", spanned, &spanned.value)?);
+        }
+    }
     // `--base` and `--baseline` exclude each other: one given on the command line silences
     // the other in the file, and the file cannot give both.
     if let (Some(base), Some(_)) = (&config.base, &config.baseline) {
@@ -570,6 +776,46 @@ pub fn apply(
         Ok(())
     });
     Ok(())
+}
+
+/// The first entry under `dir` (a canonical directory inside `root`) that is a symbolic link
+/// leading outside `root`, or that cannot be followed; the walk is bounded in entries.
+fn link_leaving(dir: &Path, root: &Path) -> Option<PathBuf> {
+    const MAX_ENTRIES: usize = 100_000;
+    let mut stack = vec![dir.to_path_buf()];
+    let mut seen = 0;
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            seen += 1;
+            if seen > MAX_ENTRIES {
+                return None;
+            }
+            let p = e.path();
+            let Ok(kind) = e.file_type() else { continue };
+            if kind.is_symlink() {
+                match std::fs::canonicalize(&p) {
+                    Ok(real) if real.starts_with(root) => {}
+                    _ => return Some(p),
+                }
+            } else if kind.is_dir() {
+                stack.push(p);
+            }
+        }
+    }
+    None
+}
+
+/// The command-line flag of a configuration key, for messages.
+fn flag_of(key: &str) -> String {
+    match key {
+        "clusters" => "--cluster".to_string(),
+        "aws_regions" => "--aws-region".to_string(),
+        "tfstate" => "--tfstate".to_string(),
+        k => format!("--{}", k.replace('_', "-")),
+    }
 }
 
 /// The accepted values of a clap value enum, for messages.
@@ -794,5 +1040,124 @@ mod tests {
             "{}",
             b.display()
         );
+    }
+
+    /// A repository's `.plumbline.yaml`, found as a scan finds it.
+    fn repository_config(text: &str) -> (tempfile::TempDir, Result<Option<Config>, ConfigError>) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(FILE_NAME), text).unwrap();
+        let path = dir.path().to_str().unwrap();
+        let (args, _) = scan_args(&["plumbline", "scan", path]);
+        let c = for_scan(&args);
+        (dir, c)
+    }
+
+    #[test]
+    fn a_repository_may_not_set_operator_keys() {
+        let (_d, c) = repository_config(
+            "include: ['k8s/**']\nclusters: [prod]\nkubeconfig: kc.yaml\noutput: ../../x\n",
+        );
+        let c = c.unwrap().unwrap();
+        assert!(matches!(c.trust, Trust::Repository { .. }));
+        let (mut args, m) = scan_args(&["plumbline", "scan"]);
+        let e = apply(&c, &m, &mut args).unwrap_err();
+        assert_eq!(e.line, Some(2), "{e}");
+        for key in [
+            "clusters (line 2, --cluster)",
+            "kubeconfig (line 3, --kubeconfig)",
+            "output (line 4, --output)",
+        ] {
+            assert!(e.message.contains(key), "{key} named: {e}");
+        }
+        assert!(args.clusters.is_empty() && args.output.is_none());
+        // The same keys from an operator's file (--config) apply.
+        let op = config("clusters: [prod]\noutput: out.sarif\n").unwrap();
+        let (mut args, m) = scan_args(&["plumbline", "scan"]);
+        apply(&op, &m, &mut args).unwrap();
+        assert_eq!(args.clusters, ["prod"]);
+    }
+
+    #[test]
+    fn every_operator_key_is_refused_from_a_repository() {
+        for (key, value) in [
+            ("rev", "HEAD~1"),
+            ("base", "HEAD"),
+            ("baseline", "old.json"),
+            ("policy_timeout", "100000"),
+            ("max_file_size", "10G"),
+            ("live_snapshot", "s.json"),
+            ("tfstate", "[s3://b/k]"),
+            ("aws_endpoint_url", "http://127.0.0.1:1"),
+            ("aws_profile", "admin"),
+            ("quiet", "true"),
+            ("shard", "1/2"),
+        ] {
+            let (_d, c) = repository_config(&format!("{key}: {value}\n"));
+            let c = c.unwrap().unwrap();
+            let (mut args, m) = scan_args(&["plumbline", "scan"]);
+            let e = apply(&c, &m, &mut args).unwrap_err();
+            assert!(e.message.starts_with(&format!("{key} (line 1, --")), "{e}");
+        }
+    }
+
+    #[test]
+    fn repository_paths_stay_inside_the_repository() {
+        for (key, value) in [
+            ("policy", "[/proc/self/environ]"),
+            ("policy", "[../outside]"),
+            ("var_files", "[/dev/zero]"),
+            ("var_files", "[a/../../x.tfvars]"),
+            ("waivers", "/etc/passwd"),
+        ] {
+            let (_d, c) = repository_config(&format!("{key}: {value}\n"));
+            let c = c.unwrap().unwrap();
+            let (mut args, m) = scan_args(&["plumbline", "scan"]);
+            let e = apply(&c, &m, &mut args).unwrap_err();
+            assert!(
+                e.message.contains("outside the scanned repository"),
+                "{key}: {e}"
+            );
+            assert_eq!(e.line, Some(1));
+        }
+        // Inside is fine.
+        let (d, c) = repository_config("policy: [policies]\nvar_files: [env/prod.tfvars]\n");
+        std::fs::create_dir(d.path().join("policies")).unwrap();
+        let c = c.unwrap().unwrap();
+        let (mut args, m) = scan_args(&["plumbline", "scan"]);
+        apply(&c, &m, &mut args).unwrap();
+        assert!(args.policies.policy[0].ends_with("policies"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_leading_out_of_the_repository_is_not_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("policies")).unwrap();
+        std::os::unix::fs::symlink(outside.path(), dir.path().join("policies/ext")).unwrap();
+        std::fs::write(dir.path().join(FILE_NAME), "policy: [policies/ext]\n").unwrap();
+        let (args0, _) = scan_args(&["plumbline", "scan", dir.path().to_str().unwrap()]);
+        let c = for_scan(&args0).unwrap().unwrap();
+        let (mut args, m) = scan_args(&["plumbline", "scan"]);
+        let e = apply(&c, &m, &mut args).unwrap_err();
+        assert!(e.message.contains("outside the scanned repository"), "{e}");
+        // A directory inside whose links lead out.
+        std::fs::write(dir.path().join(FILE_NAME), "policy: [policies]\n").unwrap();
+        let c = for_scan(&args0).unwrap().unwrap();
+        let (mut args, m) = scan_args(&["plumbline", "scan"]);
+        let e = apply(&c, &m, &mut args).unwrap_err();
+        assert!(e.message.contains("holds a symbolic link"), "{e}");
+
+        // The configuration file itself: a link out of the tree, and a dangling link.
+        let other = outside.path().join("c.yaml");
+        std::fs::write(&other, "include: [x]\n").unwrap();
+        std::fs::remove_file(dir.path().join(FILE_NAME)).unwrap();
+        std::os::unix::fs::symlink(&other, dir.path().join(FILE_NAME)).unwrap();
+        let e = for_scan(&args0).unwrap_err();
+        assert!(e.message.contains("outside the scanned repository"), "{e}");
+        std::fs::remove_file(dir.path().join(FILE_NAME)).unwrap();
+        std::os::unix::fs::symlink(dir.path().join("nowhere"), dir.path().join(FILE_NAME)).unwrap();
+        let e = for_scan(&args0).unwrap_err();
+        assert!(e.message.contains("dangling"), "{e}");
     }
 }

@@ -129,7 +129,7 @@ pub fn read(path: &Path) -> Result<(Vec<LiveCluster>, HashKey), String> {
 /// Reads a snapshot: clusters, AWS accounts and the key.
 pub fn read_all(path: &Path) -> Result<Snapshot, String> {
     let shown = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| {
+    let bytes = crate::bounded::read(path, crate::bounded::DATA_BYTES).map_err(|e| {
         format!(
             "cannot read the snapshot {shown}: {e}; give a file written by `plumbline snapshot`"
         )

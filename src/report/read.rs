@@ -89,7 +89,8 @@ fn shard_of(v: Option<&Value>) -> Option<Shard> {
 
 /// Reads a report file, recognising its format by content.
 pub fn read(path: &Path) -> Result<Vec<LoadedReport>, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let bytes = crate::bounded::read(path, crate::bounded::DATA_BYTES)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     parse(&bytes, &path.display().to_string())
 }
 

@@ -80,9 +80,27 @@ fn source_of(chunk: &str) -> Option<String> {
     chunk.lines().find_map(|l| {
         l.trim()
             .strip_prefix("# Source:")
-            .map(|s| s.trim().to_string())
+            .map(|s| confine(s.trim()))
             .filter(|s| !s.is_empty())
     })
+}
+
+/// A `# Source:` path as a path inside the scanned root: the stream is untrusted, and its
+/// paths become report locations (SARIF URIs relative to `%SRCROOT%`, links in merge-request
+/// comments), so `..` never climbs above the root, a leading `/` or drive is dropped, and
+/// `.` and empty segments go.
+fn confine(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for seg in path.split(['/', '\\']) {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            s => parts.push(s),
+        }
+    }
+    parts.join("/")
 }
 
 #[cfg(test)]
@@ -100,6 +118,15 @@ mod tests {
         };
         let a = String::from_utf8(a.to_vec()).unwrap();
         assert!(a.contains("kind: A\n") && a.contains("kind: A2\n"));
+    }
+
+    #[test]
+    fn source_paths_stay_inside_the_root() {
+        let stream = "# Source: ../../etc/passwd\nkind: A\n---\n# Source: /abs/../x.yaml\nkind: B\n\
+                      ---\n# Source: c/./d/../../../e.yaml\nkind: C\n---\n# Source: ..\\..\\w.yaml\nkind: D\n";
+        let l = list(stream.as_bytes().to_vec());
+        let paths: Vec<_> = l.candidates.iter().map(|c| c.path.as_str()).collect();
+        assert_eq!(paths, ["e.yaml", "etc/passwd", "w.yaml", "x.yaml"]);
     }
 
     #[test]

@@ -101,7 +101,7 @@ enum Source {
 
 fn load_kubeconfig(target: &ClusterTarget) -> Result<Option<(Kubeconfig, String)>, String> {
     if let Some(p) = &target.kubeconfig {
-        return Kubeconfig::read_from(p)
+        return read_kubeconfig(p)
             .map(|k| Some((k, p.display().to_string())))
             .map_err(|e| format!("cannot read kubeconfig {}: {e}", p.display()));
     }
@@ -121,6 +121,23 @@ fn load_kubeconfig(target: &ClusterTarget) -> Result<Option<(Kubeconfig, String)
     Kubeconfig::read_from(&p)
         .map(|k| Some((k, p.display().to_string())))
         .map_err(|e| format!("cannot read kubeconfig {}: {e}", p.display()))
+}
+
+/// `--kubeconfig FILE`, within [`crate::bounded::KUBECONFIG_BYTES`]: a regular file through
+/// kube (which makes the certificate paths in it relative to its directory), anything else
+/// (a process substitution, a FIFO, a device) read into memory first.
+fn read_kubeconfig(p: &std::path::Path) -> Result<Kubeconfig, String> {
+    let limit = crate::bounded::KUBECONFIG_BYTES;
+    match std::fs::metadata(p) {
+        Ok(m) if m.is_file() && m.len() > limit => {
+            Err(crate::bounded::ReadError::TooLarge(limit).to_string())
+        }
+        Ok(m) if m.is_file() => Kubeconfig::read_from(p).map_err(|e| e.to_string()),
+        _ => {
+            let text = crate::bounded::read_to_string(p, limit).map_err(|e| e.to_string())?;
+            Kubeconfig::from_yaml(&text).map_err(|e| e.to_string())
+        }
+    }
 }
 
 fn resolve(target: &ClusterTarget) -> Result<Source, String> {

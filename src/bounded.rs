@@ -1,0 +1,137 @@
+//! Reading a file the operator named (on the command line or in a configuration file) with a
+//! size limit, so that `/dev/zero`, a FIFO fed forever or a giant file cannot make the scan
+//! grow without bound. The scanned tree's own files have their limit in the loader
+//! (`--max-file-size`); these are the files around it: configuration, waivers, variable
+//! files, baselines, snapshots, states, kubeconfigs and standard input.
+
+use std::io::Read;
+use std::path::Path;
+
+/// `.plumbline.yaml` or `--config`: a configuration file is a few kilobytes.
+pub const CONFIG_BYTES: u64 = 1 << 20;
+/// A kubeconfig (`--kubeconfig`, `KUBECONFIG`, `~/.kube/config`): a few kilobytes per cluster.
+pub const KUBECONFIG_BYTES: u64 = 16 << 20;
+/// A waiver file (`--waivers`, `.plumbline/waivers.yaml` in a working tree).
+pub const WAIVERS_BYTES: u64 = 16 << 20;
+/// Reports (`--baseline`, `plumbline report`, `plumbline merge`), snapshots
+/// (`--live-snapshot`) and Terraform states (`--tfstate`): large, but not unbounded.
+pub const DATA_BYTES: u64 = 1 << 30;
+
+/// Why a bounded read failed.
+#[derive(Debug)]
+pub enum ReadError {
+    Io(std::io::Error),
+    /// The file (or stream) holds more than the limit.
+    TooLarge(u64),
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReadError::Io(e) => write!(f, "{e}"),
+            ReadError::TooLarge(limit) => write!(
+                f,
+                "it holds more than {} (the limit for this kind of file); check that the path \
+                 names the right file",
+                human(*limit)
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ReadError {}
+
+impl From<std::io::Error> for ReadError {
+    fn from(e: std::io::Error) -> Self {
+        ReadError::Io(e)
+    }
+}
+
+/// Reads at most `limit` bytes of `path`; more is an error, not a truncation.
+pub fn read(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
+    let file = std::fs::File::open(path)?;
+    // A regular file says its size: refuse a large one before reading any of it.
+    if let Ok(meta) = file.metadata() {
+        if meta.is_file() && meta.len() > limit {
+            return Err(ReadError::TooLarge(limit));
+        }
+    }
+    read_stream(file, limit)
+}
+
+/// Reads at most `limit` bytes of `path` as UTF-8 text.
+pub fn read_to_string(path: &Path, limit: u64) -> Result<String, ReadError> {
+    let bytes = read(path, limit)?;
+    String::from_utf8(bytes).map_err(|_| {
+        ReadError::Io(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "the file is not UTF-8 text",
+        ))
+    })
+}
+
+/// Reads at most `limit` bytes from a stream (standard input, a FIFO, a device).
+pub fn read_stream(reader: impl Read, limit: u64) -> Result<Vec<u8>, ReadError> {
+    let mut buf = Vec::new();
+    reader.take(limit.saturating_add(1)).read_to_end(&mut buf)?;
+    if buf.len() as u64 > limit {
+        return Err(ReadError::TooLarge(limit));
+    }
+    Ok(buf)
+}
+
+/// A short piece of untrusted text for a message: at most 80 characters, the rest cut with
+/// `…`. Show it with `{:?}` so that control characters come out escaped.
+pub fn excerpt(text: &str) -> String {
+    const MAX: usize = 80;
+    match text.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_string(),
+    }
+}
+
+/// `1048576` → `1 MiB`.
+pub fn human(bytes: u64) -> String {
+    const UNITS: [(u64, &str); 3] = [(1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")];
+    for (size, unit) in UNITS {
+        if bytes >= size && bytes % size == 0 {
+            return format!("{} {unit}", bytes / size);
+        }
+    }
+    format!("{bytes} bytes")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stream_longer_than_the_limit_is_refused_not_truncated() {
+        let zeros = std::io::repeat(0);
+        match read_stream(zeros, 1024) {
+            Err(ReadError::TooLarge(1024)) => {}
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(read_stream(&b"abc"[..], 3).unwrap(), b"abc");
+    }
+
+    #[test]
+    fn a_large_regular_file_is_refused_before_reading() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("big");
+        std::fs::write(&p, vec![b'x'; 2048]).unwrap();
+        assert!(matches!(read(&p, 1024), Err(ReadError::TooLarge(1024))));
+        assert_eq!(read(&p, 2048).unwrap().len(), 2048);
+        let e = read(&p, 1024).unwrap_err().to_string();
+        assert!(e.contains("1 KiB"), "{e}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn dev_zero_stops_at_the_limit() {
+        let p = Path::new("/dev/zero");
+        if p.exists() {
+            assert!(matches!(read(p, 4096), Err(ReadError::TooLarge(4096))));
+        }
+    }
+}
