@@ -10,10 +10,11 @@ use crate::report::{self, Format};
 use crate::scan::{self, ScanOptions, Target};
 use crate::source::shard::Shard;
 use crate::source::PathFilter;
+use crate::textsafe;
 use crate::triage::{self, exit, FailOn};
 use crate::waiver;
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -318,9 +319,18 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
         .map_err(|_| format!("{s:?} is not a size: give bytes, or a number with K, M or G"))
 }
 
-/// Prints an error the way every command does, and returns the usage exit code.
+/// Prints an error the way every command does, and returns the usage exit code. Escaped on
+/// one line: errors name files and values from the scanned repository.
 fn fail(msg: impl std::fmt::Display) -> i32 {
-    eprintln!("plumbline: error: {msg}");
+    textsafe::eprintln_escaped(&format!("plumbline: error: {msg}"));
+    exit::USAGE
+}
+
+/// [`fail`] for an error that spans lines by design (a Rego error shows the policy line and
+/// a caret): its lines are kept, indented, and escaped otherwise.
+fn fail_lines(msg: impl std::fmt::Display) -> i32 {
+    let text = textsafe::indented_block(&msg.to_string(), "  ");
+    eprintln!("plumbline: error: {text}");
     exit::USAGE
 }
 
@@ -386,7 +396,7 @@ fn run_scan(mut args: ScanArgs, matches: &clap::ArgMatches) -> i32 {
     let timeout = Duration::from_secs_f64(args.policy_timeout);
     let mut policies = match policy::load(&policy_settings(&args.policies, timeout)) {
         Ok(p) => p,
-        Err(e) => return fail(format!("policy {e}")),
+        Err(e) => return fail_lines(format!("policy {e}")),
     };
     if let Some(c) = &config {
         if let Err(e) = c.select_rules(&mut policies) {
@@ -411,11 +421,14 @@ fn run_scan(mut args: ScanArgs, matches: &clap::ArgMatches) -> i32 {
         Err(e) => return fail(e),
     };
     let target = if args.path == "-" {
-        let mut buf = Vec::new();
-        if let Err(e) = std::io::stdin().read_to_end(&mut buf) {
-            return fail(format!("cannot read standard input: {e}"));
+        match crate::bounded::read_stream(std::io::stdin().lock(), args.max_file_size) {
+            Ok(buf) => Target::Stdin(buf),
+            Err(e) => {
+                return fail(format!(
+                    "cannot read standard input: {e} (raise --max-file-size to read more)"
+                ))
+            }
         }
-        Target::Stdin(buf)
     } else {
         Target::Path(PathBuf::from(&args.path))
     };
@@ -550,10 +563,11 @@ fn run_scan(mut args: ScanArgs, matches: &clap::ArgMatches) -> i32 {
         Format::Codeclimate => report::codeclimate::render(&result),
     };
     if args.timings {
-        eprint!(
-            "{}",
-            timings(&result.stats, reporting.elapsed(), started.elapsed())
-        );
+        textsafe::eprint_block(&timings(
+            &result.stats,
+            reporting.elapsed(),
+            started.elapsed(),
+        ));
     }
     match &args.output {
         Some(path) => {
@@ -562,9 +576,9 @@ fn run_scan(mut args: ScanArgs, matches: &clap::ArgMatches) -> i32 {
             }
             // The summary still goes to the log when the report goes to a file.
             if !args.quiet {
-                eprintln!("{}", report::text::summary(&result));
+                textsafe::eprintln_escaped(&report::text::summary(&result));
                 if let Some(g) = &gate_summary {
-                    eprint!("{g}");
+                    textsafe::eprint_block(g);
                 }
             }
         }
@@ -580,9 +594,10 @@ fn run_scan(mut args: ScanArgs, matches: &clap::ArgMatches) -> i32 {
             // The merge-request summary goes with text output, and to the log otherwise.
             if let Some(g) = &gate_summary {
                 if format == Format::Text {
+                    let g = textsafe::escape_lines(g);
                     let _ = out.write_all(format!("\n{g}").as_bytes());
                 } else if !args.quiet {
-                    eprint!("{g}");
+                    textsafe::eprint_block(g);
                 }
             }
         }
@@ -769,14 +784,14 @@ fn timings(stats: &scan::Stats, report: Duration, total: Duration) -> String {
     }
     let _ = writeln!(out, "slowest files (read+parse):");
     for (f, d) in &stats.slowest_files {
-        let _ = writeln!(out, "  {:>9}  {f}", s(*d));
+        let _ = writeln!(out, "  {:>9}  {}", s(*d), textsafe::Escaped(f));
     }
     let _ = writeln!(
         out,
         "slowest rules (a separate pass, one query per rule, summed over documents):"
     );
     for (r, d) in &stats.slowest_rules {
-        let _ = writeln!(out, "  {:>9}  {r}", s(*d));
+        let _ = writeln!(out, "  {:>9}  {}", s(*d), textsafe::Escaped(r));
     }
     out
 }
@@ -791,7 +806,7 @@ fn run_policy_test(args: TestArgs) -> i32 {
     };
     let set = match policy::load(&settings) {
         Ok(s) => s,
-        Err(e) => return fail(format!("policy {e}")),
+        Err(e) => return fail_lines(format!("policy {e}")),
     };
     if set.tests.is_empty() {
         return fail("no test_* rules found: name test rules `test_…` in *_test.rego files");
@@ -809,23 +824,23 @@ fn run_policy_test(args: TestArgs) -> i32 {
         }
         if !ok || args.verbose {
             if r.file != current_file {
-                println!("{}:", r.file);
+                println!("{}:", textsafe::Escaped(&r.file));
                 current_file = &r.file;
             }
             let status = match &r.status {
                 Status::Pass => "PASS".to_string(),
                 Status::Fail => "FAIL".to_string(),
-                Status::Error(e) => format!("ERROR: {e}"),
+                Status::Error(e) => format!("ERROR: {}", textsafe::indented_block(e, "    ")),
             };
             println!(
                 "data.{}.{}: {status} ({:.1}ms)",
-                r.package,
-                r.name,
+                textsafe::Escaped(&r.package),
+                textsafe::Escaped(&r.name),
                 r.duration.as_secs_f64() * 1000.0
             );
             if !ok {
                 for line in &r.output {
-                    println!("    {line}");
+                    println!("    {}", textsafe::Escaped(line));
                 }
             }
         }
@@ -847,7 +862,7 @@ fn run_policy_test(args: TestArgs) -> i32 {
 fn run_policy_list(args: ListArgs) -> i32 {
     let set = match policy::load(&policy_settings(&args.policies, Duration::from_secs(5))) {
         Ok(s) => s,
-        Err(e) => return fail(format!("policy {e}")),
+        Err(e) => return fail_lines(format!("policy {e}")),
     };
     let rules = set.rules();
     match args.format {
@@ -858,10 +873,10 @@ fn run_policy_list(args: ListArgs) -> i32 {
             for r in &rules {
                 println!(
                     "{:<14} {:<8} {:<55} {}",
-                    r.id,
+                    textsafe::Escaped(&r.id),
                     r.severity.as_str(),
-                    r.title,
-                    r.frameworks.join(",")
+                    textsafe::Escaped(&r.title),
+                    textsafe::Escaped(&r.frameworks.join(","))
                 );
             }
             println!("{} rules", rules.len());
@@ -1018,7 +1033,7 @@ fn run_merge(args: MergeArgs) -> i32 {
             if !args.quiet {
                 eprintln!("plumbline: wrote {}", path.display());
                 for a in &analyses {
-                    eprintln!("  {}", merge_summary(a));
+                    textsafe::eprintln_escaped(&format!("  {}", merge_summary(a)));
                 }
             }
         }
@@ -1158,7 +1173,7 @@ fn run_snapshot(args: SnapshotArgs) -> i32 {
         }
     }
     for p in &problems {
-        eprintln!("plumbline: error: {p}");
+        textsafe::eprintln_escaped(&format!("plumbline: error: {p}"));
     }
     let objects: usize = clusters.iter().map(|c| c.objects.len()).sum();
     let kinds: usize = clusters.iter().map(|c| c.complete.len()).sum();

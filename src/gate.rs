@@ -13,6 +13,7 @@ use crate::policy::PolicySet;
 use crate::report::read;
 use crate::scan::{self, ScanError, ScanOptions, ScanResult, Target};
 use crate::source::{diff, git, Listing, SourceError};
+use crate::textsafe::Escaped;
 use crate::triage::{self, FailOn};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
@@ -274,7 +275,8 @@ const TOP_NEW: usize = 10;
 
 /// The merge-request log summary, at most about 20 lines: new findings by severity,
 /// pre-existing, fixed, the most severe new findings (`file:line rule message`), and the
-/// verdict. `None` when nothing was compared.
+/// verdict. `None` when nothing was compared. Names, paths and messages in it are escaped
+/// ([`crate::textsafe`]): it is printed to the terminal or the CI log as it is.
 pub fn summary(result: &ScanResult, fail_on: FailOn) -> Option<String> {
     let c = result.stats.comparison.as_ref()?;
     let mut out = String::new();
@@ -283,7 +285,11 @@ pub fn summary(result: &ScanResult, fail_on: FailOn) -> Option<String> {
         Some(n) => format!(" ({n} changed files scanned)"),
         None => String::new(),
     };
-    let _ = writeln!(out, "Plumbline gate: compared with {}{scope}", c.against);
+    let _ = writeln!(
+        out,
+        "Plumbline gate: compared with {}{scope}",
+        Escaped(&c.against)
+    );
     let mut new: Vec<&Finding> = result.findings.iter().filter(|f| f.is_active()).collect();
     new.sort_by(|a, b| {
         b.severity
@@ -323,10 +329,10 @@ pub fn summary(result: &ScanResult, fail_on: FailOn) -> Option<String> {
                 out,
                 "    {:<8} {}:{}  {}  {}",
                 f.severity.as_str(),
-                f.file,
+                Escaped(&f.file),
                 f.region.start.line,
-                f.rule_id,
-                one_line(&f.message)
+                Escaped(&f.rule_id),
+                Escaped(&one_line(&f.message))
             );
         }
         if new.len() > TOP_NEW {

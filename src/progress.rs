@@ -127,7 +127,8 @@ fn draw_until(counters: &Counters, stop: &AtomicBool) {
     let mut draw = |line: String| {
         if line != shown {
             let mut err = std::io::stderr().lock();
-            let _ = write!(err, "{ERASE}{line}");
+            // Only counts today; escaped so that a name shown here later cannot draw.
+            let _ = write!(err, "{ERASE}{}", crate::textsafe::escape(&line));
             let _ = err.flush();
             shown = line;
         }

@@ -60,7 +60,9 @@ pub fn render(result: &ScanResult) -> String {
         .into_iter()
         .map(|(f, fp)| issue(f, fp, rules.get(f.rule_id.as_str()).copied()))
         .collect();
-    let mut out = serde_json::to_string_pretty(&issues).expect("JSON");
+    // C1 controls and bidi overrides as `\uXXXX`: the same strings, inert in a terminal.
+    let mut out =
+        crate::textsafe::escape_json_text(serde_json::to_string_pretty(&issues).expect("JSON"));
     out.push('\n');
     out
 }

@@ -253,7 +253,9 @@ pub fn render(result: &ScanResult, time: &str) -> String {
         },
         "vulnerabilities": vulnerabilities,
     });
-    let mut out = serde_json::to_string_pretty(&doc).expect("JSON");
+    // C1 controls and bidi overrides as `\uXXXX`: the same strings, inert in a terminal.
+    let mut out =
+        crate::textsafe::escape_json_text(serde_json::to_string_pretty(&doc).expect("JSON"));
     out.push('\n');
     out
 }

@@ -47,7 +47,10 @@ pub fn link_base(
 }
 
 /// Escapes text for a Markdown table cell or paragraph: HTML, table pipes, code spans,
-/// emphasis and link syntax; line breaks become spaces.
+/// emphasis and link syntax; line breaks and tabs become spaces. Other control and
+/// invisible characters (ESC, C1 controls, bidi overrides: see [`crate::textsafe`]) are
+/// shown as their escapes (`\x1b`, `\u{202e}`), so a comment read raw in a terminal or
+/// rendered cannot be reordered or carry a terminal sequence.
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -61,6 +64,13 @@ pub fn escape(s: &str) -> String {
                 out.push(c);
             }
             '\n' | '\r' | '\t' => out.push(' '),
+            c if crate::textsafe::is_unsafe(c) => {
+                // `\x1b` in Markdown: the backslash escaped so that it shows.
+                let mut visible = String::new();
+                crate::textsafe::push_visible(&mut visible, c);
+                out.push('\\');
+                out.push_str(&visible);
+            }
             c => out.push(c),
         }
     }
@@ -72,7 +82,7 @@ fn autolink(link: &str) -> String {
     let plain = (link.starts_with("https://") || link.starts_with("http://"))
         && !link
             .chars()
-            .any(|c| c.is_whitespace() || c.is_control() || "<>\"`".contains(c));
+            .any(|c| c.is_whitespace() || crate::textsafe::is_unsafe(c) || "<>\"`".contains(c));
     if plain {
         format!("<{link}>")
     } else {
@@ -80,12 +90,13 @@ fn autolink(link: &str) -> String {
     }
 }
 
-/// Percent-encodes a repository path for a URL (keeps `/`).
+/// Percent-encodes a repository path for a URL (keeps `/`). Parentheses are encoded too: a
+/// `)` in a file name would otherwise end the Markdown link early.
 fn encode_path(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     for b in path.bytes() {
         let c = b as char;
-        if c.is_ascii_alphanumeric() || "-._~/!$'()*+,;=:@".contains(c) {
+        if c.is_ascii_alphanumeric() || "-._~/!$'*+,;=:@".contains(c) {
             out.push(c);
         } else {
             out.push_str(&format!("%{b:02X}"));
@@ -232,7 +243,8 @@ pub fn render(result: &ScanResult, links: Option<&str>) -> String {
     while out.ends_with("\n\n") {
         out.pop();
     }
-    out
+    // A last guard: every untrusted part was escaped above; nothing else may carry a control.
+    crate::textsafe::escape_lines(&out).into_owned()
 }
 
 #[cfg(test)]
@@ -250,6 +262,21 @@ mod tests {
             "<https://example.com/a_b>"
         );
         assert_eq!(autolink("javascript:<x>"), "javascript:&lt;x&gt;");
+    }
+
+    #[test]
+    fn terminal_controls_and_bidi_overrides_become_visible() {
+        let e = escape("web\x1b[2K\r| x | y |\x1b]52;c;SGk=\x07\u{202e}fdp.exe");
+        assert_eq!(
+            e,
+            "web\\\\x1b\\[2K \\| x \\| y \\|\\\\x1b\\]52;c;SGk=\\\\x07\\\\u{202e}fdp.exe"
+        );
+        assert!(!e.contains(crate::textsafe::is_unsafe), "{e:?}");
+    }
+
+    #[test]
+    fn a_parenthesis_in_a_path_cannot_end_a_link() {
+        assert_eq!(encode_path("a)b(c.yaml"), "a%29b%28c.yaml");
     }
 
     #[test]

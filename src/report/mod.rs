@@ -51,14 +51,20 @@ impl Format {
 /// Writes `bytes` to `path` atomically: a temporary file beside it, then a rename, so a
 /// reader never sees half a report.
 ///
-/// A path that exists and is not a regular file (`/dev/null`, `/dev/stdout`, a named pipe,
-/// or a symlink to one) is written in place instead: renaming over it would replace the
-/// device or pipe with a plain file, and a root process would turn `/dev/null` into a file
-/// that every later reader of `/dev/null` gets this report from.
+/// A path that is a symbolic link, or exists and is not a regular file (`/dev/null`,
+/// `/dev/stdout`, a named pipe), is written through instead: renaming over it would replace
+/// the link, device or pipe with a plain file (a root process would turn `/dev/null` into a
+/// file that every later reader of `/dev/null` gets this report from, and
+/// `-o /dev/stdout > out.txt` would lose the report and replace `/dev/stdout`).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    if let Ok(meta) = std::fs::metadata(path) {
-        if !meta.is_file() && !meta.is_dir() {
-            let mut file = std::fs::OpenOptions::new().write(true).open(path)?;
+    if let Ok(meta) = std::fs::symlink_metadata(path) {
+        if meta.file_type().is_symlink() || (!meta.is_file() && !meta.is_dir()) {
+            // A link to a regular file: the file is rewritten whole.
+            let regular = std::fs::metadata(path).is_ok_and(|m| m.is_file());
+            let mut file = std::fs::OpenOptions::new()
+                .write(true)
+                .truncate(regular)
+                .open(path)?;
             file.write_all(bytes)?;
             return file.flush();
         }
@@ -215,6 +221,23 @@ mod tests {
         write_atomic(&p, b"two").unwrap();
         assert_eq!(std::fs::read(&p).unwrap(), b"two");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlink_is_written_through_not_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("real.sarif");
+        std::fs::write(&target, b"old report, longer than the new one").unwrap();
+        let link = dir.path().join("link.sarif");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        write_atomic(&link, b"new").unwrap();
+        assert!(std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(std::fs::read(&target).unwrap(), b"new");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
     }
 
     #[cfg(unix)]

@@ -143,12 +143,13 @@ fn suppression(s: &Suppression) -> Value {
     v
 }
 
-/// Percent-encodes what a relative URI reference cannot hold literally.
+/// Percent-encodes what a relative URI reference cannot hold literally. `:` is encoded too:
+/// in a first segment (`https:…`, `C:…`) it would make the reference an absolute URI.
 fn encode_uri(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     for b in path.bytes() {
         let c = b as char;
-        if c.is_ascii_alphanumeric() || "-._~/!$&'()*+,;=:@".contains(c) {
+        if c.is_ascii_alphanumeric() || "-._~/!$&'()*+,;=@".contains(c) {
             out.push(c);
         } else {
             out.push_str(&format!("%{b:02X}"));
@@ -195,7 +196,9 @@ pub fn render_runs(analyses: &[(&ScanResult, &str)]) -> String {
         "version": "2.1.0",
         "runs": analyses.iter().map(|(r, c)| run(r, c)).collect::<Vec<_>>(),
     });
-    let mut out = serde_json::to_string_pretty(&log).expect("SARIF");
+    // C1 controls and bidi overrides as `\uXXXX`: the same strings, inert in a terminal.
+    let mut out =
+        crate::textsafe::escape_json_text(serde_json::to_string_pretty(&log).expect("SARIF"));
     out.push('\n');
     out
 }

@@ -1,22 +1,46 @@
 //! Human output: findings grouped by file, with the source line, and a one-line summary.
+//!
+//! Names, paths, messages and source lines come from the scanned repository, so everything
+//! is written through [`Out`], which escapes it ([`crate::textsafe`]): a line ends only where
+//! this renderer ends it, and colours are only those it paints.
 
 use crate::model::{BaselineState, NoteLevel, Severity};
 use crate::scan::ScanResult;
-use std::fmt::Write;
+use crate::textsafe;
+use std::fmt::{self, Write};
 
-struct Style {
+/// The report being written. Text written to it (`write!`) is escaped, line breaks
+/// included; [`Out::end_line`] ends a line and [`Out::paint`] adds colour, so no text from a
+/// scanned file can add either.
+struct Out {
+    text: String,
     color: bool,
 }
 
-impl Style {
-    fn paint(&self, code: &str, s: &str) -> String {
+impl Write for Out {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.text.push_str(&textsafe::escape(s));
+        Ok(())
+    }
+}
+
+impl Out {
+    fn end_line(&mut self) {
+        self.text.push('\n');
+    }
+
+    /// Writes `s` (escaped) in the SGR colour `code` when colour is on.
+    fn paint(&mut self, code: &str, s: impl fmt::Display) {
         if self.color {
-            format!("\x1b[{code}m{s}\x1b[0m")
-        } else {
-            s.to_string()
+            self.text.push_str(&format!("\x1b[{code}m"));
+        }
+        let _ = write!(self, "{s}");
+        if self.color {
+            self.text.push_str("\x1b[0m");
         }
     }
-    fn severity(&self, s: Severity) -> String {
+
+    fn severity(&mut self, s: Severity) {
         let code = match s {
             Severity::Critical => "1;35",
             Severity::High => "1;31",
@@ -24,25 +48,28 @@ impl Style {
             Severity::Low => "36",
             Severity::Info => "2",
         };
-        self.paint(code, &format!("{:<8}", s.as_str()))
+        self.paint(code, format_args!("{:<8}", s.as_str()));
     }
 }
 
 pub fn render(result: &ScanResult, color: bool) -> String {
-    let st = Style { color };
-    let mut out = String::new();
+    let mut out = Out {
+        text: String::new(),
+        color,
+    };
     let mut current: Option<&str> = None;
     for f in &result.findings {
         if current != Some(f.file.as_str()) {
             if current.is_some() {
-                out.push('\n');
+                out.end_line();
             }
             let header = if f.file.is_empty() {
                 "(live objects that no file declares)"
             } else {
                 &f.file
             };
-            let _ = writeln!(out, "{}", st.paint("1;4", header));
+            out.paint("1;4", header);
+            out.end_line();
             current = Some(&f.file);
         }
         let resource = f
@@ -62,26 +89,24 @@ pub fn render(result: &ScanResult, color: bool) -> String {
                 })
             })
             .unwrap_or_default();
-        let state = match f.baseline_state {
-            Some(BaselineState::New) => st.paint("1", " (new)"),
-            Some(BaselineState::Absent) => st.paint("32", " (fixed)"),
-            Some(s) => st.paint("2", &format!(" ({})", s.as_str())),
-            None => String::new(),
-        };
         let place = if f.file.is_empty() {
             f.live.clone().unwrap_or_default()
         } else {
             format!("{:>4}:{:<3}", f.region.start.line, f.region.start.column)
         };
-        let _ = writeln!(
-            out,
-            "  {place} {} {}  {}{}{}",
-            st.severity(f.severity),
-            st.paint("2", &f.rule_id),
-            f.message,
-            st.paint("2", &resource),
-            state
-        );
+        let _ = write!(out, "  {place} ");
+        out.severity(f.severity);
+        out.text.push(' ');
+        out.paint("2", &f.rule_id);
+        let _ = write!(out, "  {}", f.message);
+        out.paint("2", &resource);
+        match f.baseline_state {
+            Some(BaselineState::New) => out.paint("1", " (new)"),
+            Some(BaselineState::Absent) => out.paint("32", " (fixed)"),
+            Some(s) => out.paint("2", format_args!(" ({})", s.as_str())),
+            None => {}
+        }
+        out.end_line();
         for w in &f.suppressions {
             let until = w
                 .expires
@@ -89,52 +114,54 @@ pub fn render(result: &ScanResult, color: bool) -> String {
                 .map(|d| format!(", until {d}"))
                 .unwrap_or_default();
             let place = w.location.as_deref().unwrap_or("");
-            let _ = writeln!(
-                out,
-                "  {} {}",
-                st.paint("1;32", "         waived:"),
-                st.paint("2", &format!("{} ({place}{until})", w.justification))
-            );
+            out.text.push_str("  ");
+            out.paint("1;32", "         waived:");
+            out.text.push(' ');
+            out.paint("2", format_args!("{} ({place}{until})", w.justification));
+            out.end_line();
         }
         // A fixed finding is not in the current file: its old line would mislead.
         let fixed = f.baseline_state == Some(BaselineState::Absent);
         if let Some(src) = result.sources.get(&f.file).filter(|_| !fixed) {
             if let Some(line) = src.lines.line_text(&src.text, f.region.start.line) {
                 let secret = f.resource.as_ref().is_some_and(|r| r.kind == "Secret");
-                let shown = super::redact_line(line, secret);
-                let _ = writeln!(
-                    out,
-                    "  {} {}",
-                    st.paint("2", &format!("{:>8} |", f.region.start.line)),
-                    shown.trim_end()
-                );
+                // Tabs are indentation in a source line: spaces show it without escapes.
+                let shown = super::redact_line(line, secret).replace('\t', "    ");
+                out.text.push_str("  ");
+                out.paint("2", format_args!("{:>8} |", f.region.start.line));
+                let _ = write!(out, " {}", shown.trim_end());
+                out.end_line();
             }
         }
     }
     if !result.notifications.is_empty() {
-        if !out.is_empty() {
-            out.push('\n');
+        if !out.text.is_empty() {
+            out.end_line();
         }
-        let _ = writeln!(out, "{}", st.paint("1", "Notifications"));
+        out.paint("1", "Notifications");
+        out.end_line();
         for n in &result.notifications {
-            let tag = match n.level {
-                NoteLevel::Error => st.paint("1;31", "error  "),
-                NoteLevel::Warning => st.paint("33", "warning"),
-                NoteLevel::Note => st.paint("2", "note   "),
-            };
-            let _ = writeln!(out, "  {tag} {} ({})", n.message, n.code);
+            out.text.push_str("  ");
+            match n.level {
+                NoteLevel::Error => out.paint("1;31", "error  "),
+                NoteLevel::Warning => out.paint("33", "warning"),
+                NoteLevel::Note => out.paint("2", "note   "),
+            }
+            let _ = write!(out, " {} ({})", n.message, n.code);
+            out.end_line();
         }
     }
-    if !out.is_empty() {
-        out.push('\n');
+    if !out.text.is_empty() {
+        out.end_line();
     }
-    out.push_str(&summary(result));
-    out.push('\n');
-    out
+    let _ = write!(out, "{}", summary(result));
+    out.end_line();
+    out.text
 }
 
 /// One line: counts by severity of the active findings (waived and baseline-known ones are
-/// counted apart), files, resources, and whether the scan was complete.
+/// counted apart), files, resources, and whether the scan was complete. Escaped (the
+/// description names the scanned path or revision), so it can go to stderr as it is.
 pub fn summary(result: &ScanResult) -> String {
     let mut counts = Vec::new();
     for s in Severity::DESCENDING {
@@ -195,6 +222,6 @@ pub fn summary(result: &ScanResult) -> String {
         result.stats.documents,
         result.stats.resources,
         result.stats.rules,
-        result.description
+        textsafe::Escaped(&result.description)
     )
 }

@@ -132,12 +132,13 @@ pub fn load(
                 Some(rel.to_string_lossy().replace('\\', "/"))
             })
             .unwrap_or_else(|| path.display().to_string());
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            error(
-                &shown,
-                format!("cannot read the waiver file given with --waivers: {e}"),
-            )
-        })?;
+        let text =
+            crate::bounded::read_to_string(path, crate::bounded::WAIVERS_BYTES).map_err(|e| {
+                error(
+                    &shown,
+                    format!("cannot read the waiver file given with --waivers: {e}"),
+                )
+            })?;
         return parse(&shown, &text);
     }
     let text = match (&listing.commit, repo, &listing.root) {
@@ -158,9 +159,11 @@ pub fn load(
 }
 
 fn read_optional(path: &std::path::Path) -> Result<Option<String>, String> {
-    match std::fs::read_to_string(path) {
+    match crate::bounded::read_to_string(path, crate::bounded::WAIVERS_BYTES) {
         Ok(t) => Ok(Some(t)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(crate::bounded::ReadError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
+            Ok(None)
+        }
         Err(e) => Err(format!("cannot read the waiver file: {e}")),
     }
 }
@@ -285,12 +288,33 @@ fn path_glob(g: &str) -> Result<GlobSet, String> {
 /// without an instance key also covers every instance (`aws_s3_bucket.b` covers
 /// `aws_s3_bucket.b[0]` and `aws_s3_bucket.b["eu"]`).
 pub fn address_matches(pattern: &str, address: &str) -> bool {
+    // Greedy, going back only to the last `*` seen: at most len(p) * len(a) steps. Trying
+    // every split at every `*` recursively took time exponential in the number of `*`s, and
+    // both the pattern (the waiver file) and the address come from the scanned repository.
     fn wild(p: &[u8], a: &[u8]) -> bool {
-        match p.split_first() {
-            None => a.is_empty(),
-            Some((b'*', rest)) => (0..=a.len()).any(|i| wild(rest, &a[i..])),
-            Some((c, rest)) => a.first() == Some(c) && wild(rest, &a[1..]),
+        let (mut pi, mut ai) = (0, 0);
+        let mut last_star: Option<(usize, usize)> = None;
+        while ai < a.len() {
+            match p.get(pi) {
+                Some(b'*') => {
+                    last_star = Some((pi, ai));
+                    pi += 1;
+                }
+                Some(&c) if c == a[ai] => {
+                    pi += 1;
+                    ai += 1;
+                }
+                _ => match last_star {
+                    Some((star, from)) => {
+                        pi = star + 1;
+                        ai = from + 1;
+                        last_star = Some((star, from + 1));
+                    }
+                    None => return false,
+                },
+            }
         }
+        p[pi..].iter().all(|&c| c == b'*')
     }
     if wild(pattern.as_bytes(), address.as_bytes()) {
         return true;

@@ -12,9 +12,15 @@ use std::fmt::Write;
 pub const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; \
                        script-src 'unsafe-inline'; base-uri 'none'; form-action 'none'";
 
-/// Escapes text for HTML element content and quoted attribute values.
+/// Escapes text for HTML element content and quoted attribute values. Control characters
+/// other than line breaks and tabs (whitespace to HTML), and bidi overrides and other
+/// invisible characters ([`crate::textsafe`]), are shown as their escapes (`\x1b`, `\r`,
+/// `\u{202e}`): in a browser a bidi override would reorder the text around it, and the page
+/// may be read raw in a terminal too.
 pub fn esc(s: &str) -> Cow<'_, str> {
-    if !s.contains(['&', '<', '>', '"', '\'']) {
+    let html_space = |c: char| matches!(c, '\n' | '\t');
+    let unsafe_char = |c: char| crate::textsafe::is_unsafe(c) && !html_space(c);
+    if !s.contains(['&', '<', '>', '"', '\'']) && !s.contains(unsafe_char) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 16);
@@ -25,6 +31,7 @@ pub fn esc(s: &str) -> Cow<'_, str> {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
+            c if unsafe_char(c) => crate::textsafe::push_visible(&mut out, c),
             c => out.push(c),
         }
     }
@@ -684,6 +691,14 @@ mod tests {
         assert_eq!(
             esc("<script>alert('x')</script> & \"y\""),
             "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;y&quot;"
+        );
+    }
+
+    #[test]
+    fn shows_controls_and_bidi_overrides_as_escapes() {
+        assert_eq!(
+            esc("a\x1b[2K\u{202e}<b>\u{9b}\r\nc"),
+            "a\\x1b[2K\\u{202e}&lt;b&gt;\\u{9b}\\r\nc"
         );
     }
 }
