@@ -53,35 +53,48 @@ pub fn merge_base(
     }
 }
 
-/// Every file of a commit's tree (blobs and symbolic links) as path → blob id.
+/// Every file of a commit's tree (blobs and symbolic links) as path → blob id, and every
+/// submodule as path → commit id (a submodule moved to another commit is a change, whose
+/// files the scan reports it cannot read).
 pub fn tree_blobs(
     repo: &gix::Repository,
     commit: gix::ObjectId,
 ) -> Result<BTreeMap<String, gix::ObjectId>, SourceError> {
-    let missing = |e: &dyn std::fmt::Display| {
+    let commit = repo.find_commit(commit).map_err(|e| {
         SourceError::Usage(format!(
-            "cannot read the tree of commit {commit}: {e}; objects are missing. {FETCH_HINT}"
+            "cannot read commit {commit}: {e}; it may be missing from this clone. {FETCH_HINT}"
         ))
-    };
-    let tree = repo
-        .find_commit(commit)
-        .map_err(|e| missing(&e))?
-        .tree()
-        .map_err(|e| missing(&e))?;
-    let mut recorder = gix::traverse::tree::Recorder::default();
-    tree.traverse()
-        .breadthfirst(&mut recorder)
-        .map_err(|e| missing(&e))?;
-    Ok(recorder
-        .records
+    })?;
+    let root = super::git::root_tree(&commit, &commit.id.to_string())?;
+    let walked = super::git::walk(repo, root);
+    if let Some((path, problem)) = walked.unreadable.first() {
+        let shown = if path.is_empty() { "." } else { path.as_str() };
+        let tree = walked
+            .entries
+            .get(path)
+            .map_or_else(|| root.to_string(), |e| e.oid.to_string());
+        return Err(SourceError::Usage(format!(
+            "cannot compare with commit {}: in directory {shown}, {}. {FETCH_HINT}",
+            commit.id,
+            match problem {
+                super::git::Problem::Missing => format!("the tree object {tree} is missing"),
+                super::git::Problem::Corrupt(e) => format!(
+                    "the tree object {tree} is corrupt ({e}); check the repository with \
+                     `git fsck` and clone it again"
+                ),
+            }
+        )));
+    }
+    Ok(walked
+        .entries
         .into_iter()
-        .filter(|e| {
+        .filter(|(_, e)| {
             matches!(
-                e.mode.kind(),
-                EntryKind::Blob | EntryKind::BlobExecutable | EntryKind::Link
+                e.kind,
+                EntryKind::Blob | EntryKind::BlobExecutable | EntryKind::Link | EntryKind::Commit
             )
         })
-        .map(|e| (e.filepath.to_string(), e.oid))
+        .map(|(path, e)| (path, e.oid))
         .collect())
 }
 

@@ -1,8 +1,11 @@
 //! Reading a Git revision straight from the object database with gix.
 
-use super::{resolve_inside, symlink_outside, Candidate, Listing, Origin, PathFilter, SourceError};
+use super::links::{self, Node, Resolver};
+use super::{below, Candidate, Listing, Origin, PathFilter, SourceError};
 use crate::load::Format;
+use crate::model::{NoteLevel, Notification};
 use gix::objs::tree::EntryKind;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 /// The repository containing `path`, and `path` relative to its work tree (`""` = root).
@@ -37,20 +40,30 @@ pub fn discover(path: &Path) -> Option<Located> {
 pub fn list(located: &Located, rev: &str, filter: &PathFilter) -> Result<Listing, SourceError> {
     let repo = &located.repo;
     let commit = resolve_commit(repo, rev)?;
-    let tree = commit.tree().map_err(|e| {
-        SourceError::Usage(format!(
-            "cannot read the tree of {rev} ({}): {e}; the clone may be shallow or incomplete — \
-             fetch more history (`git fetch --deepen` or `--unshallow`)",
-            commit.id
-        ))
-    })?;
-    let mut recorder = gix::traverse::tree::Recorder::default();
-    tree.traverse().breadthfirst(&mut recorder).map_err(|e| {
-        SourceError::Usage(format!(
-            "cannot walk the tree of {rev}: {e}; objects are missing — fetch the full history"
-        ))
-    })?;
+    let root = root_tree(&commit, rev)?;
+    let walked = walk(repo, root);
     let prefix = located.prefix.as_str();
+    // Problems in the scanned directory, or in a directory on the way to it.
+    let relevant = |dir: &str| links::is_ancestor(dir, prefix) || below(dir, prefix).is_some();
+    if !prefix.is_empty() && !walked.entries.contains_key(prefix) {
+        if let Some((dir, problem)) = walked
+            .unreadable
+            .iter()
+            .find(|(dir, _)| links::is_ancestor(dir, prefix))
+        {
+            return Err(SourceError::Usage(format!(
+                "cannot read {prefix} in revision {rev} ({}): {}",
+                commit.id,
+                problem.describe("tree", walked.entries.get(dir).map_or(root, |e| e.oid))
+            )));
+        }
+        return Err(SourceError::Usage(format!(
+            "{prefix} is not in revision {rev} ({}): it has not been committed there; commit \
+             it, give the revision that has it with --rev, or scan the files on disk with \
+             --worktree",
+            commit.id
+        )));
+    }
     let mut listing = Listing {
         description: format!("git revision {rev} ({})", commit.id),
         commit: Some(commit.id.to_string()),
@@ -61,52 +74,267 @@ pub fn list(located: &Located, rev: &str, filter: &PathFilter) -> Result<Listing
         root: Some(located.root.clone()),
         ..Listing::default()
     };
-    for entry in recorder.records {
-        let path = entry.filepath.to_string();
-        let Some(rel) = relative_to(&path, prefix) else {
+    for (dir, problem) in &walked.unreadable {
+        if relevant(dir) {
+            let id = walked.entries.get(dir).map_or(root, |e| e.oid);
+            listing.notifications.push(problem.notification(dir, id));
+        }
+    }
+    let mut links = Vec::new();
+    for (path, entry) in &walked.entries {
+        let Some(rel) = below(path, prefix) else {
             continue;
         };
-        match entry.mode.kind() {
+        match entry.kind {
             EntryKind::Blob | EntryKind::BlobExecutable => {
-                if Format::of_path(&path).is_none() || !filter.accepts(&[&path, rel]) {
+                if Format::of_path(path).is_none() || !filter.accepts(&[path, rel]) {
                     continue;
                 }
                 // The size is looked up by the parallel readers (it costs an object lookup).
                 listing.candidates.push(Candidate {
-                    path,
+                    path: path.clone(),
                     origin: Origin::Blob(entry.oid),
                     size: None,
                 });
             }
-            EntryKind::Link => {
-                if Format::of_path(&path).is_none() || !filter.accepts(&[&path, rel]) {
-                    continue;
-                }
-                let target = repo
-                    .find_object(entry.oid)
-                    .map(|o| String::from_utf8_lossy(&o.data).into_owned())
-                    .unwrap_or_default();
-                let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
-                // A link inside the tree is scanned at its target; one that leaves is reported.
-                if resolve_inside(dir, &target).is_none() {
-                    listing.notifications.push(symlink_outside(&path, &target));
+            EntryKind::Link => links.push((path.clone(), rel.to_string())),
+            EntryKind::Commit => {
+                if filter.may_hold(&[path, rel]) {
+                    listing
+                        .notifications
+                        .push(super::submodule(path, &entry.oid.to_string()));
                 }
             }
-            EntryKind::Tree | EntryKind::Commit => {}
+            EntryKind::Tree => {}
         }
+    }
+    let mut resolver = Resolver::new(RevisionTree {
+        repo,
+        entries: &walked.entries,
+        targets: HashMap::new(),
+    });
+    for (path, rel) in links {
+        super::follow_link(
+            &mut resolver,
+            (&path, &rel),
+            prefix,
+            filter,
+            &mut listing,
+            |tree, file| {
+                let entry = tree.entries.get(file)?;
+                Some((Origin::Blob(entry.oid), None))
+            },
+        );
     }
     listing.candidates.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(listing)
 }
 
-fn relative_to<'a>(path: &'a str, prefix: &str) -> Option<&'a str> {
-    if prefix.is_empty() {
-        return Some(path);
+/// The committed tree of a revision, for [`Resolver`]: entries come from the walk, link
+/// targets are read on demand (and only up to `PATH_MAX` bytes).
+struct RevisionTree<'a> {
+    repo: &'a gix::Repository,
+    entries: &'a BTreeMap<String, Entry>,
+    targets: HashMap<String, Result<String, String>>,
+}
+
+impl RevisionTree<'_> {
+    fn read_target(&self, id: gix::ObjectId) -> Result<String, String> {
+        if let Ok(header) = self.repo.find_header(id) {
+            if header.size() > links::MAX_TARGET as u64 {
+                // Longer than any path: resolved as too long, without reading it.
+                return Ok("x".repeat(links::MAX_TARGET + 1));
+            }
+        }
+        read_object(self.repo, id, gix::objs::Kind::Blob)
+            .map(|data| String::from_utf8_lossy(&data).into_owned())
+            .map_err(|problem| problem.describe("symbolic link", id))
     }
-    if path == prefix {
-        return Some(path.rsplit('/').next().unwrap_or(path));
+}
+
+impl links::Tree for RevisionTree<'_> {
+    fn node(&mut self, path: &str) -> Node {
+        let Some(entry) = self.entries.get(path) else {
+            return Node::Missing;
+        };
+        match entry.kind {
+            EntryKind::Tree => Node::Dir,
+            EntryKind::Blob | EntryKind::BlobExecutable => Node::File,
+            EntryKind::Commit => Node::Submodule,
+            EntryKind::Link => {
+                let id = entry.oid;
+                let target = match self.targets.get(path) {
+                    Some(t) => t.clone(),
+                    None => {
+                        let t = self.read_target(id);
+                        self.targets.insert(path.to_string(), t.clone());
+                        t
+                    }
+                };
+                match target {
+                    Ok(t) => Node::Link(t),
+                    Err(e) => Node::Unreadable(e),
+                }
+            }
+        }
     }
-    path.strip_prefix(prefix)?.strip_prefix('/')
+}
+
+/// One entry of a committed tree.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Entry {
+    pub kind: EntryKind,
+    pub oid: gix::ObjectId,
+}
+
+/// Every entry of a committed tree by path, and the subtrees that could not be read.
+pub(crate) struct Walked {
+    pub entries: BTreeMap<String, Entry>,
+    pub unreadable: Vec<(String, Problem)>,
+}
+
+/// Why a Git object could not be read: gone from the object database (a shallow or partial
+/// clone), or there but damaged.
+#[derive(Debug, Clone)]
+pub(crate) enum Problem {
+    Missing,
+    Corrupt(String),
+}
+
+impl Problem {
+    /// What went wrong with object `id` (a `what`), and what to do about it.
+    pub(crate) fn describe(&self, what: &str, id: gix::ObjectId) -> String {
+        match self {
+            Problem::Missing => format!(
+                "the {what} object {id} is missing from this clone (a shallow or partial \
+                 clone, or a damaged one); fetch it (`git fetch --unshallow`, or a clone \
+                 without --filter) and scan again"
+            ),
+            Problem::Corrupt(e) => format!(
+                "the {what} object {id} is corrupt ({e}); the repository is damaged: check \
+                 it with `git fsck` and clone it again"
+            ),
+        }
+    }
+
+    /// A directory of the scanned tree whose tree object `id` could not be read (all of it,
+    /// or past an entry that is not valid): the files there are not all scanned.
+    fn notification(&self, dir: &str, id: gix::ObjectId) -> Notification {
+        let code = match self {
+            Problem::Missing => "git-object-missing",
+            Problem::Corrupt(_) => "git-object-corrupt",
+        };
+        let shown = if dir.is_empty() { "." } else { dir };
+        let note = Notification::new(
+            NoteLevel::Error,
+            code,
+            format!(
+                "{shown}: the files of this directory could not all be listed: {}",
+                self.describe("tree", id)
+            ),
+        );
+        if dir.is_empty() {
+            note
+        } else {
+            note.at(dir, None)
+        }
+    }
+}
+
+/// Reads object `id`, which must be of `kind`: a missing object is told from a damaged one
+/// (one that does not decompress, decode, or is of another kind than its tree says).
+pub(crate) fn read_object(
+    repo: &gix::Repository,
+    id: gix::ObjectId,
+    kind: gix::objs::Kind,
+) -> Result<Vec<u8>, Problem> {
+    match repo.try_find_object(id) {
+        Ok(Some(object)) if object.kind == kind => Ok(object.detach().data),
+        Ok(Some(object)) => Err(Problem::Corrupt(format!(
+            "it is a {}, not a {kind}",
+            object.kind
+        ))),
+        Ok(None) => Err(Problem::Missing),
+        Err(e) => Err(Problem::Corrupt(e.to_string())),
+    }
+}
+
+/// Whether a name read from a tree object is one Git itself would write: anything else
+/// (`..`, a `/`, a NUL) comes from a crafted object and could climb out of the tree.
+fn valid_name(name: &[u8]) -> bool {
+    !name.is_empty() && name != b"." && name != b".." && !name.contains(&b'/') && !name.contains(&0)
+}
+
+/// Walks the tree `root` whole, without recursion; a subtree that cannot be read is
+/// recorded and the walk goes on with the others.
+pub(crate) fn walk(repo: &gix::Repository, root: gix::ObjectId) -> Walked {
+    let hash = repo.object_hash();
+    let mut walked = Walked {
+        entries: BTreeMap::new(),
+        unreadable: Vec::new(),
+    };
+    let mut pending = vec![(String::new(), root)];
+    while let Some((dir, id)) = pending.pop() {
+        let data = match read_object(repo, id, gix::objs::Kind::Tree) {
+            Ok(data) => data,
+            Err(problem) => {
+                walked.unreadable.push((dir, problem));
+                continue;
+            }
+        };
+        for entry in gix::objs::TreeRefIter::from_bytes(&data, hash) {
+            let entry = match entry {
+                Ok(e) if valid_name(e.filename) => e,
+                Ok(e) => {
+                    let name = String::from_utf8_lossy(e.filename).into_owned();
+                    walked.unreadable.push((
+                        dir.clone(),
+                        Problem::Corrupt(format!("it holds an entry named {name:?}")),
+                    ));
+                    continue;
+                }
+                Err(e) => {
+                    walked
+                        .unreadable
+                        .push((dir.clone(), Problem::Corrupt(e.to_string())));
+                    break;
+                }
+            };
+            let name = String::from_utf8_lossy(entry.filename);
+            let path = if dir.is_empty() {
+                name.into_owned()
+            } else {
+                format!("{dir}/{name}")
+            };
+            let kind = entry.mode.kind();
+            let oid = entry.oid.to_owned();
+            if kind == EntryKind::Tree {
+                pending.push((path.clone(), oid));
+            }
+            walked.entries.insert(path, Entry { kind, oid });
+        }
+    }
+    walked
+}
+
+/// The root tree of a commit: a commit that does not decode, or whose tree is missing or
+/// damaged, stops the scan (there is nothing to list).
+pub(crate) fn root_tree(commit: &gix::Commit<'_>, rev: &str) -> Result<gix::ObjectId, SourceError> {
+    let id = commit.tree_id().map_err(|e| {
+        SourceError::Usage(format!(
+            "cannot read revision {rev}: the commit object {} is corrupt ({e}); the repository \
+             is damaged: check it with `git fsck` and clone it again",
+            commit.id
+        ))
+    })?;
+    match read_object(commit.repo, id.detach(), gix::objs::Kind::Tree) {
+        Ok(_) => Ok(id.detach()),
+        Err(problem) => Err(SourceError::Usage(format!(
+            "cannot read the tree of {rev} ({}): {}",
+            commit.id,
+            problem.describe("tree", id.detach())
+        ))),
+    }
 }
 
 pub(crate) fn resolve_commit<'r>(
@@ -137,21 +365,34 @@ pub(crate) fn resolve_commit<'r>(
              such as HEAD~2.{shallow_hint}"
         ))
     })?;
-    let object = id.object().map_err(|e| {
-        SourceError::Usage(format!(
-            "revision {rev:?} names object {id}, which is not in this clone: {e}.{shallow_hint}"
-        ))
-    })?;
+    let object = match repo.try_find_object(id) {
+        Ok(Some(object)) => object,
+        Ok(None) => {
+            return Err(SourceError::Usage(format!(
+                "revision {rev:?} names object {id}, which is not in this clone.{shallow_hint}"
+            )))
+        }
+        Err(e) => {
+            return Err(SourceError::Usage(format!(
+                "revision {rev:?} names object {id}, which is corrupt ({e}); the repository is \
+                 damaged: check it with `git fsck` and clone it again"
+            )))
+        }
+    };
+    if object.kind == gix::objs::Kind::Commit {
+        return Ok(object.into_commit());
+    }
+    let kind = object.kind;
     object.peel_to_commit().map_err(|e| {
         SourceError::Usage(format!(
-            "revision {rev:?} does not name a commit: {e}.{shallow_hint}"
+            "revision {rev:?} names a {kind} ({id}) that does not lead to a commit: {e}.\
+             {shallow_hint}"
         ))
     })
 }
 
-/// Reads blobs on rayon workers, one thread-local repository handle per worker.
+/// Reads blobs on rayon workers, one thread-local repository handle per worker. The error
+/// says whether the blob is missing (a partial clone) or corrupt.
 pub fn read_blob(repo: &gix::Repository, id: gix::ObjectId) -> Result<Vec<u8>, String> {
-    repo.find_object(id)
-        .map(|o| o.detach().data)
-        .map_err(|e| format!("cannot read blob {id}: {e}"))
+    read_object(repo, id, gix::objs::Kind::Blob).map_err(|problem| problem.describe("blob", id))
 }

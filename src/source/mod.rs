@@ -3,10 +3,12 @@
 
 pub mod diff;
 pub mod git;
+pub(crate) mod links;
 pub mod shard;
 pub mod stdin;
 pub mod worktree;
 
+use crate::load::Format;
 use crate::model::{NoteLevel, Notification};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use std::path::PathBuf;
@@ -69,6 +71,10 @@ pub struct Listing {
 pub struct PathFilter {
     include: Option<GlobSet>,
     exclude: Option<GlobSet>,
+    /// The directory each `--include` glob is confined to (its literal leading directories:
+    /// `k8s/**` → `k8s`, `**/*.yaml` → everywhere), to tell whether a directory may hold
+    /// included files.
+    include_dirs: Vec<String>,
 }
 
 impl PathFilter {
@@ -96,6 +102,32 @@ impl PathFilter {
         Ok(Self {
             include: build(include, "--include")?,
             exclude: build(exclude, "--exclude")?,
+            include_dirs: include.iter().map(|g| literal_dir(g)).collect(),
+        })
+    }
+
+    /// Whether a directory (a submodule, a link that may lead to one) may hold files in
+    /// scope: it is not excluded, and some `--include` can match below it. `paths` are the
+    /// forms of its path, as for [`PathFilter::accepts`].
+    pub fn may_hold(&self, paths: &[&str]) -> bool {
+        if let Some(ex) = &self.exclude {
+            if paths
+                .iter()
+                .any(|p| ex.is_match(p) || ex.is_match(format!("{p}/")))
+            {
+                return false;
+            }
+        }
+        if self.include.is_none() {
+            return true;
+        }
+        paths.iter().any(|p| {
+            self.include_dirs.iter().any(|d| {
+                d.is_empty()
+                    || p == d
+                    || p.starts_with(&format!("{d}/"))
+                    || d.starts_with(&format!("{p}/"))
+            })
         })
     }
 
@@ -113,6 +145,103 @@ impl PathFilter {
     }
 }
 
+/// `path` relative to the directory `prefix` (both from the root), when it is below it; a
+/// path equal to the prefix (a single scanned file) is its own name.
+pub(crate) fn below<'a>(path: &'a str, prefix: &str) -> Option<&'a str> {
+    if prefix.is_empty() {
+        return Some(path);
+    }
+    if path == prefix {
+        return Some(path.rsplit('/').next().unwrap_or(path));
+    }
+    path.strip_prefix(prefix)?.strip_prefix('/')
+}
+
+/// Resolves one symbolic link of a listed tree — a revision's or a work tree's, which report
+/// the same things the same way — and records what it gives: a link to a file is scanned
+/// once, at its target when the target is listed itself, or else at the link's path (the
+/// target is not named like YAML, is excluded or ignored, or is outside the scanned
+/// directory); a directory link is never followed (its files are listed where they are);
+/// anything else is a notification naming the link. `path` is from the root, `rel` from the
+/// scanned directory `scan_prefix`; `origin_of` says where a target file's bytes are.
+pub(crate) fn follow_link<T: links::Tree>(
+    resolver: &mut links::Resolver<T>,
+    (path, rel): (&str, &str),
+    scan_prefix: &str,
+    filter: &PathFilter,
+    listing: &mut Listing,
+    origin_of: impl FnOnce(&mut T, &str) -> Option<(Origin, Option<u64>)>,
+) {
+    use links::End;
+    // Named like a scanned file, or (a link may lead to a directory) a place that may hold
+    // some: only then does a link that cannot be followed deserve a word.
+    let as_file = Format::of_path(path).is_some() && filter.accepts(&[path, rel]);
+    let in_scope = as_file || filter.may_hold(&[path, rel]);
+    let end = resolver.resolve(path);
+    let target = match resolver.tree().node(path) {
+        links::Node::Link(t) => t,
+        _ => String::new(),
+    };
+    let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
+    let too_deep = || {
+        format!(
+            "more than {} links in a row, or a target longer than {} bytes",
+            links::MAX_FOLLOWS,
+            links::MAX_TARGET
+        )
+    };
+    let note = match end {
+        End::File(file) => {
+            let listed = listing.candidates.iter().any(|c| c.path == file);
+            if as_file && !listed {
+                if let Some((origin, size)) = origin_of(resolver.tree(), &file) {
+                    listing.candidates.push(Candidate {
+                        path: path.to_string(),
+                        origin,
+                        size,
+                    });
+                }
+            }
+            None
+        }
+        End::Dir(d) if links::is_ancestor(&d, dir) => {
+            let to = if d.is_empty() {
+                "the root of the tree"
+            } else {
+                d.as_str()
+            };
+            let why = format!("it leads to {to}, a directory that contains the link");
+            in_scope.then(|| symlink_loop(path, &target, &why))
+        }
+        End::Dir(d) => (in_scope && below(&d, scan_prefix).is_none())
+            .then(|| symlink_elsewhere(path, &target, &d)),
+        End::Special(_, kind) => as_file.then(|| special_file(path, kind, Some(&target))),
+        End::Submodule(sub) => in_scope.then(|| symlink_into_submodule(path, &target, &sub)),
+        End::Outside => in_scope.then(|| symlink_outside(path, &target)),
+        End::Loop => in_scope.then(|| symlink_loop(path, &target, "it leads back to itself")),
+        End::TooDeep => in_scope.then(|| symlink_loop(path, &target, &too_deep())),
+        End::Dangling(missing) => in_scope.then(|| symlink_dangling(path, &target, &missing)),
+        End::Unreadable(message) => Some(
+            Notification::new(NoteLevel::Error, "read-error", format!("{path}: {message}"))
+                .at(path, None),
+        ),
+    };
+    listing.notifications.extend(note);
+}
+
+/// The leading directories of a glob that hold no wildcard (`k8s/apps/*.yaml` → `k8s/apps`;
+/// a glob without wildcards is its own directory).
+fn literal_dir(glob: &str) -> String {
+    let glob = glob.trim_end_matches('/');
+    match glob.find(['*', '?', '[', '{']) {
+        Some(i) => glob[..i]
+            .rsplit_once('/')
+            .map_or("", |(d, _)| d)
+            .to_string(),
+        None => glob.to_string(),
+    }
+}
+
 /// A symlink whose target leaves the scanned tree: never followed, always reported.
 pub(crate) fn symlink_outside(path: &str, target: &str) -> Notification {
     Notification::new(
@@ -126,13 +255,93 @@ pub(crate) fn symlink_outside(path: &str, target: &str) -> Notification {
     .at(path, None)
 }
 
-/// Normalises `base_dir/target` lexically; `None` when it climbs above the root or is
-/// absolute, or names a drive or a Windows path.
-pub(crate) fn resolve_inside(base_dir: &str, target: &str) -> Option<String> {
-    if target.starts_with('/') || target.contains('\\') || target.contains(':') {
-        return None;
-    }
-    normalize_join(base_dir, target)
+/// A symlink into the repository but out of the scanned directory, to a directory: its
+/// files are not part of this scan (directory links are never followed).
+pub(crate) fn symlink_elsewhere(path: &str, target: &str, dir: &str) -> Notification {
+    Notification::new(
+        NoteLevel::Warning,
+        "symlink-outside",
+        format!(
+            "{path}: symbolic link to {target:?} points to {dir}, outside the scanned \
+             directory, and was not followed; scan {dir} itself if its files should be scanned"
+        ),
+    )
+    .at(path, None)
+}
+
+/// A symlink into a submodule: the files there are another repository's.
+pub(crate) fn symlink_into_submodule(path: &str, target: &str, sub: &str) -> Notification {
+    Notification::new(
+        NoteLevel::Warning,
+        "symlink-outside",
+        format!(
+            "{path}: symbolic link to {target:?} points into the submodule {sub}, outside the \
+             scanned tree (its files are another repository's), and was not followed"
+        ),
+    )
+    .at(path, None)
+}
+
+/// A symlink that leads back to itself (`a → b → a`) or to a directory containing it
+/// (`a → .`): nothing to read, and following it would never end.
+pub(crate) fn symlink_loop(path: &str, target: &str, why: &str) -> Notification {
+    Notification::new(
+        NoteLevel::Warning,
+        "symlink-loop",
+        format!(
+            "{path}: symbolic link to {target:?} is a symlink loop ({why}); it was not followed"
+        ),
+    )
+    .at(path, None)
+}
+
+/// A symlink to nothing: there is no content to scan.
+pub(crate) fn symlink_dangling(path: &str, target: &str, missing: &str) -> Notification {
+    Notification::new(
+        NoteLevel::Warning,
+        "symlink-dangling",
+        format!(
+            "{path}: symbolic link to {target:?} points to nothing ({missing} does not exist \
+             in the scanned tree); fix or remove the link"
+        ),
+    )
+    .at(path, None)
+}
+
+/// A FIFO, socket or device node named like a scanned file (directly or through a link):
+/// never opened — opening a FIFO blocks until someone writes, a device may never end — so
+/// whatever it would give is not scanned.
+pub(crate) fn special_file(path: &str, kind: &str, via: Option<&str>) -> Notification {
+    let what = match via {
+        Some(target) => format!("symbolic link to {target:?}, which is a {kind}"),
+        None => format!("a {kind}"),
+    };
+    Notification::new(
+        NoteLevel::Error,
+        "special-file",
+        format!(
+            "{path}: {what}, not a regular file; it was not opened (reading it could block or \
+             never end), so nothing of it is scanned: replace it with a regular file, or \
+             leave it out with --exclude {path}"
+        ),
+    )
+    .at(path, None)
+}
+
+/// A Git submodule: its files are another repository's, at the commit this tree records,
+/// and are not read. The scan is incomplete until the submodule is scanned on its own or
+/// deliberately left out.
+pub(crate) fn submodule(path: &str, commit: &str) -> Notification {
+    Notification::new(
+        NoteLevel::Error,
+        "submodule-not-scanned",
+        format!(
+            "{path}: Git submodule at commit {commit} was not scanned: its files belong to \
+             another repository, which this scan does not read; scan the submodule's \
+             repository separately at that commit, or leave it out with --exclude {path}"
+        ),
+    )
+    .at(path, None)
 }
 
 /// `base/rel` with `.` and `..` resolved lexically (`modules/x` + `../y` → `modules/y`);
@@ -157,25 +366,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn resolve_inside_rejects_escapes() {
-        assert_eq!(
-            resolve_inside("a/b", "../c.yaml").as_deref(),
-            Some("a/c.yaml")
-        );
-        assert_eq!(resolve_inside("a", "../../etc/passwd"), None);
-        assert_eq!(resolve_inside("", "/etc/passwd"), None);
-        assert_eq!(
-            resolve_inside("", "x/./y.yaml").as_deref(),
-            Some("x/y.yaml")
-        );
-    }
-
-    #[test]
     fn filter_include_exclude() {
         let f = PathFilter::new(&["k8s/**".into()], &["k8s/skip".into()]).unwrap();
         assert!(f.accepts(&["k8s/a.yaml"]));
         assert!(!f.accepts(&["k8s/skip/a.yaml"]));
         assert!(!f.accepts(&["other/a.yaml"]));
         assert!(PathFilter::new(&["[".into()], &[]).is_err());
+    }
+
+    #[test]
+    fn filter_may_hold_directories() {
+        let none = PathFilter::new(&[], &[]).unwrap();
+        assert!(none.may_hold(&["vendor/sub"]));
+        let f = PathFilter::new(&["k8s/apps/**".into()], &["k8s/apps/skip".into()]).unwrap();
+        assert!(f.may_hold(&["k8s"]));
+        assert!(f.may_hold(&["k8s/apps/sub"]));
+        assert!(!f.may_hold(&["vendor/sub"]));
+        assert!(!f.may_hold(&["k8s/apps/skip"]));
+        let ex = PathFilter::new(&["**/*.yaml".into()], &["vendor/**".into()]).unwrap();
+        assert!(ex.may_hold(&["charts/sub"]));
+        assert!(!ex.may_hold(&["vendor"]));
+        assert!(!ex.may_hold(&["vendor/sub"]));
     }
 }
