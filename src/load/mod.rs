@@ -374,18 +374,6 @@ impl Files for MemFiles {
     }
 }
 
-/// Decodes a file's bytes as text (UTF-8, or UTF-16 with a byte-order mark), with a message
-/// for the user when that is not possible.
-pub fn decode_text(path: &str, bytes: &[u8]) -> Result<String, String> {
-    decode(bytes).map_err(|problem| match problem {
-        DecodeProblem::Binary => format!("{path}: binary content; it was not scanned"),
-        DecodeProblem::NotUtf8 { line } => format!(
-            "{path}:{line}: not valid UTF-8 (files must be UTF-8 or UTF-16 with a byte-order \
-             mark); re-encode the file as UTF-8"
-        ),
-    })
-}
-
 /// A unit of loading made of several files.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Group {
@@ -498,40 +486,46 @@ pub fn load_file(path: &str, bytes: &[u8], opts: &LoadOptions) -> Loaded {
         return too_large(path, bytes.len() as u64, opts.max_file_bytes);
     }
     let mut out = Loaded::default();
-    let text = match decode(bytes) {
-        Ok(text) => text,
+    let decoded = match decode(bytes) {
+        Ok(decoded) => decoded,
         Err(problem) => {
-            let (level, code) = match problem {
-                DecodeProblem::Binary => (NoteLevel::Warning, "binary-file"),
-                DecodeProblem::NotUtf8 { .. } => (NoteLevel::Error, "encoding-error"),
+            // Content that cannot be read as text is content not checked: an error.
+            let code = match problem {
+                DecodeProblem::Binary { .. } => "binary-file",
+                DecodeProblem::Invalid { .. } => "encoding-error",
             };
-            let (msg, pos) = match problem {
-                DecodeProblem::Binary => (
-                    format!(
-                        "{path}: binary content in a file named like YAML/JSON; it was not \
-                         scanned (exclude it with --exclude if this is expected)"
-                    ),
-                    None,
-                ),
-                DecodeProblem::NotUtf8 { line } => (
-                    format!(
-                        "{path}:{line}: not valid UTF-8 (YAML and JSON must be UTF-8 or UTF-16 \
-                         with a byte-order mark); re-encode the file as UTF-8"
-                    ),
-                    Some(Pos::new(line, 1)),
-                ),
-            };
+            let (msg, pos) = decode_message(path, &problem);
             out.notifications
-                .push(Notification::new(level, code, msg).at(path, pos));
+                .push(Notification::new(NoteLevel::Error, code, msg).at(path, Some(pos)));
             return out;
         }
     };
+    out.notifications.extend(encoding_warning(path, &decoded));
+    let text = decoded.text;
     let file = Arc::new(SourceFile::new(path.to_string(), text));
     match parse_documents(&file.text, opts) {
         Ok(nodes) => {
             for (index, node) in nodes.into_iter().enumerate() {
-                kubernetes::push_documents(&file, index, node, &mut out.documents);
+                let notes = kubernetes::push_documents(&file, index, node, &mut out.documents);
+                out.notifications.extend(notes);
             }
+        }
+        Err(err) if err.over_budget => {
+            let pos = err.pos;
+            let where_ = pos.map_or_else(String::new, |p| format!(":{}:{}", p.line, p.column));
+            out.notifications.push(
+                Notification::new(
+                    NoteLevel::Error,
+                    "budget-exceeded",
+                    format!(
+                        "{path}{where_}: {}; the file was not scanned — split it, or exclude it \
+                         with --exclude",
+                        err.message
+                    ),
+                )
+                .at(path, pos),
+            );
+            out.parse_error = Some((path.to_string(), pos.unwrap_or(Pos::new(1, 1)), err.message));
         }
         Err(err) => {
             let pos = err.pos;
@@ -556,51 +550,342 @@ pub fn load_file(path: &str, bytes: &[u8], opts: &LoadOptions) -> Loaded {
     out
 }
 
-enum DecodeProblem {
-    Binary,
-    NotUtf8 { line: u32 },
+/// A text encoding YAML allows (YAML 1.2, §5.2): UTF-8, UTF-16 or UTF-32, either byte order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    Utf8,
+    Utf16Le,
+    Utf16Be,
+    Utf32Le,
+    Utf32Be,
 }
 
-/// UTF-8 (BOM stripped) or UTF-16 with a BOM; NUL bytes elsewhere mean binary content.
-fn decode(bytes: &[u8]) -> Result<String, DecodeProblem> {
-    if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
-        return decode_utf8(rest);
-    }
-    let utf16 = |le: bool, rest: &[u8]| -> Result<String, DecodeProblem> {
-        if !rest.len().is_multiple_of(2) {
-            return Err(DecodeProblem::NotUtf8 { line: 1 });
+impl Encoding {
+    pub fn name(self) -> &'static str {
+        match self {
+            Encoding::Utf8 => "UTF-8",
+            Encoding::Utf16Le => "UTF-16LE",
+            Encoding::Utf16Be => "UTF-16BE",
+            Encoding::Utf32Le => "UTF-32LE",
+            Encoding::Utf32Be => "UTF-32BE",
         }
-        let units = rest.chunks_exact(2).map(|c| {
-            if le {
-                u16::from_le_bytes([c[0], c[1]])
-            } else {
-                u16::from_be_bytes([c[0], c[1]])
-            }
-        });
-        char::decode_utf16(units)
-            .collect::<Result<String, _>>()
-            .map_err(|_| DecodeProblem::NotUtf8 { line: 1 })
+    }
+
+    /// The encoding of `bytes` and the length of its byte-order mark, as YAML 1.2 (§5.2)
+    /// detects it: from the byte-order mark, else from where the NUL bytes of the first
+    /// character are (an ASCII first character is `x 00` in UTF-16LE, `00 x` in UTF-16BE,
+    /// `x 00 00 00` and `00 00 00 x` in UTF-32), else UTF-8.
+    pub fn detect(bytes: &[u8]) -> (Encoding, usize) {
+        let b = |i: usize| bytes.get(i).copied();
+        match (b(0), b(1), b(2), b(3)) {
+            (Some(0), Some(0), Some(0xFE), Some(0xFF)) => (Encoding::Utf32Be, 4),
+            (Some(0), Some(0), Some(0), Some(x)) if x != 0 => (Encoding::Utf32Be, 0),
+            (Some(0xFF), Some(0xFE), Some(0), Some(0)) => (Encoding::Utf32Le, 4),
+            (Some(x), Some(0), Some(0), Some(0)) if x != 0 => (Encoding::Utf32Le, 0),
+            (Some(0xFE), Some(0xFF), ..) => (Encoding::Utf16Be, 2),
+            (Some(0), Some(x), ..) if x != 0 => (Encoding::Utf16Be, 0),
+            (Some(0xFF), Some(0xFE), ..) => (Encoding::Utf16Le, 2),
+            (Some(x), Some(0), ..) if x != 0 => (Encoding::Utf16Le, 0),
+            (Some(0xEF), Some(0xBB), Some(0xBF), _) => (Encoding::Utf8, 3),
+            _ => (Encoding::Utf8, 0),
+        }
+    }
+}
+
+/// Text decoded from a file's bytes.
+struct Decoded {
+    text: String,
+    encoding: Encoding,
+    /// Whether the file starts with a byte-order mark.
+    bom: bool,
+}
+
+/// A warning for text in an encoding kubectl does not read (it reads UTF-8, and UTF-16 with a
+/// byte-order mark): the file is checked, but applying it would fail.
+fn encoding_warning(path: &str, decoded: &Decoded) -> Option<Notification> {
+    let how = match (decoded.encoding, decoded.bom) {
+        (Encoding::Utf8, _) | (Encoding::Utf16Le | Encoding::Utf16Be, true) => return None,
+        (_, false) => "detected from its first bytes (it has no byte-order mark)",
+        (_, true) => "from its byte-order mark",
     };
-    if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
-        return utf16(true, rest);
+    Some(
+        Notification::new(
+            NoteLevel::Warning,
+            "encoding-not-kubectl",
+            format!(
+                "{path}: read as {} text, {how}; kubectl reads only UTF-8, and UTF-16 with a \
+                 byte-order mark, so it would refuse this file — re-encode it as UTF-8",
+                decoded.encoding.name()
+            ),
+        )
+        .at(path, None),
+    )
+}
+
+enum DecodeProblem {
+    /// A NUL character (first on `line`): binary content, which YAML and JSON never contain.
+    Binary { line: u32 },
+    /// Not valid in the encoding the file's first bytes announce, from `line` on.
+    Invalid { encoding: Encoding, line: u32 },
+}
+
+/// Decodes a file's bytes as text (UTF-8, UTF-16 or UTF-32, detected as YAML does), with a
+/// message for the user when that is not possible.
+pub fn decode_text(path: &str, bytes: &[u8]) -> Result<String, String> {
+    decode(bytes)
+        .map(|d| d.text)
+        .map_err(|problem| decode_message(path, &problem).0)
+}
+
+/// The message and position of a decoding problem.
+fn decode_message(path: &str, problem: &DecodeProblem) -> (String, Pos) {
+    match *problem {
+        DecodeProblem::Binary { line } => (
+            format!(
+                "{path}:{line}: a NUL character: binary content in a file named like YAML/JSON, \
+                 so it was not scanned; exclude it with --exclude if this is expected"
+            ),
+            Pos::new(line, 1),
+        ),
+        DecodeProblem::Invalid {
+            encoding: Encoding::Utf8,
+            line,
+        } => (
+            format!(
+                "{path}:{line}: not valid UTF-8 (files must be UTF-8, or UTF-16 with a \
+                 byte-order mark), so it was not scanned; re-encode the file as UTF-8"
+            ),
+            Pos::new(line, 1),
+        ),
+        DecodeProblem::Invalid { encoding, line } => (
+            format!(
+                "{path}:{line}: its first bytes make it {} text, but it is not valid {}, so it \
+                 was not scanned; re-encode the file as UTF-8",
+                encoding.name(),
+                encoding.name()
+            ),
+            Pos::new(line, 1),
+        ),
     }
-    if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
-        return utf16(false, rest);
+}
+
+/// Decodes bytes in the encoding [`Encoding::detect`] finds, without the byte-order mark. NUL
+/// characters are refused: YAML and JSON never contain one, so the file is not text.
+fn decode(bytes: &[u8]) -> Result<Decoded, DecodeProblem> {
+    let (encoding, bom) = Encoding::detect(bytes);
+    let rest = &bytes[bom..];
+    let text = match encoding {
+        Encoding::Utf8 => decode_utf8(rest)?,
+        Encoding::Utf16Le | Encoding::Utf16Be => decode_utf16(rest, encoding)?,
+        Encoding::Utf32Le | Encoding::Utf32Be => decode_utf32(rest, encoding)?,
+    };
+    if let Some(nul) = first_nul(text.as_bytes()) {
+        return Err(DecodeProblem::Binary {
+            line: line_at(text.as_bytes(), nul),
+        });
     }
-    if bytes[..bytes.len().min(8192)].contains(&0) {
-        return Err(DecodeProblem::Binary);
-    }
-    decode_utf8(bytes)
+    Ok(Decoded {
+        text,
+        encoding,
+        bom: bom > 0,
+    })
+}
+
+fn first_nul(bytes: &[u8]) -> Option<usize> {
+    bytes.iter().position(|&b| b == 0)
+}
+
+/// The 1-based line of a byte offset of UTF-8 text.
+fn line_at(bytes: &[u8], offset: usize) -> u32 {
+    let newlines = bytes[..offset].iter().filter(|&&b| b == b'\n').count();
+    u32::try_from(newlines + 1).unwrap_or(u32::MAX)
 }
 
 fn decode_utf8(bytes: &[u8]) -> Result<String, DecodeProblem> {
     match std::str::from_utf8(bytes) {
         Ok(s) => Ok(s.to_string()),
-        Err(e) => {
-            let valid = &bytes[..e.valid_up_to()];
-            let line = valid.iter().filter(|&&b| b == b'\n').count() as u32 + 1;
-            Err(DecodeProblem::NotUtf8 { line })
+        Err(e) => Err(DecodeProblem::Invalid {
+            encoding: Encoding::Utf8,
+            line: line_at(bytes, e.valid_up_to()),
+        }),
+    }
+}
+
+fn decode_utf16(bytes: &[u8], encoding: Encoding) -> Result<String, DecodeProblem> {
+    let le = encoding == Encoding::Utf16Le;
+    let units = bytes.chunks_exact(2).map(|c| {
+        if le {
+            u16::from_le_bytes([c[0], c[1]])
+        } else {
+            u16::from_be_bytes([c[0], c[1]])
         }
+    });
+    let mut text = String::with_capacity(bytes.len() / 2);
+    for c in char::decode_utf16(units) {
+        match c {
+            Ok(c) => text.push(c),
+            Err(_) => return Err(invalid_after(&text, encoding)),
+        }
+    }
+    if !bytes.len().is_multiple_of(2) {
+        return Err(invalid_after(&text, encoding));
+    }
+    Ok(text)
+}
+
+fn decode_utf32(bytes: &[u8], encoding: Encoding) -> Result<String, DecodeProblem> {
+    let le = encoding == Encoding::Utf32Le;
+    let mut text = String::with_capacity(bytes.len() / 4);
+    for c in bytes.chunks(4) {
+        let unit = match <[u8; 4]>::try_from(c) {
+            Ok(c) if le => u32::from_le_bytes(c),
+            Ok(c) => u32::from_be_bytes(c),
+            Err(_) => return Err(invalid_after(&text, encoding)),
+        };
+        match char::from_u32(unit) {
+            Some(c) => text.push(c),
+            None => return Err(invalid_after(&text, encoding)),
+        }
+    }
+    Ok(text)
+}
+
+/// The problem of text that stops being valid after `decoded`.
+fn invalid_after(decoded: &str, encoding: Encoding) -> DecodeProblem {
+    DecodeProblem::Invalid {
+        encoding,
+        line: line_at(decoded.as_bytes(), decoded.len()),
+    }
+}
+
+/// What parsing one YAML or JSON text may build, scaled by the text's size. Every count
+/// includes what aliases and merge keys (`<<`) expand to, so a few bytes cannot stand for
+/// gigabytes of tree (an alias bomb); the absolute caps bound the memory any one file can take.
+/// A file over a budget is not scanned and gets an error notification (`budget-exceeded`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParseBudget {
+    /// Nodes: scalars, mappings and sequences.
+    pub nodes: usize,
+    /// Bytes of scalar text (and of tag spellings).
+    pub scalar_bytes: usize,
+    /// Parser events: a node's start and end, an alias, a document's start and end.
+    pub events: usize,
+    /// YAML documents (`---`) in the file.
+    pub documents: usize,
+    /// Event copies kept for anchors, charged once per open anchor they are inside.
+    pub anchor_events: usize,
+    /// Bytes of owned scalar text copied for anchors.
+    pub anchor_bytes: usize,
+}
+
+impl ParseBudget {
+    /// Nodes a file may have per byte of its text. A text without aliases has at most one node
+    /// per two bytes (`[1,1,…]`), and typical manifests one per 10–30 bytes: this leaves room
+    /// for ordinary anchors while an alias bomb stops after a few times the file's own size.
+    pub const NODES_PER_BYTE: usize = 1;
+    /// No file's node budget is lower than this (small files with a few anchors).
+    pub const MIN_NODES: usize = 100_000;
+    /// No file's node budget is higher than this, whatever its size. About three times the
+    /// node count of a 50 MB manifest of typical density; the tree of that many nodes takes
+    /// well under a gigabyte.
+    pub const MAX_NODES: usize = 8_000_000;
+    /// Scalar bytes per byte of text: decoded text is at most 1.5 times its source (`\L` is
+    /// two bytes for three), the rest is room for anchors.
+    pub const SCALAR_BYTES_PER_BYTE: usize = 4;
+    pub const MIN_SCALAR_BYTES: usize = 4 << 20;
+    pub const MAX_SCALAR_BYTES: usize = 256 << 20;
+    pub const MAX_DOCUMENTS: usize = 100_000;
+    /// Anchor recording: the parser library's own default caps, lowered to the node and
+    /// scalar budgets for small files.
+    pub const MAX_ANCHOR_EVENTS: usize = 1_000_000;
+    pub const MAX_ANCHOR_BYTES: usize = 64 << 20;
+
+    /// The budget of a text of `len` bytes.
+    pub fn for_len(len: usize) -> Self {
+        let nodes = len
+            .saturating_mul(Self::NODES_PER_BYTE)
+            .clamp(Self::MIN_NODES, Self::MAX_NODES);
+        let scalar_bytes = len
+            .saturating_mul(Self::SCALAR_BYTES_PER_BYTE)
+            .clamp(Self::MIN_SCALAR_BYTES, Self::MAX_SCALAR_BYTES);
+        Self {
+            nodes,
+            scalar_bytes,
+            // Each node is at most a start and an end event, each alias one more, and each
+            // document two: nodes run out first.
+            events: nodes
+                .saturating_mul(3)
+                .saturating_add(2 * Self::MAX_DOCUMENTS),
+            documents: Self::MAX_DOCUMENTS,
+            anchor_events: nodes.min(Self::MAX_ANCHOR_EVENTS),
+            anchor_bytes: scalar_bytes.min(Self::MAX_ANCHOR_BYTES),
+        }
+    }
+
+    fn options(&self, max_depth: usize) -> serde_saphyr::Options {
+        let mut options = serde_saphyr::Options::default();
+        let mut budget = serde_saphyr::Budget::default();
+        budget.max_depth = max_depth;
+        budget.max_nodes = self.nodes;
+        budget.max_total_scalar_bytes = self.scalar_bytes;
+        budget.max_events = self.events;
+        budget.max_documents = self.documents;
+        budget.max_recorded_anchor_events = self.anchor_events;
+        budget.max_recorded_anchor_bytes = self.anchor_bytes;
+        // Aliases and anchors are bounded by what they expand to (above), not by their count.
+        budget.max_aliases = self.nodes;
+        budget.max_anchors = self.nodes;
+        // The ratio heuristic runs only after the whole text is parsed (the tree is built by
+        // then) and refuses ordinary files that use one anchor many times.
+        budget.enforce_alias_anchor_ratio = false;
+        // The input is a string already in memory, limited by `LoadOptions::max_file_bytes`.
+        budget.max_reader_input_bytes = None;
+        options.budget = Some(budget);
+        // Replayed events are counted by the budget above; this cap only keeps the library's
+        // own counter from firing first with a less helpful message.
+        options.alias_limits.max_total_replayed_events = self.events;
+        options
+    }
+
+    /// What a budget breach means for the user: the limit, and how it follows from the size.
+    fn explain(&self, breach: &serde_saphyr::budget::BudgetBreach, len: usize) -> Option<String> {
+        use serde_saphyr::budget::BudgetBreach as B;
+        let size = format!("a file of {len} bytes");
+        Some(match breach {
+            B::Nodes { .. } | B::Aliases { .. } | B::Anchors { .. } => format!(
+                "the YAML expands to more than {} nodes (aliases expanded), the limit for {size} \
+                 ({} per byte, at least {}, at most {}) — an alias bomb, or a file too big to \
+                 check",
+                self.nodes,
+                Self::NODES_PER_BYTE,
+                Self::MIN_NODES,
+                Self::MAX_NODES
+            ),
+            B::ScalarBytes { .. } => format!(
+                "the YAML expands to more than {} bytes of text (aliases expanded), the limit \
+                 for {size} ({} per byte, at least {}, at most {}) — an alias bomb, or a file \
+                 too big to check",
+                self.scalar_bytes,
+                Self::SCALAR_BYTES_PER_BYTE,
+                Self::MIN_SCALAR_BYTES,
+                Self::MAX_SCALAR_BYTES
+            ),
+            B::Events { .. } => format!(
+                "the YAML expands to more than {} parser events (aliases expanded), the limit \
+                 for {size} — an alias bomb, or a file too big to check",
+                self.events
+            ),
+            B::Documents { .. } => format!(
+                "more than {} YAML documents in one file — split the file",
+                self.documents
+            ),
+            B::RecordedAnchorEvents { .. } | B::RecordedAnchorBytes { .. } => format!(
+                "anchors hold more than {} events or {} bytes of copied text, the limit for \
+                 {size} — an alias bomb",
+                self.anchor_events, self.anchor_bytes
+            ),
+            _ => return None,
+        })
     }
 }
 
@@ -609,23 +894,20 @@ fn decode_utf8(bytes: &[u8]) -> Result<String, DecodeProblem> {
 pub struct ParseError {
     pub pos: Option<Pos>,
     pub message: String,
+    /// Set when the text is well-formed as far as it was read but exceeds a [`ParseBudget`]
+    /// (or the nesting limit): the message names the limit.
+    pub over_budget: bool,
 }
 
-/// Parses every document of a YAML (or JSON) stream into position-keeping trees.
+/// Parses every document of a YAML (or JSON) stream into position-keeping trees, within the
+/// [`ParseBudget`] of the text's size and `opts.max_depth`.
 pub fn parse_documents(text: &str, opts: &LoadOptions) -> Result<Vec<Node>, ParseError> {
     use serde_saphyr::{DuplicateKeyPolicy, Spanned};
-    let mut options = serde_saphyr::Options::default();
+    let budget = ParseBudget::for_len(text.len());
+    let mut options = budget.options(opts.max_depth);
     options.legacy_octal_numbers = true;
     options.with_snippet = false;
     options.duplicate_keys = DuplicateKeyPolicy::Error;
-    let mut budget = serde_saphyr::Budget::default();
-    budget.max_depth = opts.max_depth;
-    budget.max_events = usize::MAX / 2;
-    budget.max_nodes = usize::MAX / 2;
-    budget.max_documents = 100_000;
-    budget.max_total_scalar_bytes = usize::MAX / 2;
-    budget.max_reader_input_bytes = None;
-    options.budget = Some(budget);
     // Local tags (CloudFormation's `!Ref x`) are kept only where a `!` can be one.
     let tags = text.as_bytes().contains(&b'!');
     tree::with_tags(tags, || {
@@ -645,11 +927,51 @@ pub fn parse_documents(text: &str, opts: &LoadOptions) -> Result<Vec<Node>, Pars
                 )
             })
         });
+        let over = over_budget(&e, &budget, text.len(), opts.max_depth);
         ParseError {
             pos,
-            message: first_line(&e.to_string()),
+            over_budget: over.is_some(),
+            message: over.unwrap_or_else(|| first_line(&e.to_string())),
         }
     })
+}
+
+/// The message of an error that is a breached limit, naming the limit; `None` for any other
+/// error.
+fn over_budget(
+    err: &serde_saphyr::Error,
+    budget: &ParseBudget,
+    len: usize,
+    max_depth: usize,
+) -> Option<String> {
+    use serde_saphyr::budget::BudgetBreach;
+    use serde_saphyr::Error as E;
+    let mut err = err;
+    while let E::WithSnippet { error, .. } | E::AliasError { error, .. } = err {
+        err = error;
+    }
+    let too_deep = || {
+        format!("nesting is too deep: at most {max_depth} levels of mappings and sequences are accepted")
+    };
+    match err {
+        E::Budget {
+            breach: BudgetBreach::Depth { .. },
+            ..
+        } => Some(too_deep()),
+        E::Budget { breach, .. } => budget.explain(breach, len),
+        E::AliasReplayLimitExceeded { .. } => budget.explain(
+            &BudgetBreach::Events {
+                events: budget.events,
+            },
+            len,
+        ),
+        E::AliasReplayStackDepthExceeded { max_depth, .. } => Some(format!(
+            "aliases nested more than {max_depth} deep (an alias inside the anchor of an alias…) \
+             — an alias bomb"
+        )),
+        _ if err.to_string().contains("recursion limit") => Some(too_deep()),
+        _ => None,
+    }
 }
 
 /// Error messages can carry a rendered snippet; keep only the first line (no file content).
@@ -660,20 +982,7 @@ fn first_line(msg: &str) -> String {
         Some(i) => line[..i].trim_end_matches(','),
         None => line,
     };
-    let line = line.replace(", set DuplicateKeyPolicy in Options if acceptable", "");
-    // Budget breaches name internal counters; say what they mean for the user.
-    if line.contains("budget breached: Depth") || line.contains("recursion limit") {
-        format!(
-            "nesting is too deep: at most {} levels are accepted ({line})",
-            LoadOptions::default().max_depth
-        )
-    } else if line.contains("budget breached")
-        && (line.contains("Alias") || line.contains("Anchor"))
-    {
-        format!("alias expansion exceeds the safety budget — a possible YAML alias bomb ({line})")
-    } else {
-        line
-    }
+    line.replace(", set DuplicateKeyPolicy in Options if acceptable", "")
 }
 
 /// The result for a file above the size limit: not read further, reported.
