@@ -251,6 +251,7 @@ mod tests {
                     account: None,
                 })
                 .collect(),
+            notifications: Vec::new(),
         }
     }
 

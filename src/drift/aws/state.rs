@@ -4,9 +4,16 @@
 //! [{"mode", "type", "name", "module"?, "provider", "instances": [{"index_key"?,
 //! "attributes", "sensitive_attributes"?, ...}]}]}`. Only managed resources are kept (data
 //! sources describe things Terraform reads, not what it manages).
+//!
+//! An instance that cannot be read as it is never disappears silently: one still in the
+//! legacy flat form (`attributes_flat`, kept from a Terraform 0.11 state until its provider
+//! rewrites it) is unflattened and read, with a warning; one with no attributes, or
+//! attributes that are not an object, is an error notification (it is not compared, so the
+//! scan is incomplete); a deposed object (being replaced) is a warning.
 
-use crate::model::PathSeg;
+use crate::model::{NoteLevel, Notification, PathSeg};
 use serde_json::Value as J;
+use std::collections::BTreeMap;
 
 /// One state file.
 #[derive(Debug, Clone, PartialEq)]
@@ -19,6 +26,8 @@ pub struct StateFile {
     pub lineage: String,
     /// Managed resource instances, in state order.
     pub resources: Vec<StateResource>,
+    /// What could not be read as it is (legacy flat attributes, missing attributes…).
+    pub notifications: Vec<Notification>,
 }
 
 /// One instance of a managed resource.
@@ -108,6 +117,7 @@ pub fn parse_state(bytes: &[u8], origin: &str) -> Result<StateFile, String> {
         serial: root.get("serial").and_then(J::as_u64).unwrap_or(0),
         lineage: str_of(&root, "lineage").to_string(),
         resources: Vec::new(),
+        notifications: Vec::new(),
     };
     let resources = match root.get("resources") {
         None | Some(J::Null) => return Ok(out),
@@ -133,25 +143,84 @@ pub fn parse_state(bytes: &[u8], origin: &str) -> Result<StateFile, String> {
         }
         let module = str_of(r, "module").to_string();
         let provider = str_of(r, "provider").to_string();
+        let resource_address = if module.is_empty() {
+            format!("{ty}.{name}")
+        } else {
+            format!("{module}.{ty}.{name}")
+        };
+        let mut note = |level: NoteLevel, code: &str, message: String| {
+            out.notifications.push(
+                Notification::new(level, code, format!("{origin}: {message}"))
+                    .at(origin.to_string(), None),
+            );
+        };
         let Some(instances) = r.get("instances").and_then(J::as_array) else {
+            note(
+                NoteLevel::Error,
+                "tfstate-instance-unreadable",
+                format!(
+                    "{resource_address} (resources[{i}]) has no list of instances, so it was \
+                     not compared with AWS; the state is damaged (pull it again with \
+                     `terraform state pull`)"
+                ),
+            );
             continue;
         };
         for inst in instances {
-            let attributes = match inst.get("attributes") {
-                Some(a @ J::Object(_)) => a.clone(),
-                // 0.11-era flat attributes are not in v4 states; an instance without
-                // attributes (a deposed object being replaced) has nothing to compare.
-                _ => continue,
-            };
-            if inst.get("deposed").is_some() {
-                continue;
-            }
             let key = index_key(inst.get("index_key"));
             let local = format!("{ty}.{name}{key}");
             let address = if module.is_empty() {
                 local
             } else {
                 format!("{module}.{local}")
+            };
+            if let Some(deposed) = inst.get("deposed") {
+                note(
+                    NoteLevel::Warning,
+                    "tfstate-deposed",
+                    format!(
+                        "{address} has a deposed object ({}) that Terraform is replacing; it \
+                         was not compared with AWS (the current object, if any, was)",
+                        deposed.as_str().unwrap_or("?")
+                    ),
+                );
+                continue;
+            }
+            let attributes = match (inst.get("attributes"), inst.get("attributes_flat")) {
+                (Some(a @ J::Object(_)), _) => a.clone(),
+                (None | Some(J::Null), Some(J::Object(flat))) => {
+                    note(
+                        NoteLevel::Warning,
+                        "tfstate-attributes-flat",
+                        format!(
+                            "{address} is stored in the legacy flat form (`attributes_flat`, \
+                             from a Terraform 0.11 state); it was read from it, but that form \
+                             keeps every value as a string, so a number or a bool may show as \
+                             drift — a `terraform apply` with a current Terraform rewrites it"
+                        ),
+                    );
+                    unflatten(flat)
+                }
+                (attributes, flat) => {
+                    let what = match (attributes, flat) {
+                        (Some(J::Null), None) => "`\"attributes\": null`".to_string(),
+                        (None, None) => "no `attributes`".to_string(),
+                        (None | Some(J::Null), Some(f)) => {
+                            format!("`attributes_flat` that is {}", json_kind(f))
+                        }
+                        (Some(a), _) => format!("`attributes` that is {}", json_kind(a)),
+                    };
+                    note(
+                        NoteLevel::Error,
+                        "tfstate-instance-unreadable",
+                        format!(
+                            "{address} has {what}, so it was not compared with AWS; the state \
+                             is damaged or written by a tool plumbline does not know (pull it \
+                             again with `terraform state pull`)"
+                        ),
+                    );
+                    continue;
+                }
             };
             let (region, account) = place_of(&attributes);
             out.resources.push(StateResource {
@@ -168,6 +237,102 @@ pub fn parse_state(bytes: &[u8], origin: &str) -> Result<StateFile, String> {
         }
     }
     Ok(out)
+}
+
+/// "a string", "a list"… for messages.
+fn json_kind(v: &J) -> &'static str {
+    match v {
+        J::Null => "null",
+        J::Bool(_) => "a bool",
+        J::Number(_) => "a number",
+        J::String(_) => "a string",
+        J::Array(_) => "a list",
+        J::Object(_) => "an object",
+    }
+}
+
+/// Keys of the flat form nest at most this deep; deeper keys are kept whole.
+const MAX_FLAT_DEPTH: usize = 32;
+
+/// The attributes of the legacy flat form (Terraform's `flatmap`) as the nested object the
+/// current form has: `tags.% = "2"` and `tags.Name = "x"` make a map (whose keys may hold
+/// dots), `ingress.# = "1"` and `ingress.123.port = "80"` a list of objects (indexes, or set
+/// hashes, in numeric order), `name = "x"` a string. Values stay strings: the flat form
+/// keeps no types.
+fn unflatten(flat: &serde_json::Map<String, J>) -> J {
+    let entries: Vec<(&str, &J)> = flat.iter().map(|(k, v)| (k.as_str(), v)).collect();
+    flat_object(&entries, 0)
+}
+
+fn flat_object(entries: &[(&str, &J)], depth: usize) -> J {
+    // Entries by their first key segment: (the whole key, what follows the first dot).
+    let mut groups: BTreeMap<&str, Vec<(Option<&str>, &J)>> = BTreeMap::new();
+    for &(k, v) in entries {
+        match k.split_once('.') {
+            Some((head, rest)) if depth < MAX_FLAT_DEPTH => {
+                groups.entry(head).or_default().push((Some(rest), v))
+            }
+            _ => groups.entry(k).or_default().push((None, v)),
+        }
+    }
+    let mut out = serde_json::Map::new();
+    for (name, members) in groups {
+        let is_list = members.iter().any(|(r, _)| *r == Some("#"));
+        let is_map = members.iter().any(|(r, _)| *r == Some("%"));
+        let value = if is_list {
+            flat_list(&members, depth)
+        } else if is_map {
+            J::Object(
+                members
+                    .iter()
+                    .filter_map(|(r, v)| Some(((*r)?, *v)))
+                    .filter(|(r, _)| *r != "%")
+                    .map(|(r, v)| (r.to_string(), v.clone()))
+                    .collect(),
+            )
+        } else if let Some((_, v)) = members.iter().find(|(r, _)| r.is_none()) {
+            (*v).clone()
+        } else {
+            let nested: Vec<(&str, &J)> = members
+                .iter()
+                .filter_map(|(r, v)| Some(((*r)?, *v)))
+                .collect();
+            flat_object(&nested, depth + 1)
+        };
+        out.insert(name.to_string(), value);
+    }
+    J::Object(out)
+}
+
+/// The elements of a flat list (`name.#` and `name.<index>[.rest]`).
+fn flat_list(members: &[(Option<&str>, &J)], depth: usize) -> J {
+    let mut elements: BTreeMap<(u64, &str), Vec<(Option<&str>, &J)>> = BTreeMap::new();
+    for &(rest, v) in members {
+        let Some(rest) = rest.filter(|r| *r != "#") else {
+            continue;
+        };
+        let (index, inner) = match rest.split_once('.') {
+            Some((i, r)) => (i, Some(r)),
+            None => (rest, None),
+        };
+        let order = index.parse::<u64>().unwrap_or(u64::MAX);
+        elements.entry((order, index)).or_default().push((inner, v));
+    }
+    J::Array(
+        elements
+            .into_values()
+            .map(|parts| match parts.iter().find(|(r, _)| r.is_none()) {
+                Some((_, v)) => (*v).clone(),
+                None => {
+                    let nested: Vec<(&str, &J)> = parts
+                        .iter()
+                        .filter_map(|(r, v)| Some(((*r)?, *v)))
+                        .collect();
+                    flat_object(&nested, depth + 1)
+                }
+            })
+            .collect(),
+    )
 }
 
 fn str_of<'a>(v: &'a J, key: &str) -> &'a str {

@@ -1,7 +1,8 @@
 //! Evaluation of HCL expressions (as `hcl-edit` parses them) the way Terraform would before
 //! apply: what depends on resources, data sources or remote modules stays unknown.
 
-use super::funcs;
+use super::budget::{size, Budget, Exceeded, Limit};
+use super::funcs::{self, FnErr};
 use super::value::{fmt_num, V};
 use hcl_edit::expr::{
     BinaryOperator, Expression, ForExpr, FuncCall, ObjectKey, TraversalOperator, UnaryOperator,
@@ -28,12 +29,20 @@ pub trait Env {
     /// `root` (a `var`, `local`, `count`, resource type…) and the attribute that follows it.
     fn resolve(&self, root: &str, attr: Option<&str>) -> Res;
     /// Functions that read files of the scan (`file`, `templatefile`…); `None` when `name` is
-    /// not one of them.
-    fn call_io(&self, ev: &mut Evaluator, name: &str, args: &[V]) -> Option<Result<V, String>>;
+    /// not one of them. `at` is where the call is.
+    fn call_io(
+        &self,
+        ev: &mut Evaluator,
+        name: &str,
+        args: &[V],
+        at: At,
+    ) -> Option<Result<V, String>>;
     /// A function plumbline does not implement was called (reported once per name).
     fn unknown_function(&self, name: &str, at: At);
     /// A reference to an undeclared name (`var.x` without a `variable "x"` block).
     fn undeclared(&self, message: &str, at: At);
+    /// What the evaluation may still cost (shared by every evaluator of one root module).
+    fn budget(&self) -> &Budget;
 }
 
 /// Where an expression is, for notifications: a byte offset in the file being evaluated, or a
@@ -53,12 +62,14 @@ pub struct Evaluator<'e> {
     /// Set for expressions that are not from the file's text (strings of `.tf.json`): every
     /// notification points at this byte instead.
     pub at: Option<crate::model::Pos>,
-    depth: usize,
+    /// The first limit of the [`Budget`] this evaluation reached, and where. Once set, every
+    /// evaluation fails (not even `try` or `can` goes on), and whoever runs the evaluator
+    /// reports it and takes the value as unknown.
+    pub exceeded: Option<(Exceeded, At)>,
+    budget: &'e Budget,
 }
 
 type R = Result<V, String>;
-
-const MAX_DEPTH: usize = 200;
 
 impl<'e> Evaluator<'e> {
     pub fn new(env: &'e dyn Env) -> Self {
@@ -66,7 +77,63 @@ impl<'e> Evaluator<'e> {
             env,
             bound: Vec::new(),
             at: None,
-            depth: 0,
+            exceeded: None,
+            budget: env.budget(),
+        }
+    }
+
+    /// Records that `limit` was reached at `span` by `what`, and fails the evaluation.
+    fn exceed(&mut self, limit: Limit, span: Option<std::ops::Range<usize>>, what: &str) -> R {
+        let at = self.pos(span);
+        self.exceed_at(limit, at, what)
+    }
+
+    fn exceed_at(&mut self, limit: Limit, at: At, what: &str) -> R {
+        if self.exceeded.is_none() {
+            self.exceeded = Some((
+                Exceeded {
+                    limit,
+                    what: what.to_string(),
+                },
+                at,
+            ));
+        }
+        Err(format!(
+            "{what} reached {}",
+            limit.describe(&self.budget.limits)
+        ))
+    }
+
+    /// A value a function, a `for`, a template or a reference produced or copied: within the
+    /// limits of one value, and charged to the step budget.
+    fn produced(&mut self, v: V, span: Option<std::ops::Range<usize>>, what: &str) -> R {
+        let l = self.budget.limits;
+        let (elements, bytes) = size(&v, l.max_value_elements, l.max_value_bytes);
+        if elements > l.max_value_elements {
+            return self.exceed(Limit::ValueElements, span, what);
+        }
+        if bytes > l.max_value_bytes {
+            return self.exceed(Limit::ValueBytes, span, what);
+        }
+        if !self.budget.charge(elements as u64 + bytes as u64 / 64) {
+            return self.exceed(Limit::Steps, span, what);
+        }
+        Ok(v)
+    }
+
+    /// Charges `steps` for work done outside expressions (reading a file `at`).
+    pub fn charge(&mut self, steps: u64, at: At, what: &str) -> Result<(), String> {
+        if self.budget.charge(steps) {
+            Ok(())
+        } else {
+            self.exceed_at(Limit::Steps, at, what).map(|_| ())
+        }
+    }
+
+    /// Carries a limit an inner evaluator (a template file's) reached over to this one.
+    pub fn adopt_exceeded(&mut self, inner: Option<(Exceeded, At)>) {
+        if self.exceeded.is_none() {
+            self.exceeded = inner;
         }
     }
 
@@ -87,12 +154,22 @@ impl<'e> Evaluator<'e> {
     }
 
     pub fn eval(&mut self, e: &Expression) -> R {
-        if self.depth > MAX_DEPTH {
-            return Err("expression nesting is too deep".into());
+        if let Some((ex, _)) = &self.exceeded {
+            return Err(format!(
+                "{} reached {}",
+                ex.what,
+                ex.limit.describe(&self.budget.limits)
+            ));
         }
-        self.depth += 1;
-        let out = self.eval_inner(e);
-        self.depth -= 1;
+        if !self.budget.enter() {
+            return self.exceed(Limit::Depth, e.span(), "this expression");
+        }
+        let out = if self.budget.charge(1) {
+            self.eval_inner(e)
+        } else {
+            self.exceed(Limit::Steps, e.span(), "this expression")
+        };
+        self.budget.leave();
         out
     }
 
@@ -209,8 +286,17 @@ impl<'e> Evaluator<'e> {
         let mut out = String::new();
         match self.template_into(t, &mut out)? {
             Some(r) => Ok(V::Unknown(r)),
-            None => Ok(V::Str(out)),
+            None => self.produced(V::Str(out), t.span(), "this template"),
         }
+    }
+
+    /// Fails once a template's text is over the limit of one value (checked as it grows, so
+    /// that a template repeating a long string in a loop stops early).
+    fn template_grew(&mut self, out: &str, span: Option<std::ops::Range<usize>>) -> R {
+        if out.len() > self.budget.limits.max_value_bytes {
+            return self.exceed(Limit::ValueBytes, span, "this template");
+        }
+        Ok(V::Null)
     }
 
     /// Appends the template's text to `out`; returns the reference of an unknown part.
@@ -225,6 +311,7 @@ impl<'e> Evaluator<'e> {
                         out.push_str(s.value());
                     }
                     strip_next = false;
+                    self.template_grew(out, el.span())?;
                 }
                 Element::Interpolation(i) => {
                     if matches!(i.strip, Strip::Start | Strip::Both) {
@@ -238,6 +325,7 @@ impl<'e> Evaluator<'e> {
                             format!("a template cannot interpolate a {}", v.type_name())
                         })?),
                     }
+                    self.template_grew(out, i.expr.span())?;
                 }
                 Element::Directive(d) => {
                     strip_next = false;
@@ -289,20 +377,41 @@ impl<'e> Evaluator<'e> {
     fn traversal(&mut self, whole: &Expression, root: &str, ops: &[&TraversalOperator]) -> R {
         if let Some(v) = self.lookup_bound(root) {
             let v = v.clone();
+            let v = self.copied(v, whole)?;
             return self.apply_ops(v, ops);
         }
         let attr = match ops.first() {
             Some(TraversalOperator::GetAttr(a)) => Some(a.value().as_str()),
             _ => None,
         };
-        match self.env.resolve(root, attr) {
-            Res::Val(v, consumed) => self.apply_ops(v, &ops[consumed.min(ops.len())..]),
+        let resolved = self.env.resolve(root, attr);
+        if self.exceeded.is_none() && self.budget.spent() {
+            // The budget ran out while evaluating what the name refers to (a local, a
+            // module's outputs): this expression stops too.
+            return self.exceed(Limit::Steps, whole.span(), "this reference");
+        }
+        match resolved {
+            Res::Val(v, consumed) => {
+                let v = self.copied(v, whole)?;
+                self.apply_ops(v, &ops[consumed.min(ops.len())..])
+            }
             Res::Unknown => Ok(V::Unknown(self.reference(root, ops))),
             Res::Undeclared(msg) => {
                 self.env.undeclared(&msg, self.pos(whole.span()));
                 Ok(V::Unknown(self.reference(root, ops)))
             }
         }
+    }
+
+    /// A value copied from a name (a variable, a local, a `for` variable): the copy is charged
+    /// to the step budget, so that a large value used many times costs what it weighs.
+    fn copied(&mut self, v: V, whole: &Expression) -> R {
+        if matches!(v, V::List(_) | V::Map(_)) || matches!(&v, V::Str(s) if s.len() > 64) {
+            if !self.budget.charge(Budget::cost(&v)) {
+                return self.exceed(Limit::Steps, whole.span(), "this reference");
+            }
+        }
+        Ok(v)
     }
 
     /// The text of a reference, for unknown values: `aws_s3_bucket.logs[0].id`.
@@ -388,10 +497,13 @@ impl<'e> Evaluator<'e> {
         };
         let at = self.pos(f.name.name.span());
         match name.as_str() {
+            // A limit reached is not an error of the expression: neither `try` nor `can`
+            // takes it for one.
             "try" => {
                 for arg in f.args.iter() {
                     match self.eval(arg) {
                         Ok(v) => return Ok(v),
+                        Err(e) if self.exceeded.is_some() => return Err(e),
                         Err(_) => continue,
                     }
                 }
@@ -402,6 +514,7 @@ impl<'e> Evaluator<'e> {
                 return Ok(match self.eval(arg) {
                     Ok(V::Unknown(r)) => V::Unknown(r),
                     Ok(_) => V::Bool(true),
+                    Err(e) if self.exceeded.is_some() => return Err(e),
                     Err(_) => V::Bool(false),
                 });
             }
@@ -418,8 +531,12 @@ impl<'e> Evaluator<'e> {
                 _ => return Err(format!("the last argument of {name}(…) must be a list")),
             }
         }
-        if let Some(r) = self.env.call_io(self, &name, &args) {
-            return r;
+        let what = format!("{name}()");
+        if let Some(r) = self.env.call_io(self, &name, &args, at) {
+            return match r {
+                Ok(v) => self.produced(v, f.span(), &what),
+                Err(e) => Err(e),
+            };
         }
         if !funcs::is_known(&name) {
             self.env.unknown_function(&name, at);
@@ -428,9 +545,10 @@ impl<'e> Evaluator<'e> {
         if let Some(V::Unknown(r)) = args.iter().find(|a| a.is_unknown()) {
             return Ok(V::Unknown(r.clone()));
         }
-        match funcs::call(&name, &args) {
-            Ok(v) => Ok(v),
-            Err(e) => match first_unknown(&args) {
+        match funcs::call(&name, &args, &self.budget.limits) {
+            Ok(v) => self.produced(v, f.span(), &what),
+            Err(FnErr::Limit(limit)) => self.exceed(limit, f.span(), &what),
+            Err(FnErr::Invalid(e)) => match first_unknown(&args) {
                 // An unknown part made the function fail (`join` over a list with an unknown
                 // element): the result is unknown, not an error.
                 Some(r) => Ok(V::Unknown(r)),
@@ -447,6 +565,10 @@ impl<'e> Evaluator<'e> {
         };
         let mut list = Vec::new();
         let mut map: BTreeMap<String, V> = BTreeMap::new();
+        // The result's size as it grows: a `for` over a long collection that makes a large
+        // element each time stops at the limit of one value, not after.
+        let l = self.budget.limits;
+        let mut grown = (0usize, 0usize);
         for (k, v) in pairs {
             let n = self.bound.len();
             if let Some(kv) = &f.intro.key_var {
@@ -473,6 +595,8 @@ impl<'e> Evaluator<'e> {
                             V::Unknown(r) => Ok(Some(V::Unknown(r))),
                             key => {
                                 let key = key.to_str().ok_or("a for key must be a string")?;
+                                let (e, b) = size(&value, l.max_value_elements, l.max_value_bytes);
+                                grown = (grown.0 + e, grown.1 + b + key.len());
                                 if f.grouping {
                                     match map.entry(key).or_insert_with(|| V::List(Vec::new())) {
                                         V::List(items) => items.push(value),
@@ -491,7 +615,10 @@ impl<'e> Evaluator<'e> {
                         }
                     }
                     None => {
-                        list.push(self.eval(&f.value_expr)?);
+                        let value = self.eval(&f.value_expr)?;
+                        let (e, b) = size(&value, l.max_value_elements, l.max_value_bytes);
+                        grown = (grown.0 + e, grown.1 + b);
+                        list.push(value);
                         Ok(None)
                     }
                 }
@@ -500,12 +627,24 @@ impl<'e> Evaluator<'e> {
             if let Some(u) = step? {
                 return Ok(u);
             }
+            if grown.0 > l.max_value_elements {
+                return self.exceed(Limit::ValueElements, f.span(), "this for expression");
+            }
+            if grown.1 > l.max_value_bytes {
+                return self.exceed(Limit::ValueBytes, f.span(), "this for expression");
+            }
         }
-        Ok(if f.key_expr.is_some() {
+        let out = if f.key_expr.is_some() {
             V::Map(map)
         } else {
             V::List(list)
-        })
+        };
+        // Charged once whole (its elements were charged as they were made; this is the copy
+        // into the result).
+        if !self.budget.charge(grown.0 as u64 + grown.1 as u64 / 64) {
+            return self.exceed(Limit::Steps, f.span(), "this for expression");
+        }
+        Ok(out)
     }
 }
 

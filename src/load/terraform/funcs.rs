@@ -2,10 +2,32 @@
 //! numeric and network functions. A function not listed in [`is_known`] is reported and its
 //! result is unknown.
 
+use super::budget::{Limit, Limits};
 use super::value::{fmt_num, V};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
+use std::hash::{Hash, Hasher};
 
 type R = Result<V, String>;
+
+/// Why a function gave no value: its arguments are wrong (Terraform would fail too), or its
+/// result would be over a limit of the evaluation budget.
+#[derive(Debug, PartialEq)]
+pub enum FnErr {
+    Invalid(String),
+    Limit(Limit),
+}
+
+impl From<String> for FnErr {
+    fn from(e: String) -> Self {
+        FnErr::Invalid(e)
+    }
+}
+
+impl From<&str> for FnErr {
+    fn from(e: &str) -> Self {
+        FnErr::Invalid(e.to_string())
+    }
+}
 
 const KNOWN: &[&str] = &[
     // string
@@ -141,13 +163,62 @@ fn strs(items: &[V]) -> Result<Vec<String>, String> {
         .collect()
 }
 
-fn set_of(mut items: Vec<V>) -> Vec<V> {
-    let mut out: Vec<V> = Vec::with_capacity(items.len());
-    for i in items.drain(..) {
-        if !out.contains(&i) {
-            out.push(i);
+/// A value as a hash-set member, equal as [`V`]'s `==` is (so that sets and `distinct` take
+/// linear time, not quadratic, in the number of elements).
+pub struct Member<'a>(pub &'a V);
+
+impl Hash for Member<'_> {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        fn walk<H: Hasher>(v: &V, h: &mut H) {
+            std::mem::discriminant(v).hash(h);
+            match v {
+                V::Null => {}
+                V::Bool(b) => b.hash(h),
+                // Equal numbers hash alike (0.0 == -0.0); NaN equals nothing, whatever it hashes.
+                V::Num(n) => (if *n == 0.0 { 0.0f64 } else { *n }).to_bits().hash(h),
+                V::Str(s) | V::Unknown(s) => s.hash(h),
+                V::List(items) => {
+                    items.len().hash(h);
+                    for i in items {
+                        walk(i, h);
+                    }
+                }
+                V::Map(m) => {
+                    m.len().hash(h);
+                    for (k, i) in m {
+                        k.hash(h);
+                        walk(i, h);
+                    }
+                }
+            }
         }
+        walk(self.0, h)
     }
+}
+
+impl PartialEq for Member<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+
+impl Eq for Member<'_> {}
+
+/// The items without repeats, first occurrence kept, in order.
+pub fn distinct(items: Vec<V>) -> Vec<V> {
+    let keep: Vec<bool> = {
+        let mut seen: HashSet<Member> = HashSet::with_capacity(items.len());
+        items.iter().map(|i| seen.insert(Member(i))).collect()
+    };
+    items
+        .into_iter()
+        .zip(keep)
+        .filter_map(|(i, k)| k.then_some(i))
+        .collect()
+}
+
+fn set_of(items: Vec<V>) -> Vec<V> {
+    let mut out = distinct(items);
     // Terraform orders sets of strings lexically.
     if out.iter().all(|v| matches!(v, V::Str(_))) {
         out.sort_by_key(V::to_str);
@@ -155,7 +226,122 @@ fn set_of(mut items: Vec<V>) -> Vec<V> {
     out
 }
 
-pub fn call(name: &str, args: &[V]) -> R {
+/// Calls a function, within `limits`: a function whose result would be over a limit is
+/// refused before it is built (`range(1e9)`, `join` with a long separator, `replace` that
+/// multiplies a string, `format("%999999999d", 1)`…).
+pub fn call(name: &str, args: &[V], limits: &Limits) -> Result<V, FnErr> {
+    if let Some(limit) = over_limit(name, args, limits) {
+        return Err(FnErr::Limit(limit));
+    }
+    match name {
+        "format" => Ok(V::Str(format(&s(args, 0)?, &args[1..], limits)?)),
+        "formatlist" => formatlist(args, limits),
+        _ => call_unbounded(name, args).map_err(FnErr::Invalid),
+    }
+}
+
+/// The limit a function's result would be over, from its arguments alone (cheaply: counting,
+/// never building the result).
+fn over_limit(name: &str, args: &[V], l: &Limits) -> Option<Limit> {
+    let len = |i: usize| match args.get(i) {
+        Some(V::List(items)) => items.len(),
+        Some(V::Map(m)) => m.len(),
+        _ => 0,
+    };
+    let text = |i: usize| args.get(i).and_then(V::to_str).unwrap_or_default();
+    let elements = |n: usize| (n > l.max_value_elements).then_some(Limit::ValueElements);
+    let bytes = |n: usize| (n > l.max_value_bytes).then_some(Limit::ValueBytes);
+    match name {
+        "range" => {
+            let num = |i: usize| args.get(i).and_then(V::to_num);
+            let (start, end, step) = match args.len() {
+                1 => (0.0, num(0)?, 1.0),
+                2 => (num(0)?, num(1)?, 1.0),
+                _ => (num(0)?, num(1)?, num(2)?),
+            };
+            let n = ((end - start) / step).ceil();
+            (n.is_nan() || n > l.max_range as f64).then_some(Limit::Range)
+        }
+        "concat" | "setunion" | "merge" => elements((0..args.len()).map(len).sum()),
+        "join" => {
+            let sep = text(0).len();
+            let mut total = 0usize;
+            let mut count = 0usize;
+            for i in 1..args.len() {
+                if let Some(V::List(items)) = args.get(i) {
+                    for v in items {
+                        total += v.to_str().map_or(0, |s| s.len());
+                        count += 1;
+                    }
+                }
+            }
+            bytes(total.saturating_add(sep.saturating_mul(count.saturating_sub(1))))
+        }
+        "replace" => {
+            let (x, from, to) = (text(0), text(1), text(2));
+            if from.len() > 2 && from.starts_with('/') && from.ends_with('/') {
+                // Exactly what the replacement writes, counted match by match.
+                let re = regex::Regex::new(&from[1..from.len() - 1]).ok()?;
+                let mut total = x.len();
+                let mut buf = String::new();
+                for c in re.captures_iter(&x) {
+                    buf.clear();
+                    c.expand(&to, &mut buf);
+                    total = total.saturating_add(buf.len());
+                    if total > l.max_value_bytes {
+                        return Some(Limit::ValueBytes);
+                    }
+                }
+                None
+            } else {
+                let count = if from.is_empty() {
+                    x.chars().count() + 1
+                } else {
+                    x.matches(from.as_str()).count()
+                };
+                bytes(x.len().saturating_add(count.saturating_mul(to.len())))
+            }
+        }
+        "indent" => {
+            let pad = args.first().and_then(V::to_num).unwrap_or(0.0).max(0.0);
+            let x = text(1);
+            let lines = x.bytes().filter(|&b| b == b'\n').count() as f64;
+            (x.len() as f64 + lines * pad > l.max_value_bytes as f64).then_some(Limit::ValueBytes)
+        }
+        "split" => {
+            let (sep, x) = (text(0), text(1));
+            let count = if sep.is_empty() {
+                x.chars().count() + 2
+            } else {
+                x.matches(sep.as_str()).count() + 1
+            };
+            elements(count)
+        }
+        "regexall" => {
+            let re = regex::Regex::new(&text(0)).ok()?;
+            let x = text(1);
+            let per_match = re.captures_len();
+            let mut total = 0usize;
+            for _ in re.find_iter(&x) {
+                total += per_match;
+                if total > l.max_value_elements {
+                    return Some(Limit::ValueElements);
+                }
+            }
+            None
+        }
+        // At most one element per structural character (or per byte of a number).
+        "jsondecode" => elements(
+            text(0)
+                .bytes()
+                .filter(|b| matches!(b, b'[' | b'{' | b',' | b':'))
+                .count(),
+        ),
+        _ => None,
+    }
+}
+
+fn call_unbounded(name: &str, args: &[V]) -> R {
     match name {
         "lower" => Ok(V::Str(s(args, 0)?.to_lowercase())),
         "upper" => Ok(V::Str(s(args, 0)?.to_uppercase())),
@@ -202,8 +388,6 @@ pub fn call(name: &str, args: &[V]) -> R {
             };
             Ok(V::Str(text[off..end].iter().collect()))
         }
-        "format" => format(&s(args, 0)?, &args[1..]).map(V::Str),
-        "formatlist" => formatlist(args),
         "join" => {
             let sep = s(args, 0)?;
             let mut parts = Vec::new();
@@ -327,15 +511,7 @@ pub fn call(name: &str, args: &[V]) -> R {
         "keys" => Ok(V::List(map(args, 0)?.into_keys().map(V::Str).collect())),
         "values" => Ok(V::List(map(args, 0)?.into_values().collect())),
         "contains" => Ok(V::Bool(list(args, 0)?.contains(arg(args, 1)?))),
-        "distinct" => {
-            let mut out: Vec<V> = Vec::new();
-            for v in list(args, 0)? {
-                if !out.contains(&v) {
-                    out.push(v);
-                }
-            }
-            Ok(V::List(out))
-        }
+        "distinct" => Ok(V::List(distinct(list(args, 0)?))),
         "flatten" => {
             fn flat(items: Vec<V>, out: &mut Vec<V>) {
                 for v in items {
@@ -393,16 +569,18 @@ pub fn call(name: &str, args: &[V]) -> R {
             let mut acc = set_of(list(args, 0)?);
             for i in 1..args.len() {
                 let other = list(args, i)?;
-                acc.retain(|v| other.contains(v));
+                let other: HashSet<Member> = other.iter().map(Member).collect();
+                acc.retain(|v| other.contains(&Member(v)));
             }
             Ok(V::List(acc))
         }
         "setsubtract" => {
             let other = list(args, 1)?;
+            let other: HashSet<Member> = other.iter().map(Member).collect();
             Ok(V::List(
                 set_of(list(args, 0)?)
                     .into_iter()
-                    .filter(|v| !other.contains(v))
+                    .filter(|v| !other.contains(&Member(v)))
                     .collect(),
             ))
         }
@@ -448,14 +626,12 @@ pub fn call(name: &str, args: &[V]) -> R {
             if step == 0.0 {
                 return Err("range() step must not be 0".into());
             }
+            // `call` refused a range longer than the limit: this loop ends well before.
             let mut out = Vec::new();
             let mut x = start;
             while (step > 0.0 && x < end) || (step < 0.0 && x > end) {
                 out.push(V::Num(x));
                 x += step;
-                if out.len() > 1_000_000 {
-                    return Err("range() is too large".into());
-                }
             }
             Ok(V::List(out))
         }
@@ -620,8 +796,11 @@ fn go_replacement(to: &str) -> String {
     to.to_string()
 }
 
-/// `format` with Terraform's verbs: `%s %d %f %v %q %t %%`, with optional width/precision.
-fn format(spec: &str, args: &[V]) -> Result<String, String> {
+/// `format` with Terraform's verbs: `%s %d %f %v %q %t %%`, with optional width/precision;
+/// refused once the text would be over the limit of one value (a width or precision is a
+/// number the repository chooses).
+fn format(spec: &str, args: &[V], limits: &Limits) -> Result<String, FnErr> {
+    let max = limits.max_value_bytes;
     let mut out = String::new();
     let mut chars = spec.chars().peekable();
     let mut next = 0;
@@ -646,7 +825,7 @@ fn format(spec: &str, args: &[V]) -> Result<String, String> {
         }
         let v = args.get(next).ok_or("format() has too few arguments")?;
         next += 1;
-        let (width, prec) = match flags
+        let (width, prec): (Option<usize>, Option<usize>) = match flags
             .trim_start_matches(['-', '+', '#', ' '])
             .split_once('.')
         {
@@ -659,6 +838,9 @@ fn format(spec: &str, args: &[V]) -> Result<String, String> {
                 None,
             ),
         };
+        if width.unwrap_or(0).max(prec.unwrap_or(0)) > max {
+            return Err(FnErr::Limit(Limit::ValueBytes));
+        }
         let text = match verb {
             's' | 'v' => match v {
                 V::List(_) | V::Map(_) if verb == 'v' => v.to_json().to_string(),
@@ -679,9 +861,12 @@ fn format(spec: &str, args: &[V]) -> Result<String, String> {
             'X' => format!("{:X}", v.to_num().ok_or("%X of a non-number")? as i64),
             'o' => format!("{:o}", v.to_num().ok_or("%o of a non-number")? as i64),
             'b' => format!("{:b}", v.to_num().ok_or("%b of a non-number")? as i64),
-            other => return Err(format!("format verb %{other} is not supported")),
+            other => return Err(format!("format verb %{other} is not supported").into()),
         };
         let pad = width.unwrap_or(0).saturating_sub(text.chars().count());
+        if out.len() + pad + text.len() > max {
+            return Err(FnErr::Limit(Limit::ValueBytes));
+        }
         if flags.starts_with('-') {
             out.push_str(&text);
             out.push_str(&" ".repeat(pad));
@@ -696,7 +881,7 @@ fn format(spec: &str, args: &[V]) -> Result<String, String> {
     Ok(out)
 }
 
-fn formatlist(args: &[V]) -> R {
+fn formatlist(args: &[V], limits: &Limits) -> Result<V, FnErr> {
     let spec = s(args, 0)?;
     let rest = &args[1..];
     let len = rest
@@ -708,6 +893,7 @@ fn formatlist(args: &[V]) -> R {
         .max()
         .unwrap_or(1);
     let mut out = Vec::with_capacity(len);
+    let mut total = 0usize;
     for i in 0..len {
         let row: Vec<V> = rest
             .iter()
@@ -716,7 +902,12 @@ fn formatlist(args: &[V]) -> R {
                 v => v.clone(),
             })
             .collect();
-        out.push(V::Str(format(&spec, &row)?));
+        let line = format(&spec, &row, limits)?;
+        total += line.len();
+        if total > limits.max_value_bytes {
+            return Err(FnErr::Limit(Limit::ValueBytes));
+        }
+        out.push(V::Str(line));
     }
     Ok(V::List(out))
 }
@@ -787,6 +978,11 @@ fn cidrhost(base: &str, num: i128) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::load::terraform::budget::DEFAULT_LIMITS;
+
+    fn call(name: &str, args: &[V]) -> Result<V, FnErr> {
+        super::call(name, args, &DEFAULT_LIMITS)
+    }
 
     fn st(x: &str) -> V {
         V::Str(x.into())

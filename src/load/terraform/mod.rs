@@ -6,6 +6,7 @@
 //! "Input models → AWS resources" describes, every value pointing at the expression that
 //! produced it.
 
+mod budget;
 mod config;
 mod eval;
 mod funcs;
@@ -16,9 +17,11 @@ use super::tree::{Entry, Node, Value as NV};
 use super::{Document, Files, Format, IacOptions, LoadOptions, Loaded, Plan, SourceFile};
 use crate::model::{NoteLevel, Notification, Pos, Subject};
 use crate::source::normalize_join as join;
-use config::{Attr, Blk, Body, Ex, Loc, ModuleDef};
+use budget::{Budget, Exceeded, Limit};
+use config::{Blk, Body, Ex, Loc, ModuleDef};
 use eval::{At, Env, Evaluator, Res};
 use hcl_edit::expr::Expression;
+use hcl_edit::Span;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::rc::Rc;
@@ -125,53 +128,76 @@ pub fn plan(files: &dyn Files, plan: &mut Plan) {
         .cloned()
         .collect();
     // Directories reached only through a cycle of module calls have no root: the first of
-    // each such cycle becomes one, so its files are loaded and the cycle is reported.
-    loop {
-        let mut reached: HashSet<&str> = HashSet::new();
-        let mut stack: Vec<&str> = roots.iter().map(String::as_str).collect();
-        while let Some(d) = stack.pop() {
-            if reached.insert(d) {
-                if let Some(c) = calls.get(&d.to_string()) {
-                    stack.extend(c.iter().map(String::as_str));
-                }
-            }
+    // each such cycle becomes one, so its files are loaded and the cycle is reported. What
+    // the roots reach only grows, so one pass over the directories finds them all.
+    let mut reached: HashSet<String> = HashSet::new();
+    for r in &roots {
+        reach(&calls, r, &mut reached);
+    }
+    for d in dirs.keys() {
+        if !reached.contains(d) {
+            roots.push(d.clone());
+            reach(&calls, d, &mut reached);
         }
-        match dirs.keys().find(|d| !reached.contains(d.as_str())) {
-            Some(d) => roots.push(d.clone()),
-            None => break,
+    }
+    // The Terraform and variable files of each directory, so that each group takes its own
+    // directories' files without a pass over the whole listing.
+    let mut by_dir: HashMap<&str, Vec<&String>> = HashMap::new();
+    for p in files.paths() {
+        if matches!(Format::of_path(p), Some(Format::Terraform | Format::TfVars)) {
+            by_dir.entry(parent_dir(p)).or_default().push(p);
         }
     }
     for r in roots {
         // The group reads the files of every directory it reaches through module calls.
-        let mut reached: HashSet<&str> = HashSet::new();
-        let mut stack: Vec<&str> = vec![r.as_str()];
-        while let Some(d) = stack.pop() {
-            if reached.insert(d) {
-                if let Some(c) = calls.get(&d.to_string()) {
-                    stack.extend(c.iter().map(String::as_str));
-                }
-            }
-        }
+        let mut group_dirs: HashSet<String> = HashSet::new();
+        reach(&calls, &r, &mut group_dirs);
+        let mut members: Vec<&String> = group_dirs
+            .iter()
+            .filter_map(|d| by_dir.get(d.as_str()))
+            .flatten()
+            .copied()
+            .collect();
+        members.sort();
         let group = super::Group::TerraformRoot(r.clone());
-        for p in files.paths() {
-            let dir = p.rsplit_once('/').map_or("", |(d, _)| d);
-            if reached.contains(dir)
-                && matches!(Format::of_path(p), Some(Format::Terraform | Format::TfVars))
-            {
-                plan.add_member(&group, p);
-            }
+        for p in members {
+            plan.add_member(&group, p);
         }
         plan.groups.push(group);
     }
 }
 
-/// Loads the root module in `dir` with the local modules it calls.
+/// Adds to `reached` the directories `from` reaches through module calls, itself included.
+fn reach(calls: &BTreeMap<&String, Vec<String>>, from: &str, reached: &mut HashSet<String>) {
+    let mut stack: Vec<String> = vec![from.to_string()];
+    while let Some(d) = stack.pop() {
+        if !reached.contains(&d) {
+            if let Some(c) = calls.get(&d) {
+                stack.extend(c.iter().cloned());
+            }
+            reached.insert(d);
+        }
+    }
+}
+
+/// Loads the root module in `dir` with the local modules it calls, within the default
+/// evaluation budget ([`budget::DEFAULT_LIMITS`]).
 pub fn load_root(files: &dyn Files, dir: &str, opts: &LoadOptions, iac: &IacOptions) -> Loaded {
+    load_root_within(files, dir, opts, iac, budget::DEFAULT_LIMITS)
+}
+
+fn load_root_within(
+    files: &dyn Files,
+    dir: &str,
+    opts: &LoadOptions,
+    iac: &IacOptions,
+    limits: budget::Limits,
+) -> Loaded {
     let root = Root {
         files,
         opts,
         dir: dir.to_string(),
-        dirs: config_dirs(files),
+        dirs: RefCell::default(),
         modules: RefCell::default(),
         notes: RefCell::default(),
         noted: RefCell::default(),
@@ -179,6 +205,8 @@ pub fn load_root(files: &dyn Files, dir: &str, opts: &LoadOptions, iac: &IacOpti
         unknown_fns: RefCell::default(),
         documents: RefCell::default(),
         related: !iac.skip_related,
+        budget: Budget::new(limits),
+        read_cache: RefCell::default(),
     };
     let Some(def) = root.module(dir) else {
         return root.finish();
@@ -202,7 +230,9 @@ struct Root<'a> {
     files: &'a dyn Files,
     opts: &'a LoadOptions,
     dir: String,
-    dirs: BTreeMap<String, Vec<String>>,
+    /// The configuration files of each directory looked at (`None`: it holds none), found
+    /// when first needed.
+    dirs: RefCell<HashMap<String, Option<Rc<[String]>>>>,
     modules: RefCell<HashMap<String, Rc<ModuleDef>>>,
     notes: RefCell<Vec<Notification>>,
     noted: RefCell<HashSet<String>>,
@@ -211,6 +241,10 @@ struct Root<'a> {
     documents: RefCell<Vec<Document>>,
     /// Build each resource's `related` (`IacOptions::skip_related` unset).
     related: bool,
+    /// What the evaluation of this root module may still cost.
+    budget: Budget,
+    /// Files `file()` and `templatefile()` read, by path (`None`: not a file of the tree).
+    read_cache: RefCell<HashMap<String, Option<Arc<SourceFile>>>>,
 }
 
 impl Root<'_> {
@@ -233,18 +267,46 @@ impl Root<'_> {
         }
     }
 
+    /// The `.tf` and `.tf.json` files of the scan in `dir` (not in its subdirectories), from
+    /// the sorted listing: only the paths under `dir/` are looked at.
+    fn dir_files(&self, dir: &str) -> Option<Rc<[String]>> {
+        if let Some(found) = self.dirs.borrow().get(dir) {
+            return found.clone();
+        }
+        let paths = self.files.paths();
+        let prefix = if dir.is_empty() {
+            String::new()
+        } else {
+            format!("{dir}/")
+        };
+        let start = paths.partition_point(|p| p.as_str() < prefix.as_str());
+        let found: Vec<String> = paths[start..]
+            .iter()
+            .take_while(|p| p.starts_with(&prefix))
+            .filter(|p| {
+                !p[prefix.len()..].contains('/') && Format::of_path(p) == Some(Format::Terraform)
+            })
+            .cloned()
+            .collect();
+        let found: Option<Rc<[String]>> = (!found.is_empty()).then(|| found.into());
+        self.dirs
+            .borrow_mut()
+            .insert(dir.to_string(), found.clone());
+        found
+    }
+
     /// The parsed configuration of a directory (cached); `None` when it holds no
     /// configuration file of the scan.
     fn module(&self, dir: &str) -> Option<Rc<ModuleDef>> {
         if let Some(m) = self.modules.borrow().get(dir) {
             return Some(Rc::clone(m));
         }
-        let paths = self.dirs.get(dir)?;
+        let paths = self.dir_files(dir)?;
         let mut def = ModuleDef {
             dir: dir.to_string(),
             ..ModuleDef::default()
         };
-        for p in paths {
+        for p in paths.iter() {
             let file = match self.files.read(p) {
                 Some(Ok(f)) => f,
                 Some(Err(e)) => {
@@ -267,6 +329,96 @@ impl Root<'_> {
             .borrow_mut()
             .insert(dir.to_string(), Rc::clone(&def));
         Some(def)
+    }
+
+    /// A limit of the evaluation budget was reached at `path`/`pos`: an error notification
+    /// (the scan is incomplete), once per place — and once per root module for the step
+    /// budget, after which every evaluation of the module fails at once.
+    fn limit_reached(&self, path: &str, pos: Option<Pos>, ex: &Exceeded, budget: &Budget) {
+        let whole_module = ex.limit == Limit::Steps;
+        if whole_module && budget.steps_reported.replace(true) {
+            return;
+        }
+        let line = pos.map_or(String::new(), |p| format!(":{}", p.line));
+        let consequence = if whole_module {
+            format!(
+                "evaluation of {} stopped here, and every value evaluated after this one is \
+                 unknown to policies",
+                display_dir(&self.dir)
+            )
+        } else {
+            "its value is unknown to policies".to_string()
+        };
+        self.note(
+            NoteLevel::Error,
+            "terraform-limit",
+            path,
+            pos,
+            format!(
+                "{path}{line}: {} reached {}; {consequence}, and the scan is incomplete. Real \
+                 modules stay far below this limit: look for a list or string that doubles, a \
+                 huge range(), count or for_each, or locals that refer to each other without end",
+                ex.what,
+                ex.limit.describe(&budget.limits)
+            ),
+        );
+    }
+
+    /// A file `file()` or `templatefile()` names: a path relative to the root module (as
+    /// Terraform reads it), else to the top of the scanned tree (`path.module` values are
+    /// written that way). Any file of the tree may be read, template files included though
+    /// the scan lists only the formats it loads; a path that leaves the tree is refused,
+    /// whatever is there.
+    fn read_in_tree(&self, path: &str) -> Result<Arc<SourceFile>, String> {
+        let absolute = path.starts_with('/')
+            || path.starts_with('\\')
+            || path.starts_with('~')
+            || path.as_bytes().get(1) == Some(&b':');
+        let candidates: Vec<String> = if absolute {
+            Vec::new()
+        } else {
+            let mut c: Vec<String> = [join(&self.dir, path), join("", path)]
+                .into_iter()
+                .flatten()
+                .collect();
+            c.dedup();
+            c
+        };
+        if candidates.is_empty() {
+            return Err(format!(
+                "{path} is outside the scanned tree, and plumbline reads no file outside the \
+                 repository it scans (the repository is untrusted); vendor the file into the \
+                 repository if policies need its content"
+            ));
+        }
+        for c in &candidates {
+            if let Some(cached) = self.read_cache.borrow().get(c) {
+                match cached {
+                    Some(f) => return Ok(Arc::clone(f)),
+                    None => continue,
+                }
+            }
+            let read = match self.files.read(c) {
+                Some(r) => Some(r),
+                None => self.files.read_unlisted(c),
+            };
+            match read {
+                Some(Ok(f)) => {
+                    self.read_cache
+                        .borrow_mut()
+                        .insert(c.clone(), Some(Arc::clone(&f)));
+                    return Ok(f);
+                }
+                Some(Err(e)) => return Err(e),
+                None => {
+                    self.read_cache.borrow_mut().insert(c.clone(), None);
+                }
+            }
+        }
+        Err(format!(
+            "{path} is not a file of the scanned tree (looked for {}); check the path",
+            candidates.join(" and ")
+        ))
     }
 
     fn syntax_error(&self, path: &str, pos: Pos, message: &str) {
@@ -296,12 +448,13 @@ impl Root<'_> {
         } else {
             format!("{}/", self.dir)
         };
-        let mut auto: Vec<&String> = self
-            .files
-            .paths()
+        let paths = self.files.paths();
+        let start = paths.partition_point(|p| p.as_str() < prefix.as_str());
+        let mut auto: Vec<&String> = paths[start..]
             .iter()
+            .take_while(|p| p.starts_with(&prefix))
             .filter(|p| {
-                p.starts_with(&prefix) && !p[prefix.len()..].contains('/') && {
+                !p[prefix.len()..].contains('/') && {
                     let n = file_name(p);
                     n.ends_with(".auto.tfvars") || n.ends_with(".auto.tfvars.json")
                 }
@@ -380,11 +533,38 @@ impl Root<'_> {
         }
         match hcl_edit::parser::parse_body(&file.text) {
             Ok(body) => {
-                let env = NoRefs;
+                let env = NoRefs::default();
                 for a in body.attributes() {
+                    let name = a.key.value().as_str();
                     let mut ev = Evaluator::new(&env);
-                    let v = ev.eval(&a.value).unwrap_or(V::unknown(""));
-                    out.insert(a.key.value().as_str().to_string(), (v, None));
+                    let result = ev.eval(&a.value);
+                    let pos_of = |at: At| match at {
+                        At::Byte(b) => Some(file.pos(b as u32)),
+                        At::Pos(p) => Some(p),
+                        At::Unknown => None,
+                    };
+                    let v = if let Some((ex, at)) = ev.exceeded.take() {
+                        self.limit_reached(&file.path, pos_of(at), &ex, &env.budget);
+                        V::unknown("")
+                    } else {
+                        result.unwrap_or_else(|e| {
+                            let pos = a.value.span().map(|s| file.pos(s.start as u32));
+                            let line = pos.map_or(String::new(), |p| format!(":{}", p.line));
+                            self.note(
+                                NoteLevel::Warning,
+                                "terraform-eval-error",
+                                &file.path,
+                                pos,
+                                format!(
+                                    "{}{line}: variable {name} could not be evaluated ({e}); \
+                                     policies see it as unknown",
+                                    file.path
+                                ),
+                            );
+                            V::unknown("")
+                        })
+                    };
+                    out.insert(name.to_string(), (v, None));
                 }
             }
             Err(e) => self.syntax_error(
@@ -404,7 +584,7 @@ fn variable_types(def: &ModuleDef) -> HashMap<String, TypeConstraint> {
     def.of_kind("variable")
         .filter_map(|b| {
             let name = b.labels.first()?.clone();
-            let ty = TypeConstraint::from_ex(&b.body.attr("type")?.expr, &NoRefs)?;
+            let ty = TypeConstraint::from_ex(&b.body.attr("type")?.expr, &NoRefs::default())?;
             Some((name, ty))
         })
         .collect()
@@ -426,7 +606,7 @@ fn cli_value(raw: &str, ty: Option<&TypeConstraint>) -> V {
         || t.parse::<f64>().is_ok();
     if looks_literal {
         if let Ok(e) = hcl_edit::parser::parse_expr(t) {
-            if let Ok(v) = Evaluator::new(&NoRefs).eval(&e) {
+            if let Ok(v) = Evaluator::new(&NoRefs::default()).eval(&e) {
                 return v;
             }
         }
@@ -442,18 +622,25 @@ fn convert(v: V, ty: Option<&TypeConstraint>) -> V {
     }
 }
 
-/// An environment without references: variable files and `--var` values.
-struct NoRefs;
+/// An environment without references: variable files, `--var` values and type expressions,
+/// each with a budget of its own.
+#[derive(Default)]
+struct NoRefs {
+    budget: Budget,
+}
 
 impl Env for NoRefs {
     fn resolve(&self, _root: &str, _attr: Option<&str>) -> Res {
         Res::Unknown
     }
-    fn call_io(&self, _: &mut Evaluator, _: &str, _: &[V]) -> Option<Result<V, String>> {
+    fn call_io(&self, _: &mut Evaluator, _: &str, _: &[V], _: At) -> Option<Result<V, String>> {
         None
     }
     fn unknown_function(&self, _: &str, _: At) {}
     fn undeclared(&self, _: &str, _: At) {}
+    fn budget(&self) -> &Budget {
+        &self.budget
+    }
 }
 
 /// One instance of a module: the root, or one call (one `count`/`for_each` instance of it).
@@ -468,7 +655,10 @@ struct Inst<'r> {
     vars: HashMap<String, V>,
     declared: HashSet<String>,
     locals: RefCell<HashMap<String, Option<V>>>,
-    local_decls: HashMap<String, (usize, Attr)>,
+    /// Where each local is declared: its block in `def.blocks` and its attribute there.
+    local_decls: HashMap<String, (usize, usize)>,
+    /// The locals being evaluated, innermost last (to name a cycle between them).
+    local_stack: RefCell<Vec<String>>,
     /// `module.NAME` values, computed on first use (`None`: not followed, or being computed).
     module_values: RefCell<HashMap<String, Option<V>>>,
 }
@@ -494,9 +684,11 @@ impl<'r> Inst<'r> {
         is_root: bool,
     ) -> Self {
         let mut local_decls = HashMap::new();
-        for b in def.of_kind("locals") {
-            for a in &b.body.attrs {
-                local_decls.insert(a.name.clone(), (b.file, a.clone()));
+        for (bi, b) in def.blocks.iter().enumerate() {
+            if b.kind == "locals" {
+                for (ai, a) in b.body.attrs.iter().enumerate() {
+                    local_decls.insert(a.name.clone(), (bi, ai));
+                }
             }
         }
         let mut inst = Inst {
@@ -509,6 +701,7 @@ impl<'r> Inst<'r> {
             declared: HashSet::new(),
             locals: RefCell::default(),
             local_decls,
+            local_stack: RefCell::default(),
             module_values: RefCell::default(),
         };
         let types = variable_types(&def);
@@ -583,28 +776,70 @@ impl<'r> Inst<'r> {
             return match state {
                 Some(v) => Res::Val(v.clone(), 1),
                 // Being evaluated: a cycle between locals.
-                None => Res::Unknown,
+                None => {
+                    self.local_cycle(name);
+                    Res::Unknown
+                }
             };
         }
-        let Some((file, attr)) = self.local_decls.get(name) else {
+        let Some(&(bi, ai)) = self.local_decls.get(name) else {
             return Res::Undeclared(format!(
                 "local.{name} is not declared in {}: add it to a locals block or fix the reference",
                 display_dir(&self.def.dir)
             ));
         };
+        let (file, attr) = (
+            self.def.blocks[bi].file,
+            &self.def.blocks[bi].body.attrs[ai],
+        );
         self.locals.borrow_mut().insert(name.to_string(), None);
-        let scope = Scope::new(self, *file);
+        self.local_stack.borrow_mut().push(name.to_string());
+        let scope = Scope::new(self, file);
         let v = match scope.eval_ex(&attr.expr, &mut Vec::new()) {
             Ok(v) => v,
             Err(e) => {
-                self.eval_error(*file, attr.loc.pos, &format!("local.{name}"), &e);
+                self.eval_error(file, attr.loc.pos, &format!("local.{name}"), &e);
                 V::unknown("")
             }
         };
+        self.local_stack.borrow_mut().pop();
         self.locals
             .borrow_mut()
             .insert(name.to_string(), Some(v.clone()));
         Res::Val(v, 1)
+    }
+
+    /// `local.NAME` was referred to while it is being evaluated: the locals refer to each
+    /// other in a cycle, which Terraform rejects. An error notification names the cycle and
+    /// points at the local whose expression closes it; the values in it are unknown.
+    fn local_cycle(&self, name: &str) {
+        let stack = self.local_stack.borrow();
+        let start = stack.iter().rposition(|n| n == name).unwrap_or(0);
+        let mut cycle: Vec<String> = stack[start..]
+            .iter()
+            .map(|n| format!("local.{n}"))
+            .collect();
+        cycle.push(format!("local.{name}"));
+        let closing = stack.last().map_or(name, String::as_str);
+        let Some(&(bi, ai)) = self.local_decls.get(closing) else {
+            return;
+        };
+        let b = &self.def.blocks[bi];
+        let attr = &b.body.attrs[ai];
+        let path = self.file_path(b.file).to_string();
+        let line = attr.key.pos.line;
+        self.root.note(
+            NoteLevel::Error,
+            "terraform-local-cycle",
+            &path,
+            Some(attr.key.pos),
+            format!(
+                "{path}:{line}: locals refer to each other in a cycle ({}); Terraform rejects \
+                 this, so their values are unknown to policies and the scan is incomplete — \
+                 break the cycle",
+                cycle.join(" → ")
+            ),
+        );
     }
 
     fn eval_error(&self, file: usize, pos: Pos, what: &str, e: &str) {
@@ -628,7 +863,10 @@ impl<'r> Inst<'r> {
             if b.labels.len() != 2 {
                 continue;
             }
-            for (suffix, count, each) in self.instances(b, &Scope::new(self, b.file)) {
+            let mut instances = self.instances(b, &Scope::new(self, b.file), true);
+            let granted = self.take_instances(b, instances.len());
+            instances.truncate(granted);
+            for (suffix, count, each) in instances {
                 let mut scope = Scope::new(self, b.file);
                 scope.count = count;
                 scope.each = each;
@@ -656,17 +894,31 @@ impl<'r> Inst<'r> {
     }
 
     /// The instances of a resource or module call: address suffix, `count.index`, `each`.
+    /// At most the budget's `max_block_instances` (the first ones: by index, or by key); the
+    /// cut is reported when `report` is set.
     #[allow(clippy::type_complexity)]
-    fn instances(&self, b: &Blk, scope: &Scope) -> Vec<(String, Option<V>, Option<(V, V)>)> {
+    fn instances(
+        &self,
+        b: &Blk,
+        scope: &Scope,
+        report: bool,
+    ) -> Vec<(String, Option<V>, Option<(V, V)>)> {
+        let max = self.root.budget.limits.max_block_instances;
         if let Some(c) = b.body.attr("count") {
             let v = scope.eval_ex(&c.expr, &mut Vec::new()).unwrap_or_else(|e| {
                 self.eval_error(b.file, c.loc.pos, "count", &e);
                 V::unknown("")
             });
             return match v.to_num() {
-                Some(n) => (0..n.max(0.0) as usize)
-                    .map(|i| (format!("[{i}]"), Some(V::Num(i as f64)), None))
-                    .collect(),
+                Some(n) => {
+                    let n = n.max(0.0);
+                    if n > max as f64 && report {
+                        self.instances_cut(b, c.loc.pos, &format!("count = {}", fmt_count(n)));
+                    }
+                    (0..n.min(max as f64) as usize)
+                        .map(|i| (format!("[{i}]"), Some(V::Num(i as f64)), None))
+                        .collect()
+                }
                 // Unknown before apply: one instance stands for all of them.
                 None => vec![("[*]".to_string(), Some(V::unknown("count.index")), None)],
             };
@@ -677,7 +929,7 @@ impl<'r> Inst<'r> {
                 V::unknown("")
             });
             let key = |k: &str| format!("[{}]", serde_json::Value::from(k));
-            return match v {
+            let mut out: Vec<(String, Option<V>, Option<(V, V)>)> = match v {
                 V::Map(m) => m
                     .into_iter()
                     .map(|(k, v)| (key(&k), None, Some((V::Str(k), v))))
@@ -701,8 +953,62 @@ impl<'r> Inst<'r> {
                     Some((V::unknown("each.key"), V::unknown("each.value"))),
                 )],
             };
+            if out.len() > max {
+                if report {
+                    let what = format!("for_each over {} elements", out.len());
+                    self.instances_cut(b, f.loc.pos, &what);
+                }
+                out.truncate(max);
+            }
+            return out;
         }
         vec![(String::new(), None, None)]
+    }
+
+    /// A `count` or `for_each` asked for more instances than one block may have.
+    fn instances_cut(&self, b: &Blk, pos: Pos, what: &str) {
+        let path = self.file_path(b.file).to_string();
+        let max = self.root.budget.limits.max_block_instances;
+        self.root.note(
+            NoteLevel::Error,
+            "terraform-limit",
+            &path,
+            Some(pos),
+            format!(
+                "{path}:{}: {} {}: {what} asks for more than the limit of {max} instances of \
+                 one resource or module call; only the first {max} were loaded, so the scan is \
+                 incomplete",
+                pos.line,
+                b.kind,
+                b.labels.join(".")
+            ),
+        );
+    }
+
+    /// Takes `n` instances of `b` from the root module's instance budget: how many may be
+    /// loaded. The first block that finds the budget spent reports it.
+    fn take_instances(&self, b: &Blk, n: usize) -> usize {
+        let granted = self.root.budget.take_instances(n);
+        if granted < n && !self.root.budget.instances_reported.replace(true) {
+            let path = self.file_path(b.file).to_string();
+            let max = self.root.budget.limits.max_root_instances;
+            self.root.note(
+                NoteLevel::Error,
+                "terraform-limit",
+                &path,
+                Some(b.loc.pos),
+                format!(
+                    "{path}:{}: {} {} and what follows it were not loaded: {} expands to more \
+                     than the limit of {max} resource and module instances, so the scan is \
+                     incomplete",
+                    b.loc.pos.line,
+                    b.kind,
+                    b.labels.join("."),
+                    display_dir(&self.root.dir)
+                ),
+            );
+        }
+        granted
     }
 
     /// Documents for the resources of this module instance, each with the others as
@@ -760,7 +1066,10 @@ impl<'r> Inst<'r> {
     /// A `module` block: a local module is loaded and evaluated with the call's inputs; a
     /// remote one is not part of the scan (its outputs are unknown).
     fn call(&self, b: &Blk) {
-        for (_, child) in self.children(b, true).unwrap_or_default() {
+        let mut children = self.children(b, true).unwrap_or_default();
+        let granted = self.take_instances(b, children.len());
+        children.truncate(granted);
+        for (_, child) in children {
             child.run();
         }
     }
@@ -797,7 +1106,7 @@ impl<'r> Inst<'r> {
             );
             return None;
         };
-        if !self.root.dirs.contains_key(&target) {
+        if self.root.dir_files(&target).is_none() {
             note(
                 NoteLevel::Error,
                 "terraform-module-missing",
@@ -835,7 +1144,7 @@ impl<'r> Inst<'r> {
         }
         let def = self.root.module(&target)?;
         let mut out = Vec::new();
-        for (suffix, count, each) in self.instances(b, &scope) {
+        for (suffix, count, each) in self.instances(b, &scope, report) {
             let mut scope = Scope::new(self, b.file);
             scope.count = count;
             scope.each = each;
@@ -945,6 +1254,15 @@ impl<'r> Inst<'r> {
     }
 }
 
+/// A count as written in a notification (`1e+300` stays readable).
+fn fmt_count(n: f64) -> String {
+    if n < 1e15 {
+        format!("{}", n as u64)
+    } else {
+        format!("{n:e}")
+    }
+}
+
 fn display_dir(d: &str) -> String {
     if d.is_empty() {
         "the top directory".to_string()
@@ -1009,6 +1327,8 @@ impl<'i> Scope<'i> {
         self.inst.def.files.get(self.file)
     }
 
+    /// The value of an expression of this scope's file. A limit of the evaluation budget
+    /// reached on the way is reported here, and the value is unknown.
     fn eval_ex(&self, ex: &Ex, bound: &mut Vec<(String, V)>) -> Result<V, String> {
         let mut ev = Evaluator::new(self);
         ev.bound = std::mem::take(bound);
@@ -1017,6 +1337,14 @@ impl<'i> Scope<'i> {
             Ex::Json(n) => json_value(&mut ev, n),
         };
         *bound = std::mem::take(&mut ev.bound);
+        if let Some((exceeded, at)) = ev.exceeded.take() {
+            let inst = self.inst;
+            let path = inst.file_path(self.file).to_string();
+            let pos = inst.at_pos(self.file, at);
+            inst.root
+                .limit_reached(&path, pos, &exceeded, &inst.root.budget);
+            return Ok(V::unknown(""));
+        }
         out
     }
 
@@ -1062,11 +1390,16 @@ impl<'i> Scope<'i> {
                 value: node,
             });
         }
+        // Nested blocks by kind, in the order kinds first appear (found through an index:
+        // a body may hold thousands of blocks).
         let mut groups: Vec<(String, Loc, Vec<Node>)> = Vec::new();
-        let mut push = |kind: &str, loc: Loc, n: Node| match groups.iter_mut().find(|g| g.0 == kind)
-        {
-            Some(g) => g.2.push(n),
-            None => groups.push((kind.to_string(), loc, vec![n])),
+        let mut group_of: HashMap<String, usize> = HashMap::new();
+        let mut push = |kind: &str, loc: Loc, n: Node| match group_of.get(kind) {
+            Some(&g) => groups[g].2.push(n),
+            None => {
+                group_of.insert(kind.to_string(), groups.len());
+                groups.push((kind.to_string(), loc, vec![n]));
+            }
         };
         for b in &body.blocks {
             if top && matches!(b.kind.as_str(), "lifecycle" | "provisioner" | "connection") {
@@ -1084,9 +1417,15 @@ impl<'i> Scope<'i> {
             let n = self.body_node(&b.body, bound, false, src, b.loc);
             push(&b.kind, b.loc, n);
         }
+        let entry_of: HashMap<String, usize> = entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.key.clone(), i))
+            .rev()
+            .collect();
         for (kind, loc, nodes) in groups {
-            if let Some(e) = entries.iter_mut().find(|e| e.key == kind) {
-                if let NV::Seq(items) = &mut e.value.value {
+            if let Some(&i) = entry_of.get(&kind) {
+                if let NV::Seq(items) = &mut entries[i].value.value {
                     items.extend(nodes);
                 }
                 continue;
@@ -1297,9 +1636,12 @@ fn json_node(v: &V, n: &Node, src: u16) -> Node {
             out
         }
         (V::Map(m), NV::Map(entries)) => {
+            // The first entry of each key (a JSON object may repeat one), by key.
+            let by_key: HashMap<&str, &Entry> =
+                entries.iter().rev().map(|e| (e.key.as_str(), e)).collect();
             let mapped = m
                 .iter()
-                .map(|(k, v)| match entries.iter().find(|e| &e.key == k) {
+                .map(|(k, v)| match by_key.get(k.as_str()) {
                     Some(e) => Entry {
                         key: k.clone(),
                         key_start: e.key_start,
@@ -1437,7 +1779,13 @@ impl Env for Scope<'_> {
         }
     }
 
-    fn call_io(&self, ev: &mut Evaluator, name: &str, args: &[V]) -> Option<Result<V, String>> {
+    fn call_io(
+        &self,
+        ev: &mut Evaluator,
+        name: &str,
+        args: &[V],
+        at: At,
+    ) -> Option<Result<V, String>> {
         if !matches!(name, "file" | "templatefile" | "fileexists") {
             return None;
         }
@@ -1449,18 +1797,18 @@ impl Env for Scope<'_> {
             },
             None => return Some(Err(format!("{name}() takes a path"))),
         };
-        let root = self.inst.root;
-        let candidates = [join(&root.dir, &path), join("", &path)];
-        let found = candidates
-            .iter()
-            .flatten()
-            .find_map(|p| root.files.read(p).and_then(Result::ok));
-        if name == "fileexists" {
-            return Some(Ok(V::Bool(found.is_some())));
-        }
-        let Some(file) = found else {
-            return Some(Err(format!("{path} is not a file of the scan")));
+        let file = match self.inst.root.read_in_tree(&path) {
+            Ok(f) => f,
+            Err(_) if name == "fileexists" => return Some(Ok(V::Bool(false))),
+            Err(e) => return Some(Err(e)),
         };
+        if name == "fileexists" {
+            return Some(Ok(V::Bool(true)));
+        }
+        // Reading (and parsing) the file costs what it weighs, each time it is used.
+        if let Err(e) = ev.charge(file.text.len() as u64 / 64, at, &format!("{name}()")) {
+            return Some(Err(e));
+        }
         if name == "file" {
             return Some(Ok(V::Str(file.text.clone())));
         }
@@ -1474,14 +1822,20 @@ impl Env for Scope<'_> {
             Err(e) => return Some(Err(format!("{path}: {}", e.message()))),
         };
         let mut inner = Evaluator::new(self);
-        inner.at = ev.at;
+        // The template's own byte offsets are not of this file: what it reports points at
+        // the call.
+        inner.at = ev.at.or_else(|| self.inst.at_pos(self.file, at));
         inner.bound = vars.into_iter().collect();
-        let mut out = String::new();
-        let _ = &mut out;
-        Some(inner.eval_template(&t).map(|v| match v {
+        let out = inner.eval_template(&t);
+        ev.adopt_exceeded(inner.exceeded.take());
+        Some(out.map(|v| match v {
             V::Str(s) => V::Str(s),
             other => V::Str(other.to_str().unwrap_or_default()),
         }))
+    }
+
+    fn budget(&self) -> &Budget {
+        &self.inst.root.budget
     }
 
     fn unknown_function(&self, name: &str, at: At) {

@@ -688,3 +688,431 @@ fn json_variable_types_are_parsed_from_strings() {
     assert_eq!(attr(d, "ports"), serde_json::json!([1, 2]));
     assert_eq!(attr(d, "size"), serde_json::json!(3));
 }
+
+// --- budgets: the scanned repository is untrusted ---------------------------------------
+
+fn load_within(files: &[(&str, &str)], dir: &str, limits: budget::Limits) -> Loaded {
+    let files = MemFiles::new(files.iter().map(|(p, t)| (p.to_string(), t.to_string())));
+    load_root_within(
+        &files,
+        dir,
+        &LoadOptions::default(),
+        &IacOptions::default(),
+        limits,
+    )
+}
+
+/// The notifications with `code`, as (level, file, message).
+fn notes_of(l: &Loaded, code: &str) -> Vec<(NoteLevel, String, String)> {
+    l.notifications
+        .iter()
+        .filter(|n| n.code == code)
+        .map(|n| {
+            (
+                n.level,
+                n.file.clone().unwrap_or_default(),
+                n.message.clone(),
+            )
+        })
+        .collect()
+}
+
+fn unknown() -> serde_json::Value {
+    serde_json::json!({"$unknown": ""})
+}
+
+/// Runs `f` on a thread with the stack a loader worker has (rayon's threads are given 16 MiB
+/// by main), so that deep nesting tests what a scan does, not the test harness's 2 MiB.
+fn on_worker_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|s| {
+        std::thread::Builder::new()
+            .stack_size(16 << 20)
+            .spawn_scoped(s, f)
+            .unwrap()
+            .join()
+            .unwrap()
+    })
+}
+
+/// `l0 = ["a", "b"]`, `l1 = concat(local.l0, local.l0)`, … and the same for a string: each
+/// doubles, so a few dozen lines ask for gigabytes.
+fn doubling_locals(n: usize) -> String {
+    let mut text = String::from("locals {\n  l0 = [\"a\", \"b\"]\n  s0 = \"ab\"\n");
+    for i in 1..=n {
+        let p = i - 1;
+        text.push_str(&format!(
+            "  l{i} = concat(local.l{p}, local.l{p})\n  s{i} = \"${{local.s{p}}}${{local.s{p}}}\"\n"
+        ));
+    }
+    text.push_str("}\n");
+    text
+}
+
+#[test]
+fn doubling_lists_and_strings_stop_at_the_value_limits_with_a_notification() {
+    // 2^21 elements and 2^25 bytes: twice the default limits of one value.
+    let locals = doubling_locals(24);
+    let main = r#"
+resource "aws_s3_bucket" "logs" {
+  bucket = "logs"
+  tags = {
+    items = length(local.l24)
+  }
+  policy = local.s24
+}
+resource "aws_s3_bucket" "small" {
+  bucket = "small-${length(local.l10)}-${length(local.s10)}"
+}
+"#;
+    let l = load(&[("app/locals.tf", &locals), ("app/main.tf", main)], "app");
+    let d = doc(&l, "aws_s3_bucket.logs");
+    assert_eq!(attr(d, "bucket"), serde_json::json!("logs"));
+    assert_eq!(attr(d, "tags"), serde_json::json!({"items": unknown()}));
+    assert_eq!(attr(d, "policy"), unknown());
+    // Values below the limits are still evaluated.
+    assert_eq!(
+        attr(doc(&l, "aws_s3_bucket.small"), "bucket"),
+        serde_json::json!("small-2048-2048")
+    );
+    let notes = notes_of(&l, "terraform-limit");
+    // l_i (on line 2 + 2i) has 2^(i+1) elements; s_i (line 3 + 2i) 2^(i+1) bytes.
+    let elements = notes
+        .iter()
+        .find(|(_, _, m)| m.contains("1000000 elements in one value"))
+        .unwrap_or_else(|| panic!("{:#?}", l.notifications));
+    assert_eq!(elements.0, NoteLevel::Error);
+    assert_eq!(elements.1, "app/locals.tf");
+    // l19 is the first with more than a million (2^20).
+    assert!(
+        elements.2.starts_with("app/locals.tf:40: concat()"),
+        "{}",
+        elements.2
+    );
+    let bytes = notes
+        .iter()
+        .find(|(_, _, m)| m.contains("bytes of text in one value"))
+        .unwrap_or_else(|| panic!("{:#?}", l.notifications));
+    // s24 is the first with more than 16 MiB (2^25 bytes).
+    assert!(
+        bytes.2.starts_with("app/locals.tf:51: this template"),
+        "{}",
+        bytes.2
+    );
+    assert!(bytes.2.contains("scan is incomplete"), "{}", bytes.2);
+}
+
+#[test]
+fn huge_count_and_for_each_are_cut_to_the_instance_limits() {
+    let main = r#"
+variable "zones" {
+  default = 100000000
+}
+resource "aws_instance" "web" {
+  count = var.zones
+  ami   = "ami-${count.index}"
+}
+resource "aws_route53_record" "r" {
+  for_each = { for i in range(200) : format("r%03d", i) => i }
+  name     = "r${each.value}"
+}
+resource "aws_s3_bucket" "after" {
+  count  = 40
+  bucket = "after-${count.index}"
+}
+"#;
+    let limits = budget::Limits {
+        max_block_instances: 50,
+        max_root_instances: 120,
+        ..budget::DEFAULT_LIMITS
+    };
+    let l = load_within(&[("main.tf", main)], "", limits);
+    let count_of = |prefix: &str| {
+        l.documents
+            .iter()
+            .filter(|d| d.subject.as_ref().unwrap().address.starts_with(prefix))
+            .count()
+    };
+    assert_eq!(count_of("aws_instance.web["), 50);
+    assert_eq!(count_of("aws_route53_record.r["), 50);
+    // The first ones by key, evaluated as usual.
+    assert_eq!(
+        attr(doc(&l, "aws_route53_record.r[\"r049\"]"), "name"),
+        serde_json::json!("r49")
+    );
+    // 100 taken by the first two blocks: 20 left of the root module's 120.
+    assert_eq!(count_of("aws_s3_bucket.after["), 20);
+    let notes = notes_of(&l, "terraform-limit");
+    assert_eq!(notes.len(), 3, "{notes:#?}");
+    assert!(notes
+        .iter()
+        .all(|(level, file, _)| *level == NoteLevel::Error && file == "main.tf"));
+    let has = |text: &str| notes.iter().any(|(_, _, m)| m.contains(text));
+    assert!(has("main.tf:6: resource aws_instance.web: count = 100000000 asks for more than the limit of 50 instances"), "{notes:#?}");
+    assert!(
+        has("main.tf:10: resource aws_route53_record.r: for_each over 200 elements"),
+        "{notes:#?}"
+    );
+    assert!(
+        has("main.tf:13: resource aws_s3_bucket.after and what follows it were not loaded"),
+        "{notes:#?}"
+    );
+}
+
+#[test]
+fn nested_for_over_huge_ranges_spends_the_step_budget_and_try_does_not_hide_it() {
+    let main = r#"
+locals {
+  grid  = [for i in range(100000) : [for j in range(100000) : i * j]]
+  big   = try(range(1000000000), [])
+  fine  = [for i in range(10) : i * 2]
+}
+resource "aws_s3_bucket" "a" {
+  bucket = "a"
+  fine   = local.fine
+  big    = local.big
+}
+resource "aws_s3_bucket" "b" {
+  cells = local.grid
+}
+resource "aws_s3_bucket" "c" {
+  bucket = "c"
+}
+"#;
+    let limits = budget::Limits {
+        max_steps: 200_000,
+        ..budget::DEFAULT_LIMITS
+    };
+    let l = load_within(&[("main.tf", main)], "", limits);
+    let a = doc(&l, "aws_s3_bucket.a");
+    assert_eq!(
+        attr(a, "fine"),
+        serde_json::json!([0, 2, 4, 6, 8, 10, 12, 14, 16, 18])
+    );
+    // try() does not turn a limit into its fallback.
+    assert_eq!(attr(a, "big"), unknown());
+    assert_eq!(attr(doc(&l, "aws_s3_bucket.b"), "cells"), unknown());
+    // Once the module's steps are spent, what is evaluated after is unknown, and the
+    // resources are still documents.
+    assert_eq!(attr(doc(&l, "aws_s3_bucket.c"), "bucket"), unknown());
+    let notes = notes_of(&l, "terraform-limit");
+    let has = |text: &str| notes.iter().any(|(_, _, m)| m.contains(text));
+    assert!(
+        has("main.tf:4: range() reached the limit of 100000 elements for range()"),
+        "{notes:#?}"
+    );
+    assert!(
+        has("reached the evaluation budget of 200000 steps for one root module; evaluation of the top directory stopped here"),
+        "{notes:#?}"
+    );
+    // The step budget is reported once, however many values it made unknown.
+    assert_eq!(
+        notes.iter().filter(|(_, _, m)| m.contains("steps")).count(),
+        1
+    );
+}
+
+#[test]
+fn limits_in_variable_files_are_reported_too() {
+    let l = load(
+        &[
+            (
+                "env/main.tf",
+                "variable \"ids\" {}\nresource \"x_r\" \"r\" {\n  ids = var.ids\n}\n",
+            ),
+            ("env/terraform.tfvars", "\nids = range(5000000)\n"),
+        ],
+        "env",
+    );
+    assert_eq!(attr(doc(&l, "x_r.r"), "ids"), unknown());
+    let notes = notes_of(&l, "terraform-limit");
+    assert_eq!(notes.len(), 1, "{notes:#?}");
+    assert_eq!(notes[0].1, "env/terraform.tfvars");
+    assert!(
+        notes[0].2.starts_with("env/terraform.tfvars:2: range()"),
+        "{}",
+        notes[0].2
+    );
+}
+
+#[test]
+fn a_long_chain_of_locals_stops_at_the_nesting_limit() {
+    // local.c1999 → local.c1998 → … → local.c0: each link nests the evaluation deeper.
+    let mut text = String::from("locals {\n  c0 = \"x\"\n");
+    for i in 1..2000 {
+        text.push_str(&format!("  c{i} = \"${{local.c{}}}y\"\n", i - 1));
+    }
+    text.push_str("}\nresource \"x_r\" \"top\" {\n  v = local.c1999\n}\nresource \"x_r\" \"low\" {\n  v = length(local.c100)\n}\n");
+    let l = on_worker_stack(|| load(&[("main.tf", &text)], ""));
+    assert_eq!(attr(doc(&l, "x_r.top"), "v"), unknown());
+    // A short chain is evaluated.
+    assert_eq!(attr(doc(&l, "x_r.low"), "v"), serde_json::json!(101));
+    let notes = notes_of(&l, "terraform-limit");
+    assert!(
+        notes
+            .iter()
+            .any(|(level, _, m)| *level == NoteLevel::Error
+                && m.contains("the nesting limit of 400")),
+        "{notes:#?}"
+    );
+}
+
+#[test]
+fn recursive_locals_are_a_named_cycle_not_a_silent_unknown() {
+    let l = load(
+        &[(
+            "net/main.tf",
+            r#"
+locals {
+  name   = "${local.prefix}-vpc"
+  prefix = "${local.env}-net"
+  env    = local.name
+  ok     = "fine"
+}
+resource "aws_vpc" "main" {
+  tags = {
+    Name = local.name
+    Ok   = local.ok
+  }
+}
+"#,
+        )],
+        "net",
+    );
+    let d = doc(&l, "aws_vpc.main");
+    assert_eq!(
+        attr(d, "tags"),
+        serde_json::json!({"Name": {"$unknown": "local.name"}, "Ok": "fine"})
+    );
+    let notes = notes_of(&l, "terraform-local-cycle");
+    assert_eq!(notes.len(), 1, "{:#?}", l.notifications);
+    let (level, file, message) = &notes[0];
+    assert_eq!(*level, NoteLevel::Error);
+    assert_eq!(file, "net/main.tf");
+    // It points at `env`, whose expression closes the cycle.
+    assert!(
+        message.starts_with(
+            "net/main.tf:5: locals refer to each other in a cycle (local.name → local.prefix → local.env → local.name)"
+        ),
+        "{message}"
+    );
+}
+
+/// Files as a scan gives them: only the formats it loads are listed; others (templates)
+/// are read on request, as long as they are in the tree.
+struct ScanLike {
+    listed: MemFiles,
+    unlisted: BTreeMap<String, String>,
+}
+
+impl Files for ScanLike {
+    fn paths(&self) -> &[String] {
+        self.listed.paths()
+    }
+    fn read(&self, path: &str) -> Option<Result<Arc<SourceFile>, String>> {
+        self.listed.read(path)
+    }
+    fn read_unlisted(&self, path: &str) -> Option<Result<Arc<SourceFile>, String>> {
+        self.unlisted
+            .get(path)
+            .map(|t| Ok(Arc::new(SourceFile::new(path.to_string(), t.clone()))))
+    }
+}
+
+#[test]
+fn templatefile_reads_module_files_and_refuses_paths_outside_the_tree() {
+    let files = ScanLike {
+        listed: MemFiles::new([
+            (
+                "live/main.tf",
+                "module \"web\" {\n  source = \"../modules/web\"\n  name   = \"shop\"\n}\n",
+            ),
+            (
+                "modules/web/main.tf",
+                r#"variable "name" {}
+resource "aws_instance" "web" {
+  user_data = templatefile("${path.module}/user_data.tftpl", { name = var.name, ports = [80, 443] })
+  policy    = file("${path.module}/policy.json")
+  exists    = fileexists("${path.module}/user_data.tftpl")
+  outside   = file("../../../etc/passwd")
+  absolute  = file("/etc/passwd")
+  missing   = file("${path.module}/nope.txt")
+}
+"#,
+            ),
+        ]),
+        unlisted: [
+            (
+                "modules/web/user_data.tftpl".to_string(),
+                "name=${name}\n%{ for p in ports }port=${p};%{ endfor }\n".to_string(),
+            ),
+            (
+                "modules/web/policy.json".to_string(),
+                "{\"Version\": \"2012-10-17\"}".to_string(),
+            ),
+        ]
+        .into(),
+    };
+    let l = load_root(
+        &files,
+        "live",
+        &LoadOptions::default(),
+        &IacOptions::default(),
+    );
+    let d = doc(&l, "module.web.aws_instance.web");
+    assert_eq!(
+        attr(d, "user_data"),
+        serde_json::json!("name=shop\nport=80;port=443;\n")
+    );
+    assert_eq!(
+        attr(d, "policy"),
+        serde_json::json!("{\"Version\": \"2012-10-17\"}")
+    );
+    assert_eq!(attr(d, "exists"), serde_json::json!(true));
+    for a in ["outside", "absolute", "missing"] {
+        assert_eq!(attr(d, a), unknown(), "{a}");
+    }
+    let errors: Vec<&str> = l
+        .notifications
+        .iter()
+        .filter(|n| n.code == "terraform-eval-error")
+        .map(|n| n.message.as_str())
+        .collect();
+    let has = |text: &str| errors.iter().any(|m| m.contains(text));
+    assert!(has("modules/web/main.tf:6: attribute outside could not be evaluated (../../../etc/passwd is outside the scanned tree"), "{errors:#?}");
+    assert!(has("modules/web/main.tf:7: attribute absolute could not be evaluated (/etc/passwd is outside the scanned tree"), "{errors:#?}");
+    assert!(
+        has("modules/web/nope.txt is not a file of the scanned tree"),
+        "{errors:#?}"
+    );
+    assert_eq!(errors.len(), 3, "{errors:#?}");
+}
+
+#[test]
+fn sets_and_distinct_keep_terraform_semantics() {
+    let l = load(
+        &[(
+            "main.tf",
+            r#"
+locals {
+  ids = [for i in range(3000) : "id-${i % 1000}"]
+}
+resource "x_r" "r" {
+  n_set      = length(toset(local.ids))
+  n_distinct = length(distinct(local.ids))
+  first      = distinct(local.ids)[0]
+  mixed      = distinct([1, "1", 1, 0, -0, { a = 1 }, { a = 1 }])
+  inter      = setintersection(["a", "b", "c"], ["c", "a"])
+  minus      = setsubtract(["a", "b", "c"], ["b"])
+}
+"#,
+        )],
+        "",
+    );
+    let d = doc(&l, "x_r.r");
+    assert_eq!(attr(d, "n_set"), serde_json::json!(1000));
+    assert_eq!(attr(d, "n_distinct"), serde_json::json!(1000));
+    assert_eq!(attr(d, "first"), serde_json::json!("id-0"));
+    assert_eq!(attr(d, "mixed"), serde_json::json!([1, "1", 0, {"a": 1}]));
+    assert_eq!(attr(d, "inter"), serde_json::json!(["a", "c"]));
+    assert_eq!(attr(d, "minus"), serde_json::json!(["a", "c"]));
+}

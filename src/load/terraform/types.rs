@@ -5,10 +5,11 @@
 
 use super::config::Ex;
 use super::eval::{Env, Evaluator};
+use super::funcs::Member;
 use super::value::{fmt_num, V};
 use hcl_edit::expr::{Expression, ObjectKey};
 use std::cmp::Ordering;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 /// A Terraform type constraint.
 #[derive(Debug, Clone, PartialEq)]
@@ -243,12 +244,18 @@ impl TypeConstraint {
 /// The elements of a set in Terraform's order: deduplicated, and sorted when they are all
 /// known strings, numbers or bools (other elements keep their order, unknown ones last).
 fn set_order(items: Vec<V>) -> Vec<V> {
-    let mut out: Vec<V> = Vec::with_capacity(items.len());
-    for i in items {
-        if i.is_unknown() || !out.contains(&i) {
-            out.push(i);
-        }
-    }
+    let keep: Vec<bool> = {
+        let mut seen: HashSet<Member> = HashSet::with_capacity(items.len());
+        items
+            .iter()
+            .map(|i| i.is_unknown() || seen.insert(Member(i)))
+            .collect()
+    };
+    let mut out: Vec<V> = items
+        .into_iter()
+        .zip(keep)
+        .filter_map(|(i, k)| k.then_some(i))
+        .collect();
     let rank = |v: &V| match v {
         V::Unknown(_) => 1,
         _ => 0,
