@@ -502,3 +502,222 @@ fn log_deliveries_map_and_a_sub_refers_to_its_resource_not_a_pseudo_parameter() 
         .collect();
     assert_eq!(logging, ["Distribution Unlogged does not log requests"]);
 }
+
+// ---------------------------------------------------------------- hostile templates
+
+fn load_text(path: &str, text: &str) -> Loaded {
+    load_single(
+        path,
+        text.as_bytes(),
+        &LoadOptions::default(),
+        &MemFiles::default(),
+    )
+}
+
+fn notes_with<'a>(l: &'a Loaded, code: &str) -> Vec<&'a plumbline::model::Notification> {
+    l.notifications.iter().filter(|n| n.code == code).collect()
+}
+
+/// Runs `f` on a thread with the stack a test thread has by default (2 MiB), so that a
+/// recursion the budgets failed to stop overflows here rather than passing on a larger stack.
+fn on_small_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(f)
+        .unwrap()
+        .join()
+        .expect("the loader must not overflow its stack")
+}
+
+#[test]
+fn mappings_and_parameters_that_refer_to_themselves_become_unknown_with_an_error() {
+    let text = "\
+AWSTemplateFormatVersion: '2010-09-09'
+Parameters:
+  Loop:
+    Type: String
+    Default: !Ref Loop
+  Env:
+    Type: String
+    Default: prod
+Mappings:
+  M:
+    self:
+      x: !FindInMap [M, self, x]
+    ping:
+      x: !FindInMap [M, pong, x]
+    pong:
+      x: !FindInMap [M, ping, x]
+    keys:
+      k: !FindInMap [M, !FindInMap [M, keys, k], !Ref Loop]
+Resources:
+  Selfish:
+    Type: AWS::S3::Bucket
+    Properties:
+      BucketName: !FindInMap [M, self, x]
+  Mutual:
+    Type: AWS::S3::Bucket
+    Properties:
+      BucketName: !FindInMap [M, ping, x]
+  ByKey:
+    Type: AWS::S3::Bucket
+    Properties:
+      BucketName: !FindInMap [M, keys, k]
+  ByParameter:
+    Type: AWS::S3::Bucket
+    Properties:
+      BucketName: !Sub '${Loop}-bucket'
+  Fine:
+    Type: AWS::S3::Bucket
+    Properties:
+      BucketName: !Sub '${Env}-bucket'
+";
+    let l = on_small_stack(move || load_text("loops.yaml", text));
+    for name in ["Selfish", "Mutual", "ByKey", "ByParameter"] {
+        let bucket = at(doc(&l, "aws_s3_bucket", name), "attributes.bucket");
+        assert!(
+            bucket.get("$unknown").is_some(),
+            "{name}: {}",
+            bucket.to_json()
+        );
+    }
+    // The rest of the template is evaluated as before.
+    let fine = doc(&l, "aws_s3_bucket", "Fine");
+    assert_eq!(at(fine, "attributes.bucket").as_str(), Some("prod-bucket"));
+    let depth = notes_with(&l, "cloudformation-intrinsic-depth");
+    assert_eq!(depth.len(), 1, "{:#?}", l.notifications);
+    let n = depth[0];
+    assert_eq!(n.level, plumbline::model::NoteLevel::Error);
+    assert_eq!(n.file.as_deref(), Some("loops.yaml"));
+    // It points at the first call in Resources that started the endless evaluation.
+    assert_eq!(n.position.map(|p| p.line), Some(23));
+    assert!(n.message.contains("loops.yaml:23:"), "{}", n.message);
+    assert!(
+        n.message
+            .contains(&plumbline::load::cloudformation::intrinsics::MAX_DEPTH.to_string()),
+        "{}",
+        n.message
+    );
+}
+
+#[test]
+fn mappings_that_multiply_stop_at_the_inlining_budget() {
+    // Each entry is two calls of the next: 2^40 values if nothing stopped it.
+    let mut text = String::from("Mappings:\n  M:\n");
+    for i in 0..40 {
+        text.push_str(&format!(
+            "    l{i}:\n      x: [!FindInMap [M, l{n}, x], !FindInMap [M, l{n}, x]]\n",
+            n = i + 1
+        ));
+    }
+    text.push_str("    l40:\n      x: leaf\n");
+    text.push_str(
+        "Resources:\n  Big:\n    Type: AWS::SNS::Topic\n    Properties:\n      \
+         Things: !FindInMap [M, l0, x]\n  Other:\n    Type: AWS::S3::Bucket\n    \
+         Properties:\n      BucketName: plain\n",
+    );
+    let l = on_small_stack(move || load_text("bomb.yaml", &text));
+    let budget = notes_with(&l, "cloudformation-intrinsic-budget");
+    assert_eq!(budget.len(), 1, "{:#?}", l.notifications);
+    assert_eq!(budget[0].level, plumbline::model::NoteLevel::Error);
+    assert_eq!(budget[0].position.map(|p| p.line), Some(89));
+    assert!(
+        budget[0].message.contains("64 MiB"),
+        "{}",
+        budget[0].message
+    );
+    let other = doc(&l, "aws_s3_bucket", "Other");
+    assert_eq!(at(other, "attributes.bucket").as_str(), Some("plain"));
+}
+
+#[test]
+fn a_long_chain_of_conditions_stops_at_the_depth_budget() {
+    let mut text = String::from("Conditions:\n");
+    for i in 0..5000 {
+        text.push_str(&format!("  C{i}: !Not [!Condition C{}]\n", i + 1));
+    }
+    text.push_str("  C5000: !Equals [a, a]\n");
+    text.push_str(
+        "Resources:\n  Maybe:\n    Type: AWS::S3::Bucket\n    Condition: C0\n    \
+         Properties:\n      BucketName: !If [C0, yes, no]\n",
+    );
+    let l = on_small_stack(move || load_text("chain.yaml", &text));
+    // Unknown: the resource is kept (it may be created) and its name is unknown.
+    let maybe = doc(&l, "aws_s3_bucket", "Maybe");
+    assert!(at(maybe, "attributes.bucket").get("$unknown").is_some());
+    let depth = notes_with(&l, "cloudformation-intrinsic-depth");
+    assert_eq!(depth.len(), 1, "{:#?}", l.notifications);
+    assert_eq!(depth[0].level, plumbline::model::NoteLevel::Error);
+}
+
+#[test]
+fn condition_cycles_are_reported_with_the_cycle_and_its_line() {
+    let text = "\
+AWSTemplateFormatVersion: '2010-09-09'
+Parameters:
+  Env:
+    Type: String
+    Default: prod
+Conditions:
+  A: !Condition B
+  B: !Condition A
+  C: !And [!Condition D, !Equals [!Ref Env, prod]]
+  D: !Or [!Not [!Condition C], !Equals [x, y]]
+  E: !Equals [!If [E, on, off], on]
+  Unused1: !Condition Unused2
+  Unused2: !Or [!Condition Unused1, true]
+  IsProd: !Equals [!Ref Env, prod]
+  NotProd: !Not [!Condition IsProd]
+Resources:
+  InA:
+    Type: AWS::S3::Bucket
+    Condition: A
+  InE:
+    Type: AWS::S3::Bucket
+    Condition: E
+    Properties:
+      BucketName: !If [C, c, not-c]
+  Prod:
+    Type: AWS::S3::Bucket
+    Condition: IsProd
+  Dev:
+    Type: AWS::S3::Bucket
+    Condition: NotProd
+";
+    let l = load_text("conds.yaml", text);
+    let cycles = notes_with(&l, "cloudformation-condition-cycle");
+    let found: Vec<(u32, &str)> = cycles
+        .iter()
+        .map(|n| (n.position.unwrap().line, n.message.as_str()))
+        .collect();
+    assert_eq!(cycles.len(), 4, "{found:#?}");
+    for n in &cycles {
+        assert_eq!(n.level, plumbline::model::NoteLevel::Error);
+        assert_eq!(n.file.as_deref(), Some("conds.yaml"));
+    }
+    let at_line = |line: u32| {
+        found
+            .iter()
+            .find(|(l, _)| *l == line)
+            .unwrap_or_else(|| panic!("no cycle reported at line {line}: {found:#?}"))
+            .1
+    };
+    assert!(at_line(7).contains("A -> B -> A"), "{}", at_line(7));
+    assert!(at_line(9).contains("C -> D -> C"), "{}", at_line(9));
+    assert!(at_line(11).contains("E -> E"), "{}", at_line(11));
+    assert!(
+        at_line(12).contains("Unused1 -> Unused2 -> Unused1"),
+        "{}",
+        at_line(12)
+    );
+    assert!(at_line(7).contains("conds.yaml:7:"), "{}", at_line(7));
+    // Unknown conditions keep their resources (they may be created); known ones still decide.
+    let names: Vec<&str> = l
+        .documents
+        .iter()
+        .map(|d| d.subject.as_ref().unwrap().address.as_str())
+        .collect();
+    assert_eq!(names, ["InA", "InE", "Prod"]);
+    let in_e = doc(&l, "aws_s3_bucket", "InE");
+    assert!(at(in_e, "attributes.bucket").get("$unknown").is_some());
+}

@@ -3,10 +3,32 @@
 //! Short-form tags arrive in their long form (`!Ref x` is `{"Ref": x}`, see `tree.rs`); any
 //! other tag arrives as `{"!Tag": value}` and is reported. What cannot be known before the
 //! stack is deployed becomes `{"$unknown": "<reference>"}`.
+//!
+//! The template is untrusted: `Mappings`, parameter defaults and `Conditions` may refer to
+//! themselves or to each other, directly or through nested functions. Evaluation is bounded
+//! by two budgets per template ([`MAX_DEPTH`], [`MAX_INLINED_BYTES`]) and by cycle detection
+//! on conditions; what is cut off becomes unknown, with an error notification (the scan is
+//! incomplete) naming the file, the line and the limit.
 
 use crate::load::tree::{Entry, Node, Value};
 use crate::model::{NoteLevel, Notification, Pos};
 use std::collections::{BTreeMap, BTreeSet};
+
+/// How deeply evaluation may nest: values within values, intrinsic functions within
+/// functions, and what `Fn::FindInMap`, a parameter default or a `Condition` brings in, all
+/// counted together. The parser accepts documents 128 levels deep (`LoadOptions::max_depth`),
+/// so a template's own nesting always fits; what goes deeper is a value that keeps bringing
+/// itself in (a mapping or a parameter default that refers to itself, a chain of conditions).
+pub const MAX_DEPTH: usize = 256;
+
+/// How much one template may bring in from `Mappings` and parameter defaults, in bytes: each
+/// value counts [`VALUE_BYTES`] plus the length of its text. A real template brings in a few
+/// kilobytes; values that refer to one another twice over (a mapping entry made of two
+/// `Fn::FindInMap` calls of the next, and so on) grow exponentially and stop here.
+pub const MAX_INLINED_BYTES: usize = 64 << 20;
+
+/// What one value counts against [`MAX_INLINED_BYTES`], besides its text.
+const VALUE_BYTES: usize = 16;
 
 /// The unknown value, naming what it depends on.
 pub fn unknown(reference: &str, at: Pos) -> Node {
@@ -34,10 +56,26 @@ pub struct Context<'t> {
     path: String,
     parameters: BTreeMap<String, Option<&'t Node>>,
     list_parameters: BTreeSet<String>,
-    conditions: BTreeMap<String, &'t Node>,
+    /// Each condition's expression and where its name is declared.
+    conditions: BTreeMap<String, (&'t Node, Pos)>,
     condition_values: BTreeMap<String, Option<bool>>,
+    /// The conditions being evaluated, outermost first: meeting one of them again is a cycle.
+    evaluating: Vec<String>,
+    /// Conditions found on a cycle: unknown, whatever the rest of their expression says.
+    cyclic: BTreeSet<String>,
     mappings: Option<&'t Node>,
     reported: BTreeSet<(u32, u32)>,
+    /// Current nesting of evaluation (see [`MAX_DEPTH`]).
+    depth: usize,
+    /// Where the outermost intrinsic function being evaluated is called (what a budget
+    /// notification points at: the line in `Resources` that started it).
+    outer_call: Option<Pos>,
+    /// Above zero while evaluating a value brought in from `Mappings` or a parameter default.
+    inlining: usize,
+    /// What has been brought in so far (see [`MAX_INLINED_BYTES`]).
+    inlined_bytes: usize,
+    depth_reported: bool,
+    inlined_reported: bool,
     pub notifications: Vec<Notification>,
 }
 
@@ -61,7 +99,7 @@ impl<'t> Context<'t> {
         let mut conditions = BTreeMap::new();
         if let Some(Value::Map(cs)) = template.get("Conditions").map(|n| &n.value) {
             for c in cs {
-                conditions.insert(c.key.clone(), &c.value);
+                conditions.insert(c.key.clone(), (&c.value, c.key_start));
             }
         }
         Self {
@@ -70,8 +108,16 @@ impl<'t> Context<'t> {
             list_parameters,
             conditions,
             condition_values: BTreeMap::new(),
+            evaluating: Vec::new(),
+            cyclic: BTreeSet::new(),
             mappings: template.get("Mappings"),
             reported: BTreeSet::new(),
+            depth: 0,
+            outer_call: None,
+            inlining: 0,
+            inlined_bytes: 0,
+            depth_reported: false,
+            inlined_reported: false,
             notifications: Vec::new(),
         }
     }
@@ -81,17 +127,146 @@ impl<'t> Context<'t> {
         if let Some(v) = self.condition_values.get(name) {
             return *v;
         }
-        // Guards against a condition that refers to itself.
-        self.condition_values.insert(name.to_string(), None);
-        let value = match self.conditions.get(name).copied() {
-            Some(expr) => self.eval_condition(expr),
-            None => None,
+        if let Some(i) = self.evaluating.iter().position(|n| n == name) {
+            self.report_cycle(i, name);
+            return None;
+        }
+        let Some((expr, declared)) = self.conditions.get(name).copied() else {
+            return None;
+        };
+        if self.depth >= MAX_DEPTH {
+            self.report_depth(declared);
+            return None;
+        }
+        self.evaluating.push(name.to_string());
+        self.depth += 1;
+        let value = self.eval_condition(expr);
+        self.depth -= 1;
+        self.evaluating.pop();
+        // A condition on a cycle has no value, even when the rest of its expression would
+        // decide one (`Fn::Or [true, !Condition Self]`): CloudFormation rejects the template.
+        let value = if self.cyclic.contains(name) {
+            None
+        } else {
+            value
         };
         self.condition_values.insert(name.to_string(), value);
         value
     }
 
+    /// Evaluates every declared condition, so that a cycle among conditions no resource uses
+    /// is reported too (CloudFormation rejects it all the same).
+    pub fn check_conditions(&mut self) {
+        let names: Vec<String> = self.conditions.keys().cloned().collect();
+        for name in names {
+            self.condition(&name);
+        }
+    }
+
+    /// `name` is being evaluated already, at `self.evaluating[from]`: the conditions from
+    /// there on form a cycle. Reported once, at the declaration of `name`.
+    fn report_cycle(&mut self, from: usize, name: &str) {
+        let members = &self.evaluating[from..];
+        self.cyclic.extend(members.iter().cloned());
+        let chain: Vec<&str> = members.iter().map(String::as_str).chain([name]).collect();
+        let chain = chain.join(" -> ");
+        let at = self.conditions.get(name).map_or(Pos::new(1, 1), |c| c.1);
+        self.notifications.push(
+            Notification::new(
+                NoteLevel::Error,
+                "cloudformation-condition-cycle",
+                format!(
+                    "{}:{}:{}: condition {name} depends on itself ({chain}); CloudFormation \
+                     rejects such a template — break the cycle. These conditions are treated as \
+                     unknown, so the resources and values that depend on them may not be \
+                     checked, and the scan is incomplete",
+                    self.path, at.line, at.column
+                ),
+            )
+            .at(self.path.clone(), Some(at)),
+        );
+    }
+
+    /// The depth budget ran out while evaluating: reported once per template, at the call
+    /// that started the evaluation.
+    fn report_depth(&mut self, at: Pos) {
+        if std::mem::replace(&mut self.depth_reported, true) {
+            return;
+        }
+        let start = self.outer_call.unwrap_or(at);
+        self.notifications.push(
+            Notification::new(
+                NoteLevel::Error,
+                "cloudformation-intrinsic-depth",
+                format!(
+                    "{}:{}:{}: evaluating the intrinsic functions here nests deeper than {} \
+                     levels (reached at line {}): a mapping, parameter default or condition \
+                     probably refers to itself, directly or through others. The value is \
+                     treated as unknown and the scan is incomplete — remove the \
+                     self-reference",
+                    self.path, start.line, start.column, MAX_DEPTH, at.line
+                ),
+            )
+            .at(self.path.clone(), Some(start)),
+        );
+    }
+
+    /// Counts a value brought in from `Mappings` or a parameter default against
+    /// [`MAX_INLINED_BYTES`]; `false` once the budget is spent (reported once per template).
+    fn charge_inlined(&mut self, node: &Node) -> bool {
+        let text = match &node.value {
+            Value::Str(s) => s.len(),
+            _ => 0,
+        };
+        self.inlined_bytes = self.inlined_bytes.saturating_add(VALUE_BYTES + text);
+        if self.inlined_bytes <= MAX_INLINED_BYTES {
+            return true;
+        }
+        if !std::mem::replace(&mut self.inlined_reported, true) {
+            let start = self.outer_call.unwrap_or(node.start);
+            self.notifications.push(
+                Notification::new(
+                    NoteLevel::Error,
+                    "cloudformation-intrinsic-budget",
+                    format!(
+                        "{}:{}:{}: the values brought in by Fn::FindInMap and parameter \
+                         references exceed {} MiB for this template (mappings or parameter \
+                         defaults that refer to one another multiply): this value and every \
+                         later one brought in from Mappings or Parameters are treated as \
+                         unknown, and the scan is incomplete",
+                        self.path,
+                        start.line,
+                        start.column,
+                        MAX_INLINED_BYTES >> 20
+                    ),
+                )
+                .at(self.path.clone(), Some(start)),
+            );
+        }
+        false
+    }
+
+    /// Resolves a value brought in from elsewhere in the template (a mapping entry, a
+    /// parameter default), counted against [`MAX_INLINED_BYTES`].
+    fn resolve_inlined(&mut self, node: &Node) -> Option<Node> {
+        self.inlining += 1;
+        let out = self.resolve(node);
+        self.inlining -= 1;
+        out
+    }
+
     fn eval_condition(&mut self, expr: &Node) -> Option<bool> {
+        if self.depth >= MAX_DEPTH {
+            self.report_depth(expr.start);
+            return None;
+        }
+        self.depth += 1;
+        let out = self.eval_condition_within_budget(expr);
+        self.depth -= 1;
+        out
+    }
+
+    fn eval_condition_within_budget(&mut self, expr: &Node) -> Option<bool> {
         let Value::Map(e) = &expr.value else {
             return match &expr.value {
                 Value::Bool(b) => Some(*b),
@@ -143,8 +318,22 @@ impl<'t> Context<'t> {
     }
 
     /// Resolves the intrinsic functions in a value. `None`: the value is `AWS::NoValue` (the
-    /// property is absent).
+    /// property is absent). Past a budget, the value is unknown.
     pub fn resolve(&mut self, node: &Node) -> Option<Node> {
+        if self.depth >= MAX_DEPTH {
+            self.report_depth(node.start);
+            return Some(unknown("", node.start));
+        }
+        if self.inlining > 0 && !self.charge_inlined(node) {
+            return Some(unknown("", node.start));
+        }
+        self.depth += 1;
+        let out = self.resolve_within_budget(node);
+        self.depth -= 1;
+        out
+    }
+
+    fn resolve_within_budget(&mut self, node: &Node) -> Option<Node> {
         match &node.value {
             Value::Map(entries) if entries.len() == 1 && is_function(&entries[0]) => {
                 self.function(node, &entries[0])
@@ -178,6 +367,18 @@ impl<'t> Context<'t> {
     }
 
     fn function(&mut self, node: &Node, f: &Entry) -> Option<Node> {
+        let outermost = self.outer_call.is_none();
+        if outermost {
+            self.outer_call = Some(node.start);
+        }
+        let out = self.call(node, f);
+        if outermost {
+            self.outer_call = None;
+        }
+        out
+    }
+
+    fn call(&mut self, node: &Node, f: &Entry) -> Option<Node> {
         let at = node.start;
         let arg = &f.value;
         let args: Vec<&Node> = match &arg.value {
@@ -256,16 +457,15 @@ impl<'t> Context<'t> {
                     .iter()
                     .map(|a| self.resolve(a).and_then(|k| scalar_text(&k)))
                     .collect();
-                let found = match (self.mappings, &keys[..]) {
-                    (Some(m), [Some(a), Some(b), Some(c)]) => m
-                        .get(a)
-                        .and_then(|x| x.get(b))
-                        .and_then(|x| x.get(c))
-                        .cloned(),
+                let mappings: Option<&'t Node> = self.mappings;
+                let found = match (mappings, &keys[..]) {
+                    (Some(m), [Some(a), Some(b), Some(c)]) => {
+                        m.get(a).and_then(|x| x.get(b)).and_then(|x| x.get(c))
+                    }
                     _ => None,
                 };
                 match found {
-                    Some(v) => at_call(self.resolve(&v)?, at),
+                    Some(v) => at_call(self.resolve_inlined(v)?, at),
                     None => unknown("", at),
                 }
             }
@@ -315,7 +515,7 @@ impl<'t> Context<'t> {
         if let Some(default) = self.parameters.get(name).copied() {
             return Some(match default {
                 Some(d) => {
-                    let value = self.resolve(d)?;
+                    let value = self.resolve_inlined(d)?;
                     match (&value.value, self.list_parameters.contains(name)) {
                         (Value::Str(s), true) => Node::new(
                             Value::Seq(

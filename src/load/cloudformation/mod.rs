@@ -96,6 +96,7 @@ fn template_documents(doc: Document, loaded: &mut Loaded) {
             map_resource(e, &mut ctx, &mut resources);
         }
     }
+    ctx.check_conditions();
     loaded.notifications.append(&mut ctx.notifications);
     let related = crate::load::RelatedSet::new(resources.iter().map(summary).collect());
     for (i, r) in resources.iter().enumerate() {

@@ -5,15 +5,47 @@
 use super::{join, scalar_string, seq, set_entry, within, At, Ctx, Kust, Res};
 use crate::load::tree::{Entry, Node, Value};
 use crate::model::{NoteLevel, Pos};
+use std::collections::{HashMap, HashSet};
+
+/// The ConfigMaps and Secrets among the objects, by kind and by current and original name
+/// (what a generator with `behavior: merge` or `replace` looks for). Built once per
+/// kustomization, so that each generator finds its object without walking all of them.
+type ByName = HashMap<(String, String), Vec<usize>>;
+
+fn index_by_name(acc: &[Res]) -> ByName {
+    let mut index = ByName::new();
+    for (i, r) in acc.iter().enumerate() {
+        if matches!(r.kind(), "ConfigMap" | "Secret") {
+            remember(&mut index, r, i);
+        }
+    }
+    index
+}
+
+fn remember(index: &mut ByName, r: &Res, i: usize) {
+    let kind = r.kind().to_string();
+    index
+        .entry((kind.clone(), r.name().to_string()))
+        .or_default()
+        .push(i);
+    if r.orig_name != r.name() {
+        index
+            .entry((kind, r.orig_name.clone()))
+            .or_default()
+            .push(i);
+    }
+}
 
 pub(super) fn run(cx: &mut Ctx, kust: &Kust, acc: &mut Vec<Res>) {
     let options = kust.get("generatorOptions");
+    let mut index: Option<ByName> = None;
     for (field, kind) in [
         ("configMapGenerator", "ConfigMap"),
         ("secretGenerator", "Secret"),
     ] {
         for (i, g) in seq(kust.get(field)).iter().enumerate() {
-            generate(cx, kust, g, kind, i, options, acc);
+            let index = index.get_or_insert_with(|| index_by_name(acc));
+            generate(cx, kust, g, kind, i, options, acc, index);
         }
     }
 }
@@ -23,6 +55,7 @@ fn flag(node: Option<&Node>, key: &str) -> bool {
         .is_some_and(|v| v.value == Value::Bool(true))
 }
 
+#[allow(clippy::too_many_arguments)]
 fn generate(
     cx: &mut Ctx,
     kust: &Kust,
@@ -31,6 +64,7 @@ fn generate(
     index: usize,
     options: Option<&Node>,
     acc: &mut Vec<Res>,
+    by_name: &mut ByName,
 ) {
     let at = At::of(g);
     let Some(name_node) = g
@@ -46,10 +80,10 @@ fn generate(
     };
     let name = name_node.as_str().unwrap_or_default().to_string();
     let mut data: Vec<Entry> = Vec::new();
+    let mut keys: HashSet<String> = HashSet::new();
     let mut put = |cx: &mut Ctx, key: String, value: String, at: At| {
-        if let Some(e) = data.iter_mut().find(|e| e.key == key) {
+        if !keys.insert(key.clone()) {
             // kustomize refuses a key twice; keep the first and say so.
-            let _ = e;
             cx.error(
                 at.src,
                 at.start,
@@ -193,15 +227,26 @@ fn generate(
         body.push(at.entry("immutable", Value::Bool(true)));
     }
     let ns = namespace.and_then(Node::as_str);
-    let existing = acc.iter().position(|r| {
-        r.kind() == kind
-            && (r.name() == name || r.orig_name == name)
-            && (ns.is_none() || r.namespace() == ns)
-    });
+    let existing = by_name
+        .get(&(kind.to_string(), name.clone()))
+        .into_iter()
+        .flatten()
+        .copied()
+        .filter(|&i| {
+            let r = &acc[i];
+            r.kind() == kind
+                && (r.name() == name || r.orig_name == name)
+                && (ns.is_none() || r.namespace() == ns)
+        })
+        .min();
     match (behavior, existing) {
         ("create", None) => {
+            if !cx.admit(acc.len(), g.src, g.start) {
+                return;
+            }
             let mut res = Res::new(at.node(Value::Map(body)), kust.fid, index);
             res.hash = hash;
+            remember(by_name, &res, acc.len());
             acc.push(res);
         }
         ("create", Some(_)) => cx.error(

@@ -7,6 +7,15 @@
 //!
 //! [`plan`] finds the kustomizations no other kustomization uses (those are rendered) and the
 //! files they render (those are not loaded again on their own); [`render`] renders one.
+//!
+//! The repository is untrusted, so a render is bounded: by the number of objects it may hold
+//! ([`MAX_OBJECTS`]), by the work of expanding kustomizations ([`MAX_EXPANSION_WORK`]) and by
+//! how deeply kustomizations may nest ([`MAX_NESTING`]). A base that several kustomizations
+//! of the render use is rendered once and reused, and an object added twice is refused as
+//! kustomize refuses it, so a "diamond" (two overlays of one base, each used by two overlays
+//! of the next level…) stays linear instead of doubling at every level. Past a budget the
+//! render stops where it is, with an error notification (the scan is incomplete); what was
+//! rendered so far is scanned, and other files and kustomizations go on.
 
 mod generate;
 mod patch;
@@ -15,11 +24,46 @@ mod transform;
 use super::tree::{Entry, Node, Value};
 use super::{Document, Files, Group, LoadOptions, Loaded, Plan, SourceFile};
 use crate::model::{NoteLevel, Notification, Pos};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 /// The names kustomize accepts for a kustomization file, in the order it looks for them.
 const KUSTOMIZATION_FILES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
+
+/// The most objects one render may hold, its bases' objects included. The largest real
+/// overlays render a few thousand objects; this leaves room for generated manifests while
+/// keeping memory bounded (a small object takes a few kilobytes once loaded).
+pub const MAX_OBJECTS: usize = 200_000;
+
+/// The most work one render may spend expanding kustomizations: every expansion of a
+/// kustomization or component, and every reuse of a base rendered before, counts one plus
+/// the number of objects it holds when it is done. An overlay of depth 3 over 100,000
+/// objects spends about 300,000; kustomizations that include each other many times over
+/// (components listed twice at every level, say) stop here.
+pub const MAX_EXPANSION_WORK: usize = 1_000_000;
+
+/// The deepest chain of kustomizations (an overlay of an overlay of … a base) one render
+/// follows. Real trees are a handful deep.
+pub const MAX_NESTING: usize = 32;
+
+/// The limits of one render; `Budget::default()` holds the documented defaults
+/// ([`MAX_OBJECTS`], [`MAX_EXPANSION_WORK`], [`MAX_NESTING`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Budget {
+    pub max_objects: usize,
+    pub max_expansion_work: usize,
+    pub max_nesting: usize,
+}
+
+impl Default for Budget {
+    fn default() -> Self {
+        Self {
+            max_objects: MAX_OBJECTS,
+            max_expansion_work: MAX_EXPANSION_WORK,
+            max_nesting: MAX_NESTING,
+        }
+    }
+}
 
 /// Whether `path` names a kustomization file.
 pub fn is_kustomization_file(path: &str) -> bool {
@@ -32,6 +76,24 @@ fn file_name(path: &str) -> &str {
 
 fn dir_of(path: &str) -> &str {
     path.rsplit_once('/').map_or("", |(d, _)| d)
+}
+
+/// The kustomization files of `dir`, in the order kustomize looks for them (found by binary
+/// search in the sorted listing: a render must not walk every file of the scan, or a scan
+/// with many kustomizations would take time quadratic in its size).
+fn kustomization_files(files: &dyn Files, dir: &str) -> Vec<String> {
+    let paths = files.paths();
+    KUSTOMIZATION_FILES
+        .iter()
+        .map(|name| {
+            if dir.is_empty() {
+                (*name).to_string()
+            } else {
+                format!("{dir}/{name}")
+            }
+        })
+        .filter(|p| paths.binary_search(p).is_ok())
+        .collect()
 }
 
 /// Directories that hold a kustomization file, each with the kustomization files found there.
@@ -89,14 +151,14 @@ enum Ref {
     Missing(String),
 }
 
-fn resolve(files: &dyn Files, kdirs: &BTreeMap<String, Vec<String>>, dir: &str, rel: &str) -> Ref {
+fn resolve(files: &dyn Files, dir: &str, rel: &str) -> Ref {
     if is_remote(rel) {
         return Ref::Remote;
     }
     let Some(path) = join(dir, rel) else {
         return Ref::Escapes;
     };
-    if kdirs.contains_key(&path) {
+    if !kustomization_files(files, &path).is_empty() {
         return Ref::Dir(path);
     }
     let paths = files.paths();
@@ -223,7 +285,7 @@ pub fn plan(files: &dyn Files, plan: &mut Plan) {
             } else {
                 rel
             };
-            match resolve(files, &kdirs, dir, rel) {
+            match resolve(files, dir, rel) {
                 Ref::Dir(d) if how != Use::File => uses.entry(dir).or_default().push(d),
                 Ref::File(f) => {
                     direct.entry(dir).or_default().push(f.clone());
@@ -327,6 +389,28 @@ pub(super) struct Res {
     pub hash: bool,
 }
 
+/// An object's current identity as kustomize compares them when it adds an object: group,
+/// version, kind, name and effective namespace (empty is `default`; none for cluster-scoped
+/// kinds).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(super) struct ResKey {
+    api_version: String,
+    kind: String,
+    namespace: String,
+    name: String,
+}
+
+impl std::fmt::Display for ResKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ns = if self.namespace.is_empty() {
+            String::new()
+        } else {
+            format!("{}/", self.namespace)
+        };
+        write!(f, "{} {} {ns}{}", self.api_version, self.kind, self.name)
+    }
+}
+
 impl Res {
     fn new(node: Node, file: u16, index: usize) -> Self {
         let mut r = Self {
@@ -340,6 +424,21 @@ impl Res {
         r.orig_name = r.name().to_string();
         r.orig_ns = r.namespace().map(str::to_string);
         r
+    }
+
+    pub fn key(&self) -> ResKey {
+        let kind = self.kind();
+        let namespace = if transform::is_cluster_scoped(kind) {
+            ""
+        } else {
+            self.namespace().unwrap_or("default")
+        };
+        ResKey {
+            api_version: self.api_version().to_string(),
+            kind: kind.to_string(),
+            namespace: namespace.to_string(),
+            name: self.name().to_string(),
+        }
     }
 
     pub fn kind(&self) -> &str {
@@ -510,7 +609,6 @@ impl Kust {
 pub(super) struct Ctx<'a> {
     files: &'a dyn Files,
     opts: LoadOptions,
-    kdirs: BTreeMap<String, Vec<String>>,
     table: Vec<Arc<SourceFile>>,
     ids: HashMap<String, u16>,
     parsed: HashMap<u16, Option<Vec<Node>>>,
@@ -519,6 +617,18 @@ pub(super) struct Ctx<'a> {
     /// The rendered kustomization is a Component no kustomization uses: its patches have
     /// nothing to apply to, which is expected rather than an error.
     standalone_component: bool,
+    /// Directories used as a base more than once in this render (or from a component, which
+    /// is expanded at every use): rendered once, then reused from `rendered`.
+    shared: HashSet<String>,
+    rendered: HashMap<String, Vec<Res>>,
+    /// Cycles reported so far: a base rendered while a cycle was cut short is not reused
+    /// (elsewhere it may render whole).
+    cycles: usize,
+    budget: Budget,
+    /// Spent of `budget.max_expansion_work`.
+    work: usize,
+    /// A budget ran out: the render stops adding objects (reported once).
+    exhausted: bool,
 }
 
 impl<'a> Ctx<'a> {
@@ -653,7 +763,10 @@ impl<'a> Ctx<'a> {
 
     /// Reads and parses the kustomization of `dir`.
     fn load_kust(&mut self, dir: &str) -> Option<Kust> {
-        let found = self.kdirs.get(dir)?.clone();
+        let found = kustomization_files(self.files, dir);
+        if found.is_empty() {
+            return None;
+        }
         let fid = match self.files.read(&found[0]) {
             Some(Ok(file)) => self.file_id(file),
             Some(Err(msg)) => {
@@ -701,6 +814,11 @@ impl<'a> Ctx<'a> {
 /// Renders the kustomization in `dir` with everything it uses. Never fails: problems become
 /// notifications (with the file and line of the reference), and the rest renders.
 pub fn render(files: &dyn Files, dir: &str, opts: &LoadOptions) -> Loaded {
+    render_with(files, dir, opts, Budget::default())
+}
+
+/// [`render`] within other limits than the defaults (tests use small ones).
+pub fn render_with(files: &dyn Files, dir: &str, opts: &LoadOptions, budget: Budget) -> Loaded {
     let mut cx = Ctx {
         files,
         // Patches need whole bodies: no kind is skipped while parsing.
@@ -708,14 +826,20 @@ pub fn render(files: &dyn Files, dir: &str, opts: &LoadOptions) -> Loaded {
             keep_kinds: None,
             ..opts.clone()
         },
-        kdirs: kustomization_dirs(files),
         table: Vec::new(),
         ids: HashMap::new(),
         parsed: HashMap::new(),
         notes: Vec::new(),
         parse_error: None,
         standalone_component: false,
+        shared: HashSet::new(),
+        rendered: HashMap::new(),
+        cycles: 0,
+        budget,
+        work: 0,
+        exhausted: false,
     };
+    cx.shared = shared_bases(files, dir);
     let mut stack = Vec::new();
     let mut out = Loaded::default();
     if let Some(kust) = cx.load_kust(dir) {
@@ -751,19 +875,79 @@ pub fn render(files: &dyn Files, dir: &str, opts: &LoadOptions) -> Loaded {
     out
 }
 
+/// The directories that a render of `root` would expand more than once: used as a base by
+/// two or more of the kustomizations it reaches, or by a component (expanded at every use).
+/// Rendering them once and reusing the result keeps a diamond of overlays linear; the others
+/// are rendered once anyway and are not kept.
+fn shared_bases(files: &dyn Files, root: &str) -> HashSet<String> {
+    let mut uses: HashMap<String, usize> = HashMap::new();
+    let mut shared = HashSet::new();
+    let mut seen = HashSet::new();
+    let mut todo = vec![root.to_string()];
+    while let Some(dir) = todo.pop() {
+        if !seen.insert(dir.clone()) {
+            continue;
+        }
+        let Some(found) = kustomization_files(files, &dir).into_iter().next() else {
+            continue;
+        };
+        let Some(Ok(file)) = files.read(&found) else {
+            continue;
+        };
+        let Ok(docs) = super::parse_documents(&file.text, &LoadOptions::default()) else {
+            continue;
+        };
+        let Some(node) = docs.first() else {
+            continue;
+        };
+        let component = node.get("kind").and_then(Node::as_str) == Some("Component");
+        for (how, item) in references(node) {
+            if how == Use::File {
+                continue;
+            }
+            let Ref::Dir(sub) = resolve(files, &dir, item.as_str().unwrap_or_default()) else {
+                continue;
+            };
+            let n = uses.entry(sub.clone()).or_default();
+            *n += 1;
+            if *n > 1 || component {
+                shared.insert(sub.clone());
+            }
+            todo.push(sub);
+        }
+    }
+    shared
+}
+
 impl Ctx<'_> {
     /// Everything one kustomization (or component, into its user's objects) contributes, in
     /// kustomize's order: resources, components, generators, then the transformers.
+    ///
+    /// Once a budget has run out nothing more is expanded or generated, but the transformers
+    /// still apply to what is there, so the objects rendered so far are scanned as rendered.
     fn accumulate(&mut self, kust: &Kust, acc: &mut Vec<Res>, stack: &mut Vec<String>) {
+        if self.exhausted {
+            return;
+        }
+        // What `acc` holds already (a component adds to its user's objects): an object added
+        // again is refused, as kustomize refuses it.
+        let mut ids: HashSet<ResKey> = acc.iter().map(Res::key).collect();
         for field in ["resources", "bases"] {
             for item in seq(kust.get(field)) {
-                self.resource(kust, item, acc, stack);
+                if !self.exhausted {
+                    self.resource(kust, item, acc, &mut ids, stack);
+                }
             }
         }
+        drop(ids);
         for item in seq(kust.get("components")) {
-            self.component(kust, item, acc, stack);
+            if !self.exhausted {
+                self.component(kust, item, acc, stack);
+            }
         }
-        generate::run(self, kust, acc);
+        if !self.exhausted {
+            generate::run(self, kust, acc);
+        }
         self.unsupported(kust);
         patch::strategic_merge_files(self, kust, acc);
         patch::patches(self, kust, acc);
@@ -774,8 +958,68 @@ impl Ctx<'_> {
         patch::json6902_legacy(self, kust, acc);
         transform::replicas(kust, acc);
         transform::images(kust, acc);
+        self.charge(1 + acc.len(), kust.fid, kust.root.start);
     }
 
+    /// Whether one more object may join `held` objects (`budget.max_objects`); the first refusal
+    /// stops the render and is reported at `pos`.
+    pub fn admit(&mut self, held: usize, src: u16, pos: Pos) -> bool {
+        if self.exhausted {
+            return false;
+        }
+        let max = self.budget.max_objects;
+        if held < max {
+            return true;
+        }
+        self.exhaust(
+            src,
+            pos,
+            format!("it would hold more than {max} objects (the limit of one render)"),
+        );
+        false
+    }
+
+    /// Spends `cost` of `budget.max_expansion_work`; `false` (reported at `pos`, and the render
+    /// stops) when it is spent.
+    fn charge(&mut self, cost: usize, src: u16, pos: Pos) -> bool {
+        if self.exhausted {
+            return false;
+        }
+        self.work = self.work.saturating_add(cost);
+        let max = self.budget.max_expansion_work;
+        if self.work <= max {
+            return true;
+        }
+        self.exhaust(
+            src,
+            pos,
+            format!(
+                "expanding its kustomizations took more than {max} units of work \
+                 (the limit of one render: each kustomization or component expanded, and each \
+                 base reused, counts one plus the objects it holds)"
+            ),
+        );
+        false
+    }
+
+    /// A budget ran out: the render stops expanding (reported once, naming the rendered
+    /// kustomization and the limit).
+    fn exhaust(&mut self, src: u16, pos: Pos, why: String) {
+        self.exhausted = true;
+        let root = self.path(0).to_string();
+        self.note(
+            NoteLevel::Error,
+            "kustomize-budget",
+            src,
+            pos,
+            format!(
+                "rendering {root} stops here: {why}. Kustomizations that include the same \
+                 bases many times over (a diamond of overlays, a component listed at every \
+                 level) multiply the work; the objects rendered so far are scanned, the rest \
+                 is not, and the scan is incomplete — include each base once"
+            ),
+        );
+    }
     /// Reports the fields this renderer does not apply (the objects are still scanned).
     fn unsupported(&mut self, kust: &Kust) {
         const FIELDS: [&str; 11] = [
@@ -850,6 +1094,7 @@ impl Ctx<'_> {
         if !stack.iter().any(|d| d == dir) {
             return false;
         }
+        self.cycles += 1;
         let chain: Vec<&str> = stack
             .iter()
             .map(|d| if d.is_empty() { "." } else { d.as_str() })
@@ -867,8 +1112,37 @@ impl Ctx<'_> {
         true
     }
 
+    /// Whether a kustomization may nest one level deeper (`budget.max_nesting`); reported at
+    /// the entry when not.
+    fn may_nest(&mut self, item: &Node, rel: &str, stack: &[String]) -> bool {
+        let max = self.budget.max_nesting;
+        if stack.len() < max {
+            return true;
+        }
+        self.error(
+            item.src,
+            item.start,
+            format!(
+                "{rel} is not rendered: kustomizations nest more than {max} levels deep \
+                 here (from {}), the limit of one render — a chain this long is not a real \
+                 overlay tree; its objects are not scanned",
+                stack
+                    .first()
+                    .map_or(".", |d| if d.is_empty() { "." } else { d })
+            ),
+        );
+        false
+    }
+
     /// One `resources:` (or `bases:`) entry.
-    fn resource(&mut self, kust: &Kust, item: &Node, acc: &mut Vec<Res>, stack: &mut Vec<String>) {
+    fn resource(
+        &mut self,
+        kust: &Kust,
+        item: &Node,
+        acc: &mut Vec<Res>,
+        ids: &mut HashSet<ResKey>,
+        stack: &mut Vec<String>,
+    ) {
         let Some(rel) = item.as_str() else {
             self.error(
                 item.src,
@@ -877,7 +1151,7 @@ impl Ctx<'_> {
             );
             return;
         };
-        let r = resolve(self.files, &self.kdirs, &kust.dir, rel);
+        let r = resolve(self.files, &kust.dir, rel);
         if !self.check_ref(item, rel, &r) {
             return;
         }
@@ -903,10 +1177,21 @@ impl Ctx<'_> {
                     );
                     return;
                 }
-                self.manifest(&path, item, acc);
+                let objects = self.manifest(&path, item);
+                self.add(item, rel, objects, acc, ids);
             }
             Ref::Dir(dir) => {
                 if self.cycle(item, rel, &dir, stack) {
+                    return;
+                }
+                if let Some(done) = self.rendered.get(&dir) {
+                    if self.charge(1 + done.len(), item.src, item.start) {
+                        let objects = self.rendered[&dir].clone();
+                        self.add(item, rel, objects, acc, ids);
+                    }
+                    return;
+                }
+                if !self.may_nest(item, rel, stack) {
                     return;
                 }
                 let Some(sub) = self.load_kust(&dir) else {
@@ -922,23 +1207,68 @@ impl Ctx<'_> {
                     );
                     return;
                 }
-                stack.push(dir);
+                stack.push(dir.clone());
+                let cycles = self.cycles;
                 let mut own = Vec::new();
                 self.accumulate(&sub, &mut own, stack);
                 stack.pop();
-                acc.extend(own);
+                if self.shared.contains(&dir) && self.cycles == cycles && !self.exhausted {
+                    self.rendered.insert(dir, own.clone());
+                }
+                self.add(item, rel, own, acc, ids);
             }
             _ => {}
         }
     }
 
+    /// Adds the objects of one `resources:` entry. An object whose identity is there already
+    /// is refused, as kustomize refuses it ("may not add resource with an already registered
+    /// id"), once per entry; past `budget.max_objects` the render stops.
+    fn add(
+        &mut self,
+        item: &Node,
+        rel: &str,
+        objects: Vec<Res>,
+        acc: &mut Vec<Res>,
+        ids: &mut HashSet<ResKey>,
+    ) {
+        let mut repeated: Option<ResKey> = None;
+        let mut repeats = 0usize;
+        for res in objects {
+            let key = res.key();
+            if ids.contains(&key) {
+                repeats += 1;
+                repeated.get_or_insert(key);
+                continue;
+            }
+            if !self.admit(acc.len(), item.src, item.start) {
+                break;
+            }
+            ids.insert(key);
+            acc.push(res);
+        }
+        if let Some(first) = repeated {
+            self.error(
+                item.src,
+                item.start,
+                format!(
+                    "{rel} adds {repeats} object(s) this kustomization already has (the first: \
+                     {first}); kustomize refuses this (\"may not add resource with an already \
+                     registered id\") — include each base and manifest once. The first copy \
+                     is scanned"
+                ),
+            );
+        }
+    }
+
     /// The objects of one manifest file.
-    fn manifest(&mut self, path: &str, item: &Node, acc: &mut Vec<Res>) {
+    fn manifest(&mut self, path: &str, item: &Node) -> Vec<Res> {
+        let mut acc = Vec::new();
         let Some(fid) = self.read(path, (item.src, item.start)) else {
-            return;
+            return acc;
         };
         let Some(docs) = self.parse(fid) else {
-            return;
+            return acc;
         };
         for (index, node) in docs.into_iter().enumerate() {
             if matches!(node.value, Value::Null) {
@@ -965,6 +1295,7 @@ impl Ctx<'_> {
                 acc.push(Res::new(doc.node, fid, index));
             }
         }
+        acc
     }
 
     /// One `components:` entry: applied to the objects accumulated so far.
@@ -972,7 +1303,7 @@ impl Ctx<'_> {
         let Some(rel) = item.as_str() else {
             return;
         };
-        let r = resolve(self.files, &self.kdirs, &kust.dir, rel);
+        let r = resolve(self.files, &kust.dir, rel);
         if !self.check_ref(item, rel, &r) {
             return;
         }
@@ -984,7 +1315,7 @@ impl Ctx<'_> {
             );
             return;
         };
-        if self.cycle(item, rel, &dir, stack) {
+        if self.cycle(item, rel, &dir, stack) || !self.may_nest(item, rel, stack) {
             return;
         }
         let Some(comp) = self.load_kust(&dir) else {

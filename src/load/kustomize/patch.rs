@@ -5,6 +5,72 @@
 use super::{entries_mut, get_mut, join, scalar_string, seq, within, Ctx, Kust, Res};
 use crate::load::tree::{Entry, Node, Value};
 use crate::model::Pos;
+use std::collections::HashMap;
+
+/// The objects of one patch phase, with what keeps patching linear in their number: an index
+/// of the objects by kind and name (a patch without `target` looks its object up instead of
+/// walking every object), and the objects deleted so far, removed all at once at the end of
+/// the phase rather than one by one.
+struct Patching {
+    /// (kind, name) → indexes, by current and original name; built on first use. It may hold
+    /// stale entries (an object renamed by a patch keeps its old one): candidates are checked.
+    by_name: Option<HashMap<(String, String), Vec<usize>>>,
+    deleted: Vec<bool>,
+}
+
+impl Patching {
+    fn new(acc: &[Res]) -> Self {
+        Self {
+            by_name: None,
+            deleted: vec![false; acc.len()],
+        }
+    }
+
+    fn index(&mut self, acc: &[Res]) -> &HashMap<(String, String), Vec<usize>> {
+        self.by_name.get_or_insert_with(|| {
+            let mut index: HashMap<(String, String), Vec<usize>> = HashMap::new();
+            for (i, r) in acc.iter().enumerate() {
+                for name in [r.name(), r.orig_name.as_str()] {
+                    let list = index
+                        .entry((r.kind().to_string(), name.to_string()))
+                        .or_default();
+                    if list.last() != Some(&i) {
+                        list.push(i);
+                    }
+                }
+            }
+            index
+        })
+    }
+
+    /// An object a patch renamed: found under its new name too.
+    fn renamed(&mut self, acc: &[Res], i: usize) {
+        if let Some(index) = &mut self.by_name {
+            let r = &acc[i];
+            index
+                .entry((r.kind().to_string(), r.name().to_string()))
+                .or_default()
+                .push(i);
+        }
+    }
+
+    fn live(&self, i: usize) -> bool {
+        !self.deleted.get(i).copied().unwrap_or(false)
+    }
+
+    /// Removes the deleted objects, keeping the order of the others.
+    fn finish(self, acc: &mut Vec<Res>) {
+        if !self.deleted.contains(&true) {
+            return;
+        }
+        let mut i = 0;
+        acc.retain(|_| {
+            let keep = !self.deleted[i];
+            i += 1;
+            keep
+        });
+    }
+}
 
 /// The patch documents of one patch, and where to report problems with it.
 struct Loaded {
@@ -14,6 +80,7 @@ struct Loaded {
 
 /// `patchesStrategicMerge:` (legacy): paths or inline patches, each matched by its identity.
 pub(super) fn strategic_merge_files(cx: &mut Ctx, kust: &Kust, acc: &mut Vec<Res>) {
+    let mut state = Patching::new(acc);
     for item in seq(kust.get("patchesStrategicMerge")) {
         let Some(text) = item.as_str() else {
             continue;
@@ -24,14 +91,16 @@ pub(super) fn strategic_merge_files(cx: &mut Ctx, kust: &Kust, acc: &mut Vec<Res
             from_file(cx, kust, item, text)
         };
         if let Some(p) = loaded {
-            apply(cx, p, None, acc);
+            apply(cx, p, None, acc, &mut state);
         }
     }
+    state.finish(acc);
 }
 
 /// `patches:` — `path` or inline `patch`, strategic merge or JSON 6902, with an optional
 /// `target`.
 pub(super) fn patches(cx: &mut Ctx, kust: &Kust, acc: &mut Vec<Res>) {
+    let mut state = Patching::new(acc);
     for item in seq(kust.get("patches")) {
         let loaded = match (item.get("path"), item.get("patch")) {
             (Some(p), _) => from_file(cx, kust, p, p.as_str().unwrap_or_default()),
@@ -46,13 +115,15 @@ pub(super) fn patches(cx: &mut Ctx, kust: &Kust, acc: &mut Vec<Res>) {
             }
         };
         if let Some(p) = loaded {
-            apply(cx, p, item.get("target"), acc);
+            apply(cx, p, item.get("target"), acc, &mut state);
         }
     }
+    state.finish(acc);
 }
 
 /// `patchesJson6902:` (legacy): a `target` and a `path` or inline `patch`.
 pub(super) fn json6902_legacy(cx: &mut Ctx, kust: &Kust, acc: &mut Vec<Res>) {
+    let mut state = Patching::new(acc);
     for item in seq(kust.get("patchesJson6902")) {
         let loaded = match (item.get("path"), item.get("patch")) {
             (Some(p), _) => from_file(cx, kust, p, p.as_str().unwrap_or_default()),
@@ -68,9 +139,10 @@ pub(super) fn json6902_legacy(cx: &mut Ctx, kust: &Kust, acc: &mut Vec<Res>) {
             continue;
         };
         if let Some(p) = loaded {
-            apply(cx, p, Some(target), acc);
+            apply(cx, p, Some(target), acc, &mut state);
         }
     }
+    state.finish(acc);
 }
 
 fn from_file(cx: &mut Ctx, kust: &Kust, item: &Node, rel: &str) -> Option<Loaded> {
@@ -146,7 +218,13 @@ fn inline(cx: &mut Ctx, node: &Node) -> Option<Loaded> {
     })
 }
 
-fn apply(cx: &mut Ctx, patch: Loaded, target: Option<&Node>, acc: &mut Vec<Res>) {
+fn apply(
+    cx: &mut Ctx,
+    patch: Loaded,
+    target: Option<&Node>,
+    acc: &mut [Res],
+    state: &mut Patching,
+) {
     for doc in patch.docs {
         let site = if patch.site.0 == doc.src && patch.site.1 == Pos::new(1, 1) {
             (doc.src, doc.start)
@@ -155,13 +233,13 @@ fn apply(cx: &mut Ctx, patch: Loaded, target: Option<&Node>, acc: &mut Vec<Res>)
         };
         let chosen = match target {
             Some(t) => match select(acc, t) {
-                Ok(found) => found,
+                Ok(found) => found.into_iter().filter(|&i| state.live(i)).collect(),
                 Err(msg) => {
                     cx.error(t.src, t.start, msg);
                     continue;
                 }
             },
-            None if matches!(doc.value, Value::Map(_)) => by_identity(acc, &doc),
+            None if matches!(doc.value, Value::Map(_)) => by_identity(acc, &doc, state),
             None => {
                 cx.error(
                     site.0,
@@ -190,8 +268,8 @@ fn apply(cx: &mut Ctx, patch: Loaded, target: Option<&Node>, acc: &mut Vec<Res>)
             }
             continue;
         }
-        let mut deleted = Vec::new();
         for &i in &chosen {
+            let before = acc[i].name().to_string();
             match &doc.value {
                 Value::Seq(ops) => {
                     if let Err((at, msg)) = json6902(&mut acc[i].node, ops) {
@@ -205,13 +283,13 @@ fn apply(cx: &mut Ctx, patch: Loaded, target: Option<&Node>, acc: &mut Vec<Res>)
                 _ => {
                     let kind = acc[i].kind().to_string();
                     if strategic_merge(&mut acc[i].node, &doc, &kind) == Outcome::Delete {
-                        deleted.push(i);
+                        state.deleted[i] = true;
                     }
                 }
             }
-        }
-        for i in deleted.into_iter().rev() {
-            acc.remove(i);
+            if acc[i].name() != before {
+                state.renamed(acc, i);
+            }
         }
     }
 }
@@ -242,7 +320,7 @@ fn describe_identity(doc: &Node) -> String {
 
 /// The objects a strategic-merge patch without `target` applies to: same kind, group, name
 /// and namespace, by current or original identity.
-fn by_identity(acc: &[Res], doc: &Node) -> Vec<usize> {
+fn by_identity(acc: &[Res], doc: &Node, state: &mut Patching) -> Vec<usize> {
     let kind = doc.get("kind").and_then(Node::as_str).unwrap_or_default();
     let api = doc.get("apiVersion").and_then(Node::as_str);
     let group = api.map(|a| a.rsplit_once('/').map_or("", |(g, _)| g));
@@ -257,7 +335,12 @@ fn by_identity(acc: &[Res], doc: &Node) -> Vec<usize> {
         .filter(|s| !s.is_empty());
     let same_ns =
         |a: Option<&str>, b: Option<&str>| a.unwrap_or("default") == b.unwrap_or("default");
-    (0..acc.len())
+    let mut found: Vec<usize> = state
+        .index(acc)
+        .get(&(kind.to_string(), name.to_string()))
+        .into_iter()
+        .flatten()
+        .copied()
         .filter(|&i| {
             let r = &acc[i];
             r.kind() == kind
@@ -265,7 +348,11 @@ fn by_identity(acc: &[Res], doc: &Node) -> Vec<usize> {
                 && (r.name() == name || r.orig_name == name)
                 && (same_ns(ns, r.namespace()) || same_ns(ns, r.orig_ns.as_deref()))
         })
-        .collect()
+        .collect();
+    found.sort_unstable();
+    found.dedup();
+    found.retain(|&i| state.live(i));
+    found
 }
 
 /// A `target:` selector: group, version, kind (exact), name and namespace (anchored regular

@@ -4,6 +4,7 @@
 
 use super::{get_mut, map_at, scalar_string, seq, set_entry, At, Ctx, Kust, Res};
 use crate::load::tree::{Node, Value};
+use std::collections::HashMap;
 
 /// Kinds without a namespace (kustomize leaves their namespace alone).
 const CLUSTER_SCOPED: [&str; 22] = [
@@ -30,6 +31,11 @@ const CLUSTER_SCOPED: [&str; 22] = [
     "ComponentStatus",
     "FlowSchema",
 ];
+
+/// Whether objects of `kind` have no namespace.
+pub(super) fn is_cluster_scoped(kind: &str) -> bool {
+    CLUSTER_SCOPED.contains(&kind)
+}
 
 /// Kinds whose pods are described by `spec.template`.
 const WORKLOADS: [&str; 6] = [
@@ -231,27 +237,42 @@ pub(super) fn annotations(kust: &Kust, acc: &mut [Res]) {
     }
 }
 
-/// `replicas:` (name, count) on the kinds that have `spec.replicas`.
+/// `replicas:` (name, count) on the kinds that have `spec.replicas`. The entries apply in
+/// order, so the last one that names an object (by current or original name) decides; they
+/// are looked up by name rather than each walking every object.
 pub(super) fn replicas(kust: &Kust, acc: &mut [Res]) {
-    for item in seq(kust.get("replicas")) {
+    let mut by_name: HashMap<&str, (usize, &Node)> = HashMap::new();
+    for (i, item) in seq(kust.get("replicas")).iter().enumerate() {
         let Some(name) = item.get("name").and_then(Node::as_str) else {
             continue;
         };
         let Some(count) = item.get("count") else {
             continue;
         };
-        let at = At::of(count);
-        for res in acc.iter_mut() {
-            let kinds = [
-                "Deployment",
-                "ReplicaSet",
-                "StatefulSet",
-                "ReplicationController",
-            ];
-            if kinds.contains(&res.kind()) && (res.name() == name || res.orig_name == name) {
-                let spec = map_at(&mut res.node, "spec", at);
-                set_entry(spec, at.entry("replicas", count.value.clone()));
-            }
+        by_name.insert(name, (i, count));
+    }
+    if by_name.is_empty() {
+        return;
+    }
+    const KINDS: [&str; 4] = [
+        "Deployment",
+        "ReplicaSet",
+        "StatefulSet",
+        "ReplicationController",
+    ];
+    for res in acc.iter_mut() {
+        if !KINDS.contains(&res.kind()) {
+            continue;
+        }
+        let chosen = [res.name(), res.orig_name.as_str()]
+            .into_iter()
+            .filter_map(|n| by_name.get(n))
+            .max_by_key(|(i, _)| *i)
+            .map(|(_, count)| *count);
+        if let Some(count) = chosen {
+            let at = At::of(count);
+            let spec = map_at(&mut res.node, "spec", at);
+            set_entry(spec, at.entry("replicas", count.value.clone()));
         }
     }
 }
@@ -387,6 +408,15 @@ pub(super) fn finish(_cx: &mut Ctx, acc: &mut [Res]) {
     if renames.is_empty() {
         return;
     }
+    // The renames by kind and former name: each reference looks up its own, rather than
+    // walking every rename (which made a render quadratic in its generated objects).
+    let mut by_from: HashMap<(&str, &str), Vec<&Rename>> = HashMap::new();
+    for r in &renames {
+        by_from
+            .entry((r.kind.as_str(), r.from.as_str()))
+            .or_default()
+            .push(r);
+    }
     for res in acc.iter_mut() {
         let ns = res.namespace().map(str::to_string);
         let kind = res.kind().to_string();
@@ -394,10 +424,8 @@ pub(super) fn finish(_cx: &mut Ctx, acc: &mut [Res]) {
             let Some(name) = node.as_str() else {
                 return;
             };
-            let candidates: Vec<&Rename> = renames
-                .iter()
-                .filter(|r| r.kind == target_kind && r.from == name)
-                .collect();
+            let candidates: &[&Rename] =
+                by_from.get(&(target_kind, name)).map_or(&[], Vec::as_slice);
             let chosen = candidates
                 .iter()
                 .find(|r| r.ns == ns)
