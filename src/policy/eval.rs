@@ -57,7 +57,7 @@ pub fn evaluate(
         out.unbatched += 1;
         let started = std::time::Instant::now();
         let excepted = match &package.exception {
-            Some(q) => match engine.eval_rule(q.clone()) {
+            Some(q) => match eval_rule(engine, set, doc, q) {
                 Ok(v) => exception_names(&v),
                 Err(e) => {
                     out.notifications
@@ -72,7 +72,7 @@ pub fn evaluate(
                 continue;
             }
             out.evaluations += 1;
-            match engine.eval_rule(query.path.clone()) {
+            match eval_rule(engine, set, doc, &query.path) {
                 Ok(value) => {
                     for item in result_items(&value) {
                         out.findings
@@ -121,15 +121,17 @@ fn evaluate_batch(
     members.dedup();
     let value = match set.batches.get(&members) {
         // The precompiled batch rule of this set of packages.
-        Some(rule) => engine.eval_rule(rule.clone()).ok(),
+        Some(rule) => eval_rule(engine, set, doc, rule).ok(),
         None => {
             // One reference per line: regorus rejects a query line longer than 1,024 columns,
             // and the references of a few dozen packages on one line would exceed it.
             let query = format!("[\n{}\n]", refs.join(",\n"));
-            engine.eval_query(query, false).ok().and_then(|results| {
-                let first = results.result.into_iter().next()?;
-                first.expressions.into_iter().next().map(|e| e.value)
-            })
+            guarded(engine, set, doc, |e| e.eval_query(query, false))
+                .ok()
+                .and_then(|results| {
+                    let first = results.result.into_iter().next()?;
+                    first.expressions.into_iter().next().map(|e| e.value)
+                })
         }
     };
     let Some(Value::Array(values)) = value.as_ref() else {
@@ -150,17 +152,51 @@ fn evaluate_batch(
     done
 }
 
+/// Evaluates one rule with a fresh resource budget (see [`super::limits`]).
+fn eval_rule(
+    engine: &mut regorus::Engine,
+    set: &PolicySet,
+    doc: &Document,
+    rule: &str,
+) -> anyhow::Result<Value> {
+    guarded(engine, set, doc, |e| e.eval_rule(rule.to_string()))
+}
+
+/// Runs one evaluation with a fresh resource budget. A panic in the engine (a bug of
+/// regorus's, reachable from a hostile policy) becomes this evaluation's error instead of
+/// ending the scan; the engine, whose state it may have broken, is replaced by a fresh clone.
+pub(crate) fn guarded<T>(
+    engine: &mut regorus::Engine,
+    set: &PolicySet,
+    doc: &Document,
+    run: impl FnOnce(&mut regorus::Engine) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
+    super::limits::start_evaluation();
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(engine)));
+    outcome.unwrap_or_else(|panic| {
+        *engine = set.engine.clone();
+        engine.set_input(doc.to_rego());
+        Err(anyhow::anyhow!(
+            "the Rego engine failed ({}); this is a bug in the engine, triggered by this policy",
+            super::test::panic_text(&*panic)
+        ))
+    })
+}
+
 fn policy_failure(doc: &Document, package: &str, rule: &str, err: &anyhow::Error) -> Notification {
     let parts = super::split_rego_error(err);
+    let message = super::limits::excerpt(&parts.message, super::MAX_MESSAGE_CHARS);
     let first = match (&parts.file, parts.line) {
-        (Some(f), Some(l)) => format!("{f}:{l}: {}", parts.message),
-        _ => parts.message.clone(),
+        (Some(f), Some(l)) => format!("{f}:{l}: {message}"),
+        _ => message,
     };
     let (code, what) = if first.contains("exceeded time limit") {
         (
             "policy-timeout",
             "exceeded its time limit (raise --policy-timeout if the policy is legitimately slow)",
         )
+    } else if super::limits::is_limit(&first) {
+        ("policy-error", "was stopped at a resource limit")
     } else {
         ("policy-error", "failed")
     };
@@ -224,7 +260,7 @@ fn to_finding(
             let message = get("msg")
                 .or_else(|| get("message"))
                 .and_then(|m| m.as_string().ok().map(|s| s.to_string()))
-                .unwrap_or_else(|| item.to_json_str().unwrap_or_default());
+                .unwrap_or_else(|| result_text(item));
             let path = get("path")
                 .or_else(|| get("field"))
                 .map(parse_path)
@@ -234,7 +270,7 @@ fn to_finding(
                 .and_then(|s| Severity::parse(s));
             (message, path, severity)
         }
-        other => (other.to_json_str().unwrap_or_default(), Vec::new(), None),
+        other => (result_text(other), Vec::new(), None),
     };
     let severity = severity.unwrap_or(if package.explicit_severity {
         package.meta.severity
@@ -268,6 +304,20 @@ fn to_finding(
         live: None,
         baseline_state: None,
     }
+}
+
+/// The most bytes of JSON a finding's message shows of a result that is not a string.
+const MAX_RESULT_TEXT: u64 = 64 << 10;
+
+/// A result that is not a message string, as JSON, unless it is too large to be a message: a
+/// policy can build a value that shares itself (`a1 := [a0, a0]`, …) and prints as terabytes.
+fn result_text(item: &Value) -> String {
+    if super::limits::json_len_within(item, MAX_RESULT_TEXT) > MAX_RESULT_TEXT {
+        return format!(
+            "(a policy result of more than {MAX_RESULT_TEXT} bytes as JSON, not shown)"
+        );
+    }
+    item.to_json_str().unwrap_or_default()
 }
 
 /// A path given as an array (`["spec", "containers", 0]`) or a dotted string

@@ -4,8 +4,10 @@
 pub mod calls;
 pub mod eval;
 pub mod extensions;
+pub mod limits;
 pub mod metadata;
 pub mod namespace;
+pub mod nesting;
 pub mod test;
 
 use crate::model::{FindingLevel, RuleMeta, Severity};
@@ -235,7 +237,7 @@ pub fn builtin_files(include_tests: bool) -> Vec<PolicyFile> {
 
 /// Reads every `.rego` file under `dir` (or `dir` itself if it is a file), sorted.
 pub fn read_dir(dir: &Path, include_tests: bool) -> Result<Vec<PolicyFile>, PolicyError> {
-    let display = dir.display().to_string();
+    let display = limits::excerpt(&dir.display().to_string(), usize::MAX);
     let meta = std::fs::metadata(dir).map_err(|e| PolicyError {
         file: display.clone(),
         line: None,
@@ -244,6 +246,15 @@ pub fn read_dir(dir: &Path, include_tests: bool) -> Result<Vec<PolicyFile>, Poli
     let mut paths = Vec::new();
     if meta.is_file() {
         paths.push(dir.to_path_buf());
+    } else if !meta.is_dir() {
+        // A device or a pipe (`/dev/zero`) is not read at all.
+        return Err(PolicyError {
+            file: display,
+            line: None,
+            message: "the policy path is neither a file nor a directory; check the --policy \
+                      argument"
+                .into(),
+        });
     } else {
         for entry in ignore::WalkBuilder::new(dir)
             .standard_filters(false)
@@ -266,18 +277,59 @@ pub fn read_dir(dir: &Path, include_tests: bool) -> Result<Vec<PolicyFile>, Poli
     paths.sort();
     let mut files = Vec::new();
     for p in paths {
-        let path = p.display().to_string();
+        // A path from the scanned repository may hold any character: escape it for messages.
+        let path = limits::excerpt(&p.display().to_string(), usize::MAX);
         if !include_tests && is_test_file(&path) {
             continue;
         }
-        let text = std::fs::read_to_string(&p).map_err(|e| PolicyError {
+        let text = read_policy_text(&p).map_err(|message| PolicyError {
             file: path.clone(),
             line: None,
-            message: format!("cannot read the policy file: {e}"),
+            message,
         })?;
         files.push(PolicyFile { path, text });
     }
     Ok(files)
+}
+
+/// The largest policy file read: regorus refuses larger sources anyway (its default
+/// `PolicyLengthConfig`), and reading no more keeps `/dev/zero` or a huge file from growing
+/// memory.
+pub const MAX_POLICY_BYTES: u64 = 1 << 20;
+
+/// Reads one policy file: at most [`MAX_POLICY_BYTES`], and only if it is UTF-8 text (a
+/// binary file, `/proc/self/environ` say, is refused without quoting any of it).
+fn read_policy_text(path: &Path) -> Result<String, String> {
+    use std::io::Read;
+    let file =
+        std::fs::File::open(path).map_err(|e| format!("cannot read the policy file: {e}"))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_POLICY_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read the policy file: {e}"))?;
+    if bytes.len() as u64 > MAX_POLICY_BYTES {
+        return Err(format!(
+            "the policy file is larger than {MAX_POLICY_BYTES} bytes, the most plumbline (and \
+             its Rego engine) reads; check the --policy argument"
+        ));
+    }
+    if looks_binary(&bytes) {
+        return Err(
+            "the file is not Rego source (it holds NUL or other control bytes); check \
+                    the --policy argument"
+                .into(),
+        );
+    }
+    String::from_utf8(bytes).map_err(|_| {
+        "the file is not UTF-8 text, so not Rego source; check the --policy argument".into()
+    })
+}
+
+/// NUL, or control bytes other than tab, newline, carriage return and form feed.
+fn looks_binary(bytes: &[u8]) -> bool {
+    bytes
+        .iter()
+        .any(|&b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c)) || b == 0x7f)
 }
 
 /// Loads policies according to `settings`.
@@ -294,18 +346,50 @@ pub fn load(settings: &Settings) -> Result<PolicySet, PolicyError> {
     compile(builtin, user, settings)
 }
 
-/// Compiles policy files into one engine and the package catalog.
+/// The stack of the thread that parses and checks policies. regorus's parser and checker
+/// recurse once per operator of an expression like `1 + 1 + … + 1`, which a 1 MiB policy can
+/// make half a million deep; [`nesting::check`] refuses such a policy, but only after it is
+/// parsed. Only the pages used are committed.
+const LOAD_STACK_BYTES: usize = 1 << 30;
+
+/// Compiles policy files into one engine and the package catalog (on a thread with a stack
+/// deep enough for any policy regorus accepts, see [`LOAD_STACK_BYTES`]).
 pub fn compile(
     builtin: Vec<PolicyFile>,
     user: Vec<PolicyFile>,
     settings: &Settings,
 ) -> Result<PolicySet, PolicyError> {
+    std::thread::scope(|scope| {
+        let loader = std::thread::Builder::new()
+            .name("plumbline-policy-load".into())
+            .stack_size(LOAD_STACK_BYTES)
+            .spawn_scoped(scope, || compile_here(builtin, user, settings));
+        match loader {
+            Ok(handle) => handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            Err(e) => Err(PolicyError {
+                file: "<policies>".into(),
+                line: None,
+                message: format!("cannot start the policy loader thread: {e}"),
+            }),
+        }
+    })
+}
+
+fn compile_here(
+    builtin: Vec<PolicyFile>,
+    user: Vec<PolicyFile>,
+    settings: &Settings,
+) -> Result<PolicySet, PolicyError> {
     let mut engine = regorus::Engine::new();
-    extensions::register(&mut engine).map_err(|e| PolicyError {
-        file: "<extensions>".into(),
-        line: None,
-        message: e.to_string(),
-    })?;
+    extensions::register(&mut engine)
+        .and_then(|()| limits::register(&mut engine))
+        .map_err(|e| PolicyError {
+            file: "<extensions>".into(),
+            line: None,
+            message: e.to_string(),
+        })?;
     engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
         limit: settings.timeout,
         check_interval: NonZeroU32::new(32).expect("non-zero"),
@@ -332,19 +416,23 @@ pub fn compile(
         let info = metadata::scan_file(&file.text).map_err(|e| PolicyError {
             file: file.path.clone(),
             line: Some(e.line),
-            message: e.message,
+            message: limits::excerpt(&e.message, MAX_MESSAGE_CHARS),
         })?;
+        // Before parsing: a file that is not Rego at all (a `.env`, a key) gets no parse error
+        // quoting its first line.
+        let Some(package) = info.package.clone() else {
+            return Err(PolicyError {
+                file: file.path.clone(),
+                line: None,
+                message: "no `package` declaration: this is not a Rego policy file; check the \
+                          --policy argument"
+                    .into(),
+            });
+        };
         engine.set_rego_v0(settings.rego_v0 && !is_builtin);
         engine
             .add_policy(file.path.clone(), file.text.clone())
             .map_err(|e| rego_error(&file.path, &e))?;
-        let Some(package) = info.package.clone() else {
-            return Err(PolicyError {
-                file: file.path.clone(),
-                line: Some(1),
-                message: "no `package` declaration".into(),
-            });
-        };
         files.push(file.path.clone());
         declared.extend(info.rules.iter().cloned());
         for rule in info.rules.iter().filter(|r| r.starts_with("test_")) {
@@ -375,6 +463,10 @@ pub fn compile(
             }
         }
     }
+
+    // Before anything evaluates: no recursive function, no nesting deeper than the evaluation
+    // threads' stacks allow.
+    nesting::check(engine.get_modules())?;
 
     // Compile now, so an unsafe variable or a bad reference is a load-time error, and check
     // that every function the user's policies call exists (the library is tested in CI).
@@ -533,13 +625,24 @@ pub fn split_rego_error(err: &anyhow::Error) -> RegoErrorParts {
     parts
 }
 
-/// Turns a regorus load or compile error into ours, with file, line and excerpt.
+/// The most characters of an engine message we repeat (it may quote policy text).
+pub const MAX_MESSAGE_CHARS: usize = 300;
+/// The most characters of a policy line an error quotes.
+pub const MAX_EXCERPT_CHARS: usize = 120;
+
+/// Turns a regorus load or compile error into ours, with file, line and a short excerpt: the
+/// policy may be any file (`--policy /proc/self/environ`), so the quoted line is cut short
+/// and its control characters escaped.
 pub fn rego_error(default_file: &str, err: &anyhow::Error) -> PolicyError {
     let parts = split_rego_error(err);
-    let mut message = explain(&parts.message);
-    if !parts.excerpt.is_empty() {
+    let mut message = explain(&limits::excerpt(&parts.message, MAX_MESSAGE_CHARS));
+    for line in parts.excerpt.lines().take(4) {
+        // `12 | text`: the gutter is regorus's, the text the policy's.
+        let (gutter, text) = line.split_once('|').unwrap_or(("", line));
         message.push('\n');
-        message.push_str(&parts.excerpt);
+        message.push_str(gutter);
+        message.push('|');
+        message.push_str(&limits::excerpt(text, MAX_EXCERPT_CHARS));
     }
     PolicyError {
         file: parts.file.unwrap_or_else(|| default_file.to_string()),
