@@ -1,11 +1,14 @@
 //! Plumbline: reads declared infrastructure from Git, checks it against Rego policies, and
 //! reports every finding at its file and line as SARIF. See DESIGN.md for the pipeline.
 
+pub mod bounded;
 pub mod cli;
 pub mod cli_aws;
 pub mod config;
 pub mod date;
 pub mod drift;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod gate;
 pub mod live;
 pub mod load;
@@ -15,5 +18,6 @@ pub mod progress;
 pub mod report;
 pub mod scan;
 pub mod source;
+pub mod textsafe;
 pub mod triage;
 pub mod waiver;

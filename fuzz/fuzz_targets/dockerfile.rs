@@ -1,0 +1,6 @@
+//! A Dockerfile.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    plumbline::fuzzing::single_file("Dockerfile", data);
+});
