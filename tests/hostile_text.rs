@@ -204,16 +204,49 @@ fn stderr_gate_summary_shows_escapes() {
 fn errors_on_stderr_are_escaped() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    // A policy directory named by the operator, but a name is a name: it is escaped too.
+    // A policy directory named by the operator, but a name is a name: never raw.
     let bad = "pol\x1b]52;c;SGk=\x07\u{202e}";
     let r = plumbline(d, &["scan", ".", "--no-builtin", "--policy", bad]);
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert_inert("stderr", &r.stderr);
     assert!(
-        r.stderr.contains("pol\\x1b]52;c;SGk=\\x07\\u{202e}"),
+        r.stderr.contains("pol\\x1b]52;c;SGk=") || r.stderr.contains("pol\\u{1b}]52;c;SGk="),
         "{}",
         r.stderr
     );
+}
+
+#[test]
+fn merge_summary_on_stderr_shows_a_hostile_category_escaped() {
+    // A report is an artifact, perhaps of another repository's job: its analysis name is
+    // printed on stderr by `merge`.
+    let dir = hostile_repo();
+    let d = dir.path();
+    let r = scan(d, &["-f", "json"]);
+    let mut report = r.json();
+    report["category"] = "shop\x1b[2K\rall clear\x1b]52;c;SGk=\x07\u{202e}".into();
+    let out = tempfile::tempdir().unwrap();
+    let input = out.path().join("in.json");
+    std::fs::write(&input, report.to_string()).unwrap();
+    let merged = out.path().join("merged.sarif");
+    let m = plumbline(
+        d,
+        &[
+            "merge",
+            input.to_str().unwrap(),
+            "-o",
+            merged.to_str().unwrap(),
+        ],
+    );
+    assert!(m.stderr.contains("report(s)"), "{}", m.stderr);
+    assert_inert("merge stderr", &m.stderr);
+    assert!(
+        m.stderr
+            .contains("shop\\x1b[2K\\rall clear\\x1b]52;c;SGk=\\x07\\u{202e}"),
+        "{}",
+        m.stderr
+    );
+    assert_inert("merged SARIF", &std::fs::read_to_string(&merged).unwrap());
 }
 
 #[test]
