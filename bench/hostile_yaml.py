@@ -10,7 +10,8 @@ case that stops the scan, rather than only its own file, shows up as a missing f
 The scan runs under /usr/bin/time -v with an address-space limit (--mem-limit, default 8 GiB)
 so that a regression fails with an allocation error instead of exhausting the machine.
 For each case the script prints wall time, peak RSS, the exit code, the notification codes and
-whether the ordinary Deployment's finding is still there.
+whether the ordinary Deployment's finding is still there ("good"), and how many findings the
+case's own file has ("own": the nested Lists and the re-encoded Deployments have one).
 """
 from __future__ import annotations
 
@@ -96,10 +97,10 @@ def nested_anchor_scalars() -> bytes:
 
 
 def merge_key_bomb() -> bytes:
-    """Merge keys (`<<`) that double a mapping at each level."""
+    """Merge keys (`<<`) that merge the level below twice: the events double at each level."""
     out = ["l0: &l0 {k0: v, j0: v}"]
     for i in range(1, 25):
-        out.append(f"l{i}: &l{i} {{<<: [*l{i - 1}], k{i}: v}}")
+        out.append(f"l{i}: &l{i} {{<<: [*l{i - 1}, *l{i - 1}], k{i}: v}}")
     return ("\n".join(out) + "\n").encode()
 
 
@@ -186,15 +187,17 @@ def run_case(binary: pathlib.Path, name: str, data: bytes, mem_limit: int, timeo
                 stats["wall_s"] = secs
             elif line.startswith("Exit status"):
                 stats["code"] = int(line.rsplit(":", 1)[1])
-        codes, good_found = [], False
+        codes, good_found, own = [], False, 0
         try:
             r = json.loads(report.read_text())
             codes = sorted({n["code"] for n in r.get("notifications", []) if n.get("file") == name})
             good_found = any(f.get("file") == "good.yaml" for f in r.get("findings", []))
+            own = sum(1 for f in r.get("findings", []) if f.get("file") == name)
         except (OSError, ValueError):
             tail = [line for line in p.stderr.splitlines() if "Command" not in line][:3]
             codes = ["<no report: " + " | ".join(tail)[:120] + ">"]
-        return {"name": name, "size": len(data), "codes": codes, "good": good_found, **stats}
+        return {"name": name, "size": len(data), "codes": codes, "good": good_found, "own": own,
+                **stats}
 
 
 def main() -> None:
@@ -211,7 +214,8 @@ def main() -> None:
         sys.exit(f"{TIME} is missing: install it (Debian: apt-get install time)")
     if not args.no_build:
         subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
-    print(f"{'case':28} {'size':>9} {'wall s':>7} {'peak MB':>8} {'exit':>4}  good  notifications")
+    print(f"{'case':28} {'size':>9} {'wall s':>7} {'peak MB':>8} {'exit':>4}  good  own  "
+          "notifications (of the case's file)")
     for name, make in CASES.items():
         if args.only and args.only not in name:
             continue
@@ -229,7 +233,8 @@ def main() -> None:
             continue
         print(
             f"{name:28} {size:>9} {r.get('wall_s', 0):7.2f} {r.get('rss_mb', 0):8.0f} "
-            f"{r.get('code', -1):>4}  {'yes' if r['good'] else 'NO ':4}  {','.join(r['codes'])}",
+            f"{r.get('code', -1):>4}  {'yes' if r['good'] else 'NO ':4}  {r['own']:>3}  "
+            f"{','.join(r['codes'])}",
             flush=True,
         )
 

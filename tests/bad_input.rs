@@ -75,8 +75,59 @@ fn alias_bomb_is_refused() {
     assert_eq!(run.code, 3);
     let r = run.json();
     assert_good_still_found(&r);
-    assert_eq!(notification_codes(&r), ["parse-error"]);
-    assert_eq!(r["notifications"][0]["file"], "bomb.yaml");
+    assert_eq!(notification_codes(&r), ["budget-exceeded"]);
+    let n = &r["notifications"][0];
+    assert_eq!(n["file"], "bomb.yaml");
+    assert_eq!(n["level"], "error");
+    let msg = n["message"].as_str().unwrap();
+    assert!(
+        msg.starts_with("bomb.yaml:") && msg.contains("more than 100000 nodes"),
+        "the message names the file and the limit: {msg}"
+    );
+}
+
+/// `levels` levels of anchors, each a sequence of ten aliases of the level below, over
+/// `bottom`: 10^levels copies of it.
+fn nested_anchors(bottom: &str, levels: usize) -> String {
+    let mut y = format!("l0: &l0 {bottom}\n");
+    for i in 1..=levels {
+        let refs = vec![format!("*l{}", i - 1); 10].join(", ");
+        y.push_str(&format!("l{i}: &l{i} [{refs}]\n"));
+    }
+    y
+}
+
+#[test]
+fn few_aliases_of_a_big_scalar_are_refused_by_the_bytes_they_expand_to() {
+    // 64 KiB aliased 1,110 times (70 MiB) with 30 aliases and about a thousand nodes: under
+    // every count of events, nodes and aliases; only the expanded bytes show it.
+    let dir = setup(
+        "big-scalar.yaml",
+        nested_anchors(&"x".repeat(64 * 1024), 3).as_bytes(),
+    );
+    let run = scan(dir.path(), &[]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    let r = run.json();
+    assert_good_still_found(&r);
+    assert_eq!(notification_codes(&r), ["budget-exceeded"]);
+    let n = &r["notifications"][0];
+    assert_eq!(n["file"], "big-scalar.yaml");
+    let msg = n["message"].as_str().unwrap();
+    assert!(msg.contains("bytes of text"), "{msg}");
+    assert!(msg.contains("4194304"), "the limit is named: {msg}");
+}
+
+#[test]
+fn an_aliased_sequence_is_refused_by_the_nodes_it_expands_to() {
+    // 2,000 scalars × 10 × 10 = 200,000 nodes from 4 KB, with 20 aliases.
+    let seq = format!("[{}]", vec!["1"; 2000].join(","));
+    let dir = setup("big-seq.yaml", nested_anchors(&seq, 2).as_bytes());
+    let run = scan(dir.path(), &[]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    let r = run.json();
+    assert_good_still_found(&r);
+    assert_eq!(notification_codes(&r), ["budget-exceeded"]);
+    assert_eq!(r["notifications"][0]["file"], "big-seq.yaml");
 }
 
 #[test]
@@ -90,7 +141,14 @@ fn ten_thousand_deep_nesting_is_refused() {
     assert_eq!(run.code, 3, "{}", run.stderr);
     let r = run.json();
     assert_good_still_found(&r);
-    assert_eq!(notification_codes(&r), ["parse-error", "parse-error"]);
+    assert_eq!(
+        notification_codes(&r),
+        ["budget-exceeded", "budget-exceeded"]
+    );
+    for n in r["notifications"].as_array().unwrap() {
+        let msg = n["message"].as_str().unwrap();
+        assert!(msg.contains("at most 128 levels"), "{msg}");
+    }
 }
 
 #[test]
@@ -142,6 +200,15 @@ fn binary_and_non_utf8_files_are_reported() {
     let codes = notification_codes(&r);
     assert!(codes.contains(&"binary-file".to_string()), "{codes:?}");
     assert!(codes.contains(&"encoding-error".to_string()), "{codes:?}");
+    assert!(
+        r["notifications"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|n| n["level"] == "error"),
+        "content that could not be read was not checked: {}",
+        r["notifications"]
+    );
     let enc = r["notifications"]
         .as_array()
         .unwrap()
@@ -152,6 +219,133 @@ fn binary_and_non_utf8_files_are_reported() {
     assert!(locations(&r)
         .iter()
         .any(|l| l.0 == "utf16.yaml" && l.1 == 13));
+}
+
+#[test]
+fn a_nul_byte_alone_makes_the_scan_incomplete() {
+    let dir = setup(
+        "nul.yaml",
+        b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\x00b\n",
+    );
+    let run = scan(dir.path(), &[]);
+    assert_eq!(run.code, 3, "not checked, so incomplete: {}", run.stdout);
+    let r = run.json();
+    assert_good_still_found(&r);
+    assert_eq!(notification_codes(&r), ["binary-file"]);
+    let n = &r["notifications"][0];
+    assert_eq!(
+        (&n["level"], &n["file"]),
+        (&"error".into(), &"nul.yaml".into())
+    );
+    assert_eq!(n["position"]["line"], 4);
+}
+
+/// The privileged Deployment with characters outside ASCII and outside the BMP before the
+/// privileged value on its line (line 12).
+const WIDE_DEPLOYMENT: &str = "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: wide
+  namespace: shop
+spec:
+  template:
+    spec:
+      containers:
+        - name: app
+          image: nginx:1.25
+          securityContext: {\"é😀\": 1, privileged: true}
+";
+
+#[test]
+fn utf16_and_utf32_are_read_as_yaml_detects_them_with_positions_in_characters() {
+    let utf16 = |le: bool| -> Vec<u8> {
+        WIDE_DEPLOYMENT
+            .encode_utf16()
+            .flat_map(|u| if le { u.to_le_bytes() } else { u.to_be_bytes() })
+            .collect()
+    };
+    let utf32_bom: Vec<u8> = std::iter::once(0xFEFF)
+        .chain(WIDE_DEPLOYMENT.chars().map(u32::from))
+        .flat_map(u32::to_le_bytes)
+        .collect();
+    let dir = setup("enc/utf8.yaml", WIDE_DEPLOYMENT.as_bytes());
+    for (name, bytes) in [
+        ("enc/utf16le.yaml", utf16(true)),
+        ("enc/utf16be.yaml", utf16(false)),
+        ("enc/utf32.yaml", utf32_bom),
+    ] {
+        std::fs::write(dir.path().join(name), bytes).unwrap();
+    }
+    let run = scan(dir.path(), &[]);
+    assert_eq!(run.code, 1, "every file was read: {}", run.stdout);
+    let r = run.json();
+    assert_good_still_found(&r);
+    let mut found: Vec<(String, u64, u64)> = locations(&r)
+        .into_iter()
+        .filter(|l| l.0.starts_with("enc/"))
+        .map(|l| (l.0, l.1, l.2))
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        ["utf16be", "utf16le", "utf32", "utf8"].map(|e| (format!("enc/{e}.yaml"), 12, 38))
+    );
+    // kubectl reads only UTF-8 and UTF-16 with a BOM: the others are checked, and warned about.
+    let mut warned: Vec<(String, String)> = r["notifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            (
+                n["code"].as_str().unwrap().into(),
+                n["file"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    warned.sort();
+    assert_eq!(
+        warned,
+        ["enc/utf16be.yaml", "enc/utf16le.yaml", "enc/utf32.yaml"]
+            .map(|f| ("encoding-not-kubectl".to_string(), f.to_string()))
+    );
+}
+
+#[test]
+fn lists_inside_lists_are_flattened_and_each_item_keeps_its_position() {
+    let lists = "apiVersion: v1
+kind: List
+items:
+  - apiVersion: v1
+    kind: List
+    items:
+      - apiVersion: v1
+        kind: Pod
+        metadata: {name: inner}
+        spec:
+          containers:
+            - name: c
+              image: x
+              securityContext: {privileged: true}
+  - apiVersion: v1
+    kind: Pod
+    metadata: {name: outer}
+    spec:
+      containers:
+        - {name: d, image: y, securityContext: {privileged: true}}
+";
+    let dir = setup("lists.yaml", lists.as_bytes());
+    let run = scan(dir.path(), &[]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let r = run.json();
+    assert_good_still_found(&r);
+    let mut found: Vec<(u64, u64)> = locations(&r)
+        .into_iter()
+        .filter(|l| l.0 == "lists.yaml")
+        .map(|l| (l.1, l.2))
+        .collect();
+    found.sort();
+    assert_eq!(found, [(14, 33), (20, 49)]);
+    assert_eq!(notification_codes(&r), Vec::<String>::new());
 }
 
 #[test]

@@ -334,7 +334,7 @@ fn repository_configuration_has_no_authority() {
     write(outside.path(), "secret.txt", &format!("{FILE_CANARY}\n"));
     let attacks = [
         // A cluster whose kubeconfig user runs a command.
-        format!("clusters: [evil]\nkubeconfig: kc.yaml\n"),
+        "clusters: [evil]\nkubeconfig: kc.yaml\n".to_string(),
         // Any file as a bearer token to a server of the repository's choosing.
         "kubeconfig: kc-token.yaml\nclusters: [evil]\n".to_string(),
         // The job's environment through a policy parse error.

@@ -7,6 +7,8 @@ pub mod kubernetes;
 pub mod kustomize;
 pub mod terraform;
 pub mod tree;
+#[cfg(test)]
+mod yaml_tests;
 
 use crate::model::{NoteLevel, Notification, Pos, ResourceId, Subject};
 use std::sync::Arc;
@@ -785,10 +787,10 @@ impl ParseBudget {
     pub const NODES_PER_BYTE: usize = 1;
     /// No file's node budget is lower than this (small files with a few anchors).
     pub const MIN_NODES: usize = 100_000;
-    /// No file's node budget is higher than this, whatever its size. About three times the
-    /// node count of a 50 MB manifest of typical density; the tree of that many nodes takes
-    /// well under a gigabyte.
-    pub const MAX_NODES: usize = 8_000_000;
+    /// No file's node budget is higher than this, whatever its size: a 50 MB file (the
+    /// default `--max-file-size`) of 10 bytes per node, denser than any real manifest or plan
+    /// (14–50). The tree of that many nodes takes about 350 MB.
+    pub const MAX_NODES: usize = 5_000_000;
     /// Scalar bytes per byte of text: decoded text is at most 1.5 times its source (`\L` is
     /// two bytes for three), the rest is room for anchors.
     pub const SCALAR_BYTES_PER_BYTE: usize = 4;

@@ -108,6 +108,9 @@ fn admit(name: &str, size: Size) -> Result<(), LimitExceeded> {
     Ok(())
 }
 
+/// A regorus builtin: call site, argument expressions, arguments, strict errors.
+type Builtin = fn(&Span, &[NodeRef<Expr>], &[Value], bool) -> anyhow::Result<Value>;
+
 /// How a guarded builtin's result size is bounded from its arguments; `None` when the
 /// arguments are not what the builtin takes (it then fails or is undefined on its own).
 type Bound = fn(&[Value]) -> Option<Size>;
@@ -168,15 +171,21 @@ pub fn register(engine: &mut regorus::Engine) -> anyhow::Result<()> {
 /// error, its message without the stand-in call site).
 fn guarded_call(
     name: &'static str,
-    builtin: fn(&Span, &[NodeRef<Expr>], &[Value], bool) -> anyhow::Result<Value>,
+    builtin: Builtin,
     bound: Bound,
     args: Vec<Value>,
 ) -> anyhow::Result<Value> {
     if let Some(size) = bound(&args) {
         admit(name, size)?;
     }
-    let (span, params) = call_site(name, args.len());
-    builtin(&span, &params, &args, true).map_err(|e| {
+    let result = CALL_SITES.with(|sites| {
+        let mut sites = sites.borrow_mut();
+        let (span, params) = sites
+            .entry((name, args.len()))
+            .or_insert_with(|| call_site(name, args.len()));
+        builtin(span, params, &args, true)
+    });
+    result.map_err(|e| {
         if e.downcast_ref::<regorus::LimitError>().is_some() {
             e
         } else {
@@ -185,9 +194,18 @@ fn guarded_call(
     })
 }
 
+type CallSite = (Span, Vec<NodeRef<Expr>>);
+
+thread_local! {
+    /// The stand-in call sites, made once per builtin and thread (a builtin like `sprintf` is
+    /// called for most findings).
+    static CALL_SITES: std::cell::RefCell<std::collections::BTreeMap<(&'static str, usize), CallSite>> =
+        const { std::cell::RefCell::new(std::collections::BTreeMap::new()) };
+}
+
 /// A stand-in call site for the original builtin, which takes the argument expressions only
 /// to point its error messages at them.
-fn call_site(name: &str, nargs: usize) -> (Span, Vec<NodeRef<Expr>>) {
+fn call_site(name: &str, nargs: usize) -> CallSite {
     let text = format!("{name}({})", vec!["_"; nargs].join(", "));
     let source = Source::from_contents(format!("<{name}>"), text.clone())
         .expect("a one-line stand-in source");

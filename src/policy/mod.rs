@@ -359,22 +359,31 @@ pub fn compile(
     user: Vec<PolicyFile>,
     settings: &Settings,
 ) -> Result<PolicySet, PolicyError> {
-    std::thread::scope(|scope| {
-        let loader = std::thread::Builder::new()
+    // The files move into the loader thread; should it not start (no address space for its
+    // stack), they are taken back and compiled here.
+    let files = std::sync::Mutex::new(Some((builtin, user)));
+    let take = || files.lock().ok().and_then(|mut f| f.take());
+    let spawned = std::thread::scope(|scope| {
+        std::thread::Builder::new()
             .name("plumbline-policy-load".into())
             .stack_size(LOAD_STACK_BYTES)
-            .spawn_scoped(scope, || compile_here(builtin, user, settings));
-        match loader {
-            Ok(handle) => handle
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-            Err(e) => Err(PolicyError {
-                file: "<policies>".into(),
-                line: None,
-                message: format!("cannot start the policy loader thread: {e}"),
-            }),
+            .spawn_scoped(scope, || {
+                let (builtin, user) = take().expect("the policy files");
+                compile_here(builtin, user, settings)
+            })
+            .map(|handle| {
+                handle
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+    });
+    match spawned {
+        Ok(result) => result,
+        Err(_) => {
+            let (builtin, user) = take().expect("the policy files, not moved");
+            compile_here(builtin, user, settings)
         }
-    })
+    }
 }
 
 fn compile_here(

@@ -249,7 +249,8 @@ pub(crate) fn symlink_outside(path: &str, target: &str) -> Notification {
         "symlink-outside",
         format!(
             "{path}: symbolic link to {target:?} points outside the scanned tree and was not \
-             followed; commit the file itself if it should be scanned"
+             followed (nothing outside the tree is read); commit the files themselves if they \
+             should be scanned"
         ),
     )
     .at(path, None)

@@ -304,9 +304,12 @@ fn flat_object(entries: &[(&str, &J)], depth: usize) -> J {
     J::Object(out)
 }
 
+/// Flat members of one attribute: what follows its name (`None` for the value itself).
+type FlatMembers<'a> = Vec<(Option<&'a str>, &'a J)>;
+
 /// The elements of a flat list (`name.#` and `name.<index>[.rest]`).
 fn flat_list(members: &[(Option<&str>, &J)], depth: usize) -> J {
-    let mut elements: BTreeMap<(u64, &str), Vec<(Option<&str>, &J)>> = BTreeMap::new();
+    let mut elements: BTreeMap<(u64, &str), FlatMembers> = BTreeMap::new();
     for &(rest, v) in members {
         let Some(rest) = rest.filter(|r| *r != "#") else {
             continue;
@@ -477,6 +480,124 @@ mod tests {
             ]
         );
         assert_eq!(region_of_zone("us-west-2-lax-1a"), "us-west-2");
+    }
+
+    #[test]
+    fn flat_null_and_deposed_instances_are_reported_never_skipped_silently() {
+        // A state upgraded from Terraform 0.11 whose security group provider has not
+        // rewritten it yet, a bucket whose attributes were lost, and an instance being
+        // replaced (create_before_destroy) with its deposed object.
+        let text = r#"{"version":4,"terraform_version":"0.12.31","serial":9,"lineage":"l",
+          "resources":[
+            {"mode":"managed","type":"aws_security_group","name":"web","provider":"p",
+             "instances":[{"schema_version":1,"attributes_flat":{
+               "id":"sg-1","name":"web","arn":"arn:aws:ec2:eu-west-1:123456789012:security-group/sg-1",
+               "tags.%":"2","tags.Name":"web","tags.kubernetes.io/cluster/x":"owned",
+               "ingress.#":"2",
+               "ingress.2541437006.from_port":"443",
+               "ingress.2541437006.cidr_blocks.#":"2",
+               "ingress.2541437006.cidr_blocks.0":"10.0.0.0/8",
+               "ingress.2541437006.cidr_blocks.1":"192.168.0.0/16",
+               "ingress.753360330.from_port":"22",
+               "ingress.753360330.cidr_blocks.#":"0",
+               "egress.#":"0"}}]},
+            {"mode":"managed","type":"aws_s3_bucket","name":"gone","provider":"p",
+             "instances":[{"attributes":null}]},
+            {"mode":"managed","type":"aws_instance","name":"app","module":"module.svc","provider":"p",
+             "instances":[{"deposed":"8b1a2c3d","attributes":{"id":"i-old"}},{"attributes":{"id":"i-new"}}]},
+            {"mode":"managed","type":"aws_iam_role","name":"odd","provider":"p",
+             "instances":[{"attributes":["not","an","object"]}]}
+          ]}"#;
+        let s = parse_state(text.as_bytes(), "legacy.tfstate").unwrap();
+        let addrs: Vec<&str> = s.resources.iter().map(|r| r.address.as_str()).collect();
+        assert_eq!(
+            addrs,
+            ["aws_security_group.web", "module.svc.aws_instance.app"]
+        );
+        let sg = &s.resources[0];
+        assert_eq!(
+            sg.attributes,
+            serde_json::json!({
+                "id": "sg-1",
+                "name": "web",
+                "arn": "arn:aws:ec2:eu-west-1:123456789012:security-group/sg-1",
+                "tags": {"Name": "web", "kubernetes.io/cluster/x": "owned"},
+                "ingress": [
+                    {"from_port": "22", "cidr_blocks": []},
+                    {"from_port": "443", "cidr_blocks": ["10.0.0.0/8", "192.168.0.0/16"]}
+                ],
+                "egress": []
+            })
+        );
+        assert_eq!(sg.region.as_deref(), Some("eu-west-1"));
+        assert_eq!(sg.attr_str("name").as_deref(), Some("web"));
+        assert_eq!(s.resources[1].attr_str("id").as_deref(), Some("i-new"));
+        let notes: Vec<(NoteLevel, &str, &str)> = s
+            .notifications
+            .iter()
+            .map(|n| (n.level, n.code.as_str(), n.message.as_str()))
+            .collect();
+        assert_eq!(notes.len(), 4, "{notes:#?}");
+        assert!(s
+            .notifications
+            .iter()
+            .all(|n| n.file.as_deref() == Some("legacy.tfstate")));
+        assert_eq!(notes[0].0, NoteLevel::Warning);
+        assert_eq!(notes[0].1, "tfstate-attributes-flat");
+        assert!(
+            notes[0].2.starts_with(
+                "legacy.tfstate: aws_security_group.web is stored in the legacy flat form"
+            ),
+            "{}",
+            notes[0].2
+        );
+        assert_eq!(notes[1].0, NoteLevel::Error);
+        assert_eq!(notes[1].1, "tfstate-instance-unreadable");
+        assert!(
+            notes[1]
+                .2
+                .contains("aws_s3_bucket.gone has `\"attributes\": null`, so it was not compared"),
+            "{}",
+            notes[1].2
+        );
+        assert_eq!(notes[2].0, NoteLevel::Warning);
+        assert_eq!(notes[2].1, "tfstate-deposed");
+        assert!(
+            notes[2]
+                .2
+                .contains("module.svc.aws_instance.app has a deposed object (8b1a2c3d)"),
+            "{}",
+            notes[2].2
+        );
+        assert_eq!(notes[3].0, NoteLevel::Error);
+        assert!(
+            notes[3]
+                .2
+                .contains("aws_iam_role.odd has `attributes` that is a list"),
+            "{}",
+            notes[3].2
+        );
+    }
+
+    #[test]
+    fn flat_keys_nest_only_so_deep() {
+        let deep = (0..200)
+            .map(|i| format!("k{i}"))
+            .collect::<Vec<_>>()
+            .join(".");
+        let flat: serde_json::Map<String, J> = [(deep.clone(), J::String("v".into()))]
+            .into_iter()
+            .collect();
+        let mut v = &unflatten(&flat);
+        let mut levels = 0;
+        while let J::Object(o) = v {
+            assert_eq!(o.len(), 1);
+            v = o.values().next().unwrap();
+            levels += 1;
+        }
+        // The first 32 dots nest; the rest of the key is kept whole.
+        assert_eq!(levels, MAX_FLAT_DEPTH + 1);
+        assert_eq!(v, &J::String("v".into()));
     }
 
     #[test]

@@ -131,9 +131,7 @@ impl<'t> Context<'t> {
             self.report_cycle(i, name);
             return None;
         }
-        let Some((expr, declared)) = self.conditions.get(name).copied() else {
-            return None;
-        };
+        let (expr, declared) = self.conditions.get(name).copied()?;
         if self.depth >= MAX_DEPTH {
             self.report_depth(declared);
             return None;

@@ -134,6 +134,7 @@ impl Budget {
     }
 
     #[cfg(test)]
+    #[allow(dead_code)]
     pub fn steps(&self) -> u64 {
         self.steps.get()
     }

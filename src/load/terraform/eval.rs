@@ -406,10 +406,9 @@ impl<'e> Evaluator<'e> {
     /// A value copied from a name (a variable, a local, a `for` variable): the copy is charged
     /// to the step budget, so that a large value used many times costs what it weighs.
     fn copied(&mut self, v: V, whole: &Expression) -> R {
-        if matches!(v, V::List(_) | V::Map(_)) || matches!(&v, V::Str(s) if s.len() > 64) {
-            if !self.budget.charge(Budget::cost(&v)) {
-                return self.exceed(Limit::Steps, whole.span(), "this reference");
-            }
+        let large = matches!(v, V::List(_) | V::Map(_)) || matches!(&v, V::Str(s) if s.len() > 64);
+        if large && !self.budget.charge(Budget::cost(&v)) {
+            return self.exceed(Limit::Steps, whole.span(), "this reference");
         }
         Ok(v)
     }
