@@ -672,7 +672,8 @@ fn decode_message(path: &str, problem: &DecodeProblem) -> (String, Pos) {
 }
 
 /// Decodes bytes in the encoding [`Encoding::detect`] finds, without the byte-order mark. NUL
-/// characters are refused: YAML and JSON never contain one, so the file is not text.
+/// characters are refused: YAML and JSON never contain one, so the file is not text (and
+/// neither is one whose first bytes only look like UTF-16 or UTF-32, see below).
 fn decode(bytes: &[u8]) -> Result<Decoded, DecodeProblem> {
     let (encoding, bom) = Encoding::detect(bytes);
     let rest = &bytes[bom..];
@@ -681,9 +682,20 @@ fn decode(bytes: &[u8]) -> Result<Decoded, DecodeProblem> {
         Encoding::Utf16Le | Encoding::Utf16Be => decode_utf16(rest, encoding)?,
         Encoding::Utf32Le | Encoding::Utf32Be => decode_utf32(rest, encoding)?,
     };
-    if let Some(nul) = first_nul(text.as_bytes()) {
+    // Without a byte-order mark, UTF-16 and UTF-32 are a guess from where the NUL bytes of the
+    // first character are. Binary data can fit the guess; it then decodes to control
+    // characters, which YAML and JSON text never contains.
+    let guessed = bom == 0 && encoding != Encoding::Utf8;
+    let binary_at = if guessed {
+        text.char_indices()
+            .find(|&(_, c)| c < ' ' && !matches!(c, '\t' | '\n' | '\r'))
+            .map(|(at, _)| at)
+    } else {
+        first_nul(text.as_bytes())
+    };
+    if let Some(at) = binary_at {
         return Err(DecodeProblem::Binary {
-            line: line_at(text.as_bytes(), nul),
+            line: line_at(text.as_bytes(), at),
         });
     }
     Ok(Decoded {
@@ -881,10 +893,17 @@ impl ParseBudget {
                 "more than {} YAML documents in one file — split the file",
                 self.documents
             ),
-            B::RecordedAnchorEvents { .. } | B::RecordedAnchorBytes { .. } => format!(
-                "anchors hold more than {} events or {} bytes of copied text, the limit for \
-                 {size} — an alias bomb",
-                self.anchor_events, self.anchor_bytes
+            B::RecordedAnchorEvents { .. } => format!(
+                "anchors (aliases expanded) hold more than {} parser events, the limit for {size} \
+                 (the node budget, at most {}) — an alias bomb",
+                self.anchor_events,
+                Self::MAX_ANCHOR_EVENTS
+            ),
+            B::RecordedAnchorBytes { .. } => format!(
+                "anchors (aliases expanded) hold more than {} bytes of copied text, the limit \
+                 for {size} (the scalar budget, at most {}) — an alias bomb",
+                self.anchor_bytes,
+                Self::MAX_ANCHOR_BYTES
             ),
             _ => return None,
         })

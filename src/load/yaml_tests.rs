@@ -27,7 +27,13 @@ fn nested_anchors(bottom: &str, fan: usize, levels: usize) -> String {
     let mut y = format!("l0: &l0 {bottom}\n");
     for i in 1..=levels {
         let refs = vec![format!("*l{}", i - 1); fan].join(", ");
-        y.push_str(&format!("l{i}: &l{i} [{refs}]\n"));
+        // The last level is not anchored: nothing refers to it.
+        let anchor = if i < levels {
+            format!("&l{i} ")
+        } else {
+            String::new()
+        };
+        y.push_str(&format!("l{i}: {anchor}[{refs}]\n"));
     }
     y
 }
@@ -262,6 +268,11 @@ fn text_that_cannot_be_decoded_is_an_error_at_its_line() {
     assert_eq!(
         problem(b"a: 1\n\0\0\0\0"),
         ("binary-file".to_string(), Some(2))
+    );
+    // Binary data whose first bytes look like UTF-16BE (`00 x`): control characters.
+    assert_eq!(
+        problem(b"\x00\x01\x02\x03binary"),
+        ("binary-file".to_string(), Some(1))
     );
     // An unpaired surrogate on line 2 of UTF-16LE text.
     let mut bad = utf16("a: 1\nb: ", true, false);
