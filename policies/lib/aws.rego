@@ -33,21 +33,11 @@ unknown_ref(v) := ref if {
 	is_string(ref)
 } else := "" if is_unknown(v)
 
-# True when v, or anything inside it, is unknown.
-contains_unknown(v) if is_unknown(v)
-
-contains_unknown(v) if {
-	not is_unknown(v)
-	is_object(v)
-	some x in v
-	contains_unknown(x)
-}
-
-contains_unknown(v) if {
-	is_array(v)
-	some x in v
-	contains_unknown(x)
-}
+# True when v, or anything inside it, is unknown. Rego has no recursion, so the value is
+# read as compact JSON: there a quote that follows `{` or `,` always opens an object key
+# (quotes inside strings are escaped), so this matches exactly the objects with the key
+# "$unknown".
+contains_unknown(v) if regex.match(`[{,]"\$unknown":`, json.marshal(v))
 
 # --- typed accessors ----------------------------------------------------------
 

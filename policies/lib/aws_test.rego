@@ -22,6 +22,13 @@ test_unknown_values if {
 	aws.unknown_ref({"$unknown": 3}) == ""
 	aws.contains_unknown([1, {"a": {"$unknown": ""}}])
 	not aws.contains_unknown([1, {"a": "b"}])
+	aws.contains_unknown({"$unknown": "var.x"})
+	aws.contains_unknown({"b": 1, "a": [{"c": {"$unknown": ""}}]})
+	# A string that reads like an unknown value, or a key that merely ends in "$unknown",
+	# is known.
+	not aws.contains_unknown({"a": "{\"$unknown\": \"x\"}"})
+	not aws.contains_unknown({"x{\"$unknown": 1, "y,\"$unknown": 2})
+	not aws.contains_unknown("$unknown")
 }
 
 test_booleans_and_numbers if {

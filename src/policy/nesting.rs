@@ -391,7 +391,7 @@ impl Graph {
                 message: format!(
                     "function {} is recursive ({}): Rego does not allow recursion, and a \
                      recursive function would evaluate without end; rewrite it without calling \
-                     itself (a comprehension, walk(), or a fixed number of helper functions)",
+                     itself (a comprehension, or a fixed number of helper functions)",
                     display_key(&node.key),
                     cycle
                         .iter()
