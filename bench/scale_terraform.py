@@ -11,7 +11,12 @@ previous bucket, a `for_each` resource over a map of N/10 entries and a `count` 
 then runs `plumbline scan code --worktree` on it and prints the wall time and peak RSS per
 size, with the time per 1,000 resources: a loader that is linear in the module's size keeps
 that last column flat. Only prints; nothing is asserted (the tests assert behaviour, never
-time). By default the scan runs with no policy (`--no-builtin`), so the time is the loader's.
+time).
+
+--policies none (the default) runs no policy (`--no-builtin`): the time is the loader's.
+--policies trivial runs one rule that reads only its own document, so the time adds what
+building each document's policy input costs (`input.related` lists the whole module);
+--policies builtin runs the built-in library.
 """
 from __future__ import annotations
 
@@ -70,11 +75,29 @@ def generate(code: pathlib.Path, n: int) -> None:
     )
 
 
+TRIVIAL_POLICY = """# METADATA
+# title: Bucket named nope
+# custom:
+#   id: BENCH-TRIVIAL
+#   kinds: [aws_s3_bucket]
+package bench.trivial
+
+import rego.v1
+
+deny contains {"msg": "nope"} if input.attributes.bucket == "nope"
+"""
+
+
 def run_once(binary: pathlib.Path, code: pathlib.Path, policies: str) -> tuple[float, float]:
     """Wall time (s) and peak RSS (MB) of one scan."""
     cmd = [str(binary), "scan", str(code), "--worktree", "-f", "json"]
     if policies == "none":
         cmd.append("--no-builtin")
+    elif policies == "trivial":
+        pol = code.parent / "policy"
+        pol.mkdir(exist_ok=True)
+        (pol / "trivial.rego").write_text(TRIVIAL_POLICY)
+        cmd += ["--no-builtin", "--policy", str(pol)]
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err, cwd=code)
@@ -92,7 +115,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
     ap.add_argument("--runs", type=int, default=1, help="runs per size (the best is printed)")
-    ap.add_argument("--policies", choices=["none", "builtin"], default="none")
+    ap.add_argument("--policies", choices=["none", "trivial", "builtin"], default="none")
     ap.add_argument("--no-build", action="store_true", help="use target/release/plumbline as it is")
     ap.add_argument("--binary", type=pathlib.Path, default=PLUMBLINE,
                     help="the plumbline to run (another build, to compare; implies --no-build)")

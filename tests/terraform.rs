@@ -367,6 +367,11 @@ fn bench_terraform_loads_without_panic_and_accounts_for_every_file() {
             if let Some(f) = &n.file {
                 covered.insert(f.clone());
             }
+            // The evaluation budgets' defaults are far above what real modules use.
+            assert!(
+                !matches!(n.code.as_str(), "terraform-limit" | "terraform-local-cycle"),
+                "{n:?}"
+            );
         }
     }
     assert!(documents > 500, "{documents} documents");
@@ -393,4 +398,114 @@ fn bench_terraform_loads_without_panic_and_accounts_for_every_file() {
             );
         }
     }
+}
+
+#[test]
+fn module_templates_are_read_and_files_outside_the_tree_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    // Beside the scanned tree, not in it: nothing of it may reach the report.
+    write(dir.path(), "secret.txt", "TOPSECRET-7f3a");
+    let code = dir.path().join("code");
+    write(
+        &code,
+        "live/main.tf",
+        "module \"site\" {\n  source = \"../modules/site\"\n  name   = \"docs\"\n}\n",
+    );
+    write(
+        &code,
+        "modules/site/main.tf",
+        r#"variable "name" {}
+resource "aws_s3_bucket" "site" {
+  bucket  = var.name
+  acl     = templatefile("${path.module}/acl.tftpl", { public = true })
+  policy  = file("../../secret.txt")
+  website = file("${path.module}/link.txt")
+}
+"#,
+    );
+    write(
+        &code,
+        "modules/site/acl.tftpl",
+        "%{ if public }public-read%{ else }private%{ endif }",
+    );
+    // A link inside the module to the file outside the tree.
+    std::os::unix::fs::symlink(
+        dir.path().join("secret.txt"),
+        code.join("modules/site/link.txt"),
+    )
+    .unwrap();
+    let run = scan(dir.path());
+    assert!(!run.stdout.contains("TOPSECRET"), "{}", run.stdout);
+    assert!(!run.stderr.contains("TOPSECRET"), "{}", run.stderr);
+    let r = run.json();
+    // The template (not a format the scan lists) was read: its acl is public.
+    let acl = findings(&r, "TEST-ACL");
+    assert_eq!(acl.len(), 1, "{}", run.stdout);
+    assert_eq!(acl[0]["message"], "docs is public");
+    assert_eq!(acl[0]["file"], "modules/site/main.tf");
+    let n = notes(&r);
+    assert!(
+        n.iter().any(|(_, c, f, m)| c == "terraform-eval-error"
+            && f == "modules/site/main.tf"
+            && m.starts_with("modules/site/main.tf:5:")
+            && m.contains("../../secret.txt is outside the scanned tree")),
+        "{n:#?}"
+    );
+    assert!(
+        n.iter().any(|(_, c, _, m)| c == "terraform-eval-error"
+            && m.starts_with("modules/site/main.tf:6:")
+            && m.contains("link.txt is not a file of the scanned tree")),
+        "{n:#?}"
+    );
+}
+
+#[test]
+fn evaluation_limits_and_cycles_make_the_scan_incomplete_and_the_rest_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let code = dir.path().join("code");
+    write(
+        &code,
+        "hostile/main.tf",
+        r#"locals {
+  ids  = range(1000000000)
+  a    = local.b
+  b    = local.a
+}
+resource "aws_s3_bucket" "h" {
+  bucket = "h-${length(local.ids)}"
+  acl    = local.a
+}
+"#,
+    );
+    write(
+        &code,
+        "fine/main.tf",
+        "resource \"aws_s3_bucket\" \"f\" {\n  bucket = \"f\"\n  acl    = \"public-read\"\n}\n",
+    );
+    let run = scan(dir.path());
+    assert_eq!(run.code, 3, "{}\n{}", run.stdout, run.stderr);
+    let r = run.json();
+    let n = notes(&r);
+    assert!(
+        n.iter().any(|(level, c, f, m)| level == "error"
+            && c == "terraform-limit"
+            && f == "hostile/main.tf"
+            && m.starts_with("hostile/main.tf:2: range() reached the limit of 100000 elements")),
+        "{n:#?}"
+    );
+    assert!(
+        n.iter().any(|(level, c, f, m)| level == "error"
+            && c == "terraform-local-cycle"
+            && f == "hostile/main.tf"
+            && m.contains("(local.a → local.b → local.a)")),
+        "{n:#?}"
+    );
+    // The other root module is checked as usual; the hostile one's bucket is still a
+    // document, its unknown acl seen as such.
+    let acl = findings(&r, "TEST-ACL");
+    assert_eq!(acl.len(), 1, "{acl:?}");
+    assert_eq!(acl[0]["file"], "fine/main.tf");
+    let unknown = findings(&r, "TEST-UNKNOWN");
+    assert_eq!(unknown.len(), 1, "{unknown:?}");
+    assert_eq!(unknown[0]["subject"]["address"], "aws_s3_bucket.h");
 }

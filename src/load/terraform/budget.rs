@@ -4,10 +4,11 @@
 //! value unknown (or cuts the expansion) and becomes an error notification naming the file,
 //! the line and the limit, so the scan is marked incomplete while the rest of it goes on.
 //!
-//! The defaults are far above what real modules use: the largest module of the
-//! terraform-aws-modules collection (EKS, with its nested modules) takes about 20,000
-//! evaluation steps, expressions nest about 30 deep, and no module expands a resource
-//! beyond a few hundred instances.
+//! The defaults are far above what real modules use. Over the 330 root modules of the bench
+//! corpus (terraform-aws-modules, terraform-google-modules, Azure, terragoat), the costliest
+//! (the EKS managed node group test, 140 resources through nested modules) takes 218,000
+//! steps, about 1% of the budget, and the deepest nesting is 20 of the 400 allowed; none
+//! comes near the other limits.
 
 use super::value::V;
 use std::cell::Cell;
@@ -151,6 +152,13 @@ impl Budget {
 
     pub fn leave(&self) {
         self.depth.set(self.depth.get().saturating_sub(1));
+    }
+
+    /// How many instances the root's instance budget still has.
+    pub fn instances_left(&self) -> usize {
+        self.limits
+            .max_root_instances
+            .saturating_sub(self.instances.get())
     }
 
     /// Takes up to `wanted` instances from the root's instance budget: how many were granted.

@@ -64,6 +64,11 @@ fn called_dirs(files: &dyn Files, dir: &str, paths: &[String], opts: &LoadOption
         let Some(Ok(file)) = files.read(p) else {
             continue;
         };
+        // Only a file that mentions `module` can call one: the others (most, and the
+        // largest) are not parsed twice.
+        if !file.text.contains("module") {
+            continue;
+        }
         let Ok(blocks) = config::parse_file(&file, idx, opts) else {
             continue;
         };
@@ -661,7 +666,14 @@ struct Inst<'r> {
     local_stack: RefCell<Vec<String>>,
     /// `module.NAME` values, computed on first use (`None`: not followed, or being computed).
     module_values: RefCell<HashMap<String, Option<V>>>,
+    /// The instances of each `module` block, made once and shared by `module.NAME` and the
+    /// run (`None`: not followed, or being made). Made again for each use, nested module
+    /// calls would cost twice as much per level of nesting.
+    children_of: RefCell<HashMap<String, Option<Children<'r>>>>,
 }
+
+/// The instances of one `module` block: address suffix and instance.
+type Children<'r> = Rc<Vec<(String, Inst<'r>)>>;
 
 /// A resource instance evaluated, before it becomes a document.
 struct Evaluated {
@@ -703,6 +715,7 @@ impl<'r> Inst<'r> {
             local_decls,
             local_stack: RefCell::default(),
             module_values: RefCell::default(),
+            children_of: RefCell::default(),
         };
         let types = variable_types(&def);
         inst.declared = def
@@ -863,7 +876,7 @@ impl<'r> Inst<'r> {
             if b.labels.len() != 2 {
                 continue;
             }
-            let mut instances = self.instances(b, &Scope::new(self, b.file), true);
+            let mut instances = self.instances(b, &Scope::new(self, b.file));
             let granted = self.take_instances(b, instances.len());
             instances.truncate(granted);
             for (suffix, count, each) in instances {
@@ -894,15 +907,10 @@ impl<'r> Inst<'r> {
     }
 
     /// The instances of a resource or module call: address suffix, `count.index`, `each`.
-    /// At most the budget's `max_block_instances` (the first ones: by index, or by key); the
-    /// cut is reported when `report` is set.
+    /// At most the budget's `max_block_instances` (the first ones: by index, or by key); a
+    /// cut is reported.
     #[allow(clippy::type_complexity)]
-    fn instances(
-        &self,
-        b: &Blk,
-        scope: &Scope,
-        report: bool,
-    ) -> Vec<(String, Option<V>, Option<(V, V)>)> {
+    fn instances(&self, b: &Blk, scope: &Scope) -> Vec<(String, Option<V>, Option<(V, V)>)> {
         let max = self.root.budget.limits.max_block_instances;
         if let Some(c) = b.body.attr("count") {
             let v = scope.eval_ex(&c.expr, &mut Vec::new()).unwrap_or_else(|e| {
@@ -912,7 +920,7 @@ impl<'r> Inst<'r> {
             return match v.to_num() {
                 Some(n) => {
                     let n = n.max(0.0);
-                    if n > max as f64 && report {
+                    if n > max as f64 {
                         self.instances_cut(b, c.loc.pos, &format!("count = {}", fmt_count(n)));
                     }
                     (0..n.min(max as f64) as usize)
@@ -954,10 +962,8 @@ impl<'r> Inst<'r> {
                 )],
             };
             if out.len() > max {
-                if report {
-                    let what = format!("for_each over {} elements", out.len());
-                    self.instances_cut(b, f.loc.pos, &what);
-                }
+                let what = format!("for_each over {} elements", out.len());
+                self.instances_cut(b, f.loc.pos, &what);
                 out.truncate(max);
             }
             return out;
@@ -989,7 +995,15 @@ impl<'r> Inst<'r> {
     /// loaded. The first block that finds the budget spent reports it.
     fn take_instances(&self, b: &Blk, n: usize) -> usize {
         let granted = self.root.budget.take_instances(n);
-        if granted < n && !self.root.budget.instances_reported.replace(true) {
+        if granted < n {
+            self.instances_over_budget(b);
+        }
+        granted
+    }
+
+    /// Reports (once per root) that `b` expands past the root's instance budget.
+    fn instances_over_budget(&self, b: &Blk) {
+        if !self.root.budget.instances_reported.replace(true) {
             let path = self.file_path(b.file).to_string();
             let max = self.root.budget.limits.max_root_instances;
             self.root.note(
@@ -1008,7 +1022,6 @@ impl<'r> Inst<'r> {
                 ),
             );
         }
-        granted
     }
 
     /// Documents for the resources of this module instance, each with the others as
@@ -1018,12 +1031,18 @@ impl<'r> Inst<'r> {
         let related = self.root.related.then(|| {
             crate::load::RelatedSet::new(evaluated.iter().map(|o| self.resource_node(o)).collect())
         });
+        // Every document lists the module's files (so that a related resource points into its
+        // own file) unless there are many: that list would grow with files × resources.
+        let share_files = self.def.files.len() <= MAX_FILES_PER_DOCUMENT;
         for (i, r) in evaluated.iter().enumerate() {
-            let src = src_of(r.file);
-            let mut node = self.resource_node(r);
-            node.set_src_shallow(src);
+            let node = self.resource_node(r);
             let mut doc = Document::new(Arc::clone(&self.def.files[r.file]), 0, node);
-            doc.extra_files = self.def.files.clone();
+            if share_files {
+                doc.extra_files = self.def.files.clone();
+            } else {
+                // All of a resource's nodes are of its own file: the document's.
+                set_src_deep(&mut doc.node, 0);
+            }
             doc.related = related
                 .as_ref()
                 .map(|set| crate::load::Related::new(set, Some(i)));
@@ -1066,18 +1085,33 @@ impl<'r> Inst<'r> {
     /// A `module` block: a local module is loaded and evaluated with the call's inputs; a
     /// remote one is not part of the scan (its outputs are unknown).
     fn call(&self, b: &Blk) {
-        let mut children = self.children(b, true).unwrap_or_default();
+        let Some(children) = self.children(b) else {
+            return;
+        };
         let granted = self.take_instances(b, children.len());
-        children.truncate(granted);
-        for (_, child) in children {
+        for (_, child) in children.iter().take(granted) {
             child.run();
         }
     }
 
     /// The module instances a `module` block makes (address suffix, instance), when its
-    /// source is a local module of the scan; `report`: say why it is not (the module
-    /// outputs read the same instances again, silently).
-    fn children(&self, b: &Blk, report: bool) -> Option<Vec<(String, Inst<'r>)>> {
+    /// source is a local module of the scan (made once: see `children_of`).
+    fn children(&self, b: &Blk) -> Option<Children<'r>> {
+        let name = b.labels.first()?;
+        if let Some(made) = self.children_of.borrow().get(name) {
+            return made.clone();
+        }
+        // Marked while they are made: an input that refers back to the call is unknown.
+        self.children_of.borrow_mut().insert(name.clone(), None);
+        let made = self.make_children(b).map(Rc::new);
+        self.children_of
+            .borrow_mut()
+            .insert(name.clone(), made.clone());
+        made
+    }
+
+    /// Makes the instances of a module call, or says why it cannot be followed.
+    fn make_children(&self, b: &Blk) -> Option<Vec<(String, Inst<'r>)>> {
         let name = b.labels.first()?;
         let path = self.file_path(b.file).to_string();
         let scope = Scope::new(self, b.file);
@@ -1089,9 +1123,7 @@ impl<'r> Inst<'r> {
             return None;
         }
         let note = |level, code: &str, message: String| {
-            if report {
-                self.root.note(level, code, &path, Some(b.loc.pos), message);
-            }
+            self.root.note(level, code, &path, Some(b.loc.pos), message);
         };
         let line = b.loc.pos.line;
         let Some(target) = join(&self.def.dir, strip_subdir(&source)) else {
@@ -1144,7 +1176,16 @@ impl<'r> Inst<'r> {
         }
         let def = self.root.module(&target)?;
         let mut out = Vec::new();
-        for (suffix, count, each) in self.instances(b, &scope, report) {
+        // Instances past what the root's budget has left would never run: they are not made
+        // (a module called with a large count from each of many instances would otherwise
+        // hold the product of the counts in memory).
+        let mut instances = self.instances(b, &scope);
+        let left = self.root.budget.instances_left();
+        if instances.len() > left {
+            self.instances_over_budget(b);
+            instances.truncate(left);
+        }
+        for (suffix, count, each) in instances {
             let mut scope = Scope::new(self, b.file);
             scope.count = count;
             scope.each = each;
@@ -1206,10 +1247,10 @@ impl<'r> Inst<'r> {
         let value = b.and_then(|b| {
             let keyed = b.body.attr("for_each").is_some();
             let counted = b.body.attr("count").is_some();
-            let children = self.children(b, false)?;
+            let children = self.children(b)?;
             let mut by_key = BTreeMap::new();
             let mut list = Vec::new();
-            for (suffix, child) in &children {
+            for (suffix, child) in children.iter() {
                 if suffix == "[*]" {
                     return Some(V::unknown(format!("module.{name}")));
                 }
@@ -1276,19 +1317,24 @@ fn src_of(file: usize) -> u16 {
     u16::try_from(file + 1).unwrap_or(0)
 }
 
-trait SetSrcShallow {
-    fn set_src_shallow(&mut self, src: u16);
-}
+/// A module with more files than this gives each document only its own file (see
+/// [`Inst::emit`]); real modules have a few dozen at most.
+const MAX_FILES_PER_DOCUMENT: usize = 64;
 
-impl SetSrcShallow for Node {
-    fn set_src_shallow(&mut self, src: u16) {
-        self.src = src;
+fn set_src_deep(n: &mut Node, src: u16) {
+    n.src = src;
+    match &mut n.value {
+        NV::Seq(items) => items.iter_mut().for_each(|i| set_src_deep(i, src)),
+        NV::Map(entries) => entries
+            .iter_mut()
+            .for_each(|e| set_src_deep(&mut e.value, src)),
+        _ => {}
     }
 }
 
 /// The names visible while evaluating one expression of a module instance.
-struct Scope<'i> {
-    inst: &'i Inst<'i>,
+struct Scope<'i, 'r> {
+    inst: &'i Inst<'r>,
     file: usize,
     count: Option<V>,
     each: Option<(V, V)>,
@@ -1313,8 +1359,8 @@ const MAP_ATTRS: &[&str] = &[
     "default_tags",
 ];
 
-impl<'i> Scope<'i> {
-    fn new(inst: &'i Inst<'i>, file: usize) -> Self {
+impl<'i, 'r> Scope<'i, 'r> {
+    fn new(inst: &'i Inst<'r>, file: usize) -> Self {
         Self {
             inst,
             file,
@@ -1735,7 +1781,7 @@ fn json_value(ev: &mut Evaluator, n: &Node) -> Result<V, String> {
     })
 }
 
-impl Env for Scope<'_> {
+impl Env for Scope<'_, '_> {
     fn resolve(&self, root: &str, attr: Option<&str>) -> Res {
         let inst = self.inst;
         match (root, attr) {

@@ -1116,3 +1116,67 @@ resource "x_r" "r" {
     assert_eq!(attr(d, "inter"), serde_json::json!(["a", "c"]));
     assert_eq!(attr(d, "minus"), serde_json::json!(["a", "c"]));
 }
+
+#[test]
+fn a_module_of_many_files_does_not_copy_its_file_list_into_every_document() {
+    let files: Vec<(String, String)> = (0..100)
+        .map(|i| {
+            (
+                format!("big/r{i:03}.tf"),
+                format!("resource \"aws_s3_bucket\" \"b{i:03}\" {{\n  bucket = \"b-{i}\"\n}}\n"),
+            )
+        })
+        .collect();
+    let files: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    let l = load(&files, "big");
+    assert_eq!(l.documents.len(), 100);
+    let d = doc(&l, "aws_s3_bucket.b042");
+    // 100 files × 100 documents would be 10,000 copies; each document keeps its own file.
+    assert!(d.extra_files.is_empty());
+    let bucket = d.node.get("attributes").unwrap().get("bucket").unwrap();
+    assert_eq!(d.file_of(bucket).path, "big/r042.tf");
+    assert_eq!(bucket.start.line, 2);
+    assert_eq!(d.related.as_ref().unwrap().nodes().count(), 99);
+}
+
+#[test]
+fn nested_module_calls_are_made_once_not_once_per_use() {
+    // m0 calls m1 … calls m15; each level reads its child's output and has a resource: the
+    // calls must be instantiated once each, not again for every module.NAME.
+    let mut files = vec![(
+        "live/main.tf".to_string(),
+        "module \"m\" {\n  source = \"../m0\"\n}\nresource \"x_r\" \"top\" {\n  v = module.m.v\n}\n"
+            .to_string(),
+    )];
+    for i in 0..16 {
+        let body = if i < 15 {
+            format!(
+                "module \"next\" {{\n  source = \"../m{}\"\n}}\nresource \"x_r\" \"r\" {{\n  v = module.next.v\n}}\noutput \"v\" {{\n  value = \"${{module.next.v}}+\"\n}}\n",
+                i + 1
+            )
+        } else {
+            "resource \"x_r\" \"r\" {\n  v = \"leaf\"\n}\noutput \"v\" {\n  value = \"leaf\"\n}\n"
+                .to_string()
+        };
+        files.push((format!("m{i}/main.tf"), body));
+    }
+    let files: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    // 2^16 instantiations would spend this budget many times over; 17 do not.
+    let limits = budget::Limits {
+        max_steps: 20_000,
+        ..budget::DEFAULT_LIMITS
+    };
+    let l = load_within(&files, "live", limits);
+    assert!(l.notifications.is_empty(), "{:#?}", l.notifications);
+    assert_eq!(
+        attr(doc(&l, "x_r.top"), "v"),
+        serde_json::json!(format!("leaf{}", "+".repeat(15)))
+    );
+    assert_eq!(l.documents.len(), 17);
+}
