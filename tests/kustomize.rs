@@ -498,3 +498,277 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+// ---------------------------------------------------------------- hostile kustomizations
+
+mod budgets {
+    use plumbline::load::kustomize::{render, render_with, Budget};
+    use plumbline::load::{LoadOptions, Loaded, MemFiles};
+    use plumbline::model::NoteLevel;
+
+    /// Runs `f` on a thread with the stack a test thread has by default (2 MiB), so that a
+    /// recursion the budgets failed to stop overflows here.
+    fn on_small_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+        std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(f)
+            .unwrap()
+            .join()
+            .expect("the renderer must not overflow its stack")
+    }
+
+    const BASE_OBJECTS: &str =
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n---\n\
+        apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    \
+        spec:\n      containers:\n      - name: web\n        image: nginx\n";
+
+    /// A diamond `levels` deep: `l0` holds two objects; `l{k}a` and `l{k}b` each include
+    /// both kustomizations of the level below (with `extra` added to each); `top` includes
+    /// both of the last level.
+    fn diamond(levels: usize, extra: impl Fn(usize, &str) -> String) -> MemFiles {
+        let mut files = vec![
+            (
+                "d/l0/kustomization.yaml".to_string(),
+                "resources: [objs.yaml]\n".to_string(),
+            ),
+            ("d/l0/objs.yaml".to_string(), BASE_OBJECTS.to_string()),
+        ];
+        for k in 1..=levels {
+            for side in ["a", "b"] {
+                let below = if k == 1 {
+                    "[../l0]".to_string()
+                } else {
+                    format!("[../l{p}a, ../l{p}b]", p = k - 1)
+                };
+                files.push((
+                    format!("d/l{k}{side}/kustomization.yaml"),
+                    format!("resources: {below}\n{}", extra(k, side)),
+                ));
+            }
+        }
+        files.push((
+            "d/top/kustomization.yaml".to_string(),
+            format!("resources: [../l{levels}a, ../l{levels}b]\n"),
+        ));
+        MemFiles::new(files)
+    }
+
+    fn codes(l: &Loaded, code: &str) -> Vec<String> {
+        l.notifications
+            .iter()
+            .filter(|n| n.code == code)
+            .map(|n| n.message.clone())
+            .collect()
+    }
+
+    #[test]
+    fn a_diamond_of_one_base_is_rendered_once_and_the_repeats_refused_as_kustomize_does() {
+        // 2^22 copies of the base without reuse and without the duplicate check.
+        let l = on_small_stack(|| {
+            render(
+                &diamond(22, |_, _| String::new()),
+                "d/top",
+                &LoadOptions::default(),
+            )
+        });
+        let names: Vec<String> = l
+            .documents
+            .iter()
+            .map(|d| d.resource.as_ref().unwrap().name.clone())
+            .collect();
+        assert_eq!(names, ["settings", "web"]);
+        assert!(
+            codes(&l, "kustomize-budget").is_empty(),
+            "{:#?}",
+            l.notifications
+        );
+        let repeats: Vec<&plumbline::model::Notification> = l
+            .notifications
+            .iter()
+            .filter(|n| n.message.contains("already registered id"))
+            .collect();
+        // Once per kustomization that includes the base twice: the second entry of each
+        // kustomization of levels 2 to 22, and of the top. Each is an error (incomplete scan).
+        assert_eq!(repeats.len(), 2 * 21 + 1, "{repeats:#?}");
+        assert!(repeats.iter().all(|n| n.level == NoteLevel::Error));
+        let top = repeats
+            .iter()
+            .find(|n| n.file.as_deref() == Some("d/top/kustomization.yaml"))
+            .expect("the top kustomization's repeat is reported");
+        assert_eq!(top.position.map(|p| p.line), Some(1));
+        assert!(
+            top.message.contains("../l22b adds 2 object(s)"),
+            "{}",
+            top.message
+        );
+        assert!(
+            top.message.contains("v1 ConfigMap default/settings"),
+            "{}",
+            top.message
+        );
+    }
+
+    #[test]
+    fn a_diamond_that_doubles_its_objects_stops_at_the_object_budget() {
+        // A prefix per side: every level really doubles the objects (kustomize would render
+        // 2^23 of them).
+        let files = diamond(22, |_, side| format!("namePrefix: {side}-\n"));
+        let budget = Budget {
+            max_objects: 1000,
+            ..Budget::default()
+        };
+        let l =
+            on_small_stack(move || render_with(&files, "d/top", &LoadOptions::default(), budget));
+        let stops = codes(&l, "kustomize-budget");
+        assert_eq!(stops.len(), 1, "{:#?}", l.notifications);
+        assert!(
+            stops[0].contains("rendering d/top/kustomization.yaml stops here"),
+            "{}",
+            stops[0]
+        );
+        assert!(stops[0].contains("more than 1000 objects"), "{}", stops[0]);
+        let n = l
+            .notifications
+            .iter()
+            .find(|n| n.code == "kustomize-budget")
+            .unwrap();
+        assert_eq!(n.level, NoteLevel::Error);
+        assert!(n.file.as_deref().unwrap().ends_with("kustomization.yaml"));
+        // What was rendered before the stop is kept, within the budget.
+        assert!(
+            !l.documents.is_empty() && l.documents.len() <= 1000,
+            "{}",
+            l.documents.len()
+        );
+        // Names carry the prefixes of the levels that were applied.
+        assert!(l
+            .documents
+            .iter()
+            .all(|d| d.resource.as_ref().unwrap().name.starts_with("a-")
+                || d.resource.as_ref().unwrap().name.starts_with("b-")));
+    }
+
+    #[test]
+    fn components_listed_twice_at_every_level_stop_at_the_work_budget() {
+        // 2^30 expansions of the last component if nothing stopped them.
+        let mut files = vec![
+            (
+                "c/top/kustomization.yaml".to_string(),
+                "resources: [cm.yaml]\ncomponents: [../c0]\n".to_string(),
+            ),
+            (
+                "c/top/cm.yaml".to_string(),
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n".to_string(),
+            ),
+        ];
+        for i in 0..30 {
+            files.push((
+                format!("c/c{i}/kustomization.yaml"),
+                format!(
+                    "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n\
+                     components: [../c{n}, ../c{n}]\ncommonLabels: {{level{i}: x}}\n",
+                    n = i + 1
+                ),
+            ));
+        }
+        files.push((
+            "c/c30/kustomization.yaml".to_string(),
+            "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n".to_string(),
+        ));
+        let files = MemFiles::new(files);
+        let budget = Budget {
+            max_expansion_work: 5_000,
+            ..Budget::default()
+        };
+        let l =
+            on_small_stack(move || render_with(&files, "c/top", &LoadOptions::default(), budget));
+        let stops = codes(&l, "kustomize-budget");
+        assert_eq!(stops.len(), 1, "{:#?}", l.notifications);
+        assert!(
+            stops[0].contains("more than 5000 units of work"),
+            "{}",
+            stops[0]
+        );
+        assert!(
+            stops[0].contains("c/top/kustomization.yaml"),
+            "{}",
+            stops[0]
+        );
+        assert_eq!(l.documents.len(), 1);
+    }
+
+    #[test]
+    fn a_chain_of_kustomizations_deeper_than_the_nesting_budget_is_cut_and_reported() {
+        let mut files = Vec::new();
+        for i in 0..100 {
+            files.push((
+                format!("n/k{i}/kustomization.yaml"),
+                format!("resources: [../k{}, cm.yaml]\n", i + 1),
+            ));
+            files.push((
+                format!("n/k{i}/cm.yaml"),
+                format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm{i}\n"),
+            ));
+        }
+        files.push((
+            "n/k100/kustomization.yaml".to_string(),
+            "resources: []\n".to_string(),
+        ));
+        let files = MemFiles::new(files);
+        let l = on_small_stack(move || render(&files, "n/k0", &LoadOptions::default()));
+        let deep: Vec<&plumbline::model::Notification> = l
+            .notifications
+            .iter()
+            .filter(|n| n.message.contains("nest more than 32 levels"))
+            .collect();
+        assert_eq!(deep.len(), 1, "{:#?}", l.notifications);
+        assert_eq!(deep[0].level, NoteLevel::Error);
+        assert_eq!(deep[0].file.as_deref(), Some("n/k31/kustomization.yaml"));
+        // The 32 kustomizations within the limit render.
+        assert_eq!(l.documents.len(), 32);
+    }
+
+    #[test]
+    fn patches_delete_and_rename_in_order_and_replicas_take_the_last_entry() {
+        let files = MemFiles::new([
+            (
+                "p/kustomization.yaml",
+                "resources: [objs.yaml]\n\
+                 patches:\n\
+                 - patch: |\n    apiVersion: v1\n    kind: ConfigMap\n    metadata:\n      name: gone\n    $patch: delete\n\
+                 - patch: |\n    apiVersion: v1\n    kind: ConfigMap\n    metadata:\n      name: gone\n    data: {a: b}\n\
+                 - target: {kind: Deployment, name: web}\n  patch: |\n    - op: replace\n      path: /metadata/name\n      value: api\n\
+                 - patch: |\n    apiVersion: apps/v1\n    kind: Deployment\n    metadata:\n      name: api\n    spec:\n      paused: true\n\
+                 replicas:\n- {name: web, count: 2}\n- {name: api, count: 5}\n",
+            ),
+            (
+                "p/objs.yaml",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: gone\n---\n\
+                 apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: kept\n---\n\
+                 apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 1\n",
+            ),
+        ]);
+        let l = render(&files, "p", &LoadOptions::default());
+        let names: Vec<String> = l
+            .documents
+            .iter()
+            .map(|d| d.resource.as_ref().unwrap().name.clone())
+            .collect();
+        assert_eq!(names, ["kept", "api"]);
+        // The patch after the delete finds nothing to patch, and says so.
+        let missing: Vec<&String> = l
+            .notifications
+            .iter()
+            .map(|n| &n.message)
+            .filter(|m| m.contains("not among the objects"))
+            .collect();
+        assert_eq!(missing.len(), 1, "{:#?}", l.notifications);
+        assert!(missing[0].contains("ConfigMap gone"), "{}", missing[0]);
+        let api = l.documents[1].node.to_json();
+        assert_eq!(
+            api["spec"]["paused"], true,
+            "the patch by the new name applies"
+        );
+        assert_eq!(api["spec"]["replicas"], 5, "the last replicas entry wins");
+    }
+}

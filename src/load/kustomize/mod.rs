@@ -962,14 +962,15 @@ impl Ctx<'_> {
     }
 
     /// Whether one more object may join `held` objects (`budget.max_objects`); the first refusal
-    /// stops the render and is reported at `pos`.
+    /// stops the render and is reported at `pos`. After a stop, the objects rendered so far
+    /// still reach the kustomizations above, within the limit.
     pub fn admit(&mut self, held: usize, src: u16, pos: Pos) -> bool {
-        if self.exhausted {
-            return false;
-        }
         let max = self.budget.max_objects;
         if held < max {
             return true;
+        }
+        if self.exhausted {
+            return false;
         }
         self.exhaust(
             src,
