@@ -168,17 +168,47 @@ else := sprintf("%v.%v", [input.type, input.name])
 
 # --- related resources --------------------------------------------------------
 
-# (Not filtered: a rule of this module is computed for every document that
-# references the module, and a copy of a large module's list would cost each.)
-related := input.related if is_array(input.related)
+# A scan gives each resource `input.module`: the module's resources by type
+# (`by_type`, the input included) and the references among them, indexed once
+# for the whole module: `referrers` (type -> field -> the resources whose field
+# refers to the input), `refers` (field -> the resources the input's field
+# refers to) and `unknown_referrers` (type -> field -> the resources whose field
+# is an unknown value that names no resource of the module: it may be any).
+# A field is an attribute (`bucket`) or an attribute of a block list
+# (`logging.target_bucket`). With the index, "what points at this resource"
+# costs what the answer holds, where walking the module would cost, over all
+# its resources, the square of its size. An input built by hand (a policy
+# test) may give `related` or `related_by_type` instead; the helpers below
+# answer the same from either.
+indexed if is_object(input.module)
 
-else := []
+_is_input(r) if r.address == input.address
 
-# The scan also gives the related resources grouped by type (`related_by_type`),
-# so that looking for one type does not walk a large module's every resource.
-related_of_type(t) := object.get(input.related_by_type, t, []) if is_object(input.related_by_type)
+# The other resources of the module, in an input built by hand. (A rule, so
+# computed for every input: it only reads the input, never copies a list.)
+related := r if {
+	is_object(input)
+	r := object.get(input, "related", [])
+	is_array(r)
+} else := []
 
+# The other resources of the module of type t.
+related_of_type(t) := [r | some r in object.get(input.module.by_type, t, []); not _is_input(r)] if indexed
+else := object.get(input.related_by_type, t, []) if is_object(input.related_by_type)
 else := [r | some r in related; is_object(r); r.type == t]
+
+# The values of field in resource r: the attribute, or for `block.attr` that
+# attribute of each block of the list.
+field_values(r, field) := [v] if {
+	not contains(field, ".")
+	v := object_or_empty(r.attributes)[field]
+} else := [v |
+	parts := split(field, ".")
+	count(parts) == 2
+	some b in blocks(object_or_empty(r.attributes), parts[0])
+	is_object(b)
+	v := b[parts[1]]
+]
 
 # The addresses by which a reference can name resource r: its address, the
 # address without the module prefix, and type.name.
@@ -270,22 +300,50 @@ names_terraform_resource(ref) if {
 }
 
 refers_to_other(v, r) if {
+	indexed
+	some rs in input.module.by_type
+	some o in rs
+	not _is_input(o)
+	o.address != r.address
+	refers_to(v, o)
+}
+
+refers_to_other(v, r) if {
+	not indexed
 	some o in related
 	o.address != r.address
 	refers_to(v, o)
 }
 
 # Resources of type t whose attribute `field` may point at the input.
-attached(t, field) := [r |
+attached(t, field) := array.concat(
+	object.get(object.get(input.module.referrers, t, {}), field, []),
+	[r | some r in object.get(object.get(input.module.unknown_referrers, t, {}), field, []); not _is_input(r)],
+) if indexed
+else := [r |
 	some r in related_of_type(t)
-	may_refer_to(object_or_empty(r.attributes)[field], input)
+	some v in field_values(r, field)
+	may_refer_to(v, input)
 ]
 
-# Resources of type t whose attribute `field` certainly points at the input.
-attached_exactly(t, field) := [r |
+# Resources of type t whose `field` certainly points at the input.
+attached_exactly(t, field) := object.get(object.get(input.module.referrers, t, {}), field, []) if indexed
+else := [r |
 	some r in related_of_type(t)
-	refers_to(object_or_empty(r.attributes)[field], input)
+	_field_refers_to(r, field, input)
 ]
+
+# Resources of type t that the input's `field` certainly points at.
+referenced(t, field) := [r | some r in object.get(input.module.refers, field, []); r.type == t] if indexed
+else := [r |
+	some r in related_of_type(t)
+	_field_refers_to(input, field, r)
+]
+
+_field_refers_to(from, field, to) if {
+	some v in field_values(from, field)
+	refers_to(v, to)
+}
 
 # --- policy documents ---------------------------------------------------------
 

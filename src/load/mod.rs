@@ -5,6 +5,7 @@ pub mod cloudformation;
 pub mod dockerfile;
 pub mod kubernetes;
 pub mod kustomize;
+pub mod references;
 pub mod terraform;
 pub mod tree;
 #[cfg(test)]
@@ -63,6 +64,10 @@ pub struct RelatedSet {
     rego: std::sync::OnceLock<Vec<regorus::Value>>,
     /// The items' indexes by `type`, with the array of their Rego values.
     by_type: std::sync::OnceLock<std::collections::BTreeMap<String, (Vec<usize>, regorus::Value)>>,
+    /// Which items refer to which ([`references::References`]), with the values every
+    /// document shares: `{type: [items]}` and `{type: {field: [items]}}` of the unknown
+    /// references.
+    references: std::sync::OnceLock<(references::References, regorus::Value, regorus::Value)>,
 }
 
 impl RelatedSet {
@@ -71,6 +76,7 @@ impl RelatedSet {
             items,
             rego: std::sync::OnceLock::new(),
             by_type: std::sync::OnceLock::new(),
+            references: std::sync::OnceLock::new(),
         })
     }
 
@@ -102,6 +108,60 @@ impl RelatedSet {
                 .collect()
         })
     }
+
+    fn references(&self) -> &(references::References, regorus::Value, regorus::Value) {
+        self.references.get_or_init(|| {
+            let refs = references::References::new(&self.items);
+            let rego = self.rego();
+            let by_type = self
+                .by_type()
+                .iter()
+                .map(|(ty, (_, values))| (regorus::Value::from(ty.as_str()), values.clone()))
+                .collect::<std::collections::BTreeMap<_, _>>();
+            let unknown = by_type_and_field(&refs.unknown, rego);
+            (refs, regorus::Value::from(by_type), unknown)
+        })
+    }
+}
+
+/// `{type: {field: [items]}}` as a Rego value.
+fn by_type_and_field(
+    index: &std::collections::BTreeMap<String, std::collections::BTreeMap<String, Vec<usize>>>,
+    rego: &[regorus::Value],
+) -> regorus::Value {
+    let map = index
+        .iter()
+        .map(|(ty, fields)| (regorus::Value::from(ty.as_str()), by_field(fields, rego)))
+        .collect::<std::collections::BTreeMap<_, _>>();
+    regorus::Value::from(map)
+}
+
+/// `{field: [items]}` as a Rego value.
+fn by_field(
+    fields: &std::collections::BTreeMap<String, Vec<usize>>,
+    rego: &[regorus::Value],
+) -> regorus::Value {
+    let map = fields
+        .iter()
+        .map(|(f, items)| {
+            let values = items.iter().map(|&i| rego[i].clone()).collect::<Vec<_>>();
+            (
+                regorus::Value::from(f.as_str()),
+                regorus::Value::from(values),
+            )
+        })
+        .collect::<std::collections::BTreeMap<_, _>>();
+    regorus::Value::from(map)
+}
+
+/// Whether policy inputs carry `input.module`. `PLUMBLINE_NO_MODULE_INDEX=1` leaves it out
+/// (and gives every document the full lists instead), so that the library's helpers answer
+/// from the lists: a policy author, or a test, can compare the two answers.
+fn module_index_enabled() -> bool {
+    static ENABLED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ENABLED.get_or_init(|| {
+        std::env::var_os("PLUMBLINE_NO_MODULE_INDEX").is_none_or(|v| v.is_empty() || v == "0")
+    })
 }
 
 /// A document's view of a [`RelatedSet`]: every item but its own.
@@ -179,6 +239,31 @@ impl Related {
         Some(regorus::Value::from(map))
     }
 
+    /// `input.module`: the module's resources by type (the document's own included) and the
+    /// references among them (see [`references`]), so that "which resources point at this
+    /// one" costs what the answer holds, not the module's size. `None` in the namespace pass
+    /// (Kubernetes objects have no references) and for a document outside its set.
+    pub fn module_to_rego(&self) -> Option<regorus::Value> {
+        let me = self.me?;
+        if self.only.is_some() || self.namespace.is_some() {
+            return None;
+        }
+        let (refs, by_type, unknown) = self.set.references();
+        let rego = self.set.rego();
+        let mut map = std::collections::BTreeMap::new();
+        map.insert(regorus::Value::from("by_type"), by_type.clone());
+        map.insert(
+            regorus::Value::from("referrers"),
+            by_type_and_field(&refs.referrers[me], rego),
+        );
+        map.insert(
+            regorus::Value::from("refers"),
+            by_field(&refs.refers[me], rego),
+        );
+        map.insert(regorus::Value::from("unknown_referrers"), unknown.clone());
+        Some(regorus::Value::from(map))
+    }
+
     /// `input.related` as JSON.
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::Value::Array(self.nodes().map(Node::to_json).collect())
@@ -199,14 +284,29 @@ impl Document {
         }
     }
 
-    /// The policy input: the document's tree, with `related` when it has one.
+    /// The policy input: the document's tree, with `related`, `related_by_type` and
+    /// `module` when it has related resources.
     pub fn to_rego(&self) -> regorus::Value {
+        self.to_rego_for(true)
+    }
+
+    /// The policy input; `lists`: with `related` and `related_by_type`, the lists of the
+    /// module's other resources, which are a new array for each document (so a module's
+    /// worth for each of its resources). Only policies that read them need them: the built-in
+    /// library reads `module`, whose parts are shared or hold only the document's references.
+    pub fn to_rego_for(&self, lists: bool) -> regorus::Value {
         let mut input = self.node.to_rego();
         if let Some(related) = &self.related {
+            let module = related.module_to_rego().filter(|_| module_index_enabled());
             if let Ok(map) = input.as_object_mut() {
-                map.insert(regorus::Value::from("related"), related.to_rego());
-                if let Some(by_type) = related.by_type_to_rego() {
-                    map.insert(regorus::Value::from("related_by_type"), by_type);
+                if lists || module.is_none() {
+                    map.insert(regorus::Value::from("related"), related.to_rego());
+                    if let Some(by_type) = related.by_type_to_rego() {
+                        map.insert(regorus::Value::from("related_by_type"), by_type);
+                    }
+                }
+                if let Some(module) = module {
+                    map.insert(regorus::Value::from("module"), module);
                 }
             }
         }

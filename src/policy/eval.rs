@@ -45,7 +45,7 @@ pub fn evaluate(
     if !set.packages.iter().any(|p| p.applies_to(doc)) {
         return out;
     }
-    engine.set_input(doc.to_rego());
+    engine.set_input(input_of(set, doc));
     let batched = match mode {
         Mode::Batched => evaluate_batch(engine, set, doc, &mut out),
         Mode::PerRule => vec![false; set.packages.len()],
@@ -162,6 +162,16 @@ fn eval_rule(
     guarded(engine, set, doc, |e| e.eval_rule(rule.to_string()))
 }
 
+/// The policy input of `doc`, with the lists of related resources only when a package that
+/// applies to it reads them.
+fn input_of(set: &PolicySet, doc: &Document) -> Value {
+    let lists = set
+        .packages
+        .iter()
+        .any(|p| p.reads_related && p.applies_to(doc));
+    doc.to_rego_for(lists)
+}
+
 /// Runs one evaluation with a fresh resource budget. A panic in the engine (a bug of
 /// regorus's, reachable from a hostile policy) becomes this evaluation's error instead of
 /// ending the scan; the engine, whose state it may have broken, is replaced by a fresh clone.
@@ -175,7 +185,7 @@ pub(crate) fn guarded<T>(
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(engine)));
     outcome.unwrap_or_else(|panic| {
         *engine = set.engine.clone();
-        engine.set_input(doc.to_rego());
+        engine.set_input(input_of(set, doc));
         Err(anyhow::anyhow!(
             "the Rego engine failed ({}); this is a bug in the engine, triggered by this policy",
             super::test::panic_text(&*panic)

@@ -85,6 +85,10 @@ pub struct Package {
     /// `data.<package>.exception`, when the package declares exceptions.
     pub exception: Option<String>,
     pub builtin: bool,
+    /// Whether the package's documents get `input.related` and `input.related_by_type` (see
+    /// [`crate::load::Document::to_rego_for`]): a user's package when a file of it mentions
+    /// `related`, a built-in one when its text reads `input.related`.
+    pub reads_related: bool,
     /// Kinds the package applies to (`custom.kinds`); `None`: every document.
     pub kinds: Option<std::collections::BTreeSet<String>>,
     /// `custom.related_kinds`: a namespace rule, evaluated after the whole scan is loaded, on
@@ -411,6 +415,7 @@ fn compile_here(
         rules: Vec<String>,
         file: String,
         builtin: bool,
+        reads_related: bool,
     }
     let mut packages: BTreeMap<String, Acc> = BTreeMap::new();
     let mut tests = Vec::new();
@@ -452,7 +457,16 @@ fn compile_here(
             rules: Vec::new(),
             file: file.path.clone(),
             builtin: is_builtin,
+            reads_related: false,
         });
+        // Giving a document the lists costs the module's size for each of its resources: only
+        // the packages that may read them get them (a user's file that mentions `related` at
+        // all, a built-in one that reads `input.related`).
+        acc.reads_related |= if is_builtin {
+            file.text.contains("input.related")
+        } else {
+            file.text.contains("related")
+        };
         if let Some(a) = info.annotations {
             if let Some((_, first)) = &acc.annotations {
                 return Err(PolicyError {
@@ -550,6 +564,7 @@ fn compile_here(
             queries,
             meta,
             builtin: acc.builtin,
+            reads_related: acc.reads_related,
             name,
         });
     }

@@ -28,8 +28,7 @@ deny contains result if {
 deny contains result if {
 	input.type == "aws_ebs_snapshot"
 	not aws.ebs_default_encryption
-	some v in aws.related_of_type("aws_ebs_volume")
-	aws.refers_to(aws.attrs.volume_id, v)
+	some v in aws.referenced("aws_ebs_volume", "volume_id")
 	aws.not_true(v.attributes, "encrypted")
 	result := aws.result(sprintf("Snapshot %s is taken of the unencrypted volume %s", [aws.label, v.address]), ["attributes", "volume_id"])
 }

@@ -36,8 +36,10 @@ http if {
 }
 
 non_application_lb if {
-	some lb in array.concat(aws.related_of_type("aws_lb"), aws.related_of_type("aws_alb"))
-	aws.refers_to(aws.attrs.load_balancer_arn, lb)
+	some lb in array.concat(
+		aws.referenced("aws_lb", "load_balancer_arn"),
+		aws.referenced("aws_alb", "load_balancer_arn"),
+	)
 	t := object.get(lb.attributes, "load_balancer_type", "application")
 	t != "application"
 }

@@ -20,17 +20,9 @@ import rego.v1
 import data.plumbline.lib.aws
 
 # A bucket that receives access logs is not itself required to log.
-log_target if {
-	some r in aws.related_of_type("aws_s3_bucket_logging")
-	aws.refers_to(r.attributes.target_bucket, input)
-}
+log_target if count(aws.attached_exactly("aws_s3_bucket_logging", "target_bucket")) > 0
 
-log_target if {
-	some r in aws.related_of_type("aws_s3_bucket")
-	r.attributes.logging # most buckets have none: skip them before the block helper
-	some b in aws.blocks(r.attributes, "logging")
-	aws.refers_to(b.target_bucket, input)
-}
+log_target if count(aws.attached_exactly("aws_s3_bucket", "logging.target_bucket")) > 0
 
 log_target if aws.attrs.acl == "log-delivery-write"
 
