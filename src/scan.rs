@@ -272,8 +272,18 @@ impl<'a> ScanFiles<'a> {
             let id = gix::ObjectId::from_hex(commit.as_bytes()).ok()?;
             let tree = repo.find_commit(id).ok()?.tree().ok()?;
             let entry = tree.lookup_entry_by_path(path).ok()??;
+            if entry.mode().is_link() {
+                return Some(Err(format!(
+                    "{path} is a symbolic link in the revision; a file read outside the scan's \
+                     listing is read only when it is a regular file, so replace the link with \
+                     the file"
+                )));
+            }
             if !entry.mode().is_blob() {
-                return None;
+                return Some(Err(format!(
+                    "{path} is a directory or a submodule in the revision, not a file; fix the \
+                     path"
+                )));
             }
             let header = repo.find_header(entry.oid()).ok()?;
             if header.size() > self.max_bytes {
@@ -290,12 +300,38 @@ impl<'a> ScanFiles<'a> {
             );
         }
         let root = std::fs::canonicalize(self.root.as_ref()?).ok()?;
-        let full = std::fs::canonicalize(root.join(path)).ok()?;
+        let joined = root.join(path);
+        let full = match std::fs::canonicalize(&joined) {
+            Ok(full) => full,
+            // A link that leads nowhere (or in a loop) is not "missing": say what it is.
+            Err(_) if std::fs::symlink_metadata(&joined).is_ok() => {
+                return Some(Err(format!(
+                    "{path} is a symbolic link that leads nowhere (dangling, or a loop); fix \
+                     the link or replace it with the file"
+                )));
+            }
+            Err(_) => return None,
+        };
         // Never read through a link that leaves the tree.
-        if !full.starts_with(&root) || !full.is_file() {
-            return None;
+        if !full.starts_with(&root) {
+            return Some(Err(format!(
+                "{path} leads outside the repository (through `..` or a symbolic link), so it \
+                 was not read; keep the file inside the repository"
+            )));
         }
-        let size = std::fs::metadata(&full).ok()?.len();
+        let meta = std::fs::metadata(&full).ok()?;
+        if meta.is_dir() {
+            return Some(Err(format!(
+                "{path} is a directory, not a file; fix the path"
+            )));
+        }
+        if !meta.is_file() {
+            return Some(Err(format!(
+                "{path} is not a regular file (a FIFO, socket or device), so it was not read; \
+                 replace it with a regular file"
+            )));
+        }
+        let size = meta.len();
         if size > self.max_bytes {
             return Some(Err(format!(
                 "{path}: {size} bytes is above the {}-byte limit, so it was not read",

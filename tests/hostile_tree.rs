@@ -380,3 +380,64 @@ fn a_dangling_configuration_link_is_an_error_naming_it() {
         );
     }
 }
+
+/// Files a generator reads (Kustomize `configMapGenerator` sources) are read only when they
+/// are regular files inside the tree, and each refusal says what the file is: a link out of
+/// the tree is not "missing", and a FIFO is never opened.
+#[cfg(unix)]
+#[test]
+fn generator_sources_that_are_not_regular_files_inside_the_tree_are_named_for_what_they_are() {
+    let dir = repo();
+    let d = dir.path();
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret.txt"), "CANARY-GENERATOR-7731").unwrap();
+    write(
+        d,
+        "gen/kustomization.yaml",
+        "configMapGenerator:\n\
+         - name: out\n  files: [out.txt]\n\
+         - name: pipe\n  files: [pipe.txt]\n\
+         - name: gone\n  files: [gone.txt]\n\
+         - name: up\n  files: [../../etc/hostname]\n\
+         - name: fine\n  files: [fine.txt]\n",
+    );
+    write(d, "gen/fine.txt", "hello");
+    std::os::unix::fs::symlink(outside.path().join("secret.txt"), d.join("gen/out.txt")).unwrap();
+    std::os::unix::fs::symlink("nothing-here.txt", d.join("gen/gone.txt")).unwrap();
+    let made = Command::new("mkfifo")
+        .arg(d.join("gen/pipe.txt"))
+        .status()
+        .expect("mkfifo (coreutils) runs");
+    assert!(made.success());
+    let mut args = SCAN.to_vec();
+    args.push("--worktree");
+    let run = run_bounded(d, &args);
+    assert_eq!(run.code, 3, "{}\n{}", run.stdout, run.stderr);
+    assert!(!run.stdout.contains("CANARY-GENERATOR"), "{}", run.stdout);
+    let r = run.json();
+    assert_good_found("worktree", &r);
+    let about = |needle: &str| -> String {
+        r["notifications"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|n| n["file"] == "gen/kustomization.yaml")
+            .map(|n| n["message"].as_str().unwrap().to_string())
+            .find(|m| m.contains(needle))
+            .unwrap_or_else(|| panic!("no kustomization notification about {needle}: {r}"))
+    };
+    let out = about("out.txt");
+    assert!(out.contains("outside the repository"), "{out}");
+    assert!(!out.contains("does not exist"), "{out}");
+    assert!(about("pipe.txt").contains("FIFO"));
+    assert!(about("gone.txt").contains("leads nowhere"));
+    let up = about("etc/hostname");
+    assert!(
+        up.contains("outside this kustomization's directory"),
+        "{up}"
+    );
+    assert!(
+        !r["notifications"].to_string().contains("fine.txt"),
+        "the regular file is read without a word: {r}"
+    );
+}
