@@ -147,20 +147,17 @@ fn options(data: &[u8]) -> LoadOptions {
     opts
 }
 
-/// Everything a scan does with loaded documents short of policies: the inline waivers of
-/// their files, and the values policies and reports read from them.
+/// Everything a scan does with loaded documents short of evaluating policies: the inline
+/// waivers of their files, and the policy input of each document.
 fn use_loaded(loaded: &[Loaded]) -> Vec<&Document> {
     let docs: Vec<&Document> = loaded.iter().flat_map(|l| &l.documents).collect();
     for l in loaded {
         let _ = crate::waiver::inline::collect(&l.documents);
     }
+    // What a scan builds of each document: its policy input (with `input.related`).
     for doc in &docs {
         let _ = doc.to_rego();
-        let _ = doc.node.to_json();
         let _ = doc.kind();
-        if let Some(related) = &doc.related {
-            let _ = related.to_json();
-        }
     }
     docs
 }
