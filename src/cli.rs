@@ -50,6 +50,10 @@ pub enum Command {
     /// Print the IAM policy (read-only actions only) that `scan --tfstate` needs to read AWS,
     /// generated from the reader registry.
     AwsPolicy(AwsPolicyArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish) on stdout.
+    Completions(crate::cli_docs::CompletionsArgs),
+    /// Print the manual page (roff) on stdout, or write one page per command into a directory.
+    Man(crate::cli_docs::ManArgs),
 }
 
 #[derive(Debug, Args)]
@@ -357,6 +361,8 @@ pub fn run(cli: Cli, matches: &clap::ArgMatches) -> i32 {
         Command::Merge(args) => run_merge(args),
         Command::Snapshot(args) => run_snapshot(*args),
         Command::AwsPolicy(args) => crate::cli_aws::run_aws_policy(&args),
+        Command::Completions(args) => crate::cli_docs::run_completions(&args),
+        Command::Man(args) => crate::cli_docs::run_man(&args),
     }
 }
 
