@@ -18,7 +18,10 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-const GITHUB: &str = "github-actions/plumbline.yml";
+/// The build-from-source variant; `github-actions/plumbline.yml` (the Plumbline Action) is
+/// tested by tests/packaging_action.rs.
+const GITHUB: &str = "github-actions/plumbline-from-source.yml";
+const GITHUB_ACTION: &str = "github-actions/plumbline.yml";
 const GITLAB: &str = "gitlab-ci/.gitlab-ci.yml";
 const KUBERNETES: &str = "kubernetes";
 
@@ -77,6 +80,7 @@ fn every_example_yaml_parses() {
         .collect();
     for expected in [
         GITHUB,
+        GITHUB_ACTION,
         GITLAB,
         "kubernetes/cronjob.yaml",
         "kubernetes/rbac.yaml",
@@ -1020,5 +1024,5 @@ fn ci_examples_are_not_kubernetes_objects() {
         .filter(|o| o["kind"] != "Kustomization")
         .count();
     assert_eq!(resources, rendered + 1);
-    assert_eq!(documents - resources, 2, "the two CI files: {summary}");
+    assert_eq!(documents - resources, 3, "the three CI files: {summary}");
 }
