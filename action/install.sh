@@ -12,7 +12,8 @@
 #                          plumbline-dev/plumbline); a release's files are at
 #                          URL/download/vVERSION/FILE, the newest release's at
 #                          URL/latest/download/FILE
-#   PLUMBLINE_TARGET       Rust target triple of the archive (default: from uname)
+#   PLUMBLINE_TARGET       Rust target triple of the archive (default: from uname:
+#                          x86_64 or aarch64, -unknown-linux-musl or -apple-darwin)
 #   PLUMBLINE_INSTALL_DIR  where the archive is kept and the binary extracted (default:
 #                          $RUNNER_TOOL_CACHE/plumbline/VERSION/TARGET, else under
 #                          ~/.cache); the Action caches this directory
@@ -84,8 +85,9 @@ detect_target() {
     *) die "no Plumbline release for the $arch architecture; build it from source (cargo install)" ;;
   esac
   case $os in
-    Linux) echo "$arch-unknown-linux-gnu" ;;
+    Linux) echo "$arch-unknown-linux-musl" ;;
     Darwin) echo "$arch-apple-darwin" ;;
+    MINGW* | MSYS* | CYGWIN*) die "the Action installs on Linux and macOS runners; on Windows, download plumbline-VERSION-x86_64-pc-windows-msvc.zip from the release" ;;
     *) die "no Plumbline release for $os; build it from source (cargo install)" ;;
   esac
 }

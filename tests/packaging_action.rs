@@ -373,7 +373,7 @@ fn host_target() -> String {
         other => panic!("no release target for {other}"),
     };
     match std::env::consts::OS {
-        "linux" => format!("{arch}-unknown-linux-gnu"),
+        "linux" => format!("{arch}-unknown-linux-musl"),
         "macos" => format!("{arch}-apple-darwin"),
         other => panic!("no release target for {other}"),
     }
