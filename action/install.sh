@@ -8,7 +8,7 @@
 #
 # Environment (all optional):
 #   PLUMBLINE_VERSION      `latest` (default), `0.2.0` or `v0.2.0`
-#   PLUMBLINE_RELEASES_URL releases of the project (default: the GitHub releases of
+#   PLUMBLINE_DOWNLOAD_URL releases of the project (default: the GitHub releases of
 #                          plumbline-dev/plumbline); a release's files are at
 #                          URL/download/vVERSION/FILE, the newest release's at
 #                          URL/latest/download/FILE
@@ -27,7 +27,7 @@
 set -euo pipefail
 
 REPOSITORY=plumbline-dev/plumbline
-RELEASES_URL=${PLUMBLINE_RELEASES_URL:-https://github.com/$REPOSITORY/releases}
+RELEASES_URL=${PLUMBLINE_DOWNLOAD_URL:-https://github.com/$REPOSITORY/releases}
 RELEASES_URL=${RELEASES_URL%/}
 
 die() {

@@ -30,6 +30,7 @@ import resource
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -185,15 +186,28 @@ def run_once(target: pathlib.Path, builtin: bool, timeout: float) -> tuple[float
             "--fail-on", "never"]
     if not builtin:
         args += ["--no-builtin", "-p", str(WORK / "empty-policies")]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    start = time.perf_counter()
-    proc = subprocess.run(args, stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout)
-    wall = time.perf_counter() - start
-    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    if proc.returncode not in (0, 1, 3):
-        sys.exit(f"plumbline failed ({proc.returncode}): {proc.stderr.decode()[-2000:]}")
-    report = json.loads(proc.stdout)
-    return wall, max(rss, before), len(report.get("findings", [])), len(report.get("notifications", []))
+    # The peak of this process alone (os.wait4), not RUSAGE_CHILDREN's maximum over every
+    # child so far, which would carry a larger earlier run's peak into the later rows.
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        p = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
+        try:
+            _, status, usage = os.wait4(p.pid, 0)
+        except BaseException:
+            p.kill()
+            raise
+        wall = time.perf_counter() - start
+        if wall > timeout:
+            sys.exit(f"plumbline took {wall:.0f} s, over the {timeout:.0f} s timeout")
+        code = os.waitstatus_to_exitcode(status)
+        rss = usage.ru_maxrss
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    if code not in (0, 1, 3):
+        sys.exit(f"plumbline failed ({code}): {stderr.decode()[-2000:]}")
+    report = json.loads(stdout)
+    return wall, rss, len(report.get("findings", [])), len(report.get("notifications", []))
 
 
 def main() -> None:

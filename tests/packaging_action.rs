@@ -442,7 +442,7 @@ fn install_script_verifies_installs_and_caches() {
     let cache_s = cache.to_str().unwrap();
     let env = |version: &'static str| -> Vec<(&'static str, String)> {
         vec![
-            ("PLUMBLINE_RELEASES_URL", server.url.clone()),
+            ("PLUMBLINE_DOWNLOAD_URL", server.url.clone()),
             ("PLUMBLINE_VERSION", version.to_string()),
         ]
     };
