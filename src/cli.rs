@@ -13,6 +13,8 @@ use crate::source::PathFilter;
 use crate::textsafe;
 use crate::triage::{self, exit, FailOn};
 use crate::waiver;
+pub mod docs;
+
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -51,9 +53,9 @@ pub enum Command {
     /// generated from the reader registry.
     AwsPolicy(AwsPolicyArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish) on stdout.
-    Completions(crate::cli_docs::CompletionsArgs),
+    Completions(crate::cli::docs::CompletionsArgs),
     /// Print the manual page (roff) on stdout, or write one page per command into a directory.
-    Man(crate::cli_docs::ManArgs),
+    Man(crate::cli::docs::ManArgs),
 }
 
 #[derive(Debug, Args)]
@@ -361,8 +363,8 @@ pub fn run(cli: Cli, matches: &clap::ArgMatches) -> i32 {
         Command::Merge(args) => run_merge(args),
         Command::Snapshot(args) => run_snapshot(*args),
         Command::AwsPolicy(args) => crate::cli_aws::run_aws_policy(&args),
-        Command::Completions(args) => crate::cli_docs::run_completions(&args),
-        Command::Man(args) => crate::cli_docs::run_man(&args),
+        Command::Completions(args) => crate::cli::docs::run_completions(&args),
+        Command::Man(args) => crate::cli::docs::run_man(&args),
     }
 }
 

@@ -4,7 +4,6 @@
 pub mod bounded;
 pub mod cli;
 pub mod cli_aws;
-pub mod cli_docs;
 pub mod config;
 pub mod date;
 pub mod drift;
