@@ -14,6 +14,9 @@
 # faster to make and to run) may be set to address. FUZZ_PROFILE=dev builds without
 # optimizations (about 4 minutes on two cores instead of 10, for runs that last seconds, as
 # in CI; the executions are slower). Both builds keep debug assertions (overflow checks).
+# FUZZ_SEEDS_PER_TARGET (default 400) caps the seeds of a target whose corpus is made here:
+# libFuzzer runs every seed before it mutates, which in an unoptimised build takes longer
+# than a smoke run's seconds.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -47,7 +50,7 @@ for t in "${targets[@]}"; do
     [ -n "$(ls -A "fuzz/corpus/$t" 2>/dev/null)" ] || missing=1
 done
 if [ "$missing" = 1 ]; then
-    python3 fuzz/seed.py
+    python3 fuzz/seed.py --max-per-target "${FUZZ_SEEDS_PER_TARGET:-400}"
 fi
 
 started=$(date +%s)
