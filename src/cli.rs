@@ -13,6 +13,7 @@ use crate::source::PathFilter;
 use crate::textsafe;
 use crate::triage::{self, exit, FailOn};
 use crate::waiver;
+pub mod aws;
 pub mod docs;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -362,7 +363,7 @@ pub fn run(cli: Cli, matches: &clap::ArgMatches) -> i32 {
         Command::Report(args) => run_report(args),
         Command::Merge(args) => run_merge(args),
         Command::Snapshot(args) => run_snapshot(*args),
-        Command::AwsPolicy(args) => crate::cli_aws::run_aws_policy(&args),
+        Command::AwsPolicy(args) => crate::cli::aws::run_aws_policy(&args),
         Command::Completions(args) => crate::cli::docs::run_completions(&args),
         Command::Man(args) => crate::cli::docs::run_man(&args),
     }
@@ -463,7 +464,7 @@ fn run_scan(mut args: ScanArgs, matches: &clap::ArgMatches) -> i32 {
              or use --baseline",
         );
     }
-    let aws = match crate::cli_aws::setup(
+    let aws = match crate::cli::aws::setup(
         &args.aws,
         config.as_ref().and_then(config::Config::aws_section),
         (args.path != "-").then(|| std::path::Path::new(&args.path)),
@@ -1140,7 +1141,7 @@ pub struct SnapshotArgs {
 fn run_snapshot(args: SnapshotArgs) -> i32 {
     let key = crate::drift::secret::HashKey::random();
     // AWS reading starts first, in the background: it needs only the states.
-    let aws = match crate::cli_aws::setup(
+    let aws = match crate::cli::aws::setup(
         &args.aws,
         None,
         Some(std::path::Path::new(&args.path)),

@@ -3,7 +3,6 @@
 
 pub mod bounded;
 pub mod cli;
-pub mod cli_aws;
 pub mod config;
 pub mod date;
 pub mod drift;
