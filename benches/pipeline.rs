@@ -35,7 +35,7 @@ fn collect(dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
         let p = e.path();
         if p.is_dir() {
             collect(&p, out);
-        } else if load::Format::of_path(&p.to_string_lossy()).is_some() {
+        } else if plumbline::source::Format::of_path(&p.to_string_lossy()).is_some() {
             out.push((p.display().to_string(), std::fs::read(&p).unwrap()));
         }
     }

@@ -16,9 +16,8 @@
 //!
 //! Not a stable API: it exists for `fuzz/` and `tests/fuzz_regressions.rs`.
 
-use crate::load::{
-    self, Document, Files, Format, Group, IacOptions, LoadOptions, Loaded, SourceFile,
-};
+use crate::load::{self, Document, Files, Group, IacOptions, LoadOptions, Loaded, SourceFile};
+use crate::source::Format;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, OnceLock};
 

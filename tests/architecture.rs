@@ -46,7 +46,6 @@ const KNOWN: &[(&str, &str)] = &[
     ("gate", "scan"),
     ("live", "drift"),
     ("report", "scan"),
-    ("source", "load"),
     ("waiver", "scan"),
 ];
 

@@ -19,7 +19,8 @@ fn scannable_files(dir: &Path, out: &mut Vec<PathBuf>) {
         let ft = e.file_type().unwrap();
         if ft.is_dir() {
             scannable_files(&p, out);
-        } else if ft.is_file() && plumbline::load::Format::of_path(&p.to_string_lossy()).is_some() {
+        } else if ft.is_file() && plumbline::source::Format::of_path(&p.to_string_lossy()).is_some()
+        {
             out.push(p);
         }
     }

@@ -198,7 +198,7 @@ fn labeled_dockerfiles_all_load() {
         .into_iter()
         .filter(|p| {
             let name = p.file_name().unwrap().to_string_lossy().to_string();
-            plumbline::load::Format::of_path(&name) == Some(plumbline::load::Format::Dockerfile)
+            plumbline::source::Format::of_path(&name) == Some(plumbline::source::Format::Dockerfile)
         })
         .collect();
     assert!(files.len() > 100, "{}", files.len());

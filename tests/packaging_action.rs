@@ -1010,7 +1010,7 @@ fn pre_commit_manifest_declares_both_hooks() {
     ] {
         assert_eq!(
             files.is_match(name),
-            plumbline::load::Format::of_path(name).is_some(),
+            plumbline::source::Format::of_path(name).is_some(),
             "{name}: the hook's `files` and plumbline disagree"
         );
     }

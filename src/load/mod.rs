@@ -12,6 +12,7 @@ pub mod tree;
 mod yaml_tests;
 
 use crate::model::{NoteLevel, Notification, Pos, ResourceId, Subject};
+use crate::source::Format;
 use std::sync::Arc;
 use tree::{LineIndex, Node};
 
@@ -371,46 +372,6 @@ pub struct Loaded {
     /// Time spent reading the bytes and parsing them (for `--timings`).
     pub read_time: std::time::Duration,
     pub parse_time: std::time::Duration,
-}
-
-/// Formats the loader understands, decided from the file name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    /// YAML: Kubernetes manifests, Kustomize, CloudFormation.
-    Yaml,
-    /// JSON: Kubernetes manifests, CloudFormation, Terraform plans.
-    Json,
-    /// Terraform configuration (`.tf`, `.tf.json`): loaded per module directory.
-    Terraform,
-    /// Terraform variable values (`.tfvars`, `.tfvars.json`): read with their module.
-    TfVars,
-    /// `Dockerfile`, `*.dockerfile`, `Containerfile`.
-    Dockerfile,
-}
-
-impl Format {
-    pub fn of_path(path: &str) -> Option<Self> {
-        let name = path.rsplit('/').next().unwrap_or(path);
-        let lower = name.to_ascii_lowercase();
-        if lower.ends_with(".tf") || lower.ends_with(".tf.json") {
-            Some(Self::Terraform)
-        } else if lower.ends_with(".tfvars") || lower.ends_with(".tfvars.json") {
-            Some(Self::TfVars)
-        } else if lower.ends_with(".yaml") || lower.ends_with(".yml") || name == "Kustomization" {
-            Some(Self::Yaml)
-        } else if lower.ends_with(".json") {
-            Some(Self::Json)
-        } else if lower == "dockerfile"
-            || lower == "containerfile"
-            || lower.ends_with(".dockerfile")
-            || lower.starts_with("dockerfile.")
-            || lower.starts_with("containerfile.")
-        {
-            Some(Self::Dockerfile)
-        } else {
-            None
-        }
-    }
 }
 
 /// Options of the infrastructure-as-code loaders.

@@ -1,8 +1,8 @@
 //! Reading a Git revision straight from the object database with gix.
 
 use super::links::{self, Node, Resolver};
+use super::Format;
 use super::{below, Candidate, Listing, Origin, PathFilter, SourceError};
-use crate::load::Format;
 use crate::model::{NoteLevel, Notification};
 use gix::objs::tree::EntryKind;
 use std::collections::{BTreeMap, HashMap};

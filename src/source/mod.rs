@@ -8,7 +8,6 @@ pub mod shard;
 pub mod stdin;
 pub mod worktree;
 
-use crate::load::Format;
 use crate::model::{NoteLevel, Notification};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use std::path::PathBuf;
@@ -388,5 +387,45 @@ mod tests {
         assert!(ex.may_hold(&["charts/sub"]));
         assert!(!ex.may_hold(&["vendor"]));
         assert!(!ex.may_hold(&["vendor/sub"]));
+    }
+}
+
+/// The kinds of file a scan reads (and the loader understands), decided from the file name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// YAML: Kubernetes manifests, Kustomize, CloudFormation.
+    Yaml,
+    /// JSON: Kubernetes manifests, CloudFormation, Terraform plans.
+    Json,
+    /// Terraform configuration (`.tf`, `.tf.json`): loaded per module directory.
+    Terraform,
+    /// Terraform variable values (`.tfvars`, `.tfvars.json`): read with their module.
+    TfVars,
+    /// `Dockerfile`, `*.dockerfile`, `Containerfile`.
+    Dockerfile,
+}
+
+impl Format {
+    pub fn of_path(path: &str) -> Option<Self> {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        let lower = name.to_ascii_lowercase();
+        if lower.ends_with(".tf") || lower.ends_with(".tf.json") {
+            Some(Self::Terraform)
+        } else if lower.ends_with(".tfvars") || lower.ends_with(".tfvars.json") {
+            Some(Self::TfVars)
+        } else if lower.ends_with(".yaml") || lower.ends_with(".yml") || name == "Kustomization" {
+            Some(Self::Yaml)
+        } else if lower.ends_with(".json") {
+            Some(Self::Json)
+        } else if lower == "dockerfile"
+            || lower == "containerfile"
+            || lower.ends_with(".dockerfile")
+            || lower.starts_with("dockerfile.")
+            || lower.starts_with("containerfile.")
+        {
+            Some(Self::Dockerfile)
+        } else {
+            None
+        }
     }
 }

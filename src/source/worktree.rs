@@ -7,8 +7,8 @@
 //! opening a FIFO blocks until someone writes to it.
 
 use super::links::{self, Node, Resolver};
+use super::Format;
 use super::{below, Candidate, Listing, Origin, PathFilter, SourceError};
-use crate::load::Format;
 use crate::model::{NoteLevel, Notification};
 use std::collections::{BTreeMap, HashMap};
 use std::fs::FileType;

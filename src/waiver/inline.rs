@@ -58,8 +58,8 @@ pub fn collect(documents: &[Document]) -> (Vec<Waiver>, Vec<Notification>) {
         if !file.text.contains(MARKER) {
             continue;
         }
-        match crate::load::Format::of_path(path) {
-            Some(crate::load::Format::Terraform | crate::load::Format::Dockerfile) => {
+        match crate::source::Format::of_path(path) {
+            Some(crate::source::Format::Terraform | crate::source::Format::Dockerfile) => {
                 code_comments(path, &file.text, &docs, &mut waivers, &mut notes)
             }
             _ if docs.iter().any(|d| d.subject.is_some()) => {

@@ -8,8 +8,9 @@
 //! whose values point at the expressions that set them.
 
 use super::state::{StateFile, StateResource};
-use crate::load::{Document, Files, Format, IacOptions, LoadOptions};
+use crate::load::{Document, Files, IacOptions, LoadOptions};
 use crate::model::PathSeg;
+use crate::source::Format;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// `module.a["x"].module.b[0]` → `module.a.module.b`; `aws_x.y[2]` → `aws_x.y`.
