@@ -9,6 +9,7 @@ pub mod drift;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod gate;
+pub mod keyed_hash;
 pub mod live;
 pub mod load;
 pub mod model;

@@ -17,6 +17,7 @@ const RANKS: &[(&str, u8)] = &[
     ("date", 0),
     ("textsafe", 0),
     ("bounded", 0),
+    ("keyed_hash", 0),
     ("progress", 1),
     // Severities and exit-code decisions (to join the findings at the bottom).
     ("triage", 1),
@@ -44,7 +45,6 @@ const KNOWN: &[(&str, &str)] = &[
     ("drift", "waiver"),
     ("gate", "report"),
     ("gate", "scan"),
-    ("live", "drift"),
     ("report", "scan"),
     ("waiver", "scan"),
 ];

@@ -72,7 +72,7 @@ pub struct AwsOptions {
     /// Attempts per call, the first included (adaptive retry mode).
     pub max_attempts: u32,
     /// Key of the keyed hashes that replace secret values (Lambda environment variables).
-    pub hash_key: crate::drift::HashKey,
+    pub hash_key: crate::keyed_hash::HashKey,
 }
 
 #[cfg(feature = "aws")]
@@ -85,7 +85,7 @@ impl Default for AwsOptions {
             max_calls: 20_000,
             concurrency: 8,
             max_attempts: 5,
-            hash_key: crate::drift::HashKey::random(),
+            hash_key: crate::keyed_hash::HashKey::random(),
         }
     }
 }
