@@ -1,7 +1,7 @@
 //! `plumbline completions SHELL` and `plumbline man`: shell completion scripts and manual
 //! pages, generated from the command-line definition itself so they never drift from it.
 
-use crate::cli::Cli;
+use super::{fail, Cli};
 use clap::{Args, CommandFactory, ValueEnum};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -56,7 +56,7 @@ pub fn run_man(args: &ManArgs) -> i32 {
     match &args.out_dir {
         None => match render(&cmd) {
             Ok(page) => write_stdout(&page),
-            Err(e) => fail(&format!("cannot render the manual page: {e}")),
+            Err(e) => fail(format!("cannot render the manual page: {e}")),
         },
         Some(dir) => match write_pages(&cmd, dir) {
             Ok(written) => {
@@ -68,7 +68,7 @@ pub fn run_man(args: &ManArgs) -> i32 {
                 }
                 0
             }
-            Err(e) => fail(&e),
+            Err(e) => fail(e),
         },
     }
 }
@@ -113,11 +113,6 @@ fn write_stdout(bytes: &[u8]) -> i32 {
         Ok(()) => 0,
         // A closed pipe (`plumbline man | head`) is not an error of ours.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
-        Err(e) => fail(&format!("cannot write to stdout: {e}")),
+        Err(e) => fail(format!("cannot write to stdout: {e}")),
     }
-}
-
-fn fail(message: &str) -> i32 {
-    eprintln!("plumbline: error: {message}");
-    crate::triage::exit::USAGE
 }

@@ -262,12 +262,15 @@ impl References {
                         .entry(field.clone())
                         .or_default();
                     push_once(list, o);
-                    let list = out.refers[o].entry(field.clone()).or_default();
-                    if !list.contains(&x) {
-                        list.push(x);
-                        list.sort_unstable();
-                    }
+                    out.refers[o].entry(field.clone()).or_default().push(x);
                 }
+            }
+        }
+        // A block field (`logging.target_bucket`) may name the same item from several blocks.
+        for lists in &mut out.refers {
+            for list in lists.values_mut() {
+                list.sort_unstable();
+                list.dedup();
             }
         }
         out
