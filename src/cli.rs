@@ -2,7 +2,8 @@
 //! the exit code.
 
 use crate::config;
-use crate::gate;
+
+use crate::findings::{self, exit, FailOn};
 use crate::load::LoadOptions;
 use crate::policy::{self, test::Status};
 use crate::progress;
@@ -11,8 +12,7 @@ use crate::scan::{self, ScanOptions, Target};
 use crate::source::shard::Shard;
 use crate::source::PathFilter;
 use crate::textsafe;
-use crate::triage::{self, exit, FailOn};
-use crate::waiver;
+use crate::triage::{self, waiver};
 pub mod aws;
 pub mod docs;
 
@@ -514,7 +514,7 @@ fn run_scan(mut args: ScanArgs, matches: &clap::ArgMatches) -> i32 {
         .as_ref()
         .map(|c| progress::Display::start(std::sync::Arc::clone(c)));
     let scanned = match &args.base {
-        Some(base) => gate::scan_against_base(&opts, &policies, base, args.show_preexisting),
+        Some(base) => scan::base::scan_against_base(&opts, &policies, base, args.show_preexisting),
         None => scan::run(&opts, &policies),
     };
     // The progress line is erased before anything else is printed.
@@ -526,12 +526,12 @@ fn run_scan(mut args: ScanArgs, matches: &clap::ArgMatches) -> i32 {
         Err(e) => return fail(e),
     };
     if let Some(file) = &args.baseline {
-        if let Err(e) = gate::apply_baseline(&mut result, file, &args.category) {
+        if let Err(e) = scan::base::apply_baseline(&mut result, file, &args.category) {
             return fail(e);
         }
     }
     config::override_severity(&severity_overrides, &mut result);
-    let gate_summary = gate::summary(&result, args.fail_on);
+    let gate_summary = triage::summary::render(&result, args.fail_on);
     let format = args
         .format
         .or_else(|| args.output.as_deref().and_then(Format::from_extension))
@@ -580,7 +580,7 @@ fn run_scan(mut args: ScanArgs, matches: &clap::ArgMatches) -> i32 {
     }
     match &args.output {
         Some(path) => {
-            if let Err(e) = report::write_atomic(path, rendered.as_bytes()) {
+            if let Err(e) = crate::bounded::write_atomic(path, rendered.as_bytes()) {
                 return fail(format!("cannot write {}: {e}", path.display()));
             }
             // The summary still goes to the log when the report goes to a file.
@@ -611,7 +611,7 @@ fn run_scan(mut args: ScanArgs, matches: &clap::ArgMatches) -> i32 {
             }
         }
     }
-    triage::exit_code(&result.findings, result.incomplete(), args.fail_on)
+    findings::exit_code(&result.findings, result.incomplete(), args.fail_on)
 }
 
 /// The drift check `--live-snapshot` asks for, or `None`; errors are usage errors.
@@ -758,7 +758,7 @@ fn live_reader(
 }
 
 /// `--timings`: wall time per stage, CPU time summed over workers, slowest files and rules.
-fn timings(stats: &scan::Stats, report: Duration, total: Duration) -> String {
+fn timings(stats: &crate::findings::Stats, report: Duration, total: Duration) -> String {
     use std::fmt::Write;
     let s = |d: Duration| format!("{:.3}s", d.as_secs_f64());
     let mut out = format!(
@@ -915,7 +915,7 @@ fn run_report(args: ReportArgs) -> i32 {
     let page = report::html::render(&loaded.reports);
     match &args.output {
         Some(path) => {
-            if let Err(e) = report::write_atomic(path, page.as_bytes()) {
+            if let Err(e) = crate::bounded::write_atomic(path, page.as_bytes()) {
                 return fail(format!("cannot write {}: {e}", path.display()));
             }
             eprintln!(
@@ -980,7 +980,7 @@ fn merge_summary(a: &report::merge::Analysis) -> String {
         "{}: {} report(s); active findings: {}; waived: {waived}{}",
         a.category,
         a.reports,
-        gate::count_by_severity(active.map(|f| f.severity)),
+        crate::findings::count_by_severity(active.map(|f| f.severity)),
         if a.result.incomplete() {
             "; INCOMPLETE (see the notifications)"
         } else {
@@ -1036,7 +1036,7 @@ fn run_merge(args: MergeArgs) -> i32 {
     };
     match &args.output {
         Some(path) => {
-            if let Err(e) = report::write_atomic(path, rendered.as_bytes()) {
+            if let Err(e) = crate::bounded::write_atomic(path, rendered.as_bytes()) {
                 return fail(format!("cannot write {}: {e}", path.display()));
             }
             if !args.quiet {
@@ -1060,7 +1060,7 @@ fn run_merge(args: MergeArgs) -> i32 {
     // The most serious verdict of any analysis: incomplete (3) outranks findings (1).
     analyses
         .iter()
-        .map(|a| triage::exit_code(&a.result.findings, a.result.incomplete(), args.fail_on))
+        .map(|a| findings::exit_code(&a.result.findings, a.result.incomplete(), args.fail_on))
         .max()
         .unwrap_or(exit::OK)
 }

@@ -15,11 +15,11 @@
 //! named like the flag's clap id), a line in [`apply`], a row in the README's table.
 
 use crate::cli::{ColorChoice, ScanArgs};
+use crate::findings::FailOn;
+use crate::findings::ScanResult;
 use crate::model::Severity;
 use crate::policy::PolicySet;
 use crate::report::Format;
-use crate::scan::ScanResult;
-use crate::triage::FailOn;
 use clap::parser::ValueSource;
 use clap::{ArgMatches, ValueEnum};
 use serde::Deserialize;
@@ -338,7 +338,7 @@ impl Config {
         };
         let globs = |list: &[String]| -> Result<Vec<globset::GlobMatcher>, ConfigError> {
             list.iter()
-                .map(|r| crate::waiver::rule_matcher(r).map_err(|e| self.error(None, e)))
+                .map(|r| crate::triage::waiver::rule_matcher(r).map_err(|e| self.error(None, e)))
                 .collect()
         };
         let only = globs(&rules.only)?;
@@ -497,7 +497,7 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
         }
     })?;
     let config: Option<Config> = serde_saphyr::from_str(&text).map_err(|e| {
-        let (line, mut message) = crate::waiver::file::yaml_error(&e);
+        let (line, mut message) = crate::load::yaml_error(&e);
         if message.contains("unknown field") {
             message.push_str(" (see \"Configuration file\" in the README)");
         }

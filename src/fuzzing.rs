@@ -151,7 +151,7 @@ fn options(data: &[u8]) -> LoadOptions {
 fn use_loaded(loaded: &[Loaded]) -> Vec<&Document> {
     let docs: Vec<&Document> = loaded.iter().flat_map(|l| &l.documents).collect();
     for l in loaded {
-        let _ = crate::waiver::inline::collect(&l.documents);
+        let _ = crate::triage::waiver::inline::collect(&l.documents);
     }
     // What a scan builds of each document: its policy input (with `input.related`).
     for doc in &docs {
@@ -289,18 +289,19 @@ fn waiver_file_on_stack(data: &[u8]) {
             "PL-K8S-0001\tdeploy/app.yaml\tmodule.a.aws_s3_bucket.b[0]\tDeployment/shop/web",
         ),
     };
-    let Ok(mut waivers) = crate::waiver::file::parse(".plumbline/waivers.yaml", yaml) else {
+    let Ok(mut waivers) = crate::triage::waiver::file::parse(".plumbline/waivers.yaml", yaml)
+    else {
         return;
     };
     let mut findings: Vec<crate::model::Finding> = findings.lines().map(finding).collect();
     let paths: Vec<&str> = findings.iter().map(|f| f.file.as_str()).collect();
-    crate::waiver::file::set_scope(&mut waivers, &paths, &[], true);
-    let today = crate::waiver::Date {
+    crate::triage::waiver::file::set_scope(&mut waivers, &paths, &[], true);
+    let today = crate::triage::waiver::Date {
         year: 2025,
         month: 1,
         day: 1,
     };
-    let _ = crate::waiver::apply(&mut findings, &waivers, today, &[]);
+    let _ = crate::triage::waiver::apply(&mut findings, &waivers, today, &[]);
 }
 
 fn finding(line: &str) -> crate::model::Finding {
@@ -348,8 +349,8 @@ pub fn waiver_comment(data: &[u8]) {
 
 fn waiver_comment_on_stack(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
-    let _ = crate::waiver::grammar::parse_comment(&text);
-    let _ = crate::waiver::grammar::parse_spec(&text);
+    let _ = crate::triage::waiver::grammar::parse_comment(&text);
+    let _ = crate::triage::waiver::grammar::parse_spec(&text);
 }
 
 /// Inline waivers (comments, and the `plumbline.dev/ignore` annotation): the first byte picks
@@ -398,7 +399,7 @@ fn report_on_stack(data: &[u8]) {
     };
     for r in &reports {
         let mut current = r.findings.clone();
-        crate::gate::compare(&mut current, &r.findings);
+        crate::triage::baseline::compare(&mut current, &r.findings);
     }
     if let Ok(analyses) = crate::report::merge::merge(reports.clone(), None) {
         for a in &analyses {

@@ -6,9 +6,9 @@ pub mod cli;
 pub mod config;
 pub mod date;
 pub mod drift;
+pub mod findings;
 #[doc(hidden)]
 pub mod fuzzing;
-pub mod gate;
 pub mod keyed_hash;
 pub mod live;
 pub mod load;
@@ -20,4 +20,3 @@ pub mod scan;
 pub mod source;
 pub mod textsafe;
 pub mod triage;
-pub mod waiver;

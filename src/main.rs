@@ -17,5 +17,5 @@ fn main() {
         .stack_size(STACK_BYTES)
         .spawn(move || plumbline::cli::run(cli, &matches))
         .expect("spawn the main worker thread");
-    std::process::exit(worker.join().unwrap_or(plumbline::triage::exit::USAGE));
+    std::process::exit(worker.join().unwrap_or(plumbline::findings::exit::USAGE));
 }

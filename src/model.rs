@@ -436,6 +436,117 @@ pub fn fingerprint(
     digest[..16].iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// A file that was read, kept for positions and source lines in reports.
+#[derive(Debug)]
+pub struct SourceFile {
+    /// Repository-relative path with `/` separators (what reports show).
+    pub path: String,
+    pub text: String,
+    pub lines: LineIndex,
+}
+
+impl SourceFile {
+    pub fn new(path: String, text: String) -> Self {
+        let lines = LineIndex::new(&text);
+        Self { path, text, lines }
+    }
+
+    pub fn pos(&self, byte: u32) -> Pos {
+        self.lines.pos(&self.text, byte)
+    }
+}
+
+/// Byte offsets of line starts, to turn byte offsets into line/column.
+#[derive(Debug, Clone, Default)]
+pub struct LineIndex {
+    starts: Vec<u32>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> Self {
+        let mut starts = vec![0u32];
+        starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| (i + 1) as u32),
+        );
+        Self { starts }
+    }
+
+    /// Line/column (1-based, code points) of a byte offset.
+    pub fn pos(&self, text: &str, byte: u32) -> Pos {
+        let line = self.starts.partition_point(|&s| s <= byte).max(1);
+        let start = self.starts[line - 1] as usize;
+        let end = (byte as usize).min(text.len());
+        let column = text
+            .get(start..end)
+            .map_or(end.saturating_sub(start), |s| s.chars().count());
+        Pos::new(line as u32, column as u32 + 1)
+    }
+
+    /// The text of a 1-based line, without its line break.
+    pub fn line_text<'t>(&self, text: &'t str, line: u32) -> Option<&'t str> {
+        let i = (line as usize).checked_sub(1)?;
+        let start = *self.starts.get(i)? as usize;
+        let end = self.starts.get(i + 1).map_or(text.len(), |&e| e as usize);
+        text.get(start..end)
+            .map(|s| s.trim_end_matches(['\n', '\r']))
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.starts.len()
+    }
+}
+
+/// Shard `index` of `count` (1 ≤ index ≤ count).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Shard {
+    pub index: u32,
+    pub count: u32,
+}
+
+impl Shard {
+    /// The shard a repository-relative path belongs to (1-based).
+    pub fn of(path: &str, count: u32) -> u32 {
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::digest(path.as_bytes());
+        let mut head = [0u8; 8];
+        head.copy_from_slice(&digest[..8]);
+        (u64::from_be_bytes(head) % u64::from(count)) as u32 + 1
+    }
+
+    /// Whether `path` is in this shard.
+    pub fn contains(&self, path: &str) -> bool {
+        Self::of(path, self.count) == self.index
+    }
+}
+
+impl fmt::Display for Shard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad = || {
+            format!(
+                "{s:?} is not a shard: give I/N with 1 ≤ I ≤ N, e.g. 2/4 for the second of \
+                 four shards"
+            )
+        };
+        let (i, n) = s.trim().split_once('/').ok_or_else(bad)?;
+        let index: u32 = i.trim().parse().map_err(|_| bad())?;
+        let count: u32 = n.trim().parse().map_err(|_| bad())?;
+        if index == 0 || count == 0 || index > count {
+            return Err(bad());
+        }
+        Ok(Self { index, count })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

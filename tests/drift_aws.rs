@@ -456,7 +456,7 @@ const SECRETS: &[&str] = &[
 ];
 
 fn rendered(o: Outcome) -> Vec<(&'static str, String)> {
-    let result = plumbline::scan::ScanResult {
+    let result = plumbline::findings::ScanResult {
         description: "fixtures/aws/drift".into(),
         commit: None,
         commit_time: None,

@@ -47,8 +47,10 @@ fn waiver_address_pattern_with_many_stars_is_linear() {
     // The same through the matcher itself, with the instance-key fallback.
     within(Duration::from_secs(10), "address_matches", move || {
         let long = format!("{}[0]", "a".repeat(60));
-        assert!(!plumbline::waiver::file::address_matches(&pattern, &long));
-        assert!(plumbline::waiver::file::address_matches(
+        assert!(!plumbline::triage::waiver::file::address_matches(
+            &pattern, &long
+        ));
+        assert!(plumbline::triage::waiver::file::address_matches(
             "*a*a*a*",
             "xaxaxa[1]"
         ));
@@ -58,7 +60,7 @@ fn waiver_address_pattern_with_many_stars_is_linear() {
 /// The matcher after its rewrite agrees with the rules its documentation gives.
 #[test]
 fn waiver_address_patterns_still_match_as_documented() {
-    use plumbline::waiver::file::address_matches as m;
+    use plumbline::triage::waiver::file::address_matches as m;
     assert!(m("*", ""));
     assert!(m("*", "module.a.aws_s3_bucket.b"));
     assert!(m("module.*.aws_s3_bucket.b", "module.a.aws_s3_bucket.b"));

@@ -315,14 +315,14 @@ pub fn run_aws_policy(args: &AwsPolicyArgs) -> i32 {
         Ok(p) => p,
         Err(e) => {
             crate::textsafe::eprintln_escaped(&format!("plumbline: error: {e}"));
-            return crate::triage::exit::USAGE;
+            return crate::findings::exit::USAGE;
         }
     };
     println!(
         "{}",
         serde_json::to_string_pretty(&policy).expect("policy JSON")
     );
-    crate::triage::exit::OK
+    crate::findings::exit::OK
 }
 
 /// The policy of `aws-policy`: the registry's actions for the asked types, plus reading the

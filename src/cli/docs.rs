@@ -98,7 +98,7 @@ fn write_tree(
     let cmd = cmd.clone().name(name.to_string());
     let page = render(&cmd).map_err(|e| format!("cannot render the page of {name}: {e}"))?;
     let path = dir.join(format!("{name}.1"));
-    crate::report::write_atomic(&path, &page)
+    crate::bounded::write_atomic(&path, &page)
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     written.push(path);
     for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {

@@ -117,7 +117,7 @@ pub fn write_all(
                 .map_or(0, |d| d.as_secs() as i64)
         });
     let text = render_all(clusters, aws, key, &crate::date::iso8601_utc(secs));
-    crate::report::write_atomic(path, text.as_bytes())
+    crate::bounded::write_atomic(path, text.as_bytes())
         .map_err(|e| format!("cannot write the snapshot {}: {e}", path.display()))
 }
 

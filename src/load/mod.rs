@@ -11,29 +11,31 @@ pub mod tree;
 #[cfg(test)]
 mod yaml_tests;
 
+pub use crate::model::SourceFile;
 use crate::model::{NoteLevel, Notification, Pos, ResourceId, Subject};
 use crate::source::Format;
 use std::sync::Arc;
-use tree::{LineIndex, Node};
+use tree::Node;
 
-/// A file that was read, kept for positions and source lines in reports.
-#[derive(Debug)]
-pub struct SourceFile {
-    /// Repository-relative path with `/` separators (what reports show).
-    pub path: String,
-    pub text: String,
-    pub lines: LineIndex,
-}
-
-impl SourceFile {
-    pub fn new(path: String, text: String) -> Self {
-        let lines = LineIndex::new(&text);
-        Self { path, text, lines }
+/// The line and a one-line message of a serde-saphyr error, without its copy of the position
+/// (the caller prints `file:line:`) and without any source text.
+pub fn yaml_error(e: &serde_saphyr::Error) -> (Option<u32>, String) {
+    let line = e
+        .location()
+        .and_then(|l| (l.line() > 0).then(|| u32::try_from(l.line()).unwrap_or(u32::MAX)));
+    let text = e.to_string();
+    let mut msg = text.lines().next().unwrap_or_default().trim();
+    msg = msg.strip_prefix("error: ").unwrap_or(msg);
+    if let Some(rest) = msg.strip_prefix("line ") {
+        if let Some((_, tail)) = rest.split_once(": ") {
+            msg = tail;
+        }
     }
-
-    pub fn pos(&self, byte: u32) -> Pos {
-        self.lines.pos(&self.text, byte)
-    }
+    let msg = match msg.find(" at line ") {
+        Some(i) => msg[..i].trim_end_matches(','),
+        None => msg,
+    };
+    (line, msg.to_string())
 }
 
 /// One document of a file: a Kubernetes object (a `kind: List` gives one per item) or any

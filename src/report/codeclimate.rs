@@ -8,8 +8,8 @@
 //! (`PL-PARSE-0001`) and so an issue, and an incomplete scan still exits 3.
 
 use super::gitlab::exported_with_fingerprints;
+use crate::findings::ScanResult;
 use crate::model::{Finding, RuleMeta, Severity};
-use crate::scan::ScanResult;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 

@@ -6,8 +6,8 @@
 //! findings kept by the gate (`--base`, `--baseline`) are written as the gate keeps them.
 
 use super::{INFORMATION_URI, TOOL_NAME};
+use crate::findings::ScanResult;
 use crate::model::{BaselineState, Finding, NoteLevel, Notification, RuleMeta, Severity};
-use crate::scan::ScanResult;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 

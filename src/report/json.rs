@@ -1,8 +1,8 @@
 //! `--format json`: a stable, documented schema (see README, "JSON output").
 
 use super::TOOL_NAME;
+use crate::findings::ScanResult;
 use crate::model::Severity;
-use crate::scan::ScanResult;
 use serde_json::{json, Value};
 
 pub const SCHEMA_VERSION: &str = "1";

@@ -5,9 +5,9 @@
 //! Everything that comes from policies or files (messages, paths, rule texts) is escaped,
 //! so a message cannot break the table or inject HTML. No source lines are shown.
 
-use crate::gate::severity_breakdown;
+use crate::findings::severity_breakdown;
+use crate::findings::ScanResult;
 use crate::model::{BaselineState, Finding};
-use crate::scan::ScanResult;
 use std::collections::BTreeSet;
 use std::fmt::Write;
 

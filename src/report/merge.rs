@@ -19,9 +19,9 @@
 
 use super::read::LoadedReport;
 use super::TOOL_NAME;
-use crate::gate::Comparison;
+use crate::findings::Comparison;
+use crate::findings::{self, ScanResult, Stats};
 use crate::model::{Finding, NoteLevel, Notification, RuleMeta};
-use crate::scan::{self, ScanResult, Stats};
 use crate::source::shard::Shard;
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet};
@@ -82,7 +82,7 @@ fn merge_analysis(category: &str, reports: &[LoadedReport]) -> ScanResult {
         notifications.extend(missing_shards(category, reports));
     }
     let mut findings = merge_findings(reports);
-    scan::sort_findings(&mut findings);
+    findings::sort_findings(&mut findings);
     notifications.sort();
     notifications.dedup();
     let (description, commit, commit_time) = target(reports);

@@ -10,7 +10,6 @@ pub mod read;
 pub mod sarif;
 pub mod text;
 
-use std::io::Write;
 use std::path::Path;
 
 pub const TOOL_NAME: &str = "plumbline";
@@ -46,38 +45,6 @@ impl Format {
             None
         }
     }
-}
-
-/// Writes `bytes` to `path` atomically: a temporary file beside it, then a rename, so a
-/// reader never sees half a report.
-///
-/// A path that is a symbolic link, or exists and is not a regular file (`/dev/null`,
-/// `/dev/stdout`, a named pipe), is written through instead: renaming over it would replace
-/// the link, device or pipe with a plain file (a root process would turn `/dev/null` into a
-/// file that every later reader of `/dev/null` gets this report from, and
-/// `-o /dev/stdout > out.txt` would lose the report and replace `/dev/stdout`).
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    if let Ok(meta) = std::fs::symlink_metadata(path) {
-        if meta.file_type().is_symlink() || (!meta.is_file() && !meta.is_dir()) {
-            // A link to a regular file: the file is rewritten whole.
-            let regular = std::fs::metadata(path).is_ok_and(|m| m.is_file());
-            let mut file = std::fs::OpenOptions::new()
-                .write(true)
-                .truncate(regular)
-                .open(path)?;
-            file.write_all(bytes)?;
-            return file.flush();
-        }
-    }
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
 }
 
 /// Replaces the value of a source line that may hold a credential, for text output.
@@ -211,63 +178,5 @@ mod tests {
         assert_eq!(redact_line("ARG GITHUB_TOKEN", false), "ARG ****");
         assert_eq!(redact_line("      env:", false), "      env:");
         assert_eq!(redact_line("FROM alpine:3.20", false), "FROM alpine:3.20");
-    }
-
-    #[test]
-    fn atomic_write_replaces_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("out.json");
-        write_atomic(&p, b"one").unwrap();
-        write_atomic(&p, b"two").unwrap();
-        assert_eq!(std::fs::read(&p).unwrap(), b"two");
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn a_symlink_is_written_through_not_replaced() {
-        let dir = tempfile::tempdir().unwrap();
-        let target = dir.path().join("real.sarif");
-        std::fs::write(&target, b"old report, longer than the new one").unwrap();
-        let link = dir.path().join("link.sarif");
-        std::os::unix::fs::symlink(&target, &link).unwrap();
-        write_atomic(&link, b"new").unwrap();
-        assert!(std::fs::symlink_metadata(&link)
-            .unwrap()
-            .file_type()
-            .is_symlink());
-        assert_eq!(std::fs::read(&target).unwrap(), b"new");
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn a_named_pipe_is_written_into_not_replaced() {
-        use std::io::Read;
-        use std::os::unix::fs::FileTypeExt;
-        let dir = tempfile::tempdir().unwrap();
-        let fifo = dir.path().join("report.pipe");
-        let made = std::process::Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .expect("mkfifo (coreutils) runs");
-        assert!(made.success());
-        let reader = {
-            let fifo = fifo.clone();
-            std::thread::spawn(move || {
-                let mut got = Vec::new();
-                std::fs::File::open(&fifo)
-                    .unwrap()
-                    .read_to_end(&mut got)
-                    .unwrap();
-                got
-            })
-        };
-        write_atomic(&fifo, b"{\"runs\":[]}").unwrap();
-        // Checked before joining: had the pipe been replaced, the reader would wait forever.
-        let kind = std::fs::symlink_metadata(&fifo).unwrap().file_type();
-        assert!(kind.is_fifo(), "the pipe was replaced by a {kind:?}");
-        assert_eq!(reader.join().unwrap(), b"{\"runs\":[]}");
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 }

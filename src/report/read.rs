@@ -1,7 +1,7 @@
 //! Reading reports back: plumbline's JSON (`--format json`) and SARIF 2.1.0 (plumbline's own,
 //! and other tools' on a best-effort basis). Baselines, `merge` and the HTML report start here.
 
-use crate::gate::Comparison;
+use crate::findings::Comparison;
 use crate::model::{
     fingerprint, parse_rendered_path, BaselineState, Finding, FindingLevel, NoteLevel,
     Notification, Pos, Region, ResourceId, RuleMeta, Severity, Suppression, SuppressionKind,

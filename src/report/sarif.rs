@@ -2,10 +2,10 @@
 //! Microsoft's SARIF multitool (rule kinds Sarif and Ghas) in CI.
 
 use super::{INFORMATION_URI, TOOL_NAME};
+use crate::findings::ScanResult;
 use crate::model::{
     render_path, FindingLevel, NoteLevel, RuleMeta, Severity, Suppression, SuppressionKind,
 };
-use crate::scan::ScanResult;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 

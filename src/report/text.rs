@@ -4,8 +4,8 @@
 //! is written through [`Out`], which escapes it ([`crate::textsafe`]): a line ends only where
 //! this renderer ends it, and colours are only those it paints.
 
+use crate::findings::ScanResult;
 use crate::model::{BaselineState, NoteLevel, Severity};
-use crate::scan::ScanResult;
 use crate::textsafe;
 use std::fmt::{self, Write};
 

@@ -8,55 +8,8 @@
 //! adding or removing one file never moves the others, and every shard of every job agrees.
 
 use super::Listing;
-use sha2::{Digest, Sha256};
-use std::fmt;
 
-/// Shard `index` of `count` (1 ≤ index ≤ count).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Shard {
-    pub index: u32,
-    pub count: u32,
-}
-
-impl Shard {
-    /// The shard a repository-relative path belongs to (1-based).
-    pub fn of(path: &str, count: u32) -> u32 {
-        let digest = Sha256::digest(path.as_bytes());
-        let mut head = [0u8; 8];
-        head.copy_from_slice(&digest[..8]);
-        (u64::from_be_bytes(head) % u64::from(count)) as u32 + 1
-    }
-
-    /// Whether `path` is in this shard.
-    pub fn contains(&self, path: &str) -> bool {
-        Self::of(path, self.count) == self.index
-    }
-}
-
-impl fmt::Display for Shard {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.index, self.count)
-    }
-}
-
-impl std::str::FromStr for Shard {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        let bad = || {
-            format!(
-                "{s:?} is not a shard: give I/N with 1 ≤ I ≤ N, e.g. 2/4 for the second of \
-                 four shards"
-            )
-        };
-        let (i, n) = s.trim().split_once('/').ok_or_else(bad)?;
-        let index: u32 = i.trim().parse().map_err(|_| bad())?;
-        let count: u32 = n.trim().parse().map_err(|_| bad())?;
-        if index == 0 || count == 0 || index > count {
-            return Err(bad());
-        }
-        Ok(Self { index, count })
-    }
-}
+pub use crate::model::Shard;
 
 impl Listing {
     /// Keeps the candidates of `shard`, and the notifications about its files (or about no

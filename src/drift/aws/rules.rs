@@ -248,7 +248,7 @@ impl AwsRules {
     /// Adds (or replaces, per type) the rules of one YAML file.
     pub fn with_yaml(mut self, text: &str, origin: &str) -> Result<AwsRules, String> {
         let doc: FileDoc = serde_saphyr::from_str(text).map_err(|e| {
-            let (line, msg) = crate::waiver::file::yaml_error(&e);
+            let (line, msg) = crate::load::yaml_error(&e);
             match line {
                 Some(l) => format!("{origin}:{l}: {msg}; see rules/README.md for the format"),
                 None => format!("{origin}: {msg}; see rules/README.md for the format"),

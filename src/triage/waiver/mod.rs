@@ -231,8 +231,8 @@ pub fn apply(
                 used = true;
             }
         }
-        let ran =
-            rules.iter().any(|r| w.covers_rule(&r.id)) || w.covers_rule(crate::scan::PARSE_RULE_ID);
+        let ran = rules.iter().any(|r| w.covers_rule(&r.id))
+            || w.covers_rule(crate::findings::PARSE_RULE_ID);
         if !used && w.in_scope && ran {
             notes.push(
                 Notification::new(

@@ -21,6 +21,7 @@
 
 use super::grammar::{self, Date};
 use super::{Options, Target, Waiver};
+use crate::load::yaml_error;
 use crate::model::{Finding, Pos, SuppressionKind};
 use crate::source::Listing;
 use globset::{Glob, GlobBuilder, GlobMatcher, GlobSet, GlobSetBuilder};
@@ -365,27 +366,6 @@ pub fn set_scope(waivers: &mut [Waiver], scanned: &[&str], elsewhere: &[String],
             };
         }
     }
-}
-
-/// The line and a one-line message of a serde-saphyr error, without its copy of the position
-/// (the caller prints `file:line:`) and without any source text.
-pub(crate) fn yaml_error(e: &serde_saphyr::Error) -> (Option<u32>, String) {
-    let line = e
-        .location()
-        .and_then(|l| (l.line() > 0).then(|| u32::try_from(l.line()).unwrap_or(u32::MAX)));
-    let text = e.to_string();
-    let mut msg = text.lines().next().unwrap_or_default().trim();
-    msg = msg.strip_prefix("error: ").unwrap_or(msg);
-    if let Some(rest) = msg.strip_prefix("line ") {
-        if let Some((_, tail)) = rest.split_once(": ") {
-            msg = tail;
-        }
-    }
-    let msg = match msg.find(" at line ") {
-        Some(i) => msg[..i].trim_end_matches(','),
-        None => msg,
-    };
-    (line, msg.to_string())
 }
 
 #[cfg(test)]

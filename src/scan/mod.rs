@@ -1,23 +1,21 @@
 //! The static pipeline, end to end: source → load → policy → findings.
 
+pub mod base;
+
+use crate::findings::{parse_rule, sort_findings, ScanResult, Stats, PARSE_RULE_ID};
 use crate::load::{self, Document, LoadOptions, SourceFile};
-use crate::model::{
-    fingerprint, Finding, FindingLevel, NoteLevel, Notification, RuleMeta, Severity,
-};
+use crate::model::{fingerprint, Finding, FindingLevel, NoteLevel, Notification, Severity};
 use crate::policy::eval::Mode;
 use crate::policy::{self, PolicySet};
 use crate::progress::Counters;
 use crate::source::shard::Shard;
 use crate::source::{self, git, stdin, Candidate, Listing, Origin, PathFilter, SourceError};
-use crate::waiver::{self, Waiver};
+use crate::triage::waiver::{self, Waiver};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-/// Rule id of the finding raised for a file that could not be parsed.
-pub const PARSE_RULE_ID: &str = "PL-PARSE-0001";
 
 /// What to scan.
 #[derive(Debug, Clone)]
@@ -54,44 +52,6 @@ pub struct ScanOptions {
     pub aws: Option<Arc<crate::drift::aws::AwsDriftOptions>>,
 }
 
-/// Counters and stage timings of a scan.
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct Stats {
-    pub files: usize,
-    pub documents: usize,
-    pub resources: usize,
-    pub rules: usize,
-    pub evaluations: usize,
-    /// Wall time of listing the files, and of the parallel read → parse → evaluate pass.
-    #[serde(skip)]
-    pub list: Duration,
-    #[serde(skip)]
-    pub process: Duration,
-    /// Time summed over worker threads: reading bytes, parsing them, evaluating policies.
-    #[serde(skip)]
-    pub read_cpu: Duration,
-    #[serde(skip)]
-    pub parse_cpu: Duration,
-    #[serde(skip)]
-    pub eval_cpu: Duration,
-    /// Wall time of the namespace pass (namespace rules, after every file is loaded).
-    #[serde(skip)]
-    pub namespace: Duration,
-    /// Wall time of the drift check (`--live-snapshot`), policies on live objects included.
-    #[serde(skip)]
-    pub drift: Duration,
-    /// The slowest files to read and parse, slowest first.
-    #[serde(skip)]
-    pub slowest_files: Vec<(String, Duration)>,
-    /// Evaluation time per rule id summed over documents, slowest first.
-    #[serde(skip)]
-    pub slowest_rules: Vec<(String, Duration)>,
-    /// Set when findings were compared with a merge base or a baseline (`--base`,
-    /// `--baseline`): what they were compared with and how many are new, known or fixed.
-    #[serde(skip)]
-    pub comparison: Option<crate::gate::Comparison>,
-}
-
 /// How many entries the slowest-files and slowest-rules lists keep.
 const SLOWEST: usize = 8;
 
@@ -99,32 +59,6 @@ fn slowest(mut items: Vec<(String, Duration)>) -> Vec<(String, Duration)> {
     items.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     items.truncate(SLOWEST);
     items
-}
-
-/// Everything the report stage needs.
-#[derive(Debug)]
-pub struct ScanResult {
-    pub description: String,
-    pub commit: Option<String>,
-    /// Committer time of the scanned commit, ISO 8601 UTC.
-    pub commit_time: Option<String>,
-    /// The part of the files scanned (`--shard`); `None` for all of them.
-    pub shard: Option<Shard>,
-    pub rules: Vec<RuleMeta>,
-    pub findings: Vec<Finding>,
-    pub notifications: Vec<Notification>,
-    pub stats: Stats,
-    /// Files that have findings, for source lines in text output.
-    pub sources: BTreeMap<String, Arc<SourceFile>>,
-}
-
-impl ScanResult {
-    /// A scan is incomplete when some input or policy could not be processed.
-    pub fn incomplete(&self) -> bool {
-        self.notifications
-            .iter()
-            .any(|n| n.level == NoteLevel::Error)
-    }
 }
 
 /// Errors that stop the scan before it starts (exit code 2).
@@ -914,15 +848,6 @@ fn finish(findings: &mut Vec<Finding>, notifications: &mut Vec<Notification>) {
     notifications.dedup();
 }
 
-/// The order of findings in every report: file, position, rule, message, fingerprint.
-pub fn sort_findings(findings: &mut [Finding]) {
-    findings.sort_by(|a, b| {
-        a.sort_key()
-            .cmp(&b.sort_key())
-            .then(a.fingerprint.cmp(&b.fingerprint))
-    });
-}
-
 fn parse_finding(file: &str, pos: crate::model::Pos, message: &str) -> Finding {
     Finding {
         rule_id: PARSE_RULE_ID.to_string(),
@@ -942,25 +867,5 @@ fn parse_finding(file: &str, pos: crate::model::Pos, message: &str) -> Finding {
         suppressions: Vec::new(),
         live: None,
         baseline_state: None,
-    }
-}
-
-/// The catalog entry of [`PARSE_RULE_ID`].
-pub fn parse_rule() -> RuleMeta {
-    RuleMeta {
-        id: PARSE_RULE_ID.to_string(),
-        title: "File could not be parsed".to_string(),
-        description: "A YAML or JSON file in scope could not be parsed, so no policy checked \
-                      it. Invalid files are often ignored by kubectl apply -k or by a CI \
-                      step, and hide resources from review."
-            .to_string(),
-        severity: Severity::Medium,
-        remediation: Some(
-            "Fix the syntax at the reported line, or exclude the file with --exclude.".to_string(),
-        ),
-        frameworks: Vec::new(),
-        related_resources: Vec::new(),
-        package: "plumbline.load".to_string(),
-        source: "plumbline".to_string(),
     }
 }

@@ -611,7 +611,7 @@ mod tests {
 
     #[test]
     fn local_addresses_drop_module_paths_and_keys() {
-        use crate::waiver::local_address;
+        use crate::triage::waiver::local_address;
         assert_eq!(local_address("aws_s3_bucket.b"), "aws_s3_bucket.b");
         assert_eq!(local_address("aws_s3_bucket.b[0]"), "aws_s3_bucket.b");
         assert_eq!(
