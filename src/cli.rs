@@ -688,10 +688,9 @@ fn drift_options(
         (None, Some(first)) => crate::live::kubernetes::context_namespace(first)?,
         (None, None) => "default".to_string(),
     };
-    let live = (!targets.is_empty()).then(|| live_reader(targets, key.clone(), rules.clone()));
     Ok(Some(DriftOptions {
         clusters,
-        live,
+        read: targets,
         key,
         rules,
         default_namespace,
@@ -711,50 +710,6 @@ fn cluster_targets(
             kubeconfig: kubeconfig.map(std::path::Path::to_path_buf),
         })
         .collect()
-}
-
-/// Reads the clusters when the drift check asks (it knows the declared kinds then), and
-/// hashes their sensitive values at once: nothing read leaves this function unredacted.
-fn live_reader(
-    targets: Vec<crate::live::kubernetes::ClusterTarget>,
-    key: crate::drift::secret::HashKey,
-    rules: crate::drift::rules::Rules,
-) -> crate::drift::check::LiveRead {
-    Box::new(move |requests: &[crate::live::KindRequest]| {
-        let opts = crate::live::kubernetes::ReadOptions::default();
-        let read = crate::live::kubernetes::read_clusters(&targets, requests, &opts);
-        let mut clusters: Vec<crate::live::LiveCluster> = targets
-            .iter()
-            .zip(read)
-            .map(|(target, r)| {
-                let name = target.context.clone().unwrap_or_default();
-                r.unwrap_or_else(|e| crate::live::LiveCluster {
-                    name: name.clone(),
-                    notifications: vec![crate::model::Notification::new(
-                        crate::model::NoteLevel::Error,
-                        "live-unreachable",
-                        format!(
-                            "cluster {name}: {e}; nothing was compared with it (check the \
-                             context with `kubectl --context {name} get ns`)"
-                        ),
-                    )],
-                    ..Default::default()
-                })
-            })
-            .collect();
-        for c in &mut clusters {
-            for o in &mut c.objects {
-                crate::drift::secret::redact_live_as(
-                    &mut o.body,
-                    &o.id.api_version,
-                    &o.id.kind,
-                    &rules,
-                    &key,
-                );
-            }
-        }
-        clusters
-    })
 }
 
 /// `--timings`: wall time per stage, CPU time summed over workers, slowest files and rules.
@@ -1230,7 +1185,7 @@ fn snapshot_clusters(
     problems: &mut Vec<String>,
 ) -> Result<Vec<crate::live::LiveCluster>, i32> {
     use crate::drift::check::{DriftOptions, Unmanaged};
-    use std::sync::{Arc, Mutex};
+    use std::sync::Arc;
     let filter = PathFilter::new(&args.include, &args.exclude).map_err(fail)?;
     let today = waiver::Date::today().map_err(fail)?;
     let targets = cluster_targets(&args.clusters, args.kubeconfig.as_deref());
@@ -1240,14 +1195,6 @@ fn snapshot_clusters(
         (None, None) => "default".to_string(),
     };
     let rules = crate::drift::rules::Rules::builtin();
-    let read: Arc<Mutex<Vec<crate::live::LiveCluster>>> = Arc::default();
-    let reader = live_reader(targets, key.clone(), rules.clone());
-    let keep = Arc::clone(&read);
-    let live: crate::drift::check::LiveRead = Box::new(move |requests| {
-        let clusters = reader(requests);
-        *keep.lock().unwrap_or_else(|e| e.into_inner()) = clusters.clone();
-        clusters
-    });
     let policies = policy::load(&policy::Settings {
         builtin: false,
         dirs: Vec::new(),
@@ -1273,7 +1220,7 @@ fn snapshot_clusters(
         progress: progress::wanted(args.quiet).then(Default::default),
         drift: Some(Arc::new(DriftOptions {
             clusters: Vec::new(),
-            live: Some(live),
+            read: targets,
             key: key.clone(),
             rules,
             default_namespace,
@@ -1288,12 +1235,11 @@ fn snapshot_clusters(
         .progress
         .as_ref()
         .map(|c| progress::Display::start(Arc::clone(c)));
-    let scanned = scan::run(&opts, &policies);
+    let scanned = scan::run_with_live(&opts, &policies);
     if let Some(d) = display {
         d.finish();
     }
-    let result = scanned.map_err(fail)?;
-    let clusters = std::mem::take(&mut *read.lock().unwrap_or_else(|e| e.into_inner()));
+    let (result, clusters) = scanned.map_err(fail)?;
     if clusters.is_empty() {
         return Err(fail(format!(
             "{} declares no Kubernetes object at {}: nothing says which kinds to read",

@@ -46,18 +46,14 @@ impl Unmanaged {
     }
 }
 
-/// Reads live clusters once the declared documents say which kinds and namespaces to read
-/// (`--cluster`). It returns every cluster it was asked for, its sensitive values already
-/// redacted with the options' `key`; a cluster that could not be read at all comes back
-/// with nothing complete and an error notification, so nothing is reported as "no drift".
-pub type LiveRead = Box<dyn Fn(&[KindRequest]) -> Vec<LiveCluster> + Send + Sync>;
-
 /// Everything the drift check needs besides the declared documents.
 pub struct DriftOptions {
     /// Clusters read beforehand (`--live-snapshot`).
     pub clusters: Vec<LiveCluster>,
-    /// Clusters to read once the declared kinds are known (`--cluster`).
-    pub live: Option<LiveRead>,
+    /// Clusters to read once the declared kinds are known (`--cluster`): the orchestration
+    /// asks [`live_requests`] what to read, reads it (the live stage), redacts it, and
+    /// passes it to [`check`].
+    pub read: Vec<crate::live::kubernetes::ClusterTarget>,
     /// The key the clusters' sensitive values were hashed with.
     pub key: HashKey,
     pub rules: Rules,
@@ -150,29 +146,39 @@ fn with_autoscalers(mut requests: Vec<KindRequest>) -> Vec<KindRequest> {
     requests
 }
 
-/// Compares `documents` with every cluster of `opts`. `policies`, when given, are also run on
+/// The kinds and namespaces to read from the clusters of `opts.read` for `documents`: every
+/// declared kind in its namespaces (and the namespaces `--unmanaged` looks in), and the
+/// autoscalers that may scale them.
+pub fn live_requests(documents: &[Document], opts: &DriftOptions) -> Vec<KindRequest> {
+    let before = Defaulting {
+        namespace: opts.default_namespace.clone(),
+        scopes: Scopes::default().with_declared_crds(documents),
+    };
+    let extra = opts
+        .unmanaged
+        .as_ref()
+        .map(|u| u.namespaces.clone())
+        .unwrap_or_default();
+    with_autoscalers(kind_requests(documents, &before, &extra))
+}
+
+/// Compares `documents` with every cluster of `opts` and the clusters just `read`. `policies`, when given, are also run on
 /// the live objects that drifted: a policy the live object violates and the declared one does
 /// not raises the object's drift findings to that policy's severity.
-pub fn check(documents: &[Document], opts: &DriftOptions, policies: Option<&PolicySet>) -> Outcome {
+pub fn check(
+    documents: &[Document],
+    read: Vec<LiveCluster>,
+    opts: &DriftOptions,
+    policies: Option<&PolicySet>,
+) -> Outcome {
     let read_now;
-    let clusters: &[LiveCluster] = match &opts.live {
-        None => &opts.clusters,
-        Some(read) => {
-            let before = Defaulting {
-                namespace: opts.default_namespace.clone(),
-                scopes: Scopes::default().with_declared_crds(documents),
-            };
-            let extra = opts
-                .unmanaged
-                .as_ref()
-                .map(|u| u.namespaces.clone())
-                .unwrap_or_default();
-            let requests = with_autoscalers(kind_requests(documents, &before, &extra));
-            let mut all = opts.clusters.clone();
-            all.extend(read(&requests));
-            read_now = all;
-            &read_now
-        }
+    let clusters: &[LiveCluster] = if read.is_empty() {
+        &opts.clusters
+    } else {
+        let mut all = opts.clusters.clone();
+        all.extend(read);
+        read_now = all;
+        &read_now
     };
     let defaulting = Defaulting {
         namespace: opts.default_namespace.clone(),

@@ -488,21 +488,42 @@ fn process_unit(
 /// evaluated by the same worker (one engine clone per worker), with no barrier between
 /// stages.
 pub fn run(opts: &ScanOptions, policies: &PolicySet) -> Result<ScanResult, ScanError> {
+    run_with_live(opts, policies).map(|(result, _)| result)
+}
+
+/// [`run`], also returning the clusters its live stage read (redacted), for
+/// `plumbline snapshot`.
+pub fn run_with_live(
+    opts: &ScanOptions,
+    policies: &PolicySet,
+) -> Result<(ScanResult, Vec<crate::live::LiveCluster>), ScanError> {
     let listing_started = Instant::now();
     let (listing, repo) = list(opts)?;
-    run_listed(listing, repo, listing_started.elapsed(), opts, policies)
+    run_stages(listing, repo, listing_started.elapsed(), opts, policies)
 }
 
 /// The scan of files already listed (by [`list`], possibly narrowed down, as the
 /// merge-request gate does), or of the shard of them that `opts.shard` names; `list_time` is
 /// the time the listing took, for `--timings`.
 pub fn run_listed(
-    mut listing: Listing,
+    listing: Listing,
     repo: Option<gix::ThreadSafeRepository>,
     list_time: Duration,
     opts: &ScanOptions,
     policies: &PolicySet,
 ) -> Result<ScanResult, ScanError> {
+    run_stages(listing, repo, list_time, opts, policies).map(|(result, _)| result)
+}
+
+/// The stages in order: plan, load and evaluate (one parallel pass), namespace rules, the
+/// live read and the drift checks, waivers. Returns the result and the clusters read.
+fn run_stages(
+    mut listing: Listing,
+    repo: Option<gix::ThreadSafeRepository>,
+    list_time: Duration,
+    opts: &ScanOptions,
+    policies: &PolicySet,
+) -> Result<(ScanResult, Vec<crate::live::LiveCluster>), ScanError> {
     // Groups (Terraform root modules, kustomizations) are found among all the listed files,
     // so that a shard keeps each group whole.
     let mut plan = plan_listing(&listing, repo.as_ref(), opts);
@@ -647,14 +668,20 @@ pub fn run_listed(
         let ids = policies.namespace_rule_ids();
         rules.retain(|r| !ids.contains(&r.id.as_str()));
     }
+    let mut live_read = Vec::new();
     if opts.drift.is_some() || opts.aws.is_some() {
         // Cluster and AWS comparisons run side by side (each waits on its own reading).
         let checking = Instant::now();
         let (k8s, aws) = rayon::join(
             || {
-                opts.drift
-                    .as_ref()
-                    .map(|d| crate::drift::check::check(&documents, d, Some(policies)))
+                opts.drift.as_ref().map(|d| {
+                    let read = read_clusters(d, &crate::drift::check::live_requests(&documents, d));
+                    let kept = read.clone();
+                    (
+                        crate::drift::check::check(&documents, read, d, Some(policies)),
+                        kept,
+                    )
+                })
             },
             || {
                 opts.aws
@@ -663,6 +690,10 @@ pub fn run_listed(
             },
         );
         stats.drift = checking.elapsed();
+        let k8s = k8s.map(|(outcome, read)| {
+            live_read = read;
+            outcome
+        });
         for checked in k8s.into_iter().chain(aws) {
             findings.extend(checked.findings);
             notifications.extend(checked.notifications);
@@ -685,7 +716,7 @@ pub fn run_listed(
         &rules,
     ));
     finish(&mut findings, &mut notifications);
-    Ok(ScanResult {
+    let result = ScanResult {
         description: listing.description,
         commit: listing.commit,
         commit_time: listing.commit_time,
@@ -695,7 +726,56 @@ pub fn run_listed(
         notifications,
         stats,
         sources,
-    })
+    };
+    Ok((result, live_read))
+}
+
+/// The live stage for clusters: reads the kinds and namespaces `requests` names from every
+/// cluster of `drift.read` (none: nothing), and hashes their sensitive values at once, so
+/// nothing read leaves this function unredacted. A cluster that cannot be read at all comes
+/// back with nothing complete and an error notification, so nothing is reported as "no
+/// drift".
+pub fn read_clusters(
+    drift: &crate::drift::check::DriftOptions,
+    requests: &[crate::live::KindRequest],
+) -> Vec<crate::live::LiveCluster> {
+    if drift.read.is_empty() {
+        return Vec::new();
+    }
+    let read_opts = crate::live::kubernetes::ReadOptions::default();
+    let read = crate::live::kubernetes::read_clusters(&drift.read, requests, &read_opts);
+    let mut clusters: Vec<crate::live::LiveCluster> = drift
+        .read
+        .iter()
+        .zip(read)
+        .map(|(target, r)| {
+            let name = target.context.clone().unwrap_or_default();
+            r.unwrap_or_else(|e| crate::live::LiveCluster {
+                name: name.clone(),
+                notifications: vec![Notification::new(
+                    NoteLevel::Error,
+                    "live-unreachable",
+                    format!(
+                        "cluster {name}: {e}; nothing was compared with it (check the context \
+                         with `kubectl --context {name} get ns`)"
+                    ),
+                )],
+                ..Default::default()
+            })
+        })
+        .collect();
+    for c in &mut clusters {
+        for o in &mut c.objects {
+            crate::drift::secret::redact_live_as(
+                &mut o.body,
+                &o.id.api_version,
+                &o.id.kind,
+                &drift.rules,
+                &drift.key,
+            );
+        }
+    }
+    clusters
 }
 
 /// Why the namespace rules were not evaluated.
