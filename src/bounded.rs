@@ -134,9 +134,42 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     Ok(())
 }
 
+/// A size in bytes: a number, or a number with K, M or G (`50M`, `2KiB`, `1GB`; powers of
+/// 1024), as `--max-file-size` and `max_file_size` take it.
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let (num, mult) = match s.char_indices().find(|(_, c)| c.is_ascii_alphabetic()) {
+        Some((i, _)) => {
+            let unit = s[i..].to_ascii_uppercase();
+            let mult = match unit.trim_end_matches("IB").trim_end_matches('B') {
+                "" => 1,
+                "K" => 1 << 10,
+                "M" => 1 << 20,
+                "G" => 1 << 30,
+                _ => return Err(format!("unknown size unit in {s:?}: use K, M or G")),
+            };
+            (&s[..i], mult)
+        }
+        None => (s, 1),
+    };
+    num.trim()
+        .parse::<u64>()
+        .map(|n| n * mult)
+        .map_err(|_| format!("{s:?} is not a size: give bytes, or a number with K, M or G"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("10").unwrap(), 10);
+        assert_eq!(parse_size("2K").unwrap(), 2048);
+        assert_eq!(parse_size("50MB").unwrap(), 50 << 20);
+        assert_eq!(parse_size("1GiB").unwrap(), 1 << 30);
+        assert!(parse_size("5X").is_err());
+    }
 
     #[test]
     fn a_stream_longer_than_the_limit_is_refused_not_truncated() {

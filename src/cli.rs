@@ -7,7 +7,7 @@ use crate::findings::{self, exit, FailOn};
 use crate::load::LoadOptions;
 use crate::policy::{self, test::Status};
 use crate::progress;
-use crate::report::{self, Format};
+use crate::report::{self, ColorChoice, Format};
 use crate::scan::{self, ScanOptions, Target};
 use crate::source::shard::Shard;
 use crate::source::PathFilter;
@@ -15,6 +15,7 @@ use crate::textsafe;
 use crate::triage::{self, waiver};
 pub mod aws;
 pub mod docs;
+mod settings;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
@@ -71,13 +72,6 @@ pub struct AwsPolicyArgs {
     pub tfstates: Vec<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ColorChoice {
-    Auto,
-    Always,
-    Never,
-}
-
 #[derive(Debug, Args)]
 pub struct PolicyArgs {
     /// Add the policies in DIR (a directory of .rego files, or one file). Repeatable.
@@ -114,7 +108,7 @@ pub struct ScanArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
     pub policy_timeout: f64,
     /// Skip (and report) files larger than SIZE (bytes, or with K/M/G suffix).
-    #[arg(long, value_name = "SIZE", default_value = "50M", value_parser = parse_size)]
+    #[arg(long, value_name = "SIZE", default_value = "50M", value_parser = crate::bounded::parse_size)]
     pub max_file_size: u64,
     /// Terraform variable file applied to every root module after `terraform.tfvars` and
     /// `*.auto.tfvars` (repeatable; a path in the scanned tree, else on disk).
@@ -304,28 +298,6 @@ pub fn parse_var(s: &str) -> Result<(String, String), String> {
     }
 }
 
-pub fn parse_size(s: &str) -> Result<u64, String> {
-    let s = s.trim();
-    let (num, mult) = match s.char_indices().find(|(_, c)| c.is_ascii_alphabetic()) {
-        Some((i, _)) => {
-            let unit = s[i..].to_ascii_uppercase();
-            let mult = match unit.trim_end_matches("IB").trim_end_matches('B') {
-                "" => 1,
-                "K" => 1 << 10,
-                "M" => 1 << 20,
-                "G" => 1 << 30,
-                _ => return Err(format!("unknown size unit in {s:?}: use K, M or G")),
-            };
-            (&s[..i], mult)
-        }
-        None => (s, 1),
-    };
-    num.trim()
-        .parse::<u64>()
-        .map(|n| n * mult)
-        .map_err(|_| format!("{s:?} is not a size: give bytes, or a number with K, M or G"))
-}
-
 /// Prints an error the way every command does, and returns the usage exit code. Escaped on
 /// one line: errors name files and values from the scanned repository.
 fn fail(msg: impl std::fmt::Display) -> i32 {
@@ -381,13 +353,13 @@ fn policy_settings(args: &PolicyArgs, timeout: Duration) -> policy::Settings {
 
 fn run_scan(mut args: ScanArgs, matches: &clap::ArgMatches) -> i32 {
     let started = std::time::Instant::now();
-    let config = match config::for_scan(&args) {
+    let config = match config::for_scan(&args.path, args.config.as_deref(), args.no_config) {
         Ok(c) => c,
         Err(e) => return fail(format!("configuration {e}")),
     };
     let mut severity_overrides = Default::default();
     if let Some(c) = &config {
-        if let Err(e) = config::apply(c, matches, &mut args) {
+        if let Err(e) = settings::apply(c, matches, &mut args) {
             return fail(format!("configuration {e}"));
         }
         match c.severity_overrides() {
@@ -1025,15 +997,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn sizes() {
-        assert_eq!(parse_size("10").unwrap(), 10);
-        assert_eq!(parse_size("2K").unwrap(), 2048);
-        assert_eq!(parse_size("50MB").unwrap(), 50 << 20);
-        assert_eq!(parse_size("1GiB").unwrap(), 1 << 30);
-        assert!(parse_size("5X").is_err());
-    }
-
-    #[test]
     fn cli_is_well_formed() {
         use clap::CommandFactory;
         Cli::command().debug_assert();
@@ -1106,6 +1069,13 @@ fn run_snapshot(args: SnapshotArgs) -> i32 {
         Ok(a) => a,
         Err(e) => return fail(e),
     };
+    let aws_read = match aws.as_ref().and_then(|a| a.read.clone()) {
+        Some(plan) => match crate::live::aws::start(plan) {
+            Ok(pending) => Some(pending),
+            Err(e) => return fail(e),
+        },
+        None => None,
+    };
     let mut problems: Vec<String> = Vec::new();
     let clusters = if args.clusters.is_empty() {
         Vec::new()
@@ -1124,8 +1094,8 @@ fn run_snapshot(args: SnapshotArgs) -> i32 {
                 .map(|n| n.message.clone()),
         );
         accounts = aws.accounts;
-        if let Some(read) = &aws.live {
-            accounts.extend(read(&[]));
+        if let Some(pending) = aws_read {
+            accounts.extend(pending.wait());
         }
         for a in &accounts {
             problems.extend(

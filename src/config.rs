@@ -4,7 +4,8 @@
 //! Every `scan` flag has a key of the same name in snake_case (`--fail-on` → `fail_on`,
 //! `--no-builtin` → `builtin: false`), plus `rules` (`disable`, `only`) and `severity`
 //! overrides. The command line wins: a key applies only when its flag was not given on the
-//! command line ([`clap::ArgMatches::value_source`] tells a given flag from its default).
+//! command line (the command line tells a given flag from its default, and merges the
+//! typed [`ScanSettings`] this module returns into its arguments).
 //! Relative paths in the file are relative to the file's directory.
 //!
 //! The file is read from disk, not from the scanned revision: it says how to scan (which
@@ -12,16 +13,16 @@
 //! compares. Waivers, which are part of the reviewed content, are read from the revision.
 //!
 //! Adding a key for a new flag is mechanical: a field in [`Config`] (an `Option<Spanned<_>>`
-//! named like the flag's clap id), a line in [`apply`], a row in the README's table.
+//! named like the flag's clap id), a field and a line in [`ScanSettings`] and
+//! [`Config::scan_settings`], a line in the command line's merge (`cli/settings.rs`), a row
+//! in the README's table.
 
-use crate::cli::{ColorChoice, ScanArgs};
 use crate::findings::FailOn;
 use crate::findings::ScanResult;
-use crate::model::Severity;
+use crate::model::{Severity, Shard};
 use crate::policy::PolicySet;
-use crate::report::Format;
-use clap::parser::ValueSource;
-use clap::{ArgMatches, ValueEnum};
+use crate::report::{ColorChoice, Format};
+use clap::ValueEnum;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 use std::collections::BTreeMap;
@@ -416,17 +417,21 @@ fn line_of<T>(v: &Spanned<T>) -> u32 {
 /// The configuration file of a scan: `--config FILE`, else `.plumbline.yaml` at the root of
 /// the repository containing PATH (or of the directory PATH, or of the current directory
 /// for stdin). `None` with `--no-config` or when there is none.
-pub fn for_scan(args: &ScanArgs) -> Result<Option<Config>, ConfigError> {
-    if args.no_config {
+pub fn for_scan(
+    path: &str,
+    config: Option<&Path>,
+    no_config: bool,
+) -> Result<Option<Config>, ConfigError> {
+    if no_config {
         return Ok(None);
     }
-    if let Some(path) = &args.config {
+    if let Some(path) = config {
         return load(path).map(Some);
     }
-    let target = if args.path == "-" {
+    let target = if path == "-" {
         Path::new(".")
     } else {
-        Path::new(&args.path)
+        Path::new(path)
     };
     let root = match crate::source::git::discover(target) {
         Some(located) => located.root,
@@ -513,269 +518,258 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
     Ok(config)
 }
 
-/// Whether the flag with clap id `id` was given on the command line.
-fn on_command_line(matches: &ArgMatches, id: &str) -> bool {
-    matches.value_source(id) == Some(ValueSource::CommandLine)
+/// The scan settings of a configuration file, checked and converted to the values the
+/// command line's flags take. A field is set when the file gives the key and the flag was not
+/// given on the command line (the command line wins); the command line copies the set ones
+/// into its arguments. `vars` always apply, before the command line's `--var`s.
+#[derive(Debug, Default)]
+pub struct ScanSettings {
+    pub rev: Option<String>,
+    pub worktree: Option<bool>,
+    pub include: Option<Vec<String>>,
+    pub exclude: Option<Vec<String>>,
+    pub policy: Option<Vec<PathBuf>>,
+    pub no_builtin: Option<bool>,
+    pub rego_v0: Option<bool>,
+    pub policy_timeout: Option<f64>,
+    pub max_file_size: Option<u64>,
+    pub var_files: Option<Vec<String>>,
+    /// Terraform variables of the file, as `--var NAME=VALUE` texts.
+    pub vars: Vec<(String, String)>,
+    pub format: Option<Format>,
+    pub output: Option<PathBuf>,
+    pub fail_on: Option<FailOn>,
+    pub category: Option<String>,
+    pub color: Option<ColorChoice>,
+    pub timings: Option<bool>,
+    pub waivers: Option<PathBuf>,
+    pub base: Option<String>,
+    pub baseline: Option<PathBuf>,
+    pub show_preexisting: Option<bool>,
+    pub link_base: Option<String>,
+    pub shard: Option<Shard>,
+    pub quiet: Option<bool>,
+    pub live_snapshot: Option<PathBuf>,
+    pub unmanaged: Option<bool>,
+    pub unmanaged_namespace: Option<Vec<String>>,
+    pub unmanaged_selector: Option<String>,
+    pub clusters: Option<Vec<String>>,
+    pub kubeconfig: Option<PathBuf>,
+    pub default_namespace: Option<String>,
+    pub tfstates: Option<Vec<String>>,
+    pub aws_profile: Option<String>,
+    pub aws_regions: Option<Vec<String>>,
+    pub aws_endpoint_url: Option<String>,
+    pub aws_max_calls: Option<u64>,
+    pub aws_unmanaged: Option<bool>,
+    pub aws_unmanaged_type: Option<Vec<String>>,
+    pub aws_unmanaged_tag: Option<String>,
 }
 
-/// Fills `args` from `config` wherever the flag was not given on the command line.
-pub fn apply(
-    config: &Config,
-    matches: &ArgMatches,
-    args: &mut ScanArgs,
-) -> Result<(), ConfigError> {
-    config.check_trust()?;
-    let cli = |id: &str| on_command_line(matches, id);
-    // One line per key: (config value, clap id of the flag) → how to set the argument.
-    macro_rules! set {
-        ($key:ident, $id:literal, |$v:ident| $conv:expr) => {
-            if let Some(spanned) = &config.$key {
-                if !cli($id) {
-                    let $v = &spanned.value;
-                    #[allow(clippy::redundant_closure_call)]
-                    let converted: Result<_, String> = (|| $conv)();
-                    match converted {
-                        Ok(()) => {}
-                        Err(m) => {
-                            return Err(config.at(spanned, format!("{}: {m}", stringify!($key))))
+impl Config {
+    /// The file's scan settings, each checked and converted; `given(id)` says whether the
+    /// flag with clap id `id` was given on the command line (its key then does not apply).
+    /// An error names the key's line.
+    pub fn scan_settings(&self, given: impl Fn(&str) -> bool) -> Result<ScanSettings, ConfigError> {
+        self.check_trust()?;
+        let config = self;
+        let mut out = ScanSettings::default();
+        // One line per key: (config value, clap id of the flag) → how to convert it.
+        macro_rules! set {
+            ($key:ident, $id:literal, $field:ident, |$v:ident| $conv:expr) => {
+                if let Some(spanned) = &config.$key {
+                    if !given($id) {
+                        let $v = &spanned.value;
+                        #[allow(clippy::redundant_closure_call)]
+                        let converted: Result<_, String> = (|| $conv)();
+                        match converted {
+                            Ok(value) => out.$field = Some(value),
+                            Err(m) => {
+                                return Err(config.at(spanned, format!("{}: {m}", stringify!($key))))
+                            }
                         }
                     }
                 }
+            };
+        }
+        set!(rev, "rev", rev, |v| Ok(v.clone()));
+        // `--rev` on the command line asks for a revision: the file's `worktree` yields.
+        if !given("rev") {
+            set!(worktree, "worktree", worktree, |v| Ok(*v));
+        }
+        set!(include, "include", include, |v| Ok(v.clone()));
+        set!(exclude, "exclude", exclude, |v| Ok(v.clone()));
+        if let Some(spanned) = &config.policy {
+            if !given("policy") {
+                out.policy = Some(
+                    spanned
+                        .value
+                        .iter()
+                        .map(|p| config.resolve_inside("policy", spanned, p))
+                        .collect::<Result<_, _>>()?,
+                );
             }
-        };
-    }
-    set!(rev, "rev", |v| {
-        args.rev = v.clone();
-        Ok(())
-    });
-    // `--rev` on the command line asks for a revision: the file's `worktree` yields.
-    if !cli("rev") {
-        set!(worktree, "worktree", |v| {
-            args.worktree = *v;
-            Ok(())
+        }
+        set!(builtin, "no_builtin", no_builtin, |v| Ok(!*v));
+        set!(rego_v0, "rego_v0", rego_v0, |v| Ok(*v));
+        set!(policy_timeout, "policy_timeout", policy_timeout, |v| Ok(*v));
+        set!(max_file_size, "max_file_size", max_file_size, |v| {
+            crate::bounded::parse_size(v)
         });
-    }
-    set!(include, "include", |v| {
-        args.include = v.clone();
-        Ok(())
-    });
-    set!(exclude, "exclude", |v| {
-        args.exclude = v.clone();
-        Ok(())
-    });
-    if let Some(spanned) = &config.policy {
-        if !cli("policy") {
-            args.policies.policy = spanned
+        if let Some(spanned) = &config.var_files {
+            if !given("var_files") {
+                // Paths as on the command line (in the scanned tree, else on disk); a
+                // repository's file may name only files inside the repository.
+                for p in &spanned.value {
+                    config.resolve_inside("var_files", spanned, p)?;
+                }
+                out.var_files = Some(spanned.value.clone());
+            }
+        }
+        // Variables of the file come first, so a `--var` on the command line wins, as the
+        // last value does in Terraform.
+        if let Some(vars) = &config.vars {
+            out.vars = vars
                 .value
                 .iter()
-                .map(|p| config.resolve_inside("policy", spanned, p))
-                .collect::<Result<_, _>>()?;
+                .map(|(k, v)| {
+                    // Strings as they are; numbers, bools, lists and maps as literals, which
+                    // the Terraform loader parses as `--var` values.
+                    let text = match v {
+                        serde_json::Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    };
+                    (k.clone(), text)
+                })
+                .collect();
         }
-    }
-    set!(builtin, "no_builtin", |v| {
-        args.policies.no_builtin = !*v;
-        Ok(())
-    });
-    set!(rego_v0, "rego_v0", |v| {
-        args.policies.rego_v0 = *v;
-        Ok(())
-    });
-    set!(policy_timeout, "policy_timeout", |v| {
-        args.policy_timeout = *v;
-        Ok(())
-    });
-    set!(max_file_size, "max_file_size", |v| {
-        args.max_file_size = crate::cli::parse_size(v)?;
-        Ok(())
-    });
-    if let Some(spanned) = &config.var_files {
-        if !cli("var_files") {
-            // Paths as on the command line (in the scanned tree, else on disk); a
-            // repository's file may name only files inside the repository.
-            for p in &spanned.value {
-                config.resolve_inside("var_files", spanned, p)?;
-            }
-            args.var_files = spanned.value.clone();
-        }
-    }
-    // Variables of the file come first, so a `--var` on the command line wins, as the
-    // last value does in Terraform.
-    if let Some(vars) = &config.vars {
-        let mut all: Vec<(String, String)> = vars
-            .value
-            .iter()
-            .map(|(k, v)| {
-                // Strings as they are; numbers, bools, lists and maps as literals, which
-                // the Terraform loader parses as `--var` values.
-                let text = match v {
-                    serde_json::Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                };
-                (k.clone(), text)
-            })
-            .collect();
-        all.append(&mut args.vars);
-        args.vars = all;
-    }
-    // An `--output` on the command line implies its format: the file's `format` yields.
-    if !cli("output") {
-        set!(format, "format", |v| {
-            args.format = Some(
+        // An `--output` on the command line implies its format: the file's `format` yields.
+        if !given("output") {
+            set!(format, "format", format, |v| {
                 Format::from_str(v, true)
-                    .map_err(|_| format!("{v:?} is not a format: use {}", names::<Format>()))?,
-            );
-            Ok(())
-        });
-    }
-    set!(output, "output", |v| {
-        args.output = Some(config.resolve(v));
-        Ok(())
-    });
-    set!(fail_on, "fail_on", |v| {
-        args.fail_on = v.parse::<FailOn>()?;
-        Ok(())
-    });
-    set!(category, "category", |v| {
-        args.category = v.clone();
-        Ok(())
-    });
-    set!(color, "color", |v| {
-        args.color = ColorChoice::from_str(v, true).map_err(|_| {
-            format!(
-                "{v:?} is not a colour choice: use {}",
-                names::<ColorChoice>()
-            )
-        })?;
-        Ok(())
-    });
-    set!(timings, "timings", |v| {
-        args.timings = *v;
-        Ok(())
-    });
-    if let Some(spanned) = &config.waivers {
-        if !cli("waivers") {
-            args.waivers = Some(config.resolve_inside("waivers", spanned, &spanned.value)?);
+                    .map_err(|_| format!("{v:?} is not a format: use {}", names::<Format>()))
+            });
         }
-    }
-    // `--base` and `--baseline` exclude each other: one given on the command line silences
-    // the other in the file, and the file cannot give both.
-    if let (Some(base), Some(_)) = (&config.base, &config.baseline) {
-        if !cli("base") && !cli("baseline") {
-            return Err(config.at(
-                base,
-                "base and baseline cannot both be given: compare with a Git revision (base) \
-                 or with an earlier report (baseline)",
-            ));
-        }
-    }
-    if !cli("baseline") {
-        set!(base, "base", |v| {
-            args.base = Some(v.clone());
-            Ok(())
-        });
-    }
-    if !cli("base") {
-        set!(baseline, "baseline", |v| {
-            args.baseline = Some(config.resolve(v));
-            Ok(())
-        });
-    }
-    set!(show_preexisting, "show_preexisting", |v| {
-        args.show_preexisting = *v;
-        Ok(())
-    });
-    if args.show_preexisting && args.base.is_none() {
-        if let Some(v) = &config.show_preexisting {
-            return Err(config.at(
-                v,
-                "show_preexisting needs base (a merge base to compare with)",
-            ));
-        }
-    }
-    set!(link_base, "link_base", |v| {
-        args.link_base = Some(v.clone());
-        Ok(())
-    });
-    set!(shard, "shard", |v| {
-        args.shard = Some(v.parse()?);
-        Ok(())
-    });
-    set!(quiet, "quiet", |v| {
-        args.quiet = *v;
-        Ok(())
-    });
-    set!(live_snapshot, "live_snapshot", |v| {
-        args.live_snapshot = Some(config.resolve(v));
-        Ok(())
-    });
-    set!(unmanaged, "unmanaged", |v| {
-        args.unmanaged = *v;
-        Ok(())
-    });
-    set!(unmanaged_namespace, "unmanaged_namespace", |v| {
-        args.unmanaged_namespace = v.clone();
-        Ok(())
-    });
-    set!(unmanaged_selector, "unmanaged_selector", |v| {
-        crate::drift::check::Unmanaged::parse_selector(v)?;
-        args.unmanaged_selector = Some(v.clone());
-        Ok(())
-    });
-    set!(clusters, "clusters", |v| {
-        args.clusters = v.clone();
-        Ok(())
-    });
-    set!(kubeconfig, "kubeconfig", |v| {
-        args.kubeconfig = Some(config.resolve(v));
-        Ok(())
-    });
-    set!(default_namespace, "default_namespace", |v| {
-        args.default_namespace = Some(v.clone());
-        Ok(())
-    });
-    set!(tfstate, "tfstates", |v| {
-        args.aws.tfstates = v
-            .iter()
-            .map(|p| {
-                if p.starts_with("s3://") {
-                    p.clone()
-                } else {
-                    config.resolve(p).display().to_string()
-                }
+        set!(output, "output", output, |v| Ok(config.resolve(v)));
+        set!(fail_on, "fail_on", fail_on, |v| v.parse::<FailOn>());
+        set!(category, "category", category, |v| Ok(v.clone()));
+        set!(color, "color", color, |v| {
+            ColorChoice::from_str(v, true).map_err(|_| {
+                format!(
+                    "{v:?} is not a colour choice: use {}",
+                    names::<ColorChoice>()
+                )
             })
-            .collect();
-        Ok(())
-    });
-    set!(aws_profile, "aws_profile", |v| {
-        args.aws.aws_profile = Some(v.clone());
-        Ok(())
-    });
-    set!(aws_regions, "aws_regions", |v| {
-        args.aws.aws_regions = v.clone();
-        Ok(())
-    });
-    set!(aws_endpoint_url, "aws_endpoint_url", |v| {
-        args.aws.aws_endpoint_url = Some(v.clone());
-        Ok(())
-    });
-    set!(aws_max_calls, "aws_max_calls", |v| {
-        args.aws.aws_max_calls = *v;
-        Ok(())
-    });
-    set!(aws_unmanaged, "aws_unmanaged", |v| {
-        args.aws.aws_unmanaged = *v;
-        Ok(())
-    });
-    set!(aws_unmanaged_type, "aws_unmanaged_type", |v| {
-        args.aws.aws_unmanaged_type = v.clone();
-        Ok(())
-    });
-    set!(aws_unmanaged_tag, "aws_unmanaged_tag", |v| {
-        crate::drift::check::Unmanaged::parse_selector(v)?;
-        args.aws.aws_unmanaged_tag = Some(v.clone());
-        Ok(())
-    });
-    Ok(())
+        });
+        set!(timings, "timings", timings, |v| Ok(*v));
+        if let Some(spanned) = &config.waivers {
+            if !given("waivers") {
+                out.waivers = Some(config.resolve_inside("waivers", spanned, &spanned.value)?);
+            }
+        }
+        // `--base` and `--baseline` exclude each other: one given on the command line silences
+        // the other in the file, and the file cannot give both.
+        if let (Some(base), Some(_)) = (&config.base, &config.baseline) {
+            if !given("base") && !given("baseline") {
+                return Err(config.at(
+                    base,
+                    "base and baseline cannot both be given: compare with a Git revision (base) \
+                     or with an earlier report (baseline)",
+                ));
+            }
+        }
+        if !given("baseline") {
+            set!(base, "base", base, |v| Ok(v.clone()));
+        }
+        if !given("base") {
+            set!(baseline, "baseline", baseline, |v| Ok(config.resolve(v)));
+        }
+        set!(
+            show_preexisting,
+            "show_preexisting",
+            show_preexisting,
+            |v| Ok(*v)
+        );
+        // The command line's `--show-preexisting` requires its `--base`; the file's needs a
+        // base from the file or the command line.
+        if out.show_preexisting == Some(true) && out.base.is_none() && !given("base") {
+            if let Some(v) = &config.show_preexisting {
+                return Err(config.at(
+                    v,
+                    "show_preexisting needs base (a merge base to compare with)",
+                ));
+            }
+        }
+        set!(link_base, "link_base", link_base, |v| Ok(v.clone()));
+        set!(shard, "shard", shard, |v| v.parse::<Shard>());
+        set!(quiet, "quiet", quiet, |v| Ok(*v));
+        set!(live_snapshot, "live_snapshot", live_snapshot, |v| Ok(
+            config.resolve(v)
+        ));
+        set!(unmanaged, "unmanaged", unmanaged, |v| Ok(*v));
+        set!(
+            unmanaged_namespace,
+            "unmanaged_namespace",
+            unmanaged_namespace,
+            |v| Ok(v.clone())
+        );
+        set!(
+            unmanaged_selector,
+            "unmanaged_selector",
+            unmanaged_selector,
+            |v| {
+                crate::drift::check::Unmanaged::parse_selector(v)?;
+                Ok(v.clone())
+            }
+        );
+        set!(clusters, "clusters", clusters, |v| Ok(v.clone()));
+        set!(kubeconfig, "kubeconfig", kubeconfig, |v| Ok(
+            config.resolve(v)
+        ));
+        set!(
+            default_namespace,
+            "default_namespace",
+            default_namespace,
+            |v| Ok(v.clone())
+        );
+        set!(tfstate, "tfstates", tfstates, |v| {
+            Ok(v.iter()
+                .map(|p| {
+                    if p.starts_with("s3://") {
+                        p.clone()
+                    } else {
+                        config.resolve(p).display().to_string()
+                    }
+                })
+                .collect())
+        });
+        set!(aws_profile, "aws_profile", aws_profile, |v| Ok(v.clone()));
+        set!(aws_regions, "aws_regions", aws_regions, |v| Ok(v.clone()));
+        set!(
+            aws_endpoint_url,
+            "aws_endpoint_url",
+            aws_endpoint_url,
+            |v| Ok(v.clone())
+        );
+        set!(aws_max_calls, "aws_max_calls", aws_max_calls, |v| Ok(*v));
+        set!(aws_unmanaged, "aws_unmanaged", aws_unmanaged, |v| Ok(*v));
+        set!(
+            aws_unmanaged_type,
+            "aws_unmanaged_type",
+            aws_unmanaged_type,
+            |v| Ok(v.clone())
+        );
+        set!(
+            aws_unmanaged_tag,
+            "aws_unmanaged_tag",
+            aws_unmanaged_tag,
+            |v| {
+                crate::drift::check::Unmanaged::parse_selector(v)?;
+                Ok(v.clone())
+            }
+        );
+        Ok(out)
+    }
 }
 
 /// The first entry under `dir` (a canonical directory inside `root`) that is a symbolic link
@@ -826,338 +820,4 @@ fn names<T: ValueEnum>() -> String {
         .map(|p| p.get_name().to_string())
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::cli::{Cli, Command};
-    use clap::{CommandFactory, FromArgMatches};
-
-    fn scan_args(argv: &[&str]) -> (ScanArgs, ArgMatches) {
-        let matches = Cli::command()
-            .try_get_matches_from(argv)
-            .expect("valid arguments");
-        let cli = Cli::from_arg_matches(&matches).unwrap();
-        let Command::Scan(args) = cli.command else {
-            panic!("not scan")
-        };
-        let sub = matches.subcommand_matches("scan").unwrap().clone();
-        (*args, sub)
-    }
-
-    fn config(text: &str) -> Result<Config, ConfigError> {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join(FILE_NAME);
-        std::fs::write(&p, text).unwrap();
-        load(&p)
-    }
-
-    #[test]
-    fn every_key_has_a_flag() {
-        let (_, m) = scan_args(&["plumbline", "scan"]);
-        for id in [
-            "rev",
-            "worktree",
-            "include",
-            "exclude",
-            "policy",
-            "no_builtin",
-            "rego_v0",
-            "policy_timeout",
-            "max_file_size",
-            "var_files",
-            "vars",
-            "format",
-            "output",
-            "fail_on",
-            "category",
-            "color",
-            "timings",
-            "waivers",
-            "base",
-            "show_preexisting",
-            "baseline",
-            "link_base",
-            "shard",
-            "quiet",
-            "live_snapshot",
-            "unmanaged",
-            "unmanaged_namespace",
-            "unmanaged_selector",
-            "clusters",
-            "kubeconfig",
-            "default_namespace",
-            "tfstates",
-            "aws_profile",
-            "aws_regions",
-            "aws_endpoint_url",
-            "aws_max_calls",
-            "aws_unmanaged",
-            "aws_unmanaged_type",
-            "aws_unmanaged_tag",
-        ] {
-            assert!(
-                m.try_contains_id(id).is_ok(),
-                "config key mapped to unknown flag id {id}"
-            );
-        }
-    }
-
-    #[test]
-    fn the_command_line_wins() {
-        let c =
-            config("fail_on: never\ncategory: k8s\nmax_file_size: 1K\nbuiltin: false\n").unwrap();
-        let tf =
-            config("var_files: [env/prod.tfvars]\nvars:\n  region: eu-west-1\n  replicas: 3\n")
-                .unwrap();
-        let (mut tf_args, tf_m) = scan_args(&["plumbline", "scan", "--var", "region=us-east-1"]);
-        apply(&tf, &tf_m, &mut tf_args).unwrap();
-        assert!(
-            tf_args.var_files[0].ends_with("env/prod.tfvars"),
-            "{:?}",
-            tf_args.var_files
-        );
-        assert_eq!(
-            tf_args.vars,
-            [
-                ("region".to_string(), "eu-west-1".to_string()),
-                ("replicas".to_string(), "3".to_string()),
-                ("region".to_string(), "us-east-1".to_string()),
-            ],
-            "the file's variables first, the command line's last (it wins)"
-        );
-        let (mut args, m) = scan_args(&["plumbline", "scan", "--fail-on", "low"]);
-        apply(&c, &m, &mut args).unwrap();
-        assert_eq!(args.fail_on, FailOn::Severity(Severity::Low));
-        assert_eq!(args.category, "k8s");
-        assert_eq!(args.max_file_size, 1024);
-        assert!(args.policies.no_builtin);
-    }
-
-    #[test]
-    fn bad_values_name_their_line() {
-        let c = config("category: x\nfail_on: sometimes\n").unwrap();
-        let (mut args, m) = scan_args(&["plumbline", "scan"]);
-        let e = apply(&c, &m, &mut args).unwrap_err();
-        assert_eq!(e.line, Some(2), "{e}");
-        assert!(e.message.starts_with("fail_on:"), "{e}");
-        let e = config("severity:\n  PL-1: SEVERE\n").unwrap_err();
-        assert_eq!(e.line, Some(2), "{e}");
-        let e = config("category: x\nfail-on: high\n").unwrap_err();
-        assert_eq!(e.line, Some(2), "{e}");
-        assert!(e.message.contains("fail_on"), "lists the valid keys: {e}");
-        let e = config("rules:\n  disabled: [X]\n").unwrap_err();
-        assert_eq!(e.line, Some(2), "{e}");
-    }
-
-    #[test]
-    fn shard_and_quiet_keys() {
-        let c = config("shard: 2/4\nquiet: true\n").unwrap();
-        let (mut args, m) = scan_args(&["plumbline", "scan"]);
-        apply(&c, &m, &mut args).unwrap();
-        assert_eq!(args.shard.map(|s| s.to_string()).as_deref(), Some("2/4"));
-        assert!(args.quiet);
-        // The command line wins.
-        let (mut args, m) = scan_args(&["plumbline", "scan", "--shard", "1/4"]);
-        apply(&c, &m, &mut args).unwrap();
-        assert_eq!(args.shard.map(|s| s.to_string()).as_deref(), Some("1/4"));
-        // A bad shard names its line.
-        let c = config("category: x\nshard: 5/4\n").unwrap();
-        let (mut args, m) = scan_args(&["plumbline", "scan"]);
-        let e = apply(&c, &m, &mut args).unwrap_err();
-        assert_eq!(e.line, Some(2), "{e}");
-        assert!(e.message.starts_with("shard:"), "{e}");
-    }
-
-    #[test]
-    fn drift_keys() {
-        let c = config(
-            "live_snapshot: snaps/prod.json\nunmanaged: true\nunmanaged_namespace: [shop]\n\
-             unmanaged_selector: team=web\ndefault_namespace: shop\ndrift:\n  ignore:\n  - \
-             {kind: Deployment, path: spec.replicas}\n",
-        )
-        .unwrap();
-        let (mut args, m) = scan_args(&["plumbline", "scan"]);
-        apply(&c, &m, &mut args).unwrap();
-        let snap = args.live_snapshot.unwrap();
-        assert!(snap.is_absolute() && snap.ends_with("snaps/prod.json"));
-        assert!(args.unmanaged);
-        assert_eq!(args.unmanaged_namespace, ["shop"]);
-        assert_eq!(args.unmanaged_selector.as_deref(), Some("team=web"));
-        assert_eq!(args.default_namespace.as_deref(), Some("shop"));
-        let (text, origin) = c.drift_rules().unwrap();
-        let back: serde_json::Value = serde_json::from_str(&text).unwrap();
-        assert_eq!(back["ignore"][0]["path"], "spec.replicas");
-        assert!(
-            origin.ends_with(".plumbline.yaml:7"),
-            "where the section starts: {origin}"
-        );
-        let (mut args, m) = scan_args(&["plumbline", "scan", "--default-namespace", "cli"]);
-        apply(&c, &m, &mut args).unwrap();
-        assert_eq!(
-            args.default_namespace.as_deref(),
-            Some("cli"),
-            "the command line wins"
-        );
-        let c = config("category: x\nunmanaged_selector: team\n").unwrap();
-        let (mut args, m) = scan_args(&["plumbline", "scan"]);
-        let e = apply(&c, &m, &mut args).unwrap_err();
-        assert_eq!(e.line, Some(2), "{e}");
-    }
-
-    #[test]
-    fn gate_keys_apply_and_yield_to_the_command_line() {
-        let c = config(
-            "base: origin/main\nshow_preexisting: true\nlink_base: https://example.test/b\n",
-        )
-        .unwrap();
-        let (mut args, m) = scan_args(&["plumbline", "scan"]);
-        apply(&c, &m, &mut args).unwrap();
-        assert_eq!(args.base.as_deref(), Some("origin/main"));
-        assert!(args.show_preexisting);
-        assert_eq!(args.link_base.as_deref(), Some("https://example.test/b"));
-
-        // --baseline on the command line silences the file's base (they exclude each other).
-        let (mut args, m) = scan_args(&["plumbline", "scan", "--baseline", "old.json"]);
-        let c = config("base: origin/main\n").unwrap();
-        apply(&c, &m, &mut args).unwrap();
-        assert_eq!(args.base, None);
-        assert_eq!(args.baseline.as_deref(), Some(Path::new("old.json")));
-
-        // The file may not give both.
-        let c = config("base: main\nbaseline: old.sarif\n").unwrap();
-        let (mut args, m) = scan_args(&["plumbline", "scan"]);
-        let e = apply(&c, &m, &mut args).unwrap_err();
-        assert_eq!(e.line, Some(1), "{e}");
-        // A baseline from the file is relative to the file.
-        let c = config("baseline: reports/old.sarif\n").unwrap();
-        let (mut args, m) = scan_args(&["plumbline", "scan"]);
-        apply(&c, &m, &mut args).unwrap();
-        let b = args.baseline.unwrap();
-        assert!(
-            b.ends_with("reports/old.sarif") && b.is_absolute(),
-            "{}",
-            b.display()
-        );
-    }
-
-    /// A repository's `.plumbline.yaml`, found as a scan finds it.
-    fn repository_config(text: &str) -> (tempfile::TempDir, Result<Option<Config>, ConfigError>) {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join(FILE_NAME), text).unwrap();
-        let path = dir.path().to_str().unwrap();
-        let (args, _) = scan_args(&["plumbline", "scan", path]);
-        let c = for_scan(&args);
-        (dir, c)
-    }
-
-    #[test]
-    fn a_repository_may_not_set_operator_keys() {
-        let (_d, c) = repository_config(
-            "include: ['k8s/**']\nclusters: [prod]\nkubeconfig: kc.yaml\noutput: ../../x\n",
-        );
-        let c = c.unwrap().unwrap();
-        assert!(matches!(c.trust, Trust::Repository { .. }));
-        let (mut args, m) = scan_args(&["plumbline", "scan"]);
-        let e = apply(&c, &m, &mut args).unwrap_err();
-        assert_eq!(e.line, Some(2), "{e}");
-        for key in [
-            "clusters (line 2, --cluster)",
-            "kubeconfig (line 3, --kubeconfig)",
-            "output (line 4, --output)",
-        ] {
-            assert!(e.message.contains(key), "{key} named: {e}");
-        }
-        assert!(args.clusters.is_empty() && args.output.is_none());
-        // The same keys from an operator's file (--config) apply.
-        let op = config("clusters: [prod]\noutput: out.sarif\n").unwrap();
-        let (mut args, m) = scan_args(&["plumbline", "scan"]);
-        apply(&op, &m, &mut args).unwrap();
-        assert_eq!(args.clusters, ["prod"]);
-    }
-
-    #[test]
-    fn every_operator_key_is_refused_from_a_repository() {
-        for (key, value) in [
-            ("rev", "HEAD~1"),
-            ("base", "HEAD"),
-            ("baseline", "old.json"),
-            ("policy_timeout", "100000"),
-            ("max_file_size", "10G"),
-            ("live_snapshot", "s.json"),
-            ("tfstate", "[s3://b/k]"),
-            ("aws_endpoint_url", "http://127.0.0.1:1"),
-            ("aws_profile", "admin"),
-            ("quiet", "true"),
-            ("shard", "1/2"),
-        ] {
-            let (_d, c) = repository_config(&format!("{key}: {value}\n"));
-            let c = c.unwrap().unwrap();
-            let (mut args, m) = scan_args(&["plumbline", "scan"]);
-            let e = apply(&c, &m, &mut args).unwrap_err();
-            assert!(e.message.starts_with(&format!("{key} (line 1, --")), "{e}");
-        }
-    }
-
-    #[test]
-    fn repository_paths_stay_inside_the_repository() {
-        for (key, value) in [
-            ("policy", "[/proc/self/environ]"),
-            ("policy", "[../outside]"),
-            ("var_files", "[/dev/zero]"),
-            ("var_files", "[a/../../x.tfvars]"),
-            ("waivers", "/etc/passwd"),
-        ] {
-            let (_d, c) = repository_config(&format!("{key}: {value}\n"));
-            let c = c.unwrap().unwrap();
-            let (mut args, m) = scan_args(&["plumbline", "scan"]);
-            let e = apply(&c, &m, &mut args).unwrap_err();
-            assert!(
-                e.message.contains("outside the scanned repository"),
-                "{key}: {e}"
-            );
-            assert_eq!(e.line, Some(1));
-        }
-        // Inside is fine.
-        let (d, c) = repository_config("policy: [policies]\nvar_files: [env/prod.tfvars]\n");
-        std::fs::create_dir(d.path().join("policies")).unwrap();
-        let c = c.unwrap().unwrap();
-        let (mut args, m) = scan_args(&["plumbline", "scan"]);
-        apply(&c, &m, &mut args).unwrap();
-        assert!(args.policies.policy[0].ends_with("policies"));
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn a_link_leading_out_of_the_repository_is_not_followed() {
-        let dir = tempfile::tempdir().unwrap();
-        let outside = tempfile::tempdir().unwrap();
-        std::fs::create_dir(dir.path().join("policies")).unwrap();
-        std::os::unix::fs::symlink(outside.path(), dir.path().join("policies/ext")).unwrap();
-        std::fs::write(dir.path().join(FILE_NAME), "policy: [policies/ext]\n").unwrap();
-        let (args0, _) = scan_args(&["plumbline", "scan", dir.path().to_str().unwrap()]);
-        let c = for_scan(&args0).unwrap().unwrap();
-        let (mut args, m) = scan_args(&["plumbline", "scan"]);
-        let e = apply(&c, &m, &mut args).unwrap_err();
-        assert!(e.message.contains("outside the scanned repository"), "{e}");
-        // A directory inside whose links lead out.
-        std::fs::write(dir.path().join(FILE_NAME), "policy: [policies]\n").unwrap();
-        let c = for_scan(&args0).unwrap().unwrap();
-        let (mut args, m) = scan_args(&["plumbline", "scan"]);
-        let e = apply(&c, &m, &mut args).unwrap_err();
-        assert!(e.message.contains("holds a symbolic link"), "{e}");
-
-        // The configuration file itself: a link out of the tree, and a dangling link.
-        let other = outside.path().join("c.yaml");
-        std::fs::write(&other, "include: [x]\n").unwrap();
-        std::fs::remove_file(dir.path().join(FILE_NAME)).unwrap();
-        std::os::unix::fs::symlink(&other, dir.path().join(FILE_NAME)).unwrap();
-        let e = for_scan(&args0).unwrap_err();
-        assert!(e.message.contains("outside the scanned repository"), "{e}");
-        std::fs::remove_file(dir.path().join(FILE_NAME)).unwrap();
-        std::os::unix::fs::symlink(dir.path().join("nowhere"), dir.path().join(FILE_NAME)).unwrap();
-        let e = for_scan(&args0).unwrap_err();
-        assert!(e.message.contains("dangling"), "{e}");
-    }
 }

@@ -1,11 +1,8 @@
 //! The import rule of ARCHITECTURE.md: a stage of the pipeline may use the stages below it,
 //! never one above it or beside it. Each top-level module of `src/` has a rank; a `crate::…`
 //! path in a module may name only modules of a lower rank (or the module itself).
-//!
-//! The layout does not follow the rule everywhere yet: `KNOWN` lists the imports that break
-//! it today, each to be removed by moving code to where it belongs (the "one-way house"
-//! issue). The test fails on any new import that breaks the rule, and on a listed one that
-//! is gone (so that the list only shrinks, and stays true).
+//! There is no exception list: an import against the pipeline's direction fails the test,
+//! and the fix is to move the code to the stage it belongs to.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -37,9 +34,6 @@ const RANKS: &[(&str, u8)] = &[
     // Test harness for the fuzz targets: drives every stage.
     ("fuzzing", 12),
 ];
-
-/// Imports that break the rule today (from → to), to be removed, never added to.
-const KNOWN: &[(&str, &str)] = &[("config", "cli")];
 
 /// The top-level modules named by `crate::NAME` paths in `text`, `use crate::{a, b::c}`
 /// groups included.
@@ -135,10 +129,8 @@ fn uses() -> BTreeMap<(String, String), String> {
 #[test]
 fn stages_use_only_the_stages_below_them() {
     let rank: BTreeMap<&str, u8> = RANKS.iter().copied().collect();
-    let known: BTreeSet<(&str, &str)> = KNOWN.iter().copied().collect();
     let mut unranked = BTreeSet::new();
     let mut new = Vec::new();
-    let mut still = BTreeSet::new();
     for ((from, to), file) in uses() {
         let (Some(&rf), Some(&rt)) = (rank.get(from.as_str()), rank.get(to.as_str())) else {
             for m in [&from, &to] {
@@ -151,11 +143,7 @@ fn stages_use_only_the_stages_below_them() {
         if rt < rf {
             continue;
         }
-        if known.contains(&(from.as_str(), to.as_str())) {
-            still.insert((from, to));
-        } else {
-            new.push(format!("{file}: {from} (rank {rf}) uses {to} (rank {rt})"));
-        }
+        new.push(format!("{file}: {from} (rank {rf}) uses {to} (rank {rt})"));
     }
     assert!(
         unranked.is_empty(),
@@ -166,14 +154,6 @@ fn stages_use_only_the_stages_below_them() {
         "imports against the pipeline's direction (move the code to the stage it belongs \
          to; see ARCHITECTURE.md):\n{}",
         new.join("\n")
-    );
-    let gone: Vec<_> = known
-        .iter()
-        .filter(|(f, t)| !still.contains(&(f.to_string(), t.to_string())))
-        .collect();
-    assert!(
-        gone.is_empty(),
-        "these known exceptions are gone: remove them from KNOWN: {gone:?}"
     );
 }
 

@@ -30,6 +30,14 @@ pub enum Format {
     Codeclimate,
 }
 
+/// Colour in text output (`--color`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
 impl Format {
     /// The format a file name implies (`report.sarif` → SARIF). GitLab's reports are JSON
     /// files too (`gl-sast-report.json`), so no extension implies them.
