@@ -22,10 +22,10 @@ pub fn apply(
         };
     }
     take!(
-        rev => rev,
-        worktree => worktree,
-        include => include,
-        exclude => exclude,
+        rev => source.rev,
+        worktree => source.worktree,
+        include => source.include,
+        exclude => source.exclude,
         policy => policies.policy,
         no_builtin => policies.no_builtin,
         rego_v0 => policies.rego_v0,
@@ -40,7 +40,7 @@ pub fn apply(
         quiet => quiet,
         unmanaged => unmanaged,
         unmanaged_namespace => unmanaged_namespace,
-        clusters => clusters,
+        clusters => cluster.clusters,
         tfstates => aws.tfstates,
         aws_regions => aws.aws_regions,
         aws_max_calls => aws.aws_max_calls,
@@ -64,8 +64,8 @@ pub fn apply(
         shard => shard,
         live_snapshot => live_snapshot,
         unmanaged_selector => unmanaged_selector,
-        kubeconfig => kubeconfig,
-        default_namespace => default_namespace,
+        kubeconfig => cluster.kubeconfig,
+        default_namespace => cluster.default_namespace,
         aws_profile => aws.aws_profile,
         aws_endpoint_url => aws.aws_endpoint_url,
         aws_unmanaged_tag => aws.aws_unmanaged_tag,
@@ -243,7 +243,7 @@ mod tests {
         assert!(args.unmanaged);
         assert_eq!(args.unmanaged_namespace, ["shop"]);
         assert_eq!(args.unmanaged_selector.as_deref(), Some("team=web"));
-        assert_eq!(args.default_namespace.as_deref(), Some("shop"));
+        assert_eq!(args.cluster.default_namespace.as_deref(), Some("shop"));
         let (text, origin) = c.drift_rules().unwrap();
         let back: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(back["ignore"][0]["path"], "spec.replicas");
@@ -254,7 +254,7 @@ mod tests {
         let (mut args, m) = scan_args(&["plumbline", "scan", "--default-namespace", "cli"]);
         apply(&c, &m, &mut args).unwrap();
         assert_eq!(
-            args.default_namespace.as_deref(),
+            args.cluster.default_namespace.as_deref(),
             Some("cli"),
             "the command line wins"
         );
@@ -327,12 +327,12 @@ mod tests {
         ] {
             assert!(e.message.contains(key), "{key} named: {e}");
         }
-        assert!(args.clusters.is_empty() && args.output.is_none());
+        assert!(args.cluster.clusters.is_empty() && args.output.is_none());
         // The same keys from an operator's file (--config) apply.
         let op = config("clusters: [prod]\noutput: out.sarif\n").unwrap();
         let (mut args, m) = scan_args(&["plumbline", "scan"]);
         apply(&op, &m, &mut args).unwrap();
-        assert_eq!(args.clusters, ["prod"]);
+        assert_eq!(args.cluster.clusters, ["prod"]);
     }
 
     #[test]
