@@ -11,13 +11,58 @@ use aws_sdk_iam::types::*;
 use serde_json::Value;
 use std::sync::Arc;
 
-json_struct!(RoleDetail { "Path" => path, "RoleName" => role_name, "RoleId" => role_id, "Arn" => arn, "CreateDate" => create_date, "AssumeRolePolicyDocument" => assume_role_policy_document, "RolePolicyList" => role_policy_list, "AttachedManagedPolicies" => attached_managed_policies, "PermissionsBoundary" => permissions_boundary, "Tags" => tags });
-json_struct!(ManagedPolicyDetail { "PolicyName" => policy_name, "PolicyId" => policy_id, "Arn" => arn, "Path" => path, "DefaultVersionId" => default_version_id, "AttachmentCount" => attachment_count, "PermissionsBoundaryUsageCount" => permissions_boundary_usage_count, "IsAttachable" => is_attachable, "Description" => description, "CreateDate" => create_date, "UpdateDate" => update_date });
-json_struct!(UserDetail { "Path" => path, "UserName" => user_name, "UserId" => user_id, "Arn" => arn, "CreateDate" => create_date, "UserPolicyList" => user_policy_list, "GroupList" => group_list, "AttachedManagedPolicies" => attached_managed_policies, "PermissionsBoundary" => permissions_boundary, "Tags" => tags });
-json_struct!(GroupDetail { "Path" => path, "GroupName" => group_name, "GroupId" => group_id, "Arn" => arn, "CreateDate" => create_date, "GroupPolicyList" => group_policy_list, "AttachedManagedPolicies" => attached_managed_policies });
+json_struct!(RoleDetail {
+    "Path" => path,
+    "RoleName" => role_name,
+    "RoleId" => role_id,
+    "Arn" => arn,
+    "CreateDate" => create_date,
+    "AssumeRolePolicyDocument" => assume_role_policy_document,
+    "RolePolicyList" => role_policy_list,
+    "AttachedManagedPolicies" => attached_managed_policies,
+    "PermissionsBoundary" => permissions_boundary,
+    "Tags" => tags,
+});
+json_struct!(ManagedPolicyDetail {
+    "PolicyName" => policy_name,
+    "PolicyId" => policy_id,
+    "Arn" => arn,
+    "Path" => path,
+    "DefaultVersionId" => default_version_id,
+    "AttachmentCount" => attachment_count,
+    "PermissionsBoundaryUsageCount" => permissions_boundary_usage_count,
+    "IsAttachable" => is_attachable,
+    "Description" => description,
+    "CreateDate" => create_date,
+    "UpdateDate" => update_date,
+});
+json_struct!(UserDetail {
+    "Path" => path,
+    "UserName" => user_name,
+    "UserId" => user_id,
+    "Arn" => arn,
+    "CreateDate" => create_date,
+    "UserPolicyList" => user_policy_list,
+    "GroupList" => group_list,
+    "AttachedManagedPolicies" => attached_managed_policies,
+    "PermissionsBoundary" => permissions_boundary,
+    "Tags" => tags,
+});
+json_struct!(GroupDetail {
+    "Path" => path,
+    "GroupName" => group_name,
+    "GroupId" => group_id,
+    "Arn" => arn,
+    "CreateDate" => create_date,
+    "GroupPolicyList" => group_policy_list,
+    "AttachedManagedPolicies" => attached_managed_policies,
+});
 json_struct!(PolicyDetail { "PolicyName" => policy_name, "PolicyDocument" => policy_document });
 json_struct!(AttachedPolicy { "PolicyName" => policy_name, "PolicyArn" => policy_arn });
-json_struct!(AttachedPermissionsBoundary { "PermissionsBoundaryType" => permissions_boundary_type, "PermissionsBoundaryArn" => permissions_boundary_arn });
+json_struct!(AttachedPermissionsBoundary {
+    "PermissionsBoundaryType" => permissions_boundary_type,
+    "PermissionsBoundaryArn" => permissions_boundary_arn,
+});
 json_struct!(Tag { "Key" => key, "Value" => value });
 json_enum!(PermissionsBoundaryAttachmentType);
 

@@ -12,7 +12,34 @@ use aws_sdk_kms::Client;
 use serde_json::Value;
 use std::sync::Arc;
 
-json_struct!(KeyMetadata { "AWSAccountId" => aws_account_id, "KeyId" => key_id, "Arn" => arn, "CreationDate" => creation_date, "Enabled" => enabled, "Description" => description, "KeyUsage" => key_usage, "KeyState" => key_state, "DeletionDate" => deletion_date, "ValidTo" => valid_to, "Origin" => origin, "CustomKeyStoreId" => custom_key_store_id, "CloudHsmClusterId" => cloud_hsm_cluster_id, "ExpirationModel" => expiration_model, "KeyManager" => key_manager, "KeySpec" => key_spec, "EncryptionAlgorithms" => encryption_algorithms, "SigningAlgorithms" => signing_algorithms, "KeyAgreementAlgorithms" => key_agreement_algorithms, "EncapsulationAlgorithms" => encapsulation_algorithms, "MultiRegion" => multi_region, "MultiRegionConfiguration" => multi_region_configuration, "PendingDeletionWindowInDays" => pending_deletion_window_in_days, "MacAlgorithms" => mac_algorithms, "XksKeyConfiguration" => xks_key_configuration, "CurrentKeyMaterialId" => current_key_material_id });
+json_struct!(KeyMetadata {
+    "AWSAccountId" => aws_account_id,
+    "KeyId" => key_id,
+    "Arn" => arn,
+    "CreationDate" => creation_date,
+    "Enabled" => enabled,
+    "Description" => description,
+    "KeyUsage" => key_usage,
+    "KeyState" => key_state,
+    "DeletionDate" => deletion_date,
+    "ValidTo" => valid_to,
+    "Origin" => origin,
+    "CustomKeyStoreId" => custom_key_store_id,
+    "CloudHsmClusterId" => cloud_hsm_cluster_id,
+    "ExpirationModel" => expiration_model,
+    "KeyManager" => key_manager,
+    "KeySpec" => key_spec,
+    "EncryptionAlgorithms" => encryption_algorithms,
+    "SigningAlgorithms" => signing_algorithms,
+    "KeyAgreementAlgorithms" => key_agreement_algorithms,
+    "EncapsulationAlgorithms" => encapsulation_algorithms,
+    "MultiRegion" => multi_region,
+    "MultiRegionConfiguration" => multi_region_configuration,
+    "PendingDeletionWindowInDays" => pending_deletion_window_in_days,
+    "MacAlgorithms" => mac_algorithms,
+    "XksKeyConfiguration" => xks_key_configuration,
+    "CurrentKeyMaterialId" => current_key_material_id,
+});
 json_struct!(Tag { "TagKey" => tag_key, "TagValue" => tag_value });
 json_enum!(KeyUsageType);
 json_enum!(KeyState);
@@ -25,7 +52,11 @@ json_enum!(EncryptionAlgorithmSpec);
 json_enum!(SigningAlgorithmSpec);
 json_enum!(KeyAgreementAlgorithmSpec);
 json_enum!(EncapsulationAlgorithmSpec);
-json_struct!(MultiRegionConfiguration { "MultiRegionKeyType" => multi_region_key_type, "PrimaryKey" => primary_key, "ReplicaKeys" => replica_keys });
+json_struct!(MultiRegionConfiguration {
+    "MultiRegionKeyType" => multi_region_key_type,
+    "PrimaryKey" => primary_key,
+    "ReplicaKeys" => replica_keys,
+});
 json_enum!(MacAlgorithmSpec);
 json_struct!(XksKeyConfigurationType { "Id" => id });
 json_enum!(MultiRegionKeyType);

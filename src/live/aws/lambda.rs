@@ -12,27 +12,95 @@ use aws_sdk_lambda::Client;
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
 
-json_struct!(FunctionConfiguration { "FunctionName" => function_name, "FunctionArn" => function_arn, "Runtime" => runtime, "Role" => role, "Handler" => handler, "CodeSize" => code_size, "Description" => description, "Timeout" => timeout, "MemorySize" => memory_size, "LastModified" => last_modified, "CodeSha256" => code_sha256, "Version" => version, "VpcConfig" => vpc_config, "DeadLetterConfig" => dead_letter_config, "KMSKeyArn" => kms_key_arn, "TracingConfig" => tracing_config, "MasterArn" => master_arn, "RevisionId" => revision_id, "Layers" => layers, "State" => state, "StateReason" => state_reason, "StateReasonCode" => state_reason_code, "LastUpdateStatus" => last_update_status, "LastUpdateStatusReason" => last_update_status_reason, "LastUpdateStatusReasonCode" => last_update_status_reason_code, "FileSystemConfigs" => file_system_configs, "SigningProfileVersionArn" => signing_profile_version_arn, "SigningJobArn" => signing_job_arn, "PackageType" => package_type, "ImageConfigResponse" => image_config_response, "Architectures" => architectures, "EphemeralStorage" => ephemeral_storage, "SnapStart" => snap_start, "RuntimeVersionConfig" => runtime_version_config, "LoggingConfig" => logging_config, "TenancyConfig" => tenancy_config, "CapacityProviderConfig" => capacity_provider_config, "ConfigSha256" => config_sha256, "DurableConfig" => durable_config });
+json_struct!(FunctionConfiguration {
+    "FunctionName" => function_name,
+    "FunctionArn" => function_arn,
+    "Runtime" => runtime,
+    "Role" => role,
+    "Handler" => handler,
+    "CodeSize" => code_size,
+    "Description" => description,
+    "Timeout" => timeout,
+    "MemorySize" => memory_size,
+    "LastModified" => last_modified,
+    "CodeSha256" => code_sha256,
+    "Version" => version,
+    "VpcConfig" => vpc_config,
+    "DeadLetterConfig" => dead_letter_config,
+    "KMSKeyArn" => kms_key_arn,
+    "TracingConfig" => tracing_config,
+    "MasterArn" => master_arn,
+    "RevisionId" => revision_id,
+    "Layers" => layers,
+    "State" => state,
+    "StateReason" => state_reason,
+    "StateReasonCode" => state_reason_code,
+    "LastUpdateStatus" => last_update_status,
+    "LastUpdateStatusReason" => last_update_status_reason,
+    "LastUpdateStatusReasonCode" => last_update_status_reason_code,
+    "FileSystemConfigs" => file_system_configs,
+    "SigningProfileVersionArn" => signing_profile_version_arn,
+    "SigningJobArn" => signing_job_arn,
+    "PackageType" => package_type,
+    "ImageConfigResponse" => image_config_response,
+    "Architectures" => architectures,
+    "EphemeralStorage" => ephemeral_storage,
+    "SnapStart" => snap_start,
+    "RuntimeVersionConfig" => runtime_version_config,
+    "LoggingConfig" => logging_config,
+    "TenancyConfig" => tenancy_config,
+    "CapacityProviderConfig" => capacity_provider_config,
+    "ConfigSha256" => config_sha256,
+    "DurableConfig" => durable_config,
+});
 json_enum!(Runtime);
-json_struct!(VpcConfigResponse { "SubnetIds" => subnet_ids, "SecurityGroupIds" => security_group_ids, "VpcId" => vpc_id });
+json_struct!(VpcConfigResponse {
+    "SubnetIds" => subnet_ids,
+    "SecurityGroupIds" => security_group_ids,
+    "VpcId" => vpc_id,
+});
 json_struct!(DeadLetterConfig { "TargetArn" => target_arn });
 json_struct!(TracingConfigResponse { "Mode" => mode });
-json_struct!(Layer { "Arn" => arn, "CodeSize" => code_size, "SigningProfileVersionArn" => signing_profile_version_arn, "SigningJobArn" => signing_job_arn });
+json_struct!(Layer {
+    "Arn" => arn,
+    "CodeSize" => code_size,
+    "SigningProfileVersionArn" => signing_profile_version_arn,
+    "SigningJobArn" => signing_job_arn,
+});
 json_enum!(State);
 json_enum!(StateReasonCode);
 json_enum!(LastUpdateStatus);
 json_enum!(LastUpdateStatusReasonCode);
-json_struct!(FileSystemConfig { "Arn" => arn, "LocalMountPath" => local_mount_path, "S3FilesConfig" => s3_files_config });
+json_struct!(FileSystemConfig {
+    "Arn" => arn,
+    "LocalMountPath" => local_mount_path,
+    "S3FilesConfig" => s3_files_config,
+});
 json_enum!(PackageType);
 json_struct!(ImageConfigResponse { "Error" => error });
 json_enum!(Architecture);
 json_struct!(EphemeralStorage { "Size" => size });
-json_struct!(SnapStartResponse { "ApplyOn" => apply_on, "OptimizationStatus" => optimization_status });
+json_struct!(SnapStartResponse {
+    "ApplyOn" => apply_on,
+    "OptimizationStatus" => optimization_status,
+});
 json_struct!(RuntimeVersionConfig { "RuntimeVersionArn" => runtime_version_arn, "Error" => error });
-json_struct!(LoggingConfig { "LogFormat" => log_format, "ApplicationLogLevel" => application_log_level, "SystemLogLevel" => system_log_level, "LogGroup" => log_group });
+json_struct!(LoggingConfig {
+    "LogFormat" => log_format,
+    "ApplicationLogLevel" => application_log_level,
+    "SystemLogLevel" => system_log_level,
+    "LogGroup" => log_group,
+});
 json_struct!(TenancyConfig { "TenantIsolationMode" => tenant_isolation_mode });
-json_struct!(CapacityProviderConfig { "LambdaManagedInstancesCapacityProviderConfig" => lambda_managed_instances_capacity_provider_config });
-json_struct!(DurableConfig { "KMSKeyArn" => kms_key_arn, "RetentionPeriodInDays" => retention_period_in_days, "ExecutionTimeout" => execution_timeout });
+json_struct!(CapacityProviderConfig {
+    "LambdaManagedInstancesCapacityProviderConfig" =>
+        lambda_managed_instances_capacity_provider_config,
+});
+json_struct!(DurableConfig {
+    "KMSKeyArn" => kms_key_arn,
+    "RetentionPeriodInDays" => retention_period_in_days,
+    "ExecutionTimeout" => execution_timeout,
+});
 json_enum!(TracingMode);
 json_struct!(S3FilesConfig { "DirectS3Read" => direct_s3_read });
 json_struct!(ImageConfigError { "ErrorCode" => error_code, "Message" => message });
@@ -43,7 +111,11 @@ json_enum!(LogFormat);
 json_enum!(ApplicationLogLevel);
 json_enum!(SystemLogLevel);
 json_enum!(TenantIsolationMode);
-json_struct!(LambdaManagedInstancesCapacityProviderConfig { "CapacityProviderArn" => capacity_provider_arn, "PerExecutionEnvironmentMaxConcurrency" => per_execution_environment_max_concurrency, "ExecutionEnvironmentMemoryGiBPerVCpu" => execution_environment_memory_gib_per_v_cpu });
+json_struct!(LambdaManagedInstancesCapacityProviderConfig {
+    "CapacityProviderArn" => capacity_provider_arn,
+    "PerExecutionEnvironmentMaxConcurrency" => per_execution_environment_max_concurrency,
+    "ExecutionEnvironmentMemoryGiBPerVCpu" => execution_environment_memory_gib_per_v_cpu,
+});
 json_enum!(DirectS3Read);
 
 /// `Environment` with each variable's value replaced by its keyed hash: drift compares

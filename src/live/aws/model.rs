@@ -129,7 +129,8 @@ pub const READERS: &[ReaderInfo] = &[
         global: false,
         actions: &["ec2:DescribeSecurityGroups"],
         body: "EC2 SecurityGroup: {GroupId, GroupName, Description, VpcId, OwnerId, \
-               IpPermissions:[IpPermission], IpPermissionsEgress:[IpPermission], Tags:[{Key,Value}]}",
+               IpPermissions:[IpPermission], IpPermissionsEgress:[IpPermission], \
+               Tags:[{Key,Value}]}",
     },
     ReaderInfo {
         kind: "ec2:security-group-rule",
@@ -162,7 +163,8 @@ pub const READERS: &[ReaderInfo] = &[
         key: "RouteTableId",
         global: false,
         actions: &["ec2:DescribeRouteTables"],
-        body: "EC2 RouteTable: {RouteTableId, VpcId, Routes:[Route], Associations:[{Main,…}], Tags}",
+        body: "EC2 RouteTable: {RouteTableId, VpcId, Routes:[Route], \
+               Associations:[{Main,…}], Tags}",
     },
     ReaderInfo {
         kind: "ec2:internet-gateway",

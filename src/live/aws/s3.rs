@@ -15,34 +15,91 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 json_struct!(ServerSideEncryptionConfiguration { "Rules" => rules });
-json_struct!(PublicAccessBlockConfiguration { "BlockPublicAcls" => block_public_acls, "IgnorePublicAcls" => ignore_public_acls, "BlockPublicPolicy" => block_public_policy, "RestrictPublicBuckets" => restrict_public_buckets });
-json_struct!(LoggingEnabled { "TargetBucket" => target_bucket, "TargetGrants" => target_grants, "TargetPrefix" => target_prefix, "TargetObjectKeyFormat" => target_object_key_format });
-json_struct!(LifecycleRule { "Expiration" => expiration, "ID" => id, "Prefix" => prefix, "Filter" => filter, "Status" => status, "Transitions" => transitions, "NoncurrentVersionTransitions" => noncurrent_version_transitions, "NoncurrentVersionExpiration" => noncurrent_version_expiration, "AbortIncompleteMultipartUpload" => abort_incomplete_multipart_upload });
+json_struct!(PublicAccessBlockConfiguration {
+    "BlockPublicAcls" => block_public_acls,
+    "IgnorePublicAcls" => ignore_public_acls,
+    "BlockPublicPolicy" => block_public_policy,
+    "RestrictPublicBuckets" => restrict_public_buckets,
+});
+json_struct!(LoggingEnabled {
+    "TargetBucket" => target_bucket,
+    "TargetGrants" => target_grants,
+    "TargetPrefix" => target_prefix,
+    "TargetObjectKeyFormat" => target_object_key_format,
+});
+json_struct!(LifecycleRule {
+    "Expiration" => expiration,
+    "ID" => id,
+    "Prefix" => prefix,
+    "Filter" => filter,
+    "Status" => status,
+    "Transitions" => transitions,
+    "NoncurrentVersionTransitions" => noncurrent_version_transitions,
+    "NoncurrentVersionExpiration" => noncurrent_version_expiration,
+    "AbortIncompleteMultipartUpload" => abort_incomplete_multipart_upload,
+});
 json_struct!(OwnershipControls { "Rules" => rules });
 json_struct!(Tag { "Key" => key, "Value" => value });
-json_struct!(ServerSideEncryptionRule { "ApplyServerSideEncryptionByDefault" => apply_server_side_encryption_by_default, "BucketKeyEnabled" => bucket_key_enabled, "BlockedEncryptionTypes" => blocked_encryption_types });
+json_struct!(ServerSideEncryptionRule {
+    "ApplyServerSideEncryptionByDefault" => apply_server_side_encryption_by_default,
+    "BucketKeyEnabled" => bucket_key_enabled,
+    "BlockedEncryptionTypes" => blocked_encryption_types,
+});
 json_struct!(TargetGrant { "Grantee" => grantee, "Permission" => permission });
-json_struct!(LifecycleExpiration { "Date" => date, "Days" => days, "ExpiredObjectDeleteMarker" => expired_object_delete_marker });
-json_struct!(LifecycleRuleFilter { "Prefix" => prefix, "Tag" => tag, "ObjectSizeGreaterThan" => object_size_greater_than, "ObjectSizeLessThan" => object_size_less_than, "And" => and });
+json_struct!(LifecycleExpiration {
+    "Date" => date,
+    "Days" => days,
+    "ExpiredObjectDeleteMarker" => expired_object_delete_marker,
+});
+json_struct!(LifecycleRuleFilter {
+    "Prefix" => prefix,
+    "Tag" => tag,
+    "ObjectSizeGreaterThan" => object_size_greater_than,
+    "ObjectSizeLessThan" => object_size_less_than,
+    "And" => and,
+});
 json_enum!(ExpirationStatus);
 json_struct!(Transition { "Date" => date, "Days" => days, "StorageClass" => storage_class });
-json_struct!(NoncurrentVersionTransition { "NoncurrentDays" => noncurrent_days, "StorageClass" => storage_class, "NewerNoncurrentVersions" => newer_noncurrent_versions });
-json_struct!(NoncurrentVersionExpiration { "NoncurrentDays" => noncurrent_days, "NewerNoncurrentVersions" => newer_noncurrent_versions });
+json_struct!(NoncurrentVersionTransition {
+    "NoncurrentDays" => noncurrent_days,
+    "StorageClass" => storage_class,
+    "NewerNoncurrentVersions" => newer_noncurrent_versions,
+});
+json_struct!(NoncurrentVersionExpiration {
+    "NoncurrentDays" => noncurrent_days,
+    "NewerNoncurrentVersions" => newer_noncurrent_versions,
+});
 json_struct!(AbortIncompleteMultipartUpload { "DaysAfterInitiation" => days_after_initiation });
 json_struct!(OwnershipControlsRule { "ObjectOwnership" => object_ownership });
-json_struct!(ServerSideEncryptionByDefault { "SSEAlgorithm" => sse_algorithm, "KMSMasterKeyID" => kms_master_key_id });
+json_struct!(ServerSideEncryptionByDefault {
+    "SSEAlgorithm" => sse_algorithm,
+    "KMSMasterKeyID" => kms_master_key_id,
+});
 json_struct!(BlockedEncryptionTypes { "EncryptionType" => encryption_type });
-json_struct!(Grantee { "DisplayName" => display_name, "EmailAddress" => email_address, "ID" => id, "URI" => uri });
+json_struct!(Grantee {
+    "DisplayName" => display_name,
+    "EmailAddress" => email_address,
+    "ID" => id,
+    "URI" => uri,
+});
 json_enum!(BucketLogsPermission);
 json_struct!(PartitionedPrefix { "PartitionDateSource" => partition_date_source });
-json_struct!(LifecycleRuleAndOperator { "Prefix" => prefix, "Tags" => tags, "ObjectSizeGreaterThan" => object_size_greater_than, "ObjectSizeLessThan" => object_size_less_than });
+json_struct!(LifecycleRuleAndOperator {
+    "Prefix" => prefix,
+    "Tags" => tags,
+    "ObjectSizeGreaterThan" => object_size_greater_than,
+    "ObjectSizeLessThan" => object_size_less_than,
+});
 json_enum!(TransitionStorageClass);
 json_enum!(ObjectOwnership);
 json_enum!(ServerSideEncryption);
 json_enum!(EncryptionType);
 json_enum!(PartitionDateSource);
 
-json_struct!(TargetObjectKeyFormat { "SimplePrefix" => simple_prefix, "PartitionedPrefix" => partitioned_prefix });
+json_struct!(TargetObjectKeyFormat {
+    "SimplePrefix" => simple_prefix,
+    "PartitionedPrefix" => partitioned_prefix,
+});
 
 impl Json for SimplePrefix {
     fn json(&self) -> Option<Value> {
