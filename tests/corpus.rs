@@ -3,13 +3,10 @@
 
 mod common;
 use common::*;
+#[path = "common/labeled.rs"]
+mod labeled;
+use labeled::shared;
 use std::path::{Path, PathBuf};
-
-fn shared() -> PathBuf {
-    std::env::var_os("PLUMBLINE_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"))
-}
 
 /// Every file of a format plumbline reads: YAML, JSON, Terraform, variable files,
 /// Dockerfiles.

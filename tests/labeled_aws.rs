@@ -26,13 +26,14 @@
 //!
 //! Run with `cargo test --test labeled_aws -- --nocapture` to see the detection table.
 
-use serde_json::Value;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 #[path = "common/labeled.rs"]
 mod labeled;
-use labeled::{catalog, ratio, run_all, shared, Tally};
+use labeled::{
+    assert_in_catalog, case_files, catalog, kics_test_files, labeled_corpus, ratio, run_all,
+    scan_report, Case, Known, Tally, TrivyIndex, Verdicts,
+};
 
 /// (rule, KICS platform directory under assets/queries, query directory under `<platform>/aws`).
 /// All positive*/negative* test files of the query are used.
@@ -428,16 +429,8 @@ const ALSO: &[(&str, &str)] = &[
     ("AWS-0093", "PL-AWS-0001"),
 ];
 
-/// A case where our verdict differs from the external label, with the reason.
-struct Known {
-    /// "kics" or "trivy".
-    corpus: &'static str,
-    /// kics: `<platform>/aws/<query>/test/<file>`; trivy: the INDEX.json `file`.
-    case: &'static str,
-    rule: &'static str,
-    reason: &'static str,
-}
-
+/// Cases where our verdict differs from the external label, with the reason. kics cases are
+/// `<platform>/aws/<query>/test/<file>`; trivy cases the INDEX.json `file`.
 const KNOWN_DISAGREEMENTS: &[Known] = &[
     Known {
         corpus: "kics",
@@ -669,14 +662,9 @@ const KNOWN_DISAGREEMENTS: &[Known] = &[
     },
 ];
 
-/// One labeled case for one of our rules.
-struct Case {
-    corpus: &'static str,
-    /// Identifier used in `KNOWN_DISAGREEMENTS` and in messages.
-    case: String,
-    path: PathBuf,
-    rule: &'static str,
-    must_flag: bool,
+/// What a case counts of our findings of its rule.
+#[derive(Clone)]
+struct Counted {
     /// Only findings whose message contains this count ("" = all).
     msg: &'static str,
     /// Another rule whose findings (any message) also answer the case's question.
@@ -708,93 +696,40 @@ fn calls_registry_module(text: &str) -> bool {
     false
 }
 
-fn kics_cases(corpus: &Path, skipped: &mut Vec<String>) -> Vec<Case> {
+fn kics_cases(corpus: &Path, skipped: &mut Vec<String>) -> Vec<Case<Counted>> {
     let root = corpus.join("labeled/kics/assets/queries");
     let mut out = Vec::new();
     for &(rule, platform, query) in KICS {
-        let dir = root.join(platform).join("aws").join(query);
-        assert!(
-            dir.join("metadata.json").is_file(),
-            "KICS query {platform}/aws/{query} is missing"
-        );
-        let test = dir.join("test");
-        let mut files: Vec<String> = std::fs::read_dir(&test)
-            .unwrap_or_else(|e| panic!("{}: {e}", test.display()))
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .filter(|n| {
-                (n.starts_with("positive") || n.starts_with("negative"))
-                    && !n.starts_with("positive_expected_result")
-            })
-            .collect();
-        files.sort();
+        let (test, files) = kics_test_files(&root, &format!("{platform}/aws/{query}"));
         assert!(
             files.iter().any(|f| f.starts_with("positive")),
             "{query}: no positive test file"
         );
         for f in files {
-            let path = test.join(&f);
-            let case = format!("{platform}/aws/{query}/test/{f}");
-            if f.ends_with(".tf")
-                && calls_registry_module(&std::fs::read_to_string(&path).unwrap_or_default())
-            {
-                skipped.push(format!("{rule} kics {case}"));
-                continue;
-            }
-            out.push(Case {
-                corpus: "kics",
-                case,
-                must_flag: f.starts_with("positive"),
-                path,
-                rule,
+            let all = Counted {
                 msg: "",
                 also: None,
-            });
+            };
+            let c = Case::kics(&format!("{platform}/aws/{query}"), &test, &f, rule, all);
+            if f.ends_with(".tf")
+                && calls_registry_module(&std::fs::read_to_string(&c.path).unwrap_or_default())
+            {
+                skipped.push(format!("{rule} kics {}", c.case));
+                continue;
+            }
+            out.push(c);
         }
     }
     out
 }
 
-fn trivy_cases(corpus: &Path) -> Vec<Case> {
-    let dir = corpus.join("labeled/trivy-checks");
-    let index = dir.join("extracted/INDEX.json");
-    let v: Value = serde_json::from_str(
-        &std::fs::read_to_string(&index).unwrap_or_else(|e| panic!("{}: {e}", index.display())),
-    )
-    .unwrap();
-    let cases = v["cases"].as_array().expect("cases");
+fn trivy_cases(corpus: &Path) -> Vec<Case<Counted>> {
+    let index = TrivyIndex::load(corpus);
     let mut out = Vec::new();
     for &(rule, check, msg) in TRIVY {
-        let mut n = 0;
-        for c in cases {
-            let format = c["format"].as_str().unwrap_or("");
-            if c["check_id"] != check || !matches!(format, "terraform" | "cloudformation") {
-                continue;
-            }
-            let file = c["file"].as_str().unwrap();
-            let path = [dir.join(file), dir.join("extracted").join(file)]
-                .into_iter()
-                .find(|p| p.is_file())
-                .unwrap_or_else(|| panic!("trivy case {file} not found under {}", dir.display()));
-            let must_flag = match c["label"].as_str() {
-                Some("fail") => true,
-                Some("pass") => false,
-                l => panic!("{file}: unknown label {l:?}"),
-            };
-            out.push(Case {
-                corpus: "trivy",
-                case: file.to_string(),
-                path,
-                rule,
-                must_flag,
-                msg,
-                also: ALSO.iter().find(|(c, _)| *c == check).map(|&(_, r)| r),
-            });
-            n += 1;
-        }
-        assert!(
-            n > 0,
-            "no terraform/cloudformation case for {check} in INDEX.json"
-        );
+        let also = ALSO.iter().find(|(c, _)| *c == check).map(|&(_, r)| r);
+        let formats = ["terraform", "cloudformation"];
+        out.extend(index.cases(rule, check, &formats, Counted { msg, also }));
     }
     out
 }
@@ -808,24 +743,9 @@ struct Scanned {
 }
 
 fn run_scan(dir: &Path, name: &str) -> Result<Scanned, String> {
-    let out = Command::new(env!("CARGO_BIN_EXE_plumbline"))
-        .arg("scan")
-        .arg(name)
-        .args(["--worktree", "-f", "json", "--fail-on", "never"])
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| format!("run plumbline: {e}"))?;
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
     // 0: complete; 3: a file could not be loaded (some KICS negatives are malformed on
     // purpose). Anything else is a crash or a usage error.
-    if !matches!(out.status.code(), Some(0) | Some(3)) {
-        return Err(format!("exit {:?}:\n{stderr}\n{stdout}", out.status.code()));
-    }
-    let v: Value =
-        serde_json::from_str(&stdout).map_err(|e| format!("not JSON ({e}): {stdout}"))?;
+    let v = scan_report(dir, name, true)?;
     let mut findings: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for x in v["findings"].as_array().ok_or("no findings array")? {
         let rule = x["ruleId"].as_str().ok_or("finding without ruleId")?;
@@ -859,12 +779,7 @@ fn work_dir() -> PathBuf {
 #[test]
 fn aws_rules_agree_with_external_labeled_cases() {
     let started = std::time::Instant::now();
-    let corpus = shared().join("corpus");
-    assert!(
-        corpus.join("labeled").is_dir(),
-        "{} is missing: the labeled corpus is needed (set PLUMBLINE_SHARED to the shared dir)",
-        corpus.join("labeled").display()
-    );
+    let corpus = labeled_corpus();
 
     // The probe is one public-read bucket: the Terraform loader gives one document, and
     // the rule flags it (a loader that loads nothing would otherwise read as 0% detection).
@@ -881,144 +796,70 @@ fn aws_rules_agree_with_external_labeled_cases() {
     );
 
     let catalog = catalog();
-    for &(rule, _, _) in KICS.iter().chain(TRIVY.iter()) {
-        assert!(
-            catalog.contains_key(rule),
-            "{rule} is not in the rule catalog"
-        );
-    }
+    assert_in_catalog(
+        &catalog,
+        KICS.iter().map(|k| k.0).chain(TRIVY.iter().map(|t| t.0)),
+    );
 
     let mut skipped = Vec::new();
     let mut cases = kics_cases(&corpus, &mut skipped);
     cases.extend(trivy_cases(&corpus));
-    let doc = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/aws/EXTERNAL_CASES.md"),
-    )
-    .expect("policies/aws/EXTERNAL_CASES.md");
-    let mut failures = Vec::new();
-    for k in KNOWN_DISAGREEMENTS {
-        if !cases
-            .iter()
-            .any(|c| c.corpus == k.corpus && c.case == k.case && c.rule == k.rule)
-        {
-            failures.push(format!(
-                "known disagreement {} {} {} is not a mapped case",
-                k.corpus, k.case, k.rule
-            ));
-        }
-        if !doc.contains(k.case) {
-            failures.push(format!(
-                "EXTERNAL_CASES.md does not list the known disagreement {} {}",
-                k.corpus, k.case
-            ));
-        }
-    }
+    let mut v = Verdicts::new(
+        &cases,
+        KNOWN_DISAGREEMENTS,
+        "policies/aws/EXTERNAL_CASES.md",
+    );
 
-    let files: Vec<PathBuf> = cases
-        .iter()
-        .map(|c| c.path.clone())
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    let files = case_files(&cases);
     let work = work_dir();
     let results = run_all(&files, |i, p| scan_alone(&work, i, p));
     let _ = std::fs::remove_dir_all(&work);
 
-    let mut per_rule: BTreeMap<&str, Tally> = BTreeMap::new();
-    let mut per_corpus: BTreeMap<String, Tally> = BTreeMap::new();
-    let mut total = Tally::default();
     let mut unexplained = Vec::new();
     let mut incomplete = 0;
     for c in &cases {
-        let scanned = match &results[&c.path] {
-            Ok(s) => s,
-            Err(e) => {
-                failures.push(format!("{} {}: scan failed: {e}", c.corpus, c.case));
-                continue;
-            }
+        let Some(scanned) = v.scanned(c, &results) else {
+            continue;
         };
         incomplete += usize::from(scanned.incomplete);
         let flagged = scanned
             .findings
             .get(c.rule)
-            .is_some_and(|msgs| msgs.iter().any(|m| m.contains(c.msg)))
-            || c.also.is_some_and(|r| scanned.findings.contains_key(r));
-        let known = KNOWN_DISAGREEMENTS
-            .iter()
-            .find(|k| k.corpus == c.corpus && k.case == c.case && k.rule == c.rule);
-        let label = if c.must_flag {
-            "must flag"
+            .is_some_and(|msgs| msgs.iter().any(|m| m.contains(c.extra.msg)))
+            || c.extra
+                .also
+                .is_some_and(|r| scanned.findings.contains_key(r));
+        let format = if c.case.contains("cloudFormation/") || c.case.contains("/cloudformation/") {
+            "cloudformation"
         } else {
-            "must pass"
+            "terraform"
         };
-        match (flagged == c.must_flag, known) {
-            (true, None) | (false, Some(_)) => {}
-            (false, None) => unexplained.push(format!(
-                "{} {} {}: {label}, but {}{}",
+        if v.record(c, &format!("{} {format}", c.corpus), flagged) {
+            unexplained.push(format!(
+                "{} {} {}: {}, but {}{}",
                 c.rule,
                 c.corpus,
                 c.case,
+                c.label(),
                 if flagged { "flagged" } else { "not flagged" },
                 if scanned.incomplete {
                     " (the scan was incomplete)"
                 } else {
                     ""
                 }
-            )),
-            (true, Some(k)) => failures.push(format!(
-                "{} {} {} now agrees with the external label ({label}); remove it from KNOWN_DISAGREEMENTS and EXTERNAL_CASES.md (was: {})",
-                c.corpus, c.case, c.rule, k.reason
-            )),
+            ));
         }
-        let format = if c.case.contains("cloudFormation/") || c.case.contains("/cloudformation/") {
-            "cloudformation"
-        } else {
-            "terraform"
-        };
-        per_rule
-            .entry(c.rule)
-            .or_default()
-            .add(c.must_flag, flagged, known.is_some());
-        per_corpus
-            .entry(format!("{} {format}", c.corpus))
-            .or_default()
-            .add(c.must_flag, flagged, known.is_some());
-        total.add(c.must_flag, flagged, known.is_some());
     }
 
-    println!();
-    println!("External labeled cases for the built-in AWS rules (KICS + trivy-checks)");
-    println!(
-        "{:<12} {:<55} {:>14} {:>14} {:>6}",
-        "rule", "title", "positives hit", "negatives pass", "known"
+    v.print_table(
+        "External labeled cases for the built-in AWS rules (KICS + trivy-checks)",
+        catalog
+            .iter()
+            .filter(|(id, _)| id.starts_with("PL-AWS-"))
+            .map(|(id, title)| (id.as_str(), title.chars().take(55).collect())),
+        55,
+        14,
     );
-    for (id, title) in catalog.iter().filter(|(id, _)| id.starts_with("PL-AWS-")) {
-        let title: String = title.chars().take(55).collect();
-        match per_rule.get(id.as_str()) {
-            Some(t) => println!(
-                "{:<12} {:<55} {:>14} {:>14} {:>6}",
-                id,
-                title,
-                ratio(t.pos_hit, t.pos),
-                ratio(t.neg_ok, t.neg),
-                t.known
-            ),
-            None => println!("{id:<12} {title:<55} {:>14} {:>14} {:>6}", "-", "-", "-"),
-        }
-    }
-    for (name, t) in per_corpus
-        .iter()
-        .map(|(k, t)| (format!("all ({k})"), t))
-        .chain([("all".to_string(), &total)])
-    {
-        println!(
-            "{:<68} {:>14} {:>14} {:>6}",
-            name,
-            ratio(t.pos_hit, t.pos),
-            ratio(t.neg_ok, t.neg),
-            t.known
-        );
-    }
     println!(
         "{} (rule, case) pairs over {} files ({} incomplete scans); {:.1?}",
         cases.len(),
@@ -1033,10 +874,7 @@ fn aws_rules_agree_with_external_labeled_cases() {
     for s in &skipped {
         println!("  {s}");
     }
-    println!("Known disagreements:");
-    for k in KNOWN_DISAGREEMENTS {
-        println!("  {} {} {}: {}", k.rule, k.corpus, k.case, k.reason);
-    }
+    v.print_known("Known disagreements:");
     println!("Other disagreements ({}):", unexplained.len());
     for u in &unexplained {
         println!("  {u}");
@@ -1044,7 +882,7 @@ fn aws_rules_agree_with_external_labeled_cases() {
 
     // Every disagreement must be a known one, with its reason.
     for u in &unexplained {
-        failures.push(format!(
+        v.failures.push(format!(
             "disagreement not in KNOWN_DISAGREEMENTS and EXTERNAL_CASES.md: {u}"
         ));
     }
@@ -1053,9 +891,10 @@ fn aws_rules_agree_with_external_labeled_cases() {
     // trivy-checks), then over the whole table below. The CloudFormation cases alone are
     // reported, not asserted: their known disagreements keep their positives below the
     // target (EXTERNAL_CASES.md, "Results").
+    let total = &v.total;
     let mut tf = Tally::default();
     let mut cfn = Tally::default();
-    for (k, t) in &per_corpus {
+    for (k, t) in &v.per_corpus {
         let sum = if k.ends_with("terraform") {
             &mut tf
         } else {
@@ -1085,13 +924,13 @@ fn aws_rules_agree_with_external_labeled_cases() {
     let detected = tf.pos_hit as f64 / tf.pos as f64;
     let flagged_negatives = (tf.neg - tf.neg_ok) as f64 / tf.neg as f64;
     if detected < 0.90 {
-        failures.push(format!(
+        v.failures.push(format!(
             "only {} of the Terraform positives are detected (target: at least 90%)",
             ratio(tf.pos_hit, tf.pos)
         ));
     }
     if flagged_negatives > 0.05 {
-        failures.push(format!(
+        v.failures.push(format!(
             "{} of the Terraform negatives are flagged (target: at most 5%)",
             ratio(tf.neg - tf.neg_ok, tf.neg)
         ));
@@ -1103,21 +942,16 @@ fn aws_rules_agree_with_external_labeled_cases() {
         ratio(total.neg - total.neg_ok, total.neg)
     );
     if (total.pos_hit as f64) < 0.90 * total.pos as f64 {
-        failures.push(format!(
+        v.failures.push(format!(
             "only {} of all positives are detected (target: at least 90%)",
             ratio(total.pos_hit, total.pos)
         ));
     }
     if (total.neg - total.neg_ok) as f64 > 0.05 * total.neg as f64 {
-        failures.push(format!(
+        v.failures.push(format!(
             "{} of all negatives are flagged (target: at most 5%)",
             ratio(total.neg - total.neg_ok, total.neg)
         ));
     }
-    assert!(
-        failures.is_empty(),
-        "{} problem(s):\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    v.assert_no_problems();
 }

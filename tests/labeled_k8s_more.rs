@@ -16,12 +16,9 @@
 //! Run with `cargo test --test labeled_k8s_more -- --nocapture` to see the table.
 
 use serde_json::Value;
-use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 #[path = "common/labeled.rs"]
 mod labeled;
-use labeled::{catalog, ratio, run_all, scan, shared, Tally};
+use labeled::{kics, scan_hiding_secrets, KicsQuery, Known, Suite};
 
 /// Our rules covered by this test, in table order.
 const RULES: &[&str] = &[
@@ -48,23 +45,8 @@ const RULES: &[&str] = &[
     "PL-K8S-0039",
 ];
 
-/// A KICS query (directory under assets/queries/k8s) that tests what `rule` checks.
-/// `files`: restrict to these test files (None = every positive*/negative* file).
-struct KicsMap {
-    rule: &'static str,
-    query: &'static str,
-    files: Option<&'static [&'static str]>,
-}
-
-const fn kics(rule: &'static str, query: &'static str) -> KicsMap {
-    KicsMap {
-        rule,
-        query,
-        files: None,
-    }
-}
-
-const KICS: &[KicsMap] = &[
+/// KICS queries (directories under assets/queries/k8s) testing what `rule` checks.
+const KICS: &[KicsQuery] = &[
     kics("PL-K8S-0018", "cpu_requests_not_set"),
     kics("PL-K8S-0021", "memory_limits_not_defined"),
     kics("PL-K8S-0022", "liveness_probe_is_not_defined"),
@@ -74,7 +56,7 @@ const KICS: &[KicsMap] = &[
     kics("PL-K8S-0025", "image_without_digest"),
     // The query covers default, kube-system and kube-public: its default-namespace cases
     // are ours for PL-K8S-0026, the system-namespace ones for PL-K8S-0037.
-    KicsMap {
+    KicsQuery {
         rule: "PL-K8S-0026",
         query: "using_unrecommended_namespace",
         files: Some(&[
@@ -84,7 +66,7 @@ const KICS: &[KicsMap] = &[
             "positive5.yaml",
         ]),
     },
-    KicsMap {
+    KicsQuery {
         rule: "PL-K8S-0037",
         query: "using_unrecommended_namespace",
         files: Some(&["negative1.yaml", "positive3.yaml", "positive4.yaml"]),
@@ -111,16 +93,8 @@ const TRIVY: &[(&str, &str)] = &[
     ("PL-K8S-0037", "KSV-0037"),
 ];
 
-/// A case where our verdict differs from the external label on purpose.
-struct Known {
-    /// "kics" or "trivy".
-    corpus: &'static str,
-    /// kics: `<query>/test/<file>`; trivy: the INDEX.json `file`.
-    case: &'static str,
-    rule: &'static str,
-    reason: &'static str,
-}
-
+/// Cases where our verdict differs from the external label on purpose. kics cases are
+/// `<query>/test/<file>`; trivy cases the INDEX.json `file`.
 const KNOWN_DISAGREEMENTS: &[Known] = &[
     Known {
         corpus: "kics",
@@ -142,246 +116,20 @@ const KNOWN_DISAGREEMENTS: &[Known] = &[
     },
 ];
 
-/// One labeled case for one of our rules.
-struct Case {
-    corpus: &'static str,
-    case: String,
-    path: PathBuf,
-    rule: &'static str,
-    must_flag: bool,
-}
-
-fn kics_cases(corpus: &Path) -> Vec<Case> {
-    let root = corpus.join("labeled/kics/assets/queries/k8s");
-    let mut out = Vec::new();
-    for m in KICS {
-        let test = root.join(m.query).join("test");
-        assert!(
-            root.join(m.query).join("metadata.json").is_file(),
-            "KICS query {} is missing",
-            m.query
-        );
-        let mut files: Vec<String> = std::fs::read_dir(&test)
-            .unwrap_or_else(|e| panic!("{}: {e}", test.display()))
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .filter(|n| {
-                (n.starts_with("positive") || n.starts_with("negative"))
-                    && !n.starts_with("positive_expected_result")
-            })
-            .collect();
-        files.sort();
-        if let Some(only) = m.files {
-            for f in only {
-                assert!(
-                    files.iter().any(|x| x == f),
-                    "{}/test/{f} is missing",
-                    m.query
-                );
-            }
-            files.retain(|f| only.contains(&f.as_str()));
-        }
-        assert!(
-            files.iter().any(|f| f.starts_with("positive")),
-            "{}: no positive test file",
-            m.query
-        );
-        for f in files {
-            out.push(Case {
-                corpus: "kics",
-                case: format!("{}/test/{f}", m.query),
-                path: test.join(&f),
-                rule: m.rule,
-                must_flag: f.starts_with("positive"),
-            });
-        }
-    }
-    out
-}
-
-fn trivy_cases(corpus: &Path) -> Vec<Case> {
-    let dir = corpus.join("labeled/trivy-checks");
-    let index = dir.join("extracted/INDEX.json");
-    let v: Value = serde_json::from_str(
-        &std::fs::read_to_string(&index).unwrap_or_else(|e| panic!("{}: {e}", index.display())),
-    )
-    .unwrap();
-    let mut out = Vec::new();
-    for (rule, check) in TRIVY {
-        let mut n = 0;
-        for c in v["cases"].as_array().expect("cases") {
-            if c["check_id"] != *check || c["format"] != "kubernetes" {
-                continue;
-            }
-            let file = c["file"].as_str().unwrap();
-            let path = [dir.join(file), dir.join("extracted").join(file)]
-                .into_iter()
-                .find(|p| p.is_file())
-                .unwrap_or_else(|| panic!("trivy case {file} not found under {}", dir.display()));
-            let must_flag = match c["label"].as_str() {
-                Some("fail") => true,
-                Some("pass") => false,
-                l => panic!("{file}: unknown label {l:?}"),
-            };
-            out.push(Case {
-                corpus: "trivy",
-                case: file.to_string(),
-                path,
-                rule,
-                must_flag,
-            });
-            n += 1;
-        }
-        assert!(n > 0, "no kubernetes case for {check} in INDEX.json");
-    }
-    out
-}
-
 #[test]
 fn kubernetes_rules_agree_with_external_labeled_cases() {
-    let started = std::time::Instant::now();
-    let corpus = shared().join("corpus");
-    assert!(
-        corpus.join("labeled").is_dir(),
-        "{} is missing: the labeled corpus is needed (set PLUMBLINE_SHARED to the shared dir)",
-        corpus.join("labeled").display()
-    );
-    let catalog = catalog();
-    for id in RULES {
-        assert!(catalog.contains_key(*id), "{id} is not in the rule catalog");
+    let total = Suite {
+        rules: RULES,
+        kics_platform: "k8s",
+        kics: KICS,
+        trivy_format: "kubernetes",
+        trivy: TRIVY,
+        known: KNOWN_DISAGREEMENTS,
+        doc: "policies/kubernetes/EXTERNAL_CASES_2.md",
+        require_documents: false,
+        heading: "External labeled cases for PL-K8S-0018.. (KICS + trivy-checks)",
     }
-
-    let mut cases = kics_cases(&corpus);
-    cases.extend(trivy_cases(&corpus));
-    let mut failures = Vec::new();
-    let doc = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/kubernetes/EXTERNAL_CASES_2.md"),
-    )
-    .expect("policies/kubernetes/EXTERNAL_CASES_2.md");
-    for k in KNOWN_DISAGREEMENTS {
-        assert!(
-            cases
-                .iter()
-                .any(|c| c.corpus == k.corpus && c.case == k.case && c.rule == k.rule),
-            "known disagreement {} {} {} is not a mapped case",
-            k.corpus,
-            k.case,
-            k.rule
-        );
-        if !doc.contains(k.case) {
-            failures.push(format!(
-                "EXTERNAL_CASES_2.md does not list the known disagreement {} {}",
-                k.corpus, k.case
-            ));
-        }
-    }
-
-    let files: Vec<PathBuf> = cases
-        .iter()
-        .map(|c| c.path.clone())
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let results = run_all(&files, |_, p| scan(p, false));
-
-    let mut per_rule: BTreeMap<&str, Tally> = BTreeMap::new();
-    let mut per_corpus: BTreeMap<&str, Tally> = BTreeMap::new();
-    let mut total = Tally::default();
-    for c in &cases {
-        let findings = match &results[&c.path] {
-            Ok(f) => f,
-            Err(e) => {
-                failures.push(format!("{} {}: scan failed: {e}", c.corpus, c.case));
-                continue;
-            }
-        };
-        let ours = findings.get(c.rule);
-        let flagged = ours.is_some();
-        let known = KNOWN_DISAGREEMENTS
-            .iter()
-            .find(|k| k.corpus == c.corpus && k.case == c.case && k.rule == c.rule);
-        let label = if c.must_flag {
-            "must flag"
-        } else {
-            "must pass"
-        };
-        match (flagged == c.must_flag, known) {
-            (true, None) | (false, Some(_)) => {}
-            (false, None) => failures.push(format!(
-                "REGRESSION {} {} {}: {label}, but {} (lines {:?})",
-                c.corpus,
-                c.case,
-                c.rule,
-                if flagged { "flagged" } else { "not flagged" },
-                ours.cloned().unwrap_or_default()
-            )),
-            (true, Some(k)) => failures.push(format!(
-                "{} {} {} now agrees with the external label ({label}); remove it from KNOWN_DISAGREEMENTS and EXTERNAL_CASES_2.md (was: {})",
-                c.corpus, c.case, c.rule, k.reason
-            )),
-        }
-        for t in [
-            per_rule.entry(c.rule).or_default(),
-            per_corpus.entry(c.corpus).or_default(),
-            &mut total,
-        ] {
-            t.add(c.must_flag, flagged, known.is_some());
-        }
-    }
-
-    println!();
-    println!("External labeled cases for PL-K8S-0018.. (KICS + trivy-checks)");
-    println!(
-        "{:<12} {:<44} {:>16} {:>16} {:>6}",
-        "rule", "title", "positives hit", "negatives pass", "known"
-    );
-    for id in RULES {
-        let title = &catalog[*id];
-        match per_rule.get(id) {
-            Some(t) => println!(
-                "{id:<12} {title:<44} {:>16} {:>16} {:>6}",
-                ratio(t.pos_hit, t.pos),
-                ratio(t.neg_ok, t.neg),
-                t.known
-            ),
-            None => println!("{id:<12} {title:<44} {:>16} {:>16} {:>6}", "-", "-", "-"),
-        }
-    }
-    for (name, t) in per_corpus
-        .iter()
-        .map(|(k, t)| (format!("all ({k})"), t))
-        .chain([("all".to_string(), &total)])
-    {
-        println!(
-            "{name:<57} {:>16} {:>16} {:>6}",
-            ratio(t.pos_hit, t.pos),
-            ratio(t.neg_ok, t.neg),
-            t.known
-        );
-    }
-    // Rates without the known disagreements (cases where the documented behaviour wins).
-    let pos_rate = total.pos_hit as f64 / (total.pos - total.known_pos).max(1) as f64;
-    let neg_flagged = (total.neg - total.neg_ok - total.known_neg) as f64 / total.neg.max(1) as f64;
-    println!(
-        "{} (rule, case) pairs over {} files; {:.1?}",
-        cases.len(),
-        files.len(),
-        started.elapsed()
-    );
-    println!(
-        "excluding known disagreements: positives detected {:.0}%, negatives flagged {:.0}%",
-        100.0 * pos_rate,
-        100.0 * neg_flagged
-    );
-    println!("Known disagreements:");
-    for k in KNOWN_DISAGREEMENTS {
-        println!("  {} {} {}: {}", k.rule, k.corpus, k.case, k.reason);
-    }
-    assert!(
-        failures.is_empty(),
-        "{} problem(s):\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    .run();
     // Targets over all mapped cases, known disagreements included.
     let all_pos = total.pos_hit as f64 / total.pos.max(1) as f64;
     let all_neg = (total.neg - total.neg_ok) as f64 / total.neg.max(1) as f64;
@@ -399,16 +147,7 @@ fn kubernetes_rules_agree_with_external_labeled_cases() {
     );
     // Targets, on the cases whose label we accept (each known disagreement is asserted
     // above to stay exactly as listed, so the raw rates printed are determined too).
-    assert!(
-        pos_rate >= 0.90,
-        "only {:.0}% of the positives detected (target 90%)",
-        100.0 * pos_rate
-    );
-    assert!(
-        neg_flagged <= 0.05,
-        "{:.0}% of the negatives flagged (target at most 5%)",
-        100.0 * neg_flagged
-    );
+    total.assert_accepted_targets();
 }
 
 /// PL-K8S-0036 reports literal secrets in env values: no report format may show the value,
@@ -422,61 +161,30 @@ fn env_secret_values_are_never_printed() {
         "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: shop\nspec:\n  containers:\n    - name: app\n      image: app:1\n      env:\n        - name: DB_PASSWORD\n          value: hunter2-block-style\n        - {name: API_TOKEN, value: tok-flow-style-123}\n",
     )
     .unwrap();
-    let mut findings = 0;
-    for format in ["text", "json", "sarif"] {
-        let out = Command::new(env!("CARGO_BIN_EXE_plumbline"))
-            .args([
-                "scan",
-                "pod.yaml",
-                "--worktree",
-                "--fail-on",
-                "never",
-                "-f",
-                format,
-            ])
-            .current_dir(dir.path())
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::null())
-            .output()
-            .unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(0), "{stderr}");
-        for secret in ["hunter2", "tok-flow"] {
-            assert!(
-                !stdout.contains(secret),
-                "{format} shows {secret}:\n{stdout}"
-            );
-            assert!(
-                !stderr.contains(secret),
-                "{format} logs {secret}:\n{stderr}"
-            );
-        }
-        if format == "json" {
-            let v: Value = serde_json::from_str(&stdout).unwrap();
-            let ours: Vec<&Value> = v["findings"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .filter(|f| f["ruleId"] == "PL-K8S-0036")
-                .collect();
-            findings = ours.len();
-            assert_eq!(
-                ours.iter()
-                    .map(|f| (
-                        f["startLine"].as_u64().unwrap(),
-                        f["fieldPath"].as_str().unwrap()
-                    ))
-                    .collect::<Vec<_>>(),
-                [
-                    (11, "spec.containers[0].env[0].name"),
-                    (13, "spec.containers[0].env[1].name")
-                ]
-            );
-        }
-        if format == "text" {
-            assert!(stdout.contains("PL-K8S-0036"), "{stdout}");
-        }
-    }
-    assert_eq!(findings, 2);
+    let outputs = scan_hiding_secrets(dir.path(), "pod.yaml", &["hunter2", "tok-flow"]);
+    let v: Value = serde_json::from_str(&outputs["json"]).unwrap();
+    let ours: Vec<&Value> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["ruleId"] == "PL-K8S-0036")
+        .collect();
+    assert_eq!(
+        ours.iter()
+            .map(|f| (
+                f["startLine"].as_u64().unwrap(),
+                f["fieldPath"].as_str().unwrap()
+            ))
+            .collect::<Vec<_>>(),
+        [
+            (11, "spec.containers[0].env[0].name"),
+            (13, "spec.containers[0].env[1].name")
+        ]
+    );
+    assert!(
+        outputs["text"].contains("PL-K8S-0036"),
+        "{}",
+        outputs["text"]
+    );
+    assert_eq!(ours.len(), 2);
 }

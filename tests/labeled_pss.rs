@@ -14,11 +14,13 @@
 //! Run with `cargo test --test labeled_pss -- --nocapture` to see the detection table.
 
 use serde_json::Value;
-use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 #[path = "common/labeled.rs"]
 mod labeled;
-use labeled::{catalog, ratio, run_all, scan, shared, Tally};
+use labeled::{
+    assert_in_catalog, case_files, catalog, keep_only, kics_test_files, labeled_corpus, run_all,
+    scan, trivy_cases, Case, Known, Verdicts,
+};
 
 /// Kinds whose pod spec the built-in library checks (the `kinds` of every PSS rule).
 const POD_SPEC_KINDS: &[&str] = &[
@@ -167,16 +169,8 @@ const TRIVY: &[(&str, &str)] = &[
     ("PL-K8S-0017", "KSV-0003"),
 ];
 
-/// A case where our verdict differs from the external label on purpose.
-struct Known {
-    /// "kics" or "trivy".
-    corpus: &'static str,
-    /// kics: `<query>/test/<file>` under assets/queries/k8s; trivy: the INDEX.json `file`.
-    case: &'static str,
-    rule: &'static str,
-    reason: &'static str,
-}
-
+/// Cases where our verdict differs from the external label on purpose. kics cases are
+/// `<query>/test/<file>` under assets/queries/k8s; trivy cases the INDEX.json `file`.
 const KNOWN_DISAGREEMENTS: &[Known] = &[
     Known {
         corpus: "trivy",
@@ -240,16 +234,11 @@ const KNOWN_DISAGREEMENTS: &[Known] = &[
     },
 ];
 
-/// One labeled case for one of our rules.
-struct Case {
-    corpus: &'static str,
-    /// Identifier used in `KNOWN_DISAGREEMENTS` and in messages.
-    case: String,
-    path: PathBuf,
-    rule: &'static str,
-    must_flag: bool,
-    /// KICS only: expected lines for this file (empty when not line-checked).
-    expected_lines: Vec<u64>,
+/// The line check of a KICS case: its expected lines (empty when not line-checked) and how
+/// they relate to ours.
+#[derive(Clone)]
+struct LineCheck {
+    expected: Vec<u64>,
     lines: Lines,
 }
 
@@ -274,36 +263,15 @@ fn kind_per_line(text: &str) -> Vec<Option<String>> {
     doc_of_line.iter().map(|&d| docs[d].clone()).collect()
 }
 
-fn kics_cases(corpus: &Path) -> Vec<Case> {
+fn kics_cases(corpus: &Path) -> Vec<Case<LineCheck>> {
     let root = corpus.join("labeled/kics/assets/queries/k8s");
     let mut out = Vec::new();
     for m in KICS {
-        let test = root.join(m.query).join("test");
-        assert!(
-            root.join(m.query).join("metadata.json").is_file(),
-            "KICS query {} is missing",
-            m.query
-        );
-        let mut files: Vec<String> = std::fs::read_dir(&test)
-            .unwrap_or_else(|e| panic!("{}: {e}", test.display()))
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .filter(|n| {
-                (n.starts_with("positive") || n.starts_with("negative"))
-                    && !n.starts_with("positive_expected_result")
-            })
-            .collect();
-        files.sort();
+        let (test, mut files) = kics_test_files(&root, m.query);
         if let Some(only) = m.files {
-            for f in only {
-                assert!(
-                    files.iter().any(|x| x == f),
-                    "{}/test/{f} is missing",
-                    m.query
-                );
-            }
-            files.retain(|f| only.contains(&f.as_str()));
+            keep_only(&mut files, only, m.query);
         }
-        let positives: Vec<&String> = files.iter().filter(|f| f.starts_with("positive")).collect();
+        let positives = files.iter().filter(|f| f.starts_with("positive")).count();
         // Expected results: [{"line": N, "fileName"|"filename"|"fineName": "..."}]; an
         // entry without a file name belongs to the query's only positive file.
         let all_positives = std::fs::read_dir(&test)
@@ -327,11 +295,9 @@ fn kics_cases(corpus: &Path) -> Vec<Case> {
                 .collect()
         };
         for f in &files {
-            let must_flag = f.starts_with("positive");
-            let path = test.join(f);
             let mut expected_lines = Vec::new();
-            if must_flag && m.lines != Lines::Skip {
-                let kinds = kind_per_line(&std::fs::read_to_string(&path).unwrap());
+            if f.starts_with("positive") && m.lines != Lines::Skip {
+                let kinds = kind_per_line(&std::fs::read_to_string(test.join(f)).unwrap());
                 for (name, line) in &expected {
                     let mine = match name {
                         Some(n) => n == f,
@@ -353,18 +319,14 @@ fn kics_cases(corpus: &Path) -> Vec<Case> {
                     }
                 }
             }
-            out.push(Case {
-                corpus: "kics",
-                case: format!("{}/test/{f}", m.query),
-                path,
-                rule: m.rule,
-                must_flag,
-                expected_lines,
+            let check = LineCheck {
+                expected: expected_lines,
                 lines: m.lines,
-            });
+            };
+            out.push(Case::kics(m.query, &test, f, m.rule, check));
         }
         assert!(
-            !positives.is_empty() || m.files.is_some(),
+            positives > 0 || m.files.is_some(),
             "{}: no positive test file",
             m.query
         );
@@ -372,153 +334,42 @@ fn kics_cases(corpus: &Path) -> Vec<Case> {
     out
 }
 
-fn trivy_cases(corpus: &Path) -> Vec<Case> {
-    let dir = corpus.join("labeled/trivy-checks");
-    let index = dir.join("extracted/INDEX.json");
-    let v: Value = serde_json::from_str(
-        &std::fs::read_to_string(&index).unwrap_or_else(|e| panic!("{}: {e}", index.display())),
-    )
-    .unwrap();
-    let cases = v["cases"].as_array().expect("cases");
-    let mut out = Vec::new();
-    for (rule, check) in TRIVY {
-        let mut n = 0;
-        for c in cases {
-            if c["check_id"] != *check || c["format"] != "kubernetes" {
-                continue;
-            }
-            let file = c["file"].as_str().unwrap();
-            // INDEX.json names files from the trivy-checks directory ("extracted/...");
-            // accept paths relative to extracted/ too.
-            let path = [dir.join(file), dir.join("extracted").join(file)]
-                .into_iter()
-                .find(|p| p.is_file())
-                .unwrap_or_else(|| panic!("trivy case {file} not found under {}", dir.display()));
-            let must_flag = match c["label"].as_str() {
-                Some("fail") => true,
-                Some("pass") => false,
-                l => panic!("{file}: unknown label {l:?}"),
-            };
-            out.push(Case {
-                corpus: "trivy",
-                case: file.to_string(),
-                path,
-                rule,
-                must_flag,
-                expected_lines: Vec::new(),
-                lines: Lines::Skip,
-            });
-            n += 1;
-        }
-        assert!(n > 0, "no kubernetes case for {check} in INDEX.json");
-    }
-    out
-}
-
 #[test]
 fn pss_rules_agree_with_external_labeled_cases() {
     let started = std::time::Instant::now();
-    let corpus = shared().join("corpus");
-    assert!(
-        corpus.join("labeled").is_dir(),
-        "{} is missing: the labeled corpus is needed (set PLUMBLINE_SHARED to the shared dir)",
-        corpus.join("labeled").display()
-    );
+    let corpus = labeled_corpus();
 
     let catalog = catalog();
     let pss_ids: Vec<String> = (1..=17).map(|i| format!("PL-K8S-{i:04}")).collect();
-    for id in &pss_ids {
-        assert!(catalog.contains_key(id), "{id} is not in the rule catalog");
-    }
+    assert_in_catalog(&catalog, pss_ids.iter().map(String::as_str));
 
     let mut cases = kics_cases(&corpus);
-    cases.extend(trivy_cases(&corpus));
-    for k in KNOWN_DISAGREEMENTS {
-        assert!(
-            cases
-                .iter()
-                .any(|c| c.corpus == k.corpus && c.case == k.case && c.rule == k.rule),
-            "known disagreement {} {} {} is not a mapped case",
-            k.corpus,
-            k.case,
-            k.rule
-        );
-    }
+    let unchecked = LineCheck {
+        expected: Vec::new(),
+        lines: Lines::Skip,
+    };
+    cases.extend(trivy_cases(&corpus, TRIVY, "kubernetes", unchecked));
+    // The documented list is the same as the one here.
+    let mut v = Verdicts::new(
+        &cases,
+        KNOWN_DISAGREEMENTS,
+        "policies/kubernetes/pss/EXTERNAL_CASES.md",
+    );
 
-    let files: Vec<PathBuf> = cases
-        .iter()
-        .map(|c| c.path.clone())
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    let files = case_files(&cases);
     let results = run_all(&files, |_, p| scan(p, false));
 
-    let mut per_rule: BTreeMap<&str, Tally> = BTreeMap::new();
-    let mut per_corpus: BTreeMap<&str, Tally> = BTreeMap::new();
-    let mut total = Tally::default();
-    let mut failures = Vec::new();
-    // The documented list is the same as the one here.
-    let doc = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/kubernetes/pss/EXTERNAL_CASES.md"),
-    )
-    .expect("policies/kubernetes/pss/EXTERNAL_CASES.md");
-    for k in KNOWN_DISAGREEMENTS {
-        if !doc.contains(k.case) {
-            failures.push(format!(
-                "EXTERNAL_CASES.md does not list the known disagreement {} {}",
-                k.corpus, k.case
-            ));
-        }
-    }
     let mut lines_checked = 0;
     let mut lines_ok = 0;
     for c in &cases {
-        let findings = match &results[&c.path] {
-            Ok(f) => f,
-            Err(e) => {
-                failures.push(format!("{} {}: scan failed: {e}", c.corpus, c.case));
-                continue;
-            }
+        let Some(findings) = v.scanned(c, &results) else {
+            continue;
         };
-        let ours = findings.get(c.rule);
-        let flagged = ours.is_some();
-        let known = KNOWN_DISAGREEMENTS
-            .iter()
-            .find(|k| k.corpus == c.corpus && k.case == c.case && k.rule == c.rule);
-        let label = if c.must_flag {
-            "must flag"
-        } else {
-            "must pass"
-        };
-        match (flagged == c.must_flag, known) {
-            (true, None) | (false, Some(_)) => {}
-            (false, None) => failures.push(format!(
-                "REGRESSION {} {} {}: {label}, but {} (lines {:?})",
-                c.corpus,
-                c.case,
-                c.rule,
-                if flagged { "flagged" } else { "not flagged" },
-                ours.cloned().unwrap_or_default()
-            )),
-            (true, Some(k)) => failures.push(format!(
-                "{} {} {} now agrees with the external label ({label}); remove it from KNOWN_DISAGREEMENTS and EXTERNAL_CASES.md (was: {})",
-                c.corpus, c.case, c.rule, k.reason
-            )),
-        }
-        per_rule
-            .entry(c.rule)
-            .or_default()
-            .add(c.must_flag, flagged, known.is_some());
-        per_corpus
-            .entry(c.corpus)
-            .or_default()
-            .add(c.must_flag, flagged, known.is_some());
-        total.add(c.must_flag, flagged, known.is_some());
-
-        if let (Some(ours), true, false) = (ours, c.must_flag, c.expected_lines.is_empty()) {
+        let ours = v.record_findings(c, findings);
+        if let (Some(ours), true, false) = (ours, c.must_flag, c.extra.expected.is_empty()) {
             lines_checked += 1;
             let hit = ours.iter().any(|&l| {
-                c.expected_lines.iter().any(|&e| match c.lines {
+                c.extra.expected.iter().any(|&e| match c.extra.lines {
                     Lines::Exact => e == l,
                     Lines::Parent => e + 1 == l,
                     Lines::Skip => true,
@@ -527,63 +378,26 @@ fn pss_rules_agree_with_external_labeled_cases() {
             if hit {
                 lines_ok += 1;
             } else {
-                failures.push(format!(
+                v.failures.push(format!(
                     "LINE {} {} {}: no finding at the expected line(s) {:?} (ours: {:?})",
-                    c.corpus, c.case, c.rule, c.expected_lines, ours
+                    c.corpus, c.case, c.rule, c.extra.expected, ours
                 ));
             }
         }
     }
 
-    println!();
-    println!("External labeled cases for the built-in PSS rules (KICS + trivy-checks)");
-    println!(
-        "{:<12} {:<40} {:>16} {:>16} {:>6}",
-        "rule", "title", "positives hit", "negatives pass", "known"
+    v.print_table(
+        "External labeled cases for the built-in PSS rules (KICS + trivy-checks)",
+        pss_ids.iter().map(|id| (id.as_str(), catalog[id].clone())),
+        40,
+        16,
     );
-    for id in &pss_ids {
-        let t = per_rule.get(id.as_str());
-        let title = &catalog[id];
-        match t {
-            Some(t) => println!(
-                "{:<12} {:<40} {:>16} {:>16} {:>6}",
-                id,
-                title,
-                ratio(t.pos_hit, t.pos),
-                ratio(t.neg_ok, t.neg),
-                t.known
-            ),
-            None => println!("{id:<12} {title:<40} {:>16} {:>16} {:>6}", "-", "-", "-"),
-        }
-    }
-    for (name, t) in per_corpus
-        .iter()
-        .map(|(k, t)| (format!("all ({k})"), t))
-        .chain([("all".to_string(), &total)])
-    {
-        println!(
-            "{:<53} {:>16} {:>16} {:>6}",
-            name,
-            ratio(t.pos_hit, t.pos),
-            ratio(t.neg_ok, t.neg),
-            t.known
-        );
-    }
     println!(
         "{} (rule, case) pairs over {} files; KICS line checks: {lines_ok}/{lines_checked}; {:.1?}",
         cases.len(),
         files.len(),
         started.elapsed()
     );
-    println!("Known disagreements (the Kubernetes PSS documentation wins):");
-    for k in KNOWN_DISAGREEMENTS {
-        println!("  {} {} {}: {}", k.rule, k.corpus, k.case, k.reason);
-    }
-
-    assert!(
-        failures.is_empty(),
-        "{} problem(s):\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    v.print_known("Known disagreements (the Kubernetes PSS documentation wins):");
+    v.assert_no_problems();
 }
