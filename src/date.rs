@@ -1,6 +1,7 @@
 //! Calendar dates and UTC timestamps without a time-zone database: commit times written into
-//! reports (`commitTime`), report dates and waiver expiries in the HTML report. Proleptic
-//! Gregorian calendar, UTC only, so the same input always gives the same text.
+//! reports (`commitTime`), report dates, waiver expiry dates and the day they are checked
+//! against. Proleptic Gregorian calendar, UTC only, so the same input always gives the same
+//! text.
 
 use std::fmt;
 
@@ -43,6 +44,41 @@ impl Date {
             return None;
         }
         Some(Self { year, month, day })
+    }
+
+    /// Parses exactly `YYYY-MM-DD` (surrounding spaces aside), checking that the day exists,
+    /// as waiver expiry dates are written; the error says what to write instead.
+    pub fn parse_exact(s: &str) -> Result<Self, String> {
+        let bad = || format!("{s:?} is not a date: write YYYY-MM-DD, e.g. 2025-06-30");
+        let parts: Vec<&str> = s.trim().split('-').collect();
+        if parts.len() != 3
+            || parts[0].len() != 4
+            || parts[1].len() != 2
+            || parts[2].len() != 2
+            || !parts.iter().all(|p| p.chars().all(|c| c.is_ascii_digit()))
+        {
+            return Err(bad());
+        }
+        let year: i32 = parts[0].parse().map_err(|_| bad())?;
+        let month: u8 = parts[1].parse().map_err(|_| bad())?;
+        let day: u8 = parts[2].parse().map_err(|_| bad())?;
+        if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
+            return Err(format!("{s:?} is not a day of the calendar"));
+        }
+        Ok(Self { year, month, day })
+    }
+
+    /// Today (UTC) from the clock, or `PLUMBLINE_TODAY` (`YYYY-MM-DD`) when it is set.
+    pub fn today() -> Result<Self, String> {
+        if let Some(v) = std::env::var_os("PLUMBLINE_TODAY") {
+            let v = v.to_string_lossy();
+            return Self::parse_exact(&v).map_err(|e| format!("PLUMBLINE_TODAY: {e}"));
+        }
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_err(|e| format!("the system clock is before 1970: {e}"))?
+            .as_secs();
+        Ok(civil_from_days((secs / 86_400) as i64))
     }
 }
 
@@ -140,6 +176,27 @@ mod tests {
             Date::parse("2024-03-01").unwrap().days() - d.days(),
             1,
             "leap day"
+        );
+    }
+
+    #[test]
+    fn exact_dates_are_days_of_the_calendar_written_in_full() {
+        assert!(Date::parse_exact("2024-02-29").is_ok());
+        assert!(Date::parse_exact("2023-02-29").is_err());
+        assert!(Date::parse_exact("2024-1-01").is_err());
+        assert!(Date::parse_exact("2024-05-01T12:34:56Z").is_err());
+        assert_eq!(civil_from_days(0).to_string(), "1970-01-01");
+        assert_eq!(civil_from_days(19_782).to_string(), "2024-02-29");
+        assert!(
+            Date::parse_exact("2024-12-31").unwrap() < Date::parse_exact("2025-01-01").unwrap()
+        );
+        assert_eq!(
+            Date::parse_exact("2025-02-30").unwrap_err(),
+            "\"2025-02-30\" is not a day of the calendar"
+        );
+        assert_eq!(
+            Date::parse_exact("tomorrow").unwrap_err(),
+            "\"tomorrow\" is not a date: write YYYY-MM-DD, e.g. 2025-06-30"
         );
     }
 }

@@ -269,7 +269,7 @@ pub fn tfstate(data: &[u8]) {
 }
 
 fn tfstate_on_stack(data: &[u8]) {
-    let _ = crate::drift::aws::state::parse_state(data, "terraform.tfstate");
+    let _ = crate::load::terraform::state::parse_state(data, "terraform.tfstate");
     single_file_on_stack("state.json", data);
 }
 
@@ -296,7 +296,7 @@ fn waiver_file_on_stack(data: &[u8]) {
     let mut findings: Vec<crate::model::Finding> = findings.lines().map(finding).collect();
     let paths: Vec<&str> = findings.iter().map(|f| f.file.as_str()).collect();
     crate::triage::waiver::file::set_scope(&mut waivers, &paths, &[], true);
-    let today = crate::triage::waiver::Date {
+    let today = crate::date::Date {
         year: 2025,
         month: 1,
         day: 1,

@@ -1,7 +1,7 @@
 //! AWS drift: Terraform state v4 against canned live AWS accounts (fixtures/aws), and every
 //! real state of the corpus.
 
-use plumbline::drift::aws::state::parse_state;
+use plumbline::load::terraform::state::parse_state;
 use std::path::{Path, PathBuf};
 
 fn shared() -> PathBuf {
@@ -118,7 +118,7 @@ fn options(account: AwsAccount, unmanaged: Option<AwsUnmanaged>) -> AwsDriftOpti
     AwsDriftOptions {
         states: vec![state],
         accounts: vec![account],
-        live: None,
+        read: None,
         rules: AwsRules::builtin(),
         key: key(),
         unmanaged,
@@ -127,12 +127,12 @@ fn options(account: AwsAccount, unmanaged: Option<AwsUnmanaged>) -> AwsDriftOpti
 }
 
 fn run(account: AwsAccount, unmanaged: Option<AwsUnmanaged>) -> Outcome {
-    aws::check(&[], &files(), &options(account, unmanaged), None)
+    aws::check(&[], &files(), &options(account, unmanaged), &[], None)
 }
 
 fn run_with_policies(account: AwsAccount) -> Outcome {
     let policies = plumbline::policy::load(&plumbline::policy::Settings::default()).unwrap();
-    aws::check(&[], &files(), &options(account, None), Some(&policies))
+    aws::check(&[], &files(), &options(account, None), &[], Some(&policies))
 }
 
 fn body<'a>(a: &'a mut AwsAccount, kind: &str, id: &str) -> &'a mut J {
@@ -391,7 +391,7 @@ fn fingerprints_are_stable_across_moves_and_depend_on_the_attribute() {
         ("infra/main.tf", moved),
         ("infra/terraform.tfstate", fixture("terraform.tfstate")),
     ]);
-    let o2 = aws::check(&[], &files, &options(a, None), None);
+    let o2 = aws::check(&[], &files, &options(a, None), &[], None);
     assert_eq!(
         o2.findings[0].region.start.line,
         o.findings[0].region.start.line + 3
@@ -482,7 +482,13 @@ fn no_secret_value_is_ever_printed() {
     body(&mut a, "lambda:function", "api")["Environment"]["Variables"]["DB_PASSWORD"] =
         json!(key().hash(b"rotated-by-hand"));
     let policies = plumbline::policy::load(&plumbline::policy::Settings::default()).unwrap();
-    let o = aws::check(&[], &files(), &options(a.clone(), None), Some(&policies));
+    let o = aws::check(
+        &[],
+        &files(),
+        &options(a.clone(), None),
+        &[],
+        Some(&policies),
+    );
     let f = only(&o);
     assert_eq!(
         f.subject.as_ref().unwrap().address,
@@ -500,7 +506,7 @@ fn no_secret_value_is_ever_printed() {
     assert_eq!(f.region.start.line, 89, "variables = {{");
     // Also when the findings can only point into the state file itself (no .tf scanned).
     let state_only = MemFiles::new([("infra/terraform.tfstate", fixture("terraform.tfstate"))]);
-    let o2 = aws::check(&[], &state_only, &options(a, None), Some(&policies));
+    let o2 = aws::check(&[], &state_only, &options(a, None), &[], Some(&policies));
     assert_eq!(o2.findings.len(), 1);
     assert_eq!(o2.findings[0].file, "infra/terraform.tfstate");
     assert!(o2.notifications.iter().any(|n| n.code == "aws-not-mapped"));
@@ -624,13 +630,13 @@ fn corpus_states_against_an_empty_account_give_only_missing_findings() {
                 complete: complete.clone(),
                 ..Default::default()
             }],
-            live: None,
+            read: None,
             rules: AwsRules::builtin(),
             key: HashKey::random(),
             unmanaged: Some(AwsUnmanaged::default()),
             notifications: Vec::new(),
         };
-        let o = aws::check(&[], &MemFiles::default(), &opts, None);
+        let o = aws::check(&[], &MemFiles::default(), &opts, &[], None);
         for f in &o.findings {
             assert_eq!(f.rule_id, "PL-DRIFT-0101", "{origin}: {}", f.message);
             assert!(f.live.is_some() && f.subject.is_some(), "{origin}: {f:?}");

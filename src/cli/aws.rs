@@ -1,10 +1,11 @@
 //! The AWS part of the command line: the Terraform states `--tfstate` names (local files,
-//! globs, S3 objects), the reader the drift check calls, and `plumbline aws-policy`.
+//! globs, S3 objects), what the drift check reads from AWS, and `plumbline aws-policy`.
 
 use crate::cli::{AwsArgs, AwsPolicyArgs};
-use crate::drift::aws::{AwsDriftOptions, AwsRules, AwsUnmanaged, IgnoreEntry, StateFile};
+use crate::drift::aws::{AwsDriftOptions, AwsRules, AwsUnmanaged, IgnoreEntry};
 use crate::drift::HashKey;
-use crate::live::aws::AwsAccount;
+use crate::live::aws::{AwsAccount, ReadPlan};
+use crate::load::terraform::state::{parse_state, StateFile};
 use crate::model::{NoteLevel, Notification};
 use std::path::{Path, PathBuf};
 
@@ -27,9 +28,9 @@ struct UnmanagedSection {
 }
 
 /// Builds the AWS drift check of `scan --tfstate`: reads and parses the states, and (unless
-/// `snapshot` holds AWS accounts) starts reading AWS at once, in the background, so that the
-/// reading overlaps the scan. `scanned` is the scanned directory (state files inside it are
-/// named relative to it). `None` without `--tfstate`.
+/// `snapshot` holds AWS accounts) plans what to read from AWS (`AwsDriftOptions::read`,
+/// which the scan starts at once, so that the reading overlaps it). `scanned` is the scanned
+/// directory (state files inside it are named relative to it). `None` without `--tfstate`.
 pub fn setup(
     args: &AwsArgs,
     section: Option<(String, String)>,
@@ -75,14 +76,14 @@ pub fn setup(
     };
     let (states, notifications) = read_states(args, scanned, key)?;
     let requests = crate::drift::aws::requests(&states, &rules, unmanaged.as_ref());
-    let (accounts, live) = match snapshot {
+    let (accounts, read) = match snapshot {
         Some(accounts) if !accounts.is_empty() => (accounts, None),
-        _ => (Vec::new(), Some(background_read(args, key, requests)?)),
+        _ => (Vec::new(), Some(read_plan(args, key, requests)?)),
     };
     Ok(Some(AwsDriftOptions {
         states,
         accounts,
-        live,
+        read,
         rules,
         key: key.clone(),
         unmanaged,
@@ -103,53 +104,21 @@ pub fn reader_options(args: &AwsArgs, key: &HashKey) -> crate::live::aws::AwsOpt
     }
 }
 
-/// Starts reading AWS on its own thread; the drift check's call waits for it.
-#[cfg(feature = "aws")]
-fn background_read(
+/// What to read from AWS for `requests`, as the AWS flags say; an error (now, before the
+/// scan) when this build cannot read AWS.
+fn read_plan(
     args: &AwsArgs,
     key: &HashKey,
     requests: Vec<crate::live::aws::AwsRequest>,
-) -> Result<crate::drift::aws::AwsLiveRead, String> {
-    let opts = reader_options(args, key);
-    let pending = std::thread::Builder::new()
-        .name("aws-read".into())
-        .spawn(move || crate::live::aws::read(&opts, &requests))
-        .map_err(|e| format!("cannot start the AWS reader: {e}"))?;
-    let slot = std::sync::Mutex::new(Some(pending));
-    Ok(Box::new(move |_requests| {
-        let pending = slot.lock().unwrap_or_else(|e| e.into_inner()).take();
-        match pending.map(std::thread::JoinHandle::join) {
-            Some(Ok(account)) => vec![account],
-            Some(Err(_)) => vec![unread_account(
-                "the AWS reader stopped unexpectedly; nothing was compared: run again, and report it if it repeats",
-            )],
-            None => Vec::new(),
-        }
-    }))
-}
-
-#[cfg(not(feature = "aws"))]
-fn background_read(
-    _args: &AwsArgs,
-    _key: &HashKey,
-    _requests: Vec<crate::live::aws::AwsRequest>,
-) -> Result<crate::drift::aws::AwsLiveRead, String> {
-    Err("this plumbline was built without the `aws` feature: it cannot read AWS; compare with a snapshot (--live-snapshot FILE written by `plumbline snapshot --tfstate`), or use a build with default features"
-        .into())
-}
-
-/// An account that could not be read at all: nothing complete, one error.
-#[cfg(feature = "aws")]
-fn unread_account(message: &str) -> AwsAccount {
-    AwsAccount {
-        name: "default".into(),
-        notifications: vec![Notification::new(
-            NoteLevel::Error,
-            "aws-read-error",
-            message,
-        )],
-        ..AwsAccount::default()
-    }
+) -> Result<ReadPlan, String> {
+    crate::live::aws::available()?;
+    #[cfg(not(feature = "aws"))]
+    let _ = (args, key);
+    Ok(ReadPlan {
+        #[cfg(feature = "aws")]
+        options: reader_options(args, key),
+        requests,
+    })
 }
 
 /// Reads and parses every state `--tfstate` names. A state that cannot be read or parsed is
@@ -181,7 +150,7 @@ fn read_states(
         if !seen.insert(origin.clone()) {
             continue;
         }
-        match bytes.and_then(|b| crate::drift::aws::parse_state(&b, &origin)) {
+        match bytes.and_then(|b| parse_state(&b, &origin)) {
             Ok(s) => {
                 // What the state holds but could not be read as it is (legacy flat
                 // attributes, missing attributes): never skipped silently.

@@ -4,9 +4,9 @@
 use super::args::*;
 use super::{fail, fail_lines, policy_settings};
 use crate::config;
-use crate::findings::{self, exit};
+use crate::findings::{self, exit, ScanResult};
 use crate::load::LoadOptions;
-use crate::policy::{self};
+use crate::policy::{self, PolicySet};
 use crate::progress;
 use crate::report::{self, ColorChoice, Format};
 use crate::scan::{self, ScanOptions, Target};
@@ -33,29 +33,14 @@ pub(super) fn run_scan(mut args: ScanArgs, matches: &clap::ArgMatches) -> i32 {
             Err(e) => return fail(format!("configuration {e}")),
         }
     }
-    let today = match waiver::Date::today() {
+    let today = match crate::date::Date::today() {
         Ok(d) => d,
         Err(e) => return fail(e),
     };
-    if !(args.policy_timeout > 0.0 && args.policy_timeout.is_finite()) {
-        return fail("--policy-timeout must be a positive number of seconds");
-    }
-    let timeout = Duration::from_secs_f64(args.policy_timeout);
-    let mut policies = match policy::load(&policy_settings(&args.policies, timeout)) {
+    let policies = match policies_for(&args, config.as_ref()) {
         Ok(p) => p,
-        Err(e) => return fail_lines(format!("policy {e}")),
+        Err(code) => return code,
     };
-    if let Some(c) = &config {
-        if let Err(e) = c.select_rules(&mut policies) {
-            return fail(format!("configuration {e}"));
-        }
-    }
-    if policies.packages.is_empty() && args.live_snapshot.is_none() && !args.quiet {
-        eprintln!(
-            "plumbline: warning: no policy rules are loaded (--no-builtin without --policy): \
-             files are only parsed"
-        );
-    }
     // Plumbline's own files are configuration, not declared infrastructure.
     let exclude: Vec<String> = args
         .source
@@ -182,17 +167,68 @@ pub(super) fn run_scan(mut args: ScanArgs, matches: &clap::ArgMatches) -> i32 {
         ColorChoice::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none(),
     };
     let reporting = std::time::Instant::now();
-    let rendered = match format {
-        Format::Text => report::text::render(&result, color),
-        Format::Json => report::json::render(&result, &args.category),
-        Format::Sarif => report::sarif::render(&result, &args.category),
+    let rendered = match render(&result, &args, format, color) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    if args.timings {
+        textsafe::eprint_block(&timings(
+            &result.stats,
+            reporting.elapsed(),
+            started.elapsed(),
+        ));
+    }
+    if let Err(code) = deliver(&result, &args, &rendered, format, gate_summary.as_deref()) {
+        return code;
+    }
+    findings::exit_code(&result.findings, result.incomplete(), args.fail_on)
+}
+
+/// The policies of a scan: the flags' directories and the built-in library, narrowed by the
+/// configuration's rule selection. `Err` is the exit code, the error printed.
+fn policies_for(args: &ScanArgs, config: Option<&config::Config>) -> Result<PolicySet, i32> {
+    if !(args.policy_timeout > 0.0 && args.policy_timeout.is_finite()) {
+        return Err(fail(
+            "--policy-timeout must be a positive number of seconds",
+        ));
+    }
+    let timeout = Duration::from_secs_f64(args.policy_timeout);
+    let mut policies = match policy::load(&policy_settings(&args.policies, timeout)) {
+        Ok(p) => p,
+        Err(e) => return Err(fail_lines(format!("policy {e}"))),
+    };
+    if let Some(c) = &config {
+        if let Err(e) = c.select_rules(&mut policies) {
+            return Err(fail(format!("configuration {e}")));
+        }
+    }
+    if policies.packages.is_empty() && args.live_snapshot.is_none() && !args.quiet {
+        eprintln!(
+            "plumbline: warning: no policy rules are loaded (--no-builtin without --policy): \
+             files are only parsed"
+        );
+    }
+    Ok(policies)
+}
+
+/// The report of `result` in `format`. `Err` is the exit code, the error printed.
+fn render(
+    result: &ScanResult,
+    args: &ScanArgs,
+    format: Format,
+    color: bool,
+) -> Result<String, i32> {
+    Ok(match format {
+        Format::Text => report::text::render(result, color),
+        Format::Json => report::json::render(result, &args.category),
+        Format::Sarif => report::sarif::render(result, &args.category),
         Format::Markdown => {
             let links = report::markdown::link_base(
                 args.link_base.as_deref(),
                 result.commit.as_deref(),
                 |k| std::env::var(k).ok(),
             );
-            report::markdown::render(&result, links.as_deref())
+            report::markdown::render(result, links.as_deref())
         }
         Format::GitlabSast => {
             let now = std::time::SystemTime::now()
@@ -204,28 +240,32 @@ pub(super) fn run_scan(mut args: ScanArgs, matches: &clap::ArgMatches) -> i32 {
                 now,
             );
             match time {
-                Ok(t) => report::gitlab::render(&result, &t),
-                Err(e) => return fail(e),
+                Ok(t) => report::gitlab::render(result, &t),
+                Err(e) => return Err(fail(e)),
             }
         }
-        Format::Codeclimate => report::codeclimate::render(&result),
-    };
-    if args.timings {
-        textsafe::eprint_block(&timings(
-            &result.stats,
-            reporting.elapsed(),
-            started.elapsed(),
-        ));
-    }
+        Format::Codeclimate => report::codeclimate::render(result),
+    })
+}
+
+/// Writes the report to `--output` (atomically) or stdout, and the summaries to the log.
+/// `Err` is the exit code.
+fn deliver(
+    result: &ScanResult,
+    args: &ScanArgs,
+    rendered: &str,
+    format: Format,
+    gate_summary: Option<&str>,
+) -> Result<(), i32> {
     match &args.output {
         Some(path) => {
             if let Err(e) = crate::bounded::write_atomic(path, rendered.as_bytes()) {
-                return fail(format!("cannot write {}: {e}", path.display()));
+                return Err(fail(format!("cannot write {}: {e}", path.display())));
             }
             // The summary still goes to the log when the report goes to a file.
             if !args.quiet {
-                textsafe::eprintln_escaped(&report::text::summary(&result));
-                if let Some(g) = &gate_summary {
+                textsafe::eprintln_escaped(&report::text::summary(result));
+                if let Some(g) = gate_summary {
                     textsafe::eprint_block(g);
                 }
             }
@@ -237,10 +277,10 @@ pub(super) fn run_scan(mut args: ScanArgs, matches: &clap::ArgMatches) -> i32 {
                 .and_then(|_| out.flush())
                 .is_err()
             {
-                return exit::USAGE;
+                return Err(exit::USAGE);
             }
             // The merge-request summary goes with text output, and to the log otherwise.
-            if let Some(g) = &gate_summary {
+            if let Some(g) = gate_summary {
                 if format == Format::Text {
                     let g = textsafe::escape_lines(g);
                     let _ = out.write_all(format!("\n{g}").as_bytes());
@@ -250,7 +290,7 @@ pub(super) fn run_scan(mut args: ScanArgs, matches: &clap::ArgMatches) -> i32 {
             }
         }
     }
-    findings::exit_code(&result.findings, result.incomplete(), args.fail_on)
+    Ok(())
 }
 
 /// The drift check `--live-snapshot` asks for, or `None`; errors are usage errors.

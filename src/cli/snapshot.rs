@@ -5,7 +5,7 @@ use super::args::*;
 use super::fail;
 use crate::findings::exit;
 use crate::load::LoadOptions;
-use crate::policy::{self};
+use crate::policy;
 use crate::progress;
 use crate::scan::{self, ScanOptions, Target};
 use crate::source::PathFilter;
@@ -120,7 +120,7 @@ fn snapshot_clusters(
     use crate::drift::check::{DriftOptions, Unmanaged};
     use std::sync::Arc;
     let filter = PathFilter::new(&args.source.include, &args.source.exclude).map_err(fail)?;
-    let today = waiver::Date::today().map_err(fail)?;
+    let today = crate::date::Date::today().map_err(fail)?;
     let targets = args.cluster.targets();
     let default_namespace = match (&args.cluster.default_namespace, targets.first()) {
         (Some(ns), _) => ns.clone(),

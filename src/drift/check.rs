@@ -13,7 +13,7 @@ use super::rules::Rules;
 use super::secret::HashKey;
 use crate::live::{KindRequest, LiveCluster, LiveObject};
 use crate::load::Document;
-use crate::model::{Finding, NoteLevel, Notification, RuleMeta, Severity};
+use crate::model::{Finding, NoteLevel, Notification};
 use crate::policy::PolicySet;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -77,16 +77,7 @@ impl std::fmt::Debug for DriftOptions {
     }
 }
 
-/// What the drift check found.
-#[derive(Debug, Default)]
-pub struct Outcome {
-    pub findings: Vec<Finding>,
-    pub notifications: Vec<Notification>,
-    /// The drift rules that ran, for the report's rule list.
-    pub rules: Vec<RuleMeta>,
-    /// Files the findings point into (for source lines in text output).
-    pub files: Vec<std::sync::Arc<crate::load::SourceFile>>,
-}
+pub use super::vocabulary::Outcome;
 
 /// Live objects that are not reported as unmanaged even when nothing declares them: the
 /// API server and controllers create them in every namespace.
@@ -351,33 +342,11 @@ fn escalate(
     let Some(live_doc) = loaded.documents.first() else {
         return;
     };
-    let mut worst: Option<(Severity, String)> = None;
-    for f in evaluate(engine, policies, live_doc, Mode::Batched).findings {
-        if declared_rules.contains(&f.rule_id) {
-            continue;
-        }
-        if worst
-            .as_ref()
-            .is_none_or(|(s, id)| (f.severity, &f.rule_id) > (*s, id))
-        {
-            worst = Some((f.severity, f.rule_id));
-        }
-    }
-    let Some((severity, rule_id)) = worst else {
-        return;
-    };
-    let title = policies
-        .packages
-        .iter()
-        .find(|p| p.meta.id == rule_id)
-        .map(|p| format!(" ({})", p.meta.title))
-        .unwrap_or_default();
-    for f in drift {
-        if severity > f.severity {
-            f.severity = severity;
-        }
-        f.message.push_str(&format!(
-            ". The live object now violates {rule_id}{title}, which the declared one does not"
-        ));
+    let live_rules = evaluate(engine, policies, live_doc, Mode::Batched)
+        .findings
+        .into_iter()
+        .map(|f| (f.severity, f.rule_id));
+    if let Some(worst) = super::vocabulary::worst_live_only(&declared_rules, live_rules) {
+        super::vocabulary::escalate(drift, worst, "object", policies);
     }
 }

@@ -29,17 +29,7 @@ fn rule(
     description: &str,
     remediation: &str,
 ) -> RuleMeta {
-    RuleMeta {
-        id: id.to_string(),
-        title: title.to_string(),
-        description: description.to_string(),
-        severity,
-        remediation: Some(remediation.to_string()),
-        frameworks: Vec::new(),
-        related_resources: Vec::new(),
-        package: PACKAGE.to_string(),
-        source: "plumbline".to_string(),
-    }
+    super::vocabulary::rule(PACKAGE, id, title, severity, description, remediation)
 }
 
 /// The catalog entry of a drift rule.

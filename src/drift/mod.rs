@@ -71,6 +71,7 @@ mod quantity;
 pub mod rules;
 pub mod secret;
 pub mod snapshot;
+pub mod vocabulary;
 
 pub use compare::{compare, CompareContext};
 pub use rules::Rules;

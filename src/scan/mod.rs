@@ -68,6 +68,9 @@ pub enum ScanError {
     Source(#[from] SourceError),
     #[error("{0}; fix the waiver file (see \"Waivers and suppressions\" in the README)")]
     Waivers(#[from] waiver::file::WaiverFileError),
+    /// The AWS reader could not be started.
+    #[error("{0}")]
+    AwsRead(String),
 }
 
 /// Lists the files of the target.
@@ -524,6 +527,12 @@ fn run_stages(
     opts: &ScanOptions,
     policies: &PolicySet,
 ) -> Result<(ScanResult, Vec<crate::live::LiveCluster>), ScanError> {
+    // AWS is read on its own thread from the start, so that the reading overlaps the scan;
+    // the AWS drift check waits for it.
+    let aws_read = match opts.aws.as_ref().and_then(|a| a.read.clone()) {
+        Some(plan) => Some(crate::live::aws::start(plan).map_err(ScanError::AwsRead)?),
+        None => None,
+    };
     // Groups (Terraform root modules, kustomizations) are found among all the listed files,
     // so that a shard keeps each group whole.
     let mut plan = plan_listing(&listing, repo.as_ref(), opts);
@@ -542,19 +551,7 @@ fn run_stages(
     // Sharding comes after --include/--exclude and the gate's narrowing: a shard of the
     // units this scan would otherwise load (a group goes by its directory).
     let elsewhere = match opts.shard {
-        Some(shard) => {
-            plan.groups.retain(|g| shard.contains(g.path()));
-            let mut keep: std::collections::BTreeSet<String> = listing
-                .candidates
-                .iter()
-                .filter(|c| !plan.consumed.contains(&c.path) && shard.contains(&c.path))
-                .map(|c| c.path.clone())
-                .collect();
-            for g in &plan.groups {
-                keep.extend(plan.members.get(g).into_iter().flatten().cloned());
-            }
-            listing.keep_paths(&keep, shard)
-        }
+        Some(shard) => keep_shard(&mut listing, &mut plan, shard),
         None => Vec::new(),
     };
     let mut waivers = waiver::file::load(&opts.waivers, &listing, repo.as_ref())?;
@@ -582,32 +579,14 @@ fn run_stages(
             .filter(|c| !plan.consumed.contains(&c.path))
             .map(Unit::File),
     );
-    let outcomes: Vec<FileOutcome> = units
-        .par_iter()
-        .map_init(
-            || {
-                (
-                    repo.as_ref().map(|r| r.to_thread_local()),
-                    policies.engine.clone(),
-                )
-            },
-            |(repo, engine), unit| {
-                let outcome = process_unit(
-                    unit,
-                    repo.as_ref(),
-                    &files,
-                    engine,
-                    policies,
-                    opts,
-                    namespace_pass,
-                );
-                if let Some(p) = &opts.progress {
-                    p.file_done(outcome.documents, outcome.findings.len());
-                }
-                outcome
-            },
-        )
-        .collect();
+    let outcomes = process_units(
+        &units,
+        repo.as_ref(),
+        &files,
+        policies,
+        opts,
+        namespace_pass,
+    );
     let mut stats = Stats {
         files: listing.candidates.len(),
         rules: policies.packages.len(),
@@ -670,31 +649,11 @@ fn run_stages(
     }
     let mut live_read = Vec::new();
     if opts.drift.is_some() || opts.aws.is_some() {
-        // Cluster and AWS comparisons run side by side (each waits on its own reading).
         let checking = Instant::now();
-        let (k8s, aws) = rayon::join(
-            || {
-                opts.drift.as_ref().map(|d| {
-                    let read = read_clusters(d, &crate::drift::check::live_requests(&documents, d));
-                    let kept = read.clone();
-                    (
-                        crate::drift::check::check(&documents, read, d, Some(policies)),
-                        kept,
-                    )
-                })
-            },
-            || {
-                opts.aws
-                    .as_ref()
-                    .map(|a| crate::drift::aws::check(&documents, &files, a, Some(policies)))
-            },
-        );
+        let (outcomes, read) = drift_stage(&documents, &files, opts, policies, aws_read);
         stats.drift = checking.elapsed();
-        let k8s = k8s.map(|(outcome, read)| {
-            live_read = read;
-            outcome
-        });
-        for checked in k8s.into_iter().chain(aws) {
+        live_read = read;
+        for checked in outcomes {
             findings.extend(checked.findings);
             notifications.extend(checked.notifications);
             stats.rules += checked.rules.len();
@@ -728,6 +687,100 @@ fn run_stages(
         sources,
     };
     Ok((result, live_read))
+}
+
+/// Narrows `listing` and `plan` to the units of `shard` (a group goes by its directory, with
+/// all its files); returns the paths left to other shards.
+fn keep_shard(listing: &mut Listing, plan: &mut load::Plan, shard: Shard) -> Vec<String> {
+    plan.groups.retain(|g| shard.contains(g.path()));
+    let mut keep: std::collections::BTreeSet<String> = listing
+        .candidates
+        .iter()
+        .filter(|c| !plan.consumed.contains(&c.path) && shard.contains(&c.path))
+        .map(|c| c.path.clone())
+        .collect();
+    for g in &plan.groups {
+        keep.extend(plan.members.get(g).into_iter().flatten().cloned());
+    }
+    listing.keep_paths(&keep, shard)
+}
+
+/// The parallel pass: each unit (a file or a group) read, parsed and evaluated by one worker,
+/// with one engine clone per worker.
+fn process_units(
+    units: &[Unit],
+    repo: Option<&gix::ThreadSafeRepository>,
+    files: &ScanFiles,
+    policies: &PolicySet,
+    opts: &ScanOptions,
+    namespace_pass: bool,
+) -> Vec<FileOutcome> {
+    units
+        .par_iter()
+        .map_init(
+            || {
+                (
+                    repo.as_ref().map(|r| r.to_thread_local()),
+                    policies.engine.clone(),
+                )
+            },
+            |(repo, engine), unit| {
+                let outcome = process_unit(
+                    unit,
+                    repo.as_ref(),
+                    files,
+                    engine,
+                    policies,
+                    opts,
+                    namespace_pass,
+                );
+                if let Some(p) = &opts.progress {
+                    p.file_done(outcome.documents, outcome.findings.len());
+                }
+                outcome
+            },
+        )
+        .collect()
+}
+
+/// The live read and the drift checks: clusters and AWS side by side (each waits on its own
+/// reading). Returns the outcomes (clusters first) and the clusters read.
+fn drift_stage(
+    documents: &[Document],
+    files: &ScanFiles,
+    opts: &ScanOptions,
+    policies: &PolicySet,
+    aws_read: Option<crate::live::aws::Pending>,
+) -> (
+    Vec<crate::drift::check::Outcome>,
+    Vec<crate::live::LiveCluster>,
+) {
+    let (k8s, aws) = rayon::join(
+        || {
+            opts.drift.as_ref().map(|d| {
+                let read = read_clusters(d, &crate::drift::check::live_requests(documents, d));
+                let kept = read.clone();
+                (
+                    crate::drift::check::check(documents, read, d, Some(policies)),
+                    kept,
+                )
+            })
+        },
+        || {
+            opts.aws.as_ref().map(|a| {
+                let read = aws_read
+                    .map(crate::live::aws::Pending::wait)
+                    .unwrap_or_default();
+                crate::drift::aws::check(documents, files, a, &read, Some(policies))
+            })
+        },
+    );
+    let mut live_read = Vec::new();
+    let k8s = k8s.map(|(outcome, read)| {
+        live_read = read;
+        outcome
+    });
+    (k8s.into_iter().chain(aws).collect(), live_read)
 }
 
 /// The live stage for clusters: reads the kinds and namespaces `requests` names from every

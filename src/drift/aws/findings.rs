@@ -25,17 +25,14 @@ fn rule(
     description: &str,
     remediation: &str,
 ) -> RuleMeta {
-    RuleMeta {
-        id: id.to_string(),
-        title: title.to_string(),
-        description: description.to_string(),
+    crate::drift::vocabulary::rule(
+        "plumbline.drift.aws",
+        id,
+        title,
         severity,
-        remediation: Some(remediation.to_string()),
-        frameworks: Vec::new(),
-        related_resources: Vec::new(),
-        package: "plumbline.drift.aws".to_string(),
-        source: "plumbline".to_string(),
-    }
+        description,
+        remediation,
+    )
 }
 
 /// The catalog entry of an AWS drift rule.

@@ -7,7 +7,7 @@
 //! `for_each`, local modules), so that each state instance finds its own instance document,
 //! whose values point at the expressions that set them.
 
-use super::state::{StateFile, StateResource};
+use crate::load::terraform::state::{StateFile, StateResource};
 use crate::load::{Document, Files, IacOptions, LoadOptions};
 use crate::model::PathSeg;
 use crate::source::Format;

@@ -1,35 +1,37 @@
 //! AWS drift: what Terraform states record against what AWS holds, read-only.
 //!
-//! The declared side is Terraform state v4 ([`state`]), each resource instance mapped back to
-//! its `resource` block in the `.tf` files of the scanned revision ([`hcl`]). The live side is
-//! an [`AwsAccount`] per set of credentials, in the API's own shape (`live::aws::model`). Per
-//! Terraform type, [`rules`] (data in `rules/aws/*.yaml`) say which live resource and which
-//! members to compare, through which [`normalise`]r. Anything not read completely is not
-//! compared and becomes an error notification (`aws-not-read`), never a silent "no drift".
+//! The declared side is Terraform state v4 ([`crate::load::terraform::state`]), each resource
+//! instance mapped back to its `resource` block in the `.tf` files of the scanned revision
+//! ([`hcl`]). The live side is an [`AwsAccount`] per set of credentials, in the API's own
+//! shape (`live::aws::model`). Per Terraform type, [`rules`] (data in `rules/aws/*.yaml`) say
+//! which live resource and which members to compare, through which [`normalise`]r. Anything
+//! not read completely is not compared and becomes an error notification (`aws-not-read`),
+//! never a silent "no drift".
 
+mod compare;
+mod declared;
+mod escalate;
 pub mod findings;
 mod hcl;
+mod index;
 pub mod normalise;
+mod notes;
+mod place;
 pub mod rules;
-pub mod state;
+mod unmanaged;
 
 use crate::drift::check::Outcome;
-use crate::drift::secret::{is_hash_token, json_bytes, lookup};
 use crate::drift::HashKey;
-use crate::live::aws::model::{reader, AwsAccount, AwsRequest, LiveResource, READ_BY_MEMBER};
-use crate::load::{Document, Files, SourceFile};
-use crate::model::{
-    render_path, Finding, NoteLevel, Notification, PathSeg, Pos, Region, Severity, Subject,
-};
+use crate::live::aws::model::{reader, AwsAccount, AwsRequest, READ_BY_MEMBER};
+use crate::live::aws::ReadPlan;
+use crate::load::terraform::state::{StateFile, StateResource};
+use crate::load::{Document, Files};
+use crate::model::{Notification, PathSeg};
 use crate::policy::PolicySet;
-use findings::{Declared, Place};
-use normalise::{Compared, Context, Norm};
 pub use rules::{AwsRules, Member, TypeRule};
 use serde::Deserialize;
-use serde_json::Value as J;
-pub use state::{parse_state, StateFile, StateResource};
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::sync::Arc;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// One entry of the unmanaged ignore list (`.plumbline.yaml`, `aws.unmanaged.ignore`): every
 /// field given must match; `id` and `arn` take `*` and `?` wildcards; `tag` is `key=value`.
@@ -58,18 +60,14 @@ pub struct AwsUnmanaged {
     pub ignore: Vec<IgnoreEntry>,
 }
 
-/// Reads AWS once the states say which kinds, regions and resources to read (the CLI wires
-/// it to `live::aws::read`; tests pass canned accounts). An account that could not be read
-/// comes back with nothing complete and an error notification.
-pub type AwsLiveRead = Box<dyn Fn(&[AwsRequest]) -> Vec<AwsAccount> + Send + Sync>;
-
 /// Everything the AWS drift check needs besides the scanned files.
 pub struct AwsDriftOptions {
     pub states: Vec<StateFile>,
     /// Accounts read beforehand (a snapshot, tests).
     pub accounts: Vec<AwsAccount>,
-    /// Accounts to read once the states are known.
-    pub live: Option<AwsLiveRead>,
+    /// What to read from AWS (the states say which kinds, regions and resources): the scan
+    /// starts the reading (`live::aws::start`) and gives the drift check what it read.
+    pub read: Option<ReadPlan>,
     pub rules: AwsRules,
     /// The key live secret values were hashed with (Lambda environment values); declared
     /// secret values are hashed with it too before they are compared.
@@ -228,1067 +226,92 @@ fn wanted_members(req: &mut AwsRequest, r: &StateResource, rule: &TypeRule) {
     }
 }
 
-/// One account's live resources, by kind and key.
-struct Index<'a> {
-    account: &'a AwsAccount,
-    by_key: HashMap<(&'a str, &'a str), Vec<&'a LiveResource>>,
-    complete: HashSet<(&'a str, &'a str)>,
-    default_vpcs: BTreeSet<String>,
-}
-
-impl<'a> Index<'a> {
-    fn new(account: &'a AwsAccount) -> Self {
-        let mut by_key: HashMap<(&str, &str), Vec<&LiveResource>> = HashMap::new();
-        let mut default_vpcs = BTreeSet::new();
-        for r in &account.resources {
-            by_key
-                .entry((r.kind.as_str(), r.id.as_str()))
-                .or_default()
-                .push(r);
-            if r.kind == "ec2:vpc" && r.body.get("IsDefault") == Some(&J::Bool(true)) {
-                default_vpcs.insert(r.id.clone());
-            }
-        }
-        Self {
-            account,
-            by_key,
-            complete: account
-                .complete
-                .iter()
-                .map(|s| (s.kind.as_str(), s.region.as_str()))
-                .collect(),
-            default_vpcs,
-        }
-    }
-
-    fn find(&self, kind: &str, id: &str, region: Option<&str>) -> Option<&'a LiveResource> {
-        let found = self.by_key.get(&(kind, id))?;
-        match region {
-            Some(region) if !is_global(kind) => found.iter().find(|r| r.region == region).copied(),
-            _ => found.first().copied(),
-        }
-    }
-
-    /// The scopes a resource of `kind` in `region` (unknown: every region read) lives in.
-    fn scopes(&self, kind: &str, region: Option<&str>) -> Vec<String> {
-        if is_global(kind) {
-            vec!["global".to_string()]
-        } else {
-            match region {
-                Some(r) => vec![r.to_string()],
-                None => self.account.regions.clone(),
-            }
-        }
-    }
-
-    fn is_complete(&self, kind: &str, region: Option<&str>) -> bool {
-        let scopes = self.scopes(kind, region);
-        !scopes.is_empty()
-            && scopes
-                .iter()
-                .all(|s| self.complete.contains(&(kind, s.as_str())))
-    }
-}
-
-/// A state resource with a rule, ready to compare.
-struct Decl<'a> {
-    state: usize,
-    r: &'a StateResource,
-    rule: &'a TypeRule,
-    key: String,
-    account: Option<usize>,
-}
-
-/// Follows a rule's live path; `*` projects over a list.
-fn lookup_live(v: &J, path: &[PathSeg]) -> Option<J> {
-    match path.split_first() {
-        None => Some(v.clone()),
-        Some((PathSeg::Key(k), rest)) if k == "*" => v
-            .as_array()
-            .map(|items| J::Array(items.iter().filter_map(|x| lookup_live(x, rest)).collect())),
-        Some((PathSeg::Key(k), rest)) => lookup_live(v.get(k.as_str())?, rest),
-        Some((PathSeg::Index(i), rest)) => lookup_live(v.get(*i)?, rest),
-    }
-}
-
-/// Sets `path` in `root` (creating objects on the way; lists are not grown).
-fn set_path(root: &mut J, path: &[PathSeg], value: J) {
-    let Some((last, parents)) = path.split_last() else {
-        *root = value;
-        return;
-    };
-    let mut here = root;
-    for seg in parents {
-        here = match seg {
-            PathSeg::Key(k) => {
-                if !here.is_object() {
-                    *here = J::Object(serde_json::Map::new());
-                }
-                here.as_object_mut()
-                    .map(|o| o.entry(k.clone()).or_insert(J::Null))
-                    .expect("an object")
-            }
-            PathSeg::Index(i) => match here.get_mut(*i) {
-                Some(v) => v,
-                None => return,
-            },
-        };
-    }
-    match (last, here) {
-        (PathSeg::Key(k), J::Object(o)) => {
-            o.insert(k.clone(), value);
-        }
-        (PathSeg::Index(i), J::Array(a)) if *i < a.len() => a[*i] = value,
-        _ => {}
-    }
-}
-
-/// Replaces every value under a sensitive path by its keyed hash (for documents the
-/// policies read: nothing secret leaves this module, not even into a policy's message).
-fn redact(attributes: &J, paths: &[Vec<PathSeg>], key: &HashKey) -> J {
-    fn hash_all(v: &mut J, key: &HashKey) {
-        match v {
-            J::Object(m) => m.values_mut().for_each(|c| hash_all(c, key)),
-            J::Array(a) => a.iter_mut().for_each(|c| hash_all(c, key)),
-            J::String(s) if is_hash_token(s) => {}
-            J::Null => {}
-            other => {
-                if let Some(b) = json_bytes(other) {
-                    *other = J::String(key.hash(&b));
-                }
-            }
-        }
-    }
-    let mut out = attributes.clone();
-    for p in paths {
-        let found = p.iter().try_fold(&mut out, |here, seg| match seg {
-            PathSeg::Key(k) => here.get_mut(k.as_str()),
-            PathSeg::Index(i) => here.get_mut(*i),
-        });
-        if let Some(v) = found {
-            hash_all(v, key);
-        }
-    }
-    out
-}
-
-fn sensitive_paths(r: &StateResource, rule: &TypeRule) -> Vec<Vec<PathSeg>> {
-    r.sensitive
-        .iter()
-        .cloned()
-        .chain(rule.sensitive.iter().map(|(p, _)| p.clone()))
-        .collect()
-}
-
-fn overlaps(a: &[PathSeg], b: &[PathSeg]) -> bool {
-    a.starts_with(b) || b.starts_with(a)
-}
-
-/// The line of a resource in a state file's text, for findings that can only point there.
-fn state_line(file: &SourceFile, r: &StateResource) -> Region {
-    let ty = format!("\"type\": \"{}\"", r.ty);
-    let name = format!("\"name\": \"{}\"", r.name);
-    let text = &file.text;
-    let mut at = 0usize;
-    let mut found = None;
-    while let Some(i) = text[at..].find(&ty) {
-        let start = at + i;
-        // The name follows the type within the same resource object.
-        let window_end = text[start..]
-            .find("\"instances\"")
-            .map_or(text.len(), |j| start + j);
-        if text[start..window_end].contains(&name)
-            || text[..start].rfind(&name).is_some_and(|n| start - n < 200)
-        {
-            found = Some(start);
-            break;
-        }
-        at = start + ty.len();
-    }
-    let start = file.pos(found.unwrap_or(0) as u32);
-    let start = if found.is_some() {
-        start
-    } else {
-        Pos::new(1, 1)
-    };
-    Region {
-        start,
-        end: Pos::new(start.line, start.column + 1),
-    }
-}
-
-/// Matches `*` and `?` wildcards.
-fn wildcard(pattern: &str, text: &str) -> bool {
-    crate::drift::rules::glob(pattern, text)
-}
-
-fn tags_of(body: &J) -> BTreeMap<String, String> {
-    let tags = body.get("Tags").or_else(|| body.get("TagList"));
-    let mut out = BTreeMap::new();
-    match tags {
-        Some(J::Object(m)) => {
-            for (k, v) in m {
-                out.insert(k.clone(), v.as_str().unwrap_or_default().to_string());
-            }
-        }
-        Some(J::Array(items)) => {
-            for t in items {
-                let k = t.get("Key").or_else(|| t.get("TagKey")).and_then(J::as_str);
-                let v = t
-                    .get("Value")
-                    .or_else(|| t.get("TagValue"))
-                    .and_then(J::as_str);
-                if let Some(k) = k {
-                    out.insert(k.to_string(), v.unwrap_or_default().to_string());
-                }
-            }
-        }
-        _ => {}
-    }
-    out
-}
-
-fn ignore_matches(
-    e: &IgnoreEntry,
-    ty: &str,
-    r: &LiveResource,
-    tags: &BTreeMap<String, String>,
-) -> bool {
-    e.ty.as_deref().is_none_or(|t| t == ty)
-        && e.id.as_deref().is_none_or(|p| wildcard(p, &r.id))
-        && e.arn
-            .as_deref()
-            .is_none_or(|p| r.arn.as_deref().is_some_and(|a| wildcard(p, a)))
-        && e.tag.as_deref().is_none_or(|t| match t.split_once('=') {
-            Some((k, v)) => tags.get(k).is_some_and(|x| x == v),
-            None => tags.contains_key(t),
-        })
-}
-
-/// The result of comparing one declared resource.
-struct Checked {
-    decl: usize,
-    findings: Vec<Finding>,
-    /// Drifted attributes and their live values in Terraform's shape.
-    live_values: Vec<(Vec<PathSeg>, J)>,
-    missing: bool,
-}
-
-/// Compares every state of `opts` with the accounts (read now through `opts.live`, or given).
-/// `documents` are the scan's loaded documents; the `.tf` side of each state is evaluated
-/// from `files` (its root module is found among them). `policies`, when given, are run on
-/// the declared and the live form of each drifted resource: a policy only the live form
-/// violates raises its drift findings to that policy's severity.
+/// Compares every state of `opts` with the accounts: those of `opts.accounts`, then those
+/// `read` (what the scan read from AWS for `opts.read`). `documents` are the scan's loaded
+/// documents; the `.tf` side of each state is evaluated from `files` (its root module is
+/// found among them). `policies`, when given, are run on the declared and the live form of
+/// each drifted resource: a policy only the live form violates raises its drift findings to
+/// that policy's severity.
 pub fn check(
     _documents: &[Document],
     files: &dyn Files,
     opts: &AwsDriftOptions,
+    read: &[AwsAccount],
     policies: Option<&PolicySet>,
 ) -> Outcome {
-    let read_now;
-    let accounts: &[AwsAccount] = match &opts.live {
-        None => &opts.accounts,
-        Some(read) => {
-            let mut all = opts.accounts.clone();
-            all.extend(read(&requests(
-                &opts.states,
-                &opts.rules,
-                opts.unmanaged.as_ref(),
-            )));
-            read_now = all;
-            &read_now
-        }
-    };
+    let accounts = all_accounts(opts, read);
+    let accounts: &[AwsAccount] = &accounts;
     let mut out = Outcome::default();
     out.notifications.extend(opts.notifications.iter().cloned());
     for a in accounts {
         out.notifications.extend(a.notifications.iter().cloned());
     }
-    let indexes: Vec<Index> = accounts.iter().map(Index::new).collect();
-
-    // The declared resources, and what cannot be compared at all.
-    let mut not_checked: BTreeMap<String, usize> = BTreeMap::new();
-    let mut keyless: BTreeMap<String, usize> = BTreeMap::new();
-    let mut no_account: BTreeMap<String, usize> = BTreeMap::new();
-    let mut decls: Vec<Decl> = Vec::new();
-    for (si, s) in opts.states.iter().enumerate() {
-        for r in &s.resources {
-            let Some(rule) = opts.rules.get(&r.ty) else {
-                *not_checked.entry(r.ty.clone()).or_default() += 1;
-                continue;
-            };
-            let Some(key) = live_key(r, rule) else {
-                *keyless.entry(r.ty.clone()).or_default() += 1;
-                continue;
-            };
-            let account = r
-                .account
-                .as_deref()
-                .and_then(|a| accounts.iter().position(|x| x.account_id == a))
-                .or_else(|| (accounts.len() == 1).then_some(0))
-                .or_else(|| {
-                    indexes
-                        .iter()
-                        .position(|i| i.find(&rule.kind, &key, r.region.as_deref()).is_some())
-                });
-            if account.is_none() {
-                *no_account.entry(r.ty.clone()).or_default() += 1;
-            }
-            decls.push(Decl {
-                state: si,
-                r,
-                rule,
-                key,
-                account,
-            });
-        }
-    }
-    // What the states declare, per account-independent live identity.
-    let declared_ids: HashSet<(&str, &str)> = decls
+    let indexes: Vec<index::Index> = accounts.iter().map(index::Index::new).collect();
+    let (decls, skipped) = declared::collect(opts, accounts, &indexes);
+    let ids = declared::Identities::of(&decls);
+    let mut places = place::Places::new(files, &opts.states);
+    let mut unread = compare::Unread::default();
+    let mut checked: Vec<compare::Checked> = decls
         .iter()
-        .filter(|d| d.rule.member.is_none())
-        .map(|d| (d.rule.kind.as_str(), d.key.as_str()))
+        .enumerate()
+        .filter_map(|(di, d)| {
+            compare::compare_declared(di, d, &indexes, &ids, &opts.key, &mut places, &mut unread)
+        })
         .collect();
-    let present: HashSet<(&str, &str)> = decls
-        .iter()
-        .map(|d| (d.rule.ty.as_str(), d.key.as_str()))
-        .collect();
-    // Rules declared outside a security group, as atomic rules per (group, egress).
-    let mut extra_rules: HashMap<(String, bool), BTreeSet<String>> = HashMap::new();
-    for d in &decls {
-        let (group, egress) = match d.r.ty.as_str() {
-            "aws_security_group_rule" => (
-                d.key.clone(),
-                d.r.attr_str("type").as_deref() == Some("egress"),
-            ),
-            "aws_vpc_security_group_ingress_rule" | "aws_vpc_security_group_egress_rule" => {
-                match d.r.attr_str("security_group_id") {
-                    Some(g) => (g, d.r.ty.ends_with("egress_rule")),
-                    None => continue,
-                }
-            }
-            _ => continue,
-        };
-        let atoms = normalise::sg_atoms(&d.r.attributes, Some(&group));
-        extra_rules
-            .entry((group, egress))
-            .or_default()
-            .extend(atoms);
-    }
-
-    // The `.tf` files are parsed only when a finding needs a place.
-    let mut mapper: Option<hcl::HclMapper> = None;
-    let mut roots: BTreeMap<usize, Option<String>> = BTreeMap::new();
-    let mut unmapped: BTreeMap<String, usize> = BTreeMap::new();
-    let mut files_out: BTreeMap<String, Arc<SourceFile>> = BTreeMap::new();
-    // Compared attributes whose live setting the reading (a snapshot) did not read.
-    let mut settings_unread: BTreeSet<String> = BTreeSet::new();
-    // Where a finding about (decl, attribute path) points.
-    let mut place_for =
-        |d: &Decl, path: &[PathSeg], files_out: &mut BTreeMap<String, Arc<SourceFile>>| -> Place {
-            let state = &opts.states[d.state];
-            let mapper = mapper.get_or_insert_with(|| hcl::HclMapper::new(files));
-            let root = roots
-                .entry(d.state)
-                .or_insert_with(|| mapper.root_of(state))
-                .clone();
-            if let Some(dir) = root {
-                let root = mapper.root(&dir);
-                if let Some(doc) = root.doc(d.r) {
-                    let (file, region) = hcl::place(doc, path);
-                    files_out.insert(file.path.clone(), Arc::clone(&file));
-                    return Place {
-                        file: file.path.clone(),
-                        region,
-                        via: doc
-                            .subject
-                            .as_ref()
-                            .map(|s| s.via.clone())
-                            .unwrap_or_default(),
-                    };
-                }
-            }
-            *unmapped.entry(state.origin.clone()).or_default() += 1;
-            if let Some(Ok(file)) = files.read(&state.origin) {
-                let region = state_line(&file, d.r);
-                files_out.insert(file.path.clone(), Arc::clone(&file));
-                return Place {
-                    file: file.path.clone(),
-                    region,
-                    via: Vec::new(),
-                };
-            }
-            Place {
-                file: String::new(),
-                region: Region {
-                    start: Pos::new(1, 1),
-                    end: Pos::new(1, 2),
-                },
-                via: Vec::new(),
-            }
-        };
-
-    let mut not_read: BTreeMap<(String, String, String), usize> = BTreeMap::new();
-    let mut checked: Vec<Checked> = Vec::new();
-    for (di, d) in decls.iter().enumerate() {
-        let Some(ai) = d.account else {
-            continue;
-        };
-        let idx = &indexes[ai];
-        let region = d.r.region.as_deref();
-        let mut c = Checked {
-            decl: di,
-            findings: Vec::new(),
-            live_values: Vec::new(),
-            missing: false,
-        };
-        // Kinds that must have been read completely for this resource to be judged.
-        let needed: Vec<&str> = kinds_of(d.rule);
-        let incomplete: Vec<&str> = needed
-            .iter()
-            .copied()
-            .filter(|k| !idx.is_complete(k, region))
-            .collect();
-        let live = if matches!(d.rule.member, Some(Member::PolicyAttachment)) {
-            None
-        } else {
-            idx.find(&d.rule.kind, &d.key, region)
-        };
-        let live_arn = live
-            .and_then(|l| l.arn.clone())
-            .or_else(|| d.r.attr_str("arn"))
-            .unwrap_or_else(|| {
-                format!(
-                    "{}:{}/{}",
-                    d.rule.kind,
-                    live.map(|l| l.region.as_str()).or(region).unwrap_or("?"),
-                    d.key
-                )
-            });
-        let declared = Declared {
-            ty: &d.r.ty,
-            address: &d.r.address,
-            account: &idx.account.account_id,
-            live_key: &d.key,
-            live: live_arn,
-        };
-        let ctx_group = (d.rule.kind == "ec2:security-group").then_some(d.key.as_str());
-        let mut diffs: Vec<(Vec<PathSeg>, Compared, bool, bool)> = Vec::new();
-        let mut missing_detail: Option<String> = None;
-        let mut is_missing = false;
-        match (&d.rule.member, live) {
-            (Some(Member::PolicyAttachment), _) => {
-                if !incomplete.is_empty() {
-                    for k in incomplete {
-                        for s in idx.scopes(k, region) {
-                            *not_read
-                                .entry((idx.account.name.clone(), k.to_string(), s))
-                                .or_default() += 1;
-                        }
-                    }
-                    continue;
-                }
-                for (attr, kind) in [
-                    ("roles", "iam:role"),
-                    ("users", "iam:user"),
-                    ("groups", "iam:group"),
-                ] {
-                    if d.r.attributes.get(attr).is_none() {
-                        continue;
-                    }
-                    let mut holders: Vec<J> = idx
-                        .account
-                        .resources
-                        .iter()
-                        .filter(|l| l.kind == kind)
-                        .filter(|l| {
-                            l.body
-                                .get("AttachedManagedPolicies")
-                                .and_then(J::as_array)
-                                .is_some_and(|a| {
-                                    a.iter().any(|p| {
-                                        p.get("PolicyArn").and_then(J::as_str)
-                                            == Some(d.key.as_str())
-                                    })
-                                })
-                        })
-                        .map(|l| J::String(l.id.clone()))
-                        .collect();
-                    holders.sort_by_key(|v| v.to_string());
-                    let live_v = J::Array(holders);
-                    let cmp = normalise::compare(
-                        Norm::Set,
-                        d.r.attributes.get(attr),
-                        Some(&live_v),
-                        &Context::default(),
-                        None,
-                    );
-                    if !cmp.equal {
-                        diffs.push((vec![PathSeg::Key(attr.to_string())], cmp, false, true));
-                    }
-                }
-            }
-            (_, None) => {
-                // A member whose parent the states declare (and miss) is covered by the
-                // parent's own finding.
-                let parent_declared = d.rule.member.is_some()
-                    && declared_ids.contains(&(d.rule.kind.as_str(), d.key.as_str()));
-                if parent_declared && idx.is_complete(&d.rule.kind, region) {
-                    continue;
-                }
-                if incomplete.is_empty() {
-                    is_missing = true;
-                    if d.rule.member.is_some() {
-                        missing_detail = Some(format!("its {} {} is gone", d.rule.kind, d.key));
-                    }
-                } else {
-                    for k in incomplete {
-                        for s in idx.scopes(k, region) {
-                            *not_read
-                                .entry((idx.account.name.clone(), k.to_string(), s))
-                                .or_default() += 1;
-                        }
-                    }
-                    continue;
-                }
-            }
-            (Some(Member::SecurityGroupRule), Some(l)) => {
-                let egress = d.r.attr_str("type").as_deref() == Some("egress");
-                let perms = l
-                    .body
-                    .get(if egress {
-                        "IpPermissionsEgress"
-                    } else {
-                        "IpPermissions"
-                    })
-                    .cloned()
-                    .unwrap_or(J::Null);
-                let live_atoms = normalise::sg_live_atoms(&perms, Some(&d.key));
-                let mine = normalise::sg_atoms(&d.r.attributes, Some(&d.key));
-                let absent: Vec<String> = mine.difference(&live_atoms).cloned().collect();
-                if !absent.is_empty() {
-                    is_missing = true;
-                    missing_detail = Some(format!(
-                        "security group {} has no {} rule {}",
-                        d.key,
-                        if egress { "egress" } else { "ingress" },
-                        absent.join(", ")
-                    ));
-                }
-            }
-            (
-                Some(Member::List {
-                    list,
-                    attr,
-                    live: field,
-                    norm,
-                }),
-                Some(l),
-            ) => {
-                let items = lookup_live(&l.body, list).unwrap_or(J::Null);
-                let wanted = d.r.attributes.get(attr.as_str());
-                let item = items.as_array().into_iter().flatten().find(|i| {
-                    normalise::compare(
-                        *norm,
-                        wanted,
-                        i.get(field.as_str()),
-                        &Context::default(),
-                        None,
-                    )
-                    .equal
-                });
-                match item {
-                    None => {
-                        is_missing = true;
-                        missing_detail = Some(format!(
-                            "{} {} has no {} entry {}",
-                            d.rule.kind,
-                            d.key,
-                            crate::model::render_path(list),
-                            wanted.map(|w| w.to_string()).unwrap_or_default()
-                        ));
-                    }
-                    Some(item) => diffs.extend(compare_attributes(
-                        d,
-                        item,
-                        &present,
-                        &extra_rules,
-                        ctx_group,
-                        &opts.key,
-                        None,
-                    )),
-                }
-            }
-            (None, Some(l)) => {
-                // A bucket body holds each setting that was read (`null` when unset): one
-                // that is absent was not read, because no state compared it when the
-                // snapshot was taken.
-                let unread = READ_BY_MEMBER
-                    .contains(&d.rule.kind.as_str())
-                    .then_some(&mut settings_unread);
-                diffs.extend(compare_attributes(
-                    d,
-                    &l.body,
-                    &present,
-                    &extra_rules,
-                    ctx_group,
-                    &opts.key,
-                    unread,
-                ));
-            }
-        }
-        if is_missing {
-            let place = place_for(d, &[], &mut files_out);
-            c.findings.push(findings::missing(
-                &declared,
-                &place,
-                missing_detail.as_deref(),
-            ));
-            c.missing = true;
-        }
-        for (path, cmp, sensitive, report) in diffs {
-            if report {
-                let place = place_for(d, &path, &mut files_out);
-                c.findings
-                    .push(findings::changed(&declared, &place, &path, &cmp, sensitive));
-            }
-            c.live_values.push((path, cmp.live));
-        }
-        checked.push(c);
-    }
-
     if let Some(p) = policies {
-        escalate(&mut checked, &decls, opts, p);
+        escalate::escalate(&mut checked, &decls, &opts.key, p);
     }
     for c in checked {
         out.findings.extend(c.findings);
     }
-
     if let Some(u) = &opts.unmanaged {
-        unmanaged(
+        unmanaged::unmanaged(
             u,
-            opts,
+            &opts.rules,
             &indexes,
-            &declared_ids,
+            &ids.declared,
             &decls,
             &mut out,
-            &mut not_read,
+            &mut unread.scopes,
         );
     }
+    out.notifications.extend(
+        notes::not_read(unread.scopes, accounts)
+            .into_iter()
+            .chain(notes::skipped(&skipped))
+            .chain(notes::unmapped(&places.unmapped, files))
+            .chain(notes::settings_unread(unread.settings)),
+    );
+    out.rules = rules_run(opts);
+    out.files = places.files_out.into_values().collect();
+    out
+}
 
-    for ((account, kind, region), n) in not_read {
-        let what = if n > 0 {
-            format!("{n} resource(s) of the Terraform states there were not compared")
-        } else {
-            "resources there that no state manages could not be looked for".to_string()
-        };
-        let actions = reader(&kind)
-            .map(|r| r.actions.join(", "))
-            .unwrap_or_default();
-        let read_there = region == "global"
-            || accounts
-                .iter()
-                .any(|a| a.name == account && a.regions.contains(&region));
-        let todo = if read_there {
-            format!(
-                "Scan again with permission for {actions} (`plumbline aws-policy` prints the \
-                 policy); the reader's own notifications say why it could not"
-            )
-        } else {
-            format!("{region} is not among the regions read: add --aws-region {region}")
-        };
-        out.notifications.push(Notification::new(
-            NoteLevel::Error,
-            "aws-not-read",
-            format!(
-                "AWS account {account}: {kind} was not read completely in {region}, so {what}: \
-                 drift there is unknown, not absent. {todo}"
-            ),
-        ));
-    }
-    if !not_checked.is_empty() {
-        let list: Vec<String> = not_checked
-            .iter()
-            .map(|(t, n)| format!("{t} ({n})"))
-            .collect();
-        out.notifications.push(Notification::new(
-            NoteLevel::Note,
-            "aws-type-not-checked",
-            format!(
-                "{} state resource(s) of types with no AWS drift rule were not compared with \
-                 AWS: {}. A rule in rules/aws/ adds a type",
-                not_checked.values().sum::<usize>(),
-                list.join(", ")
-            ),
-        ));
-    }
-    if !keyless.is_empty() {
-        let list: Vec<String> = keyless.iter().map(|(t, n)| format!("{t} ({n})")).collect();
-        out.notifications.push(Notification::new(
-            NoteLevel::Warning,
-            "aws-no-live-key",
-            format!(
-                "state resource(s) without the attribute that identifies them in AWS were not \
-                 compared: {}. Refresh the state (`terraform apply -refresh-only`)",
-                list.join(", ")
-            ),
-        ));
-    }
-    if !no_account.is_empty() {
-        let list: Vec<String> = no_account
-            .iter()
-            .map(|(t, n)| format!("{t} ({n})"))
-            .collect();
-        out.notifications.push(Notification::new(
-            NoteLevel::Error,
-            "aws-no-account",
-            format!(
-                "state resource(s) whose AWS account is none of the accounts read were not \
-                 compared: {}. Read the account that holds them (--aws-profile)",
-                list.join(", ")
-            ),
-        ));
-    }
-    for (origin, n) in unmapped {
-        let inside = files.read(&origin).is_some();
-        let to = if inside {
-            format!("point at {origin} instead")
-        } else {
-            "carry only the resource's address and ARN".to_string()
-        };
-        out.notifications.push(
-            Notification::new(
-                NoteLevel::Note,
-                "aws-not-mapped",
-                format!(
-                    "{origin}: {n} finding(s) about resources with no matching `resource` block \
-                     in the scanned .tf files {to}; scan the Terraform root module the state \
-                     belongs to"
-                ),
-            )
-            .at(origin.clone(), None),
-        );
-    }
-    if !settings_unread.is_empty() {
-        out.notifications.push(Notification::new(
-            NoteLevel::Error,
-            "aws-not-read",
-            format!(
-                "attributes not compared, because the live reading (a snapshot taken for other \
-                 states) did not read their settings: {}. Drift there is unknown, not absent: \
-                 take the snapshot again with these states",
-                settings_unread.into_iter().collect::<Vec<_>>().join(", ")
-            ),
-        ));
-    }
-    out.rules = [findings::MISSING, findings::CHANGED]
+/// The drift rules a check runs, for the report's rule list.
+fn rules_run(opts: &AwsDriftOptions) -> Vec<crate::model::RuleMeta> {
+    [findings::MISSING, findings::CHANGED]
         .into_iter()
         .chain(opts.unmanaged.is_some().then_some(findings::UNMANAGED))
         .filter_map(findings::rule_meta)
-        .collect();
-    out.files = files_out.into_values().collect();
-    out
+        .collect()
 }
 
-/// The compared attributes of one resource that differ: (state path, comparison,
-/// sensitive, reported). An attribute another resource of the states manages (`unless`) is
-/// not reported, but its live value still goes into the live form the policies read.
-fn compare_attributes(
-    d: &Decl,
-    base: &J,
-    present: &HashSet<(&str, &str)>,
-    extra_rules: &HashMap<(String, bool), BTreeSet<String>>,
-    group: Option<&str>,
-    key: &HashKey,
-    mut unread: Option<&mut BTreeSet<String>>,
-) -> Vec<(Vec<PathSeg>, Compared, bool, bool)> {
-    let mut out = Vec::new();
-    for c in &d.rule.compare {
-        let report = !c
-            .unless
-            .iter()
-            .any(|t| present.contains(&(t.as_str(), d.key.as_str())));
-        // An attribute the provider did not write (older provider versions) says nothing.
-        let Some(PathSeg::Key(top)) = c.attr.first() else {
-            continue;
-        };
-        if d.r.attributes.get(top.as_str()).is_none() {
-            continue;
-        }
-        if let (Some(unread), Some(PathSeg::Key(member))) = (unread.as_deref_mut(), c.live.first())
-        {
-            if base.get(member.as_str()).is_none() {
-                unread.insert(format!("{}.{}", d.r.ty, render_path(&c.attr)));
-                continue;
-            }
-        }
-        let declared = lookup(&d.r.attributes, &c.attr);
-        let live = lookup_live(base, &c.live);
-        let sensitive =
-            d.rule.is_sensitive(&c.attr) || d.r.sensitive.iter().any(|s| overlaps(s, &c.attr));
-        let egress = matches!(c.attr.as_slice(), [PathSeg::Key(k)] if k == "egress");
-        let ctx = Context {
-            attributes: Some(&d.r.attributes),
-            group_id: group,
-            extra_rules: group.and_then(|g| extra_rules.get(&(g.to_string(), egress))),
-        };
-        let cmp = normalise::compare(
-            c.norm,
-            declared,
-            live.as_ref(),
-            &ctx,
-            sensitive.then_some(key),
-        );
-        if !cmp.equal {
-            out.push((c.attr.clone(), cmp, sensitive, report));
-        }
-    }
-    out
-}
-
-/// A resource as the AWS policies read it (`plan_documents`' shape), as a document.
-fn policy_doc(r: &StateResource, attributes: J, related: Vec<J>) -> Option<Document> {
-    let body = serde_json::json!({
-        "source": "terraform-state",
-        "type": r.ty,
-        "name": r.name,
-        "address": r.address,
-        "module": r.module,
-        "attributes": attributes,
-        "related": related,
-    });
-    let text = serde_json::to_string_pretty(&body).ok()?;
-    let mut loaded = crate::load::load_file(
-        &format!("aws-drift/{}.json", r.address),
-        text.as_bytes(),
-        &crate::load::LoadOptions::default(),
-    );
-    if loaded.documents.is_empty() {
-        return None;
-    }
-    let mut doc = loaded.documents.remove(0);
-    doc.subject = Some(Subject {
-        source: "terraform-state".to_string(),
-        kind: r.ty.clone(),
-        address: r.address.clone(),
-        via: Vec::new(),
-    });
-    Some(doc)
-}
-
-/// Runs the policies on the declared and the live form of every group of resources that
-/// drifted (a live resource and the state resources that are parts of it: a bucket and its
-/// split resources, a security group and its rules); a policy only the live forms violate
-/// raises the group's drift findings to its severity and is named in their messages.
-fn escalate(checked: &mut [Checked], decls: &[Decl], opts: &AwsDriftOptions, policies: &PolicySet) {
-    use crate::policy::eval::{evaluate, Mode};
-    let group_of = |d: &Decl| -> (Option<usize>, String, String) {
-        match &d.rule.part_of {
-            Some((kind, attr)) => (
-                d.account,
-                kind.clone(),
-                d.r.attr_str(attr).unwrap_or_else(|| d.key.clone()),
-            ),
-            None => (d.account, d.rule.kind.clone(), d.key.clone()),
-        }
-    };
-    let mut members: BTreeMap<(Option<usize>, String, String), Vec<usize>> = BTreeMap::new();
-    for (i, d) in decls.iter().enumerate() {
-        members.entry(group_of(d)).or_default().push(i);
-    }
-    let by_decl: HashMap<usize, usize> = checked
-        .iter()
-        .enumerate()
-        .map(|(ci, c)| (c.decl, ci))
-        .collect();
-    let mut groups: BTreeMap<(Option<usize>, String, String), Vec<usize>> = BTreeMap::new();
-    for (ci, c) in checked.iter().enumerate() {
-        if !c.findings.is_empty() {
-            groups.entry(group_of(&decls[c.decl])).or_default().push(ci);
-        }
-    }
-    let mut engine = policies.engine.clone();
-    for (g, drifted) in groups {
-        let ids = &members[&g];
-        let declared_attrs: Vec<J> = ids
-            .iter()
-            .map(|&i| {
-                redact(
-                    &decls[i].r.attributes,
-                    &sensitive_paths(decls[i].r, decls[i].rule),
-                    &opts.key,
-                )
-            })
-            .collect();
-        let mut live_attrs: Vec<Option<J>> = Vec::new();
-        for (n, &i) in ids.iter().enumerate() {
-            let c = by_decl.get(&i).map(|&ci| &checked[ci]);
-            if c.is_some_and(|c| c.missing) {
-                live_attrs.push(None);
-                continue;
-            }
-            let mut a = declared_attrs[n].clone();
-            for (path, v) in c.map(|c| c.live_values.as_slice()).unwrap_or_default() {
-                let sensitive = decls[i].rule.is_sensitive(path)
-                    || decls[i].r.sensitive.iter().any(|s| overlaps(s, path));
-                if !sensitive {
-                    set_path(&mut a, path, v.clone());
-                }
-            }
-            live_attrs.push(Some(a));
-        }
-        let related = |attrs: &[Option<J>], me: usize| -> Vec<J> {
-            ids.iter()
-                .enumerate()
-                .filter(|(n, _)| *n != me)
-                .filter_map(|(n, &i)| {
-                    attrs[n].as_ref().map(|a| {
-                        serde_json::json!({
-                            "type": decls[i].r.ty, "name": decls[i].r.name,
-                            "address": decls[i].r.address, "attributes": a
-                        })
-                    })
-                })
-                .collect()
-        };
-        let declared_opt: Vec<Option<J>> = declared_attrs.iter().cloned().map(Some).collect();
-        let mut declared_rules: BTreeSet<String> = BTreeSet::new();
-        let mut live_rules: Vec<(Severity, String)> = Vec::new();
-        for (n, &i) in ids.iter().enumerate() {
-            if let Some(doc) = policy_doc(
-                decls[i].r,
-                declared_attrs[n].clone(),
-                related(&declared_opt, n),
-            ) {
-                declared_rules.extend(
-                    evaluate(&mut engine, policies, &doc, Mode::Batched)
-                        .findings
-                        .into_iter()
-                        .map(|f| f.rule_id),
-                );
-            }
-            if let Some(a) = &live_attrs[n] {
-                if let Some(doc) = policy_doc(decls[i].r, a.clone(), related(&live_attrs, n)) {
-                    live_rules.extend(
-                        evaluate(&mut engine, policies, &doc, Mode::Batched)
-                            .findings
-                            .into_iter()
-                            .map(|f| (f.severity, f.rule_id)),
-                    );
-                }
-            }
-        }
-        let Some((severity, rule_id)) = live_rules
-            .into_iter()
-            .filter(|(_, id)| !declared_rules.contains(id))
-            .max()
-        else {
-            continue;
-        };
-        let title = policies
-            .packages
-            .iter()
-            .find(|p| p.meta.id == rule_id)
-            .map(|p| format!(" ({})", p.meta.title))
-            .unwrap_or_default();
-        for ci in drifted {
-            for f in &mut checked[ci].findings {
-                if severity > f.severity {
-                    f.severity = severity;
-                }
-                f.message.push_str(&format!(
-                    ". The live resource now violates {rule_id}{title}, which the declared one does not"
-                ));
-            }
-        }
-    }
-}
-
-/// `PL-DRIFT-0103`: live resources of the watched kinds that no state holds.
-fn unmanaged(
-    u: &AwsUnmanaged,
-    opts: &AwsDriftOptions,
-    indexes: &[Index],
-    declared_ids: &HashSet<(&str, &str)>,
-    decls: &[Decl],
-    out: &mut Outcome,
-    not_read: &mut BTreeMap<(String, String, String), usize>,
-) {
-    let types: BTreeSet<&str> = if u.types.is_empty() {
-        decls.iter().map(|d| d.rule.ty.as_str()).collect()
+/// The accounts read beforehand, then those read now.
+fn all_accounts<'a>(opts: &'a AwsDriftOptions, read: &'a [AwsAccount]) -> Cow<'a, [AwsAccount]> {
+    if read.is_empty() {
+        Cow::Borrowed(&opts.accounts)
+    } else if opts.accounts.is_empty() {
+        Cow::Borrowed(read)
     } else {
-        u.types.iter().map(String::as_str).collect()
-    };
-    let watched: BTreeMap<&str, &TypeRule> = types
-        .iter()
-        .filter_map(|t| opts.rules.get(t))
-        .filter_map(|r| opts.rules.unmanaged_type(&r.kind))
-        .map(|t| (t.kind.as_str(), t))
-        .collect();
-    let mut ignored: BTreeMap<String, usize> = BTreeMap::new();
-    for idx in indexes {
-        for kind in watched.keys() {
-            for scope in idx.scopes(kind, None) {
-                if !idx.complete.contains(&(kind, scope.as_str())) {
-                    not_read
-                        .entry((idx.account.name.clone(), kind.to_string(), scope))
-                        .or_default();
-                }
-            }
-        }
-        for r in &idx.account.resources {
-            let Some(rule) = watched.get(r.kind.as_str()) else {
-                continue;
-            };
-            if declared_ids.contains(&(r.kind.as_str(), r.id.as_str()))
-                || rule.is_default(&r.body, &idx.default_vpcs)
-            {
-                continue;
-            }
-            let tags = tags_of(&r.body);
-            if !u
-                .tags
-                .iter()
-                .all(|(k, v)| tags.get(k).is_some_and(|x| x == v))
-            {
-                continue;
-            }
-            if let Some(e) = u
-                .ignore
-                .iter()
-                .find(|e| ignore_matches(e, &rule.ty, r, &tags))
-            {
-                *ignored.entry(e.reason.clone()).or_default() += 1;
-                continue;
-            }
-            let live = r
-                .arn
-                .clone()
-                .unwrap_or_else(|| format!("{}:{}/{}", r.kind, r.region, r.id));
-            out.findings.push(findings::unmanaged(
-                &rule.ty,
-                &r.kind,
-                &idx.account.account_id,
-                &r.region,
-                &r.id,
-                &live,
-            ));
-        }
-    }
-    for (reason, n) in ignored {
-        out.notifications.push(Notification::new(
-            NoteLevel::Note,
-            "aws-unmanaged-ignored",
-            format!(
-                "{n} unmanaged AWS resource(s) not reported, as the ignore list says: {reason}"
-            ),
-        ));
+        Cow::Owned([opts.accounts.as_slice(), read].concat())
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::escalate::{redact, set_path};
     use super::*;
+    use crate::load::terraform::state::parse_state;
 
     #[test]
     fn live_paths_project_and_set_paths_write() {
@@ -1296,7 +319,7 @@ mod tests {
             serde_json::json!({"SecurityGroups": [{"GroupId": "sg-1"}, {"GroupId": "sg-2"}]});
         let p = crate::model::parse_rendered_path("SecurityGroups[*].GroupId");
         assert_eq!(
-            lookup_live(&body, &p),
+            compare::lookup_live(&body, &p),
             Some(serde_json::json!(["sg-1", "sg-2"]))
         );
         let mut a = serde_json::json!({"versioning_configuration": [{"status": "Enabled"}]});
@@ -1381,8 +404,10 @@ mod tests {
 #[cfg(test)]
 mod rule_resources {
     use super::*;
-    use crate::live::aws::model::AwsScope;
+    use crate::live::aws::model::{AwsScope, LiveResource};
+    use crate::load::terraform::state::parse_state;
     use serde_json::json;
+    use serde_json::Value as J;
 
     const STATE: &str = r#"{"version":4,"resources":[
       {"mode":"managed","type":"aws_security_group","name":"db","provider":"p","instances":[{"attributes":{
@@ -1457,13 +482,13 @@ mod rule_resources {
         let opts = AwsDriftOptions {
             states: vec![parse_state(STATE.as_bytes(), "s.tfstate").unwrap()],
             accounts: vec![a],
-            live: None,
+            read: None,
             rules: AwsRules::builtin(),
             key: HashKey::random(),
             unmanaged: None,
             notifications: Vec::new(),
         };
-        check(&[], &crate::load::MemFiles::default(), &opts, None)
+        check(&[], &crate::load::MemFiles::default(), &opts, &[], None)
     }
 
     fn perm(source: J) -> J {

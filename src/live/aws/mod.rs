@@ -25,8 +25,10 @@
 //! [`AwsAccount::complete`] for that region.
 
 pub mod model;
+mod pending;
 
 pub use model::{AwsAccount, AwsRequest, AwsScope, LiveResource, ReaderInfo, READERS};
+pub use pending::{available, start, Pending, ReadPlan};
 
 #[cfg(feature = "aws")]
 mod ctx;

@@ -1,5 +1,5 @@
 //! CloudFormation and SAM templates; Terraform plan JSON is recognised here too, as both
-//! arrive as YAML/JSON files.
+//! arrive as YAML/JSON files (and read by `terraform::plan`).
 //!
 //! A template becomes one document per resource, in the shared AWS resource model (README,
 //! "Input models → AWS resources"): intrinsic functions are resolved where the template alone
@@ -10,8 +10,8 @@
 
 pub mod intrinsics;
 pub mod mapping;
-pub mod plan;
 
+use super::terraform::plan;
 use super::tree::{Entry, Node, Value};
 use super::{Document, Files, LoadOptions, Loaded};
 use crate::model::{NoteLevel, Notification, Pos, Subject};

@@ -5,11 +5,17 @@
 //! Each root module gives one document per managed resource instance, in the shape README
 //! "Input models → AWS resources" describes, every value pointing at the expression that
 //! produced it.
+//!
+//! Terraform's JSON forms are read here too: plans and states as `terraform show -json` writes
+//! them ([`plan`], recognised among the YAML/JSON files with CloudFormation templates), and
+//! raw states as `terraform state pull` prints them ([`state`], for `--tfstate`).
 
 mod budget;
 mod config;
 mod eval;
 mod funcs;
+pub mod plan;
+pub mod state;
 mod types;
 mod value;
 

@@ -19,8 +19,9 @@
 //! live in this same file with the same syntax (a `fields:` key, added with the drift work;
 //! until then it is rejected as unknown).
 
-use super::grammar::{self, Date};
+use super::grammar;
 use super::{Options, Target, Waiver};
+use crate::date::Date;
 use crate::load::yaml_error;
 use crate::model::{Finding, Pos, SuppressionKind};
 use crate::source::Listing;
@@ -243,7 +244,7 @@ pub fn parse(shown: &str, text: &str) -> Result<Vec<Waiver>, WaiverFileError> {
         let expires = e
             .expires
             .as_deref()
-            .map(Date::parse)
+            .map(Date::parse_exact)
             .transpose()
             .map_err(|m| at(format!("expires: {m}")))?;
         let selector = Selector {

@@ -12,8 +12,7 @@ pub mod file;
 pub mod grammar;
 pub mod inline;
 
-pub use grammar::Date;
-
+use crate::date::Date;
 use crate::model::{
     Finding, NoteLevel, Notification, Pos, ResourceId, RuleMeta, Suppression, SuppressionKind,
 };

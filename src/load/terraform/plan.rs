@@ -6,7 +6,8 @@
 //! (the plan's directory is the root module; local module calls are followed), each resource
 //! and attribute points at its line there; otherwise at the plan file's own lines.
 
-use super::{entry, str_entry};
+use crate::load::cloudformation::intrinsics;
+use crate::load::cloudformation::{entry, str_entry};
 use crate::load::tree::{Entry, Node, Value};
 use crate::load::{Document, Files, LoadOptions, Loaded, SourceFile};
 use crate::model::{NoteLevel, Notification, Pos, Subject};
@@ -249,15 +250,11 @@ fn merge_unknown(value: &mut Node, unknown: &Node, expressions: Option<&Node>, t
                 match (&u.value.value, entries.iter_mut().find(|e| e.key == u.key)) {
                     (Value::Bool(true), Some(e)) => {
                         let at = e.value.start;
-                        e.value = super::intrinsics::unknown(&reference(), at);
+                        e.value = intrinsics::unknown(&reference(), at);
                     }
                     (Value::Bool(true), None) => {
                         let at = unknown.start;
-                        entries.push(entry(
-                            &u.key,
-                            super::intrinsics::unknown(&reference(), at),
-                            at,
-                        ));
+                        entries.push(entry(&u.key, intrinsics::unknown(&reference(), at), at));
                     }
                     (Value::Map(_) | Value::Seq(_), Some(e)) => {
                         // Nested blocks: the expressions of the first block, if any.
@@ -275,7 +272,7 @@ fn merge_unknown(value: &mut Node, unknown: &Node, expressions: Option<&Node>, t
             for (item, u) in items.iter_mut().zip(unknowns) {
                 if matches!(u.value, Value::Bool(true)) {
                     let at = item.start;
-                    *item = super::intrinsics::unknown("", at);
+                    *item = intrinsics::unknown("", at);
                 } else {
                     merge_unknown(item, u, expressions, false);
                 }

@@ -67,50 +67,7 @@ impl StateResource {
 
 /// Parses a raw state. `origin` names the file in errors.
 pub fn parse_state(bytes: &[u8], origin: &str) -> Result<StateFile, String> {
-    let text = std::str::from_utf8(bytes).map_err(|_| {
-        format!("{origin}: not a Terraform state (not UTF-8 text); pass the file `terraform state pull` prints")
-    })?;
-    if text.trim().is_empty() {
-        return Err(format!(
-            "{origin}: the file is empty, not a Terraform state; pass the file `terraform state \
-             pull` prints"
-        ));
-    }
-    let root: J = serde_json::from_str(text).map_err(|e| {
-        format!(
-            "{origin}:{}:{}: not a Terraform state (invalid JSON: {e}); pass the file \
-             `terraform state pull` prints",
-            e.line(),
-            e.column()
-        )
-    })?;
-    let Some(obj) = root.as_object() else {
-        return Err(format!(
-            "{origin}: not a Terraform state (the top level is not a JSON object)"
-        ));
-    };
-    if obj.contains_key("format_version") {
-        return Err(format!(
-            "{origin}: this is `terraform show -json` output, not a raw state; pass the file \
-             `terraform state pull` prints (or scan the JSON as a plan)"
-        ));
-    }
-    match obj.get("version").and_then(J::as_u64) {
-        Some(4) => {}
-        Some(v) => {
-            return Err(format!(
-                "{origin}: Terraform state version {v} is not supported (only version 4, written \
-                 by Terraform 0.12 and later); run `terraform state pull` with a current \
-                 Terraform to upgrade it"
-            ))
-        }
-        None => {
-            return Err(format!(
-                "{origin}: not a Terraform state (no `version` member); pass the file \
-                 `terraform state pull` prints"
-            ))
-        }
-    }
+    let root = state_root(bytes, origin)?;
     let mut out = StateFile {
         origin: origin.to_string(),
         terraform_version: str_of(&root, "terraform_version").to_string(),
@@ -186,41 +143,8 @@ pub fn parse_state(bytes: &[u8], origin: &str) -> Result<StateFile, String> {
                 );
                 continue;
             }
-            let attributes = match (inst.get("attributes"), inst.get("attributes_flat")) {
-                (Some(a @ J::Object(_)), _) => a.clone(),
-                (None | Some(J::Null), Some(J::Object(flat))) => {
-                    note(
-                        NoteLevel::Warning,
-                        "tfstate-attributes-flat",
-                        format!(
-                            "{address} is stored in the legacy flat form (`attributes_flat`, \
-                             from a Terraform 0.11 state); it was read from it, but that form \
-                             keeps every value as a string, so a number or a bool may show as \
-                             drift — a `terraform apply` with a current Terraform rewrites it"
-                        ),
-                    );
-                    unflatten(flat)
-                }
-                (attributes, flat) => {
-                    let what = match (attributes, flat) {
-                        (Some(J::Null), None) => "`\"attributes\": null`".to_string(),
-                        (None, None) => "no `attributes`".to_string(),
-                        (None | Some(J::Null), Some(f)) => {
-                            format!("`attributes_flat` that is {}", json_kind(f))
-                        }
-                        (Some(a), _) => format!("`attributes` that is {}", json_kind(a)),
-                    };
-                    note(
-                        NoteLevel::Error,
-                        "tfstate-instance-unreadable",
-                        format!(
-                            "{address} has {what}, so it was not compared with AWS; the state \
-                             is damaged or written by a tool plumbline does not know (pull it \
-                             again with `terraform state pull`)"
-                        ),
-                    );
-                    continue;
-                }
+            let Some(attributes) = instance_attributes(inst, &address, &mut note) else {
+                continue;
             };
             let (region, account) = place_of(&attributes);
             out.resources.push(StateResource {
@@ -237,6 +161,101 @@ pub fn parse_state(bytes: &[u8], origin: &str) -> Result<StateFile, String> {
         }
     }
     Ok(out)
+}
+
+/// The top level of a raw state of version 4: `Err` (saying what to pass instead) for what is
+/// not one.
+fn state_root(bytes: &[u8], origin: &str) -> Result<J, String> {
+    let text = std::str::from_utf8(bytes).map_err(|_| {
+        format!("{origin}: not a Terraform state (not UTF-8 text); pass the file `terraform state pull` prints")
+    })?;
+    if text.trim().is_empty() {
+        return Err(format!(
+            "{origin}: the file is empty, not a Terraform state; pass the file `terraform state \
+             pull` prints"
+        ));
+    }
+    let root: J = serde_json::from_str(text).map_err(|e| {
+        format!(
+            "{origin}:{}:{}: not a Terraform state (invalid JSON: {e}); pass the file \
+             `terraform state pull` prints",
+            e.line(),
+            e.column()
+        )
+    })?;
+    let Some(obj) = root.as_object() else {
+        return Err(format!(
+            "{origin}: not a Terraform state (the top level is not a JSON object)"
+        ));
+    };
+    if obj.contains_key("format_version") {
+        return Err(format!(
+            "{origin}: this is `terraform show -json` output, not a raw state; pass the file \
+             `terraform state pull` prints (or scan the JSON as a plan)"
+        ));
+    }
+    match obj.get("version").and_then(J::as_u64) {
+        Some(4) => {}
+        Some(v) => {
+            return Err(format!(
+                "{origin}: Terraform state version {v} is not supported (only version 4, written \
+                 by Terraform 0.12 and later); run `terraform state pull` with a current \
+                 Terraform to upgrade it"
+            ))
+        }
+        None => {
+            return Err(format!(
+                "{origin}: not a Terraform state (no `version` member); pass the file \
+                 `terraform state pull` prints"
+            ))
+        }
+    }
+    Ok(root)
+}
+
+/// The attributes of instance `inst` (at `address`): the current form, or the legacy flat
+/// form unflattened (with a warning); `None`, with an error, when it has neither.
+fn instance_attributes(
+    inst: &J,
+    address: &str,
+    note: &mut impl FnMut(NoteLevel, &str, String),
+) -> Option<J> {
+    match (inst.get("attributes"), inst.get("attributes_flat")) {
+        (Some(a @ J::Object(_)), _) => Some(a.clone()),
+        (None | Some(J::Null), Some(J::Object(flat))) => {
+            note(
+                NoteLevel::Warning,
+                "tfstate-attributes-flat",
+                format!(
+                    "{address} is stored in the legacy flat form (`attributes_flat`, \
+                     from a Terraform 0.11 state); it was read from it, but that form \
+                     keeps every value as a string, so a number or a bool may show as \
+                     drift — a `terraform apply` with a current Terraform rewrites it"
+                ),
+            );
+            Some(unflatten(flat))
+        }
+        (attributes, flat) => {
+            let what = match (attributes, flat) {
+                (Some(J::Null), None) => "`\"attributes\": null`".to_string(),
+                (None, None) => "no `attributes`".to_string(),
+                (None | Some(J::Null), Some(f)) => {
+                    format!("`attributes_flat` that is {}", json_kind(f))
+                }
+                (Some(a), _) => format!("`attributes` that is {}", json_kind(a)),
+            };
+            note(
+                NoteLevel::Error,
+                "tfstate-instance-unreadable",
+                format!(
+                    "{address} has {what}, so it was not compared with AWS; the state \
+                     is damaged or written by a tool plumbline does not know (pull it \
+                     again with `terraform state pull`)"
+                ),
+            );
+            None
+        }
+    }
 }
 
 /// "a string", "a list"… for messages.
