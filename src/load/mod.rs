@@ -3,6 +3,7 @@
 
 pub mod cloudformation;
 pub mod dockerfile;
+pub mod helm;
 pub mod kubernetes;
 pub mod kustomize;
 pub mod references;
@@ -405,6 +406,11 @@ pub trait Files: Sync {
     fn read_unlisted(&self, _path: &str) -> Option<Result<Arc<SourceFile>, String>> {
         None
     }
+    /// The files under directory `dir` of the same tree that the listing left out (a Helm
+    /// chart's `.tpl` helpers and data files), sorted; bounded in number.
+    fn unlisted_under(&self, _dir: &str) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// Files held in memory (tests, standard input).
@@ -448,13 +454,16 @@ pub enum Group {
     /// A directory with a `kustomization.yaml` (or `.yml`, or `Kustomization`) that no other
     /// kustomization of the scan uses: rendered with its bases, components and patches.
     Kustomization(String),
+    /// A directory with a `Chart.yaml` (not inside another chart): rendered as `helm
+    /// template` renders it, with its subcharts.
+    HelmChart(String),
 }
 
 impl Group {
     /// The path reports use for the group's own problems.
     pub fn path(&self) -> &str {
         match self {
-            Group::TerraformRoot(dir) | Group::Kustomization(dir) => dir,
+            Group::TerraformRoot(dir) | Group::Kustomization(dir) | Group::HelmChart(dir) => dir,
         }
     }
 }
@@ -497,6 +506,7 @@ impl Plan {
 pub fn plan(files: &dyn Files) -> Plan {
     let mut plan = Plan::default();
     terraform::plan(files, &mut plan);
+    helm::group::plan(files, &mut plan);
     kustomize::plan(files, &mut plan);
     plan.groups.sort();
     plan.groups.dedup();
@@ -513,6 +523,7 @@ pub fn load_group(
     match group {
         Group::TerraformRoot(dir) => terraform::load_root(files, dir, opts, iac),
         Group::Kustomization(dir) => kustomize::render(files, dir, opts),
+        Group::HelmChart(dir) => helm::group::load(files, dir, opts),
     }
 }
 

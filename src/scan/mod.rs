@@ -279,6 +279,83 @@ impl<'a> ScanFiles<'a> {
     }
 }
 
+impl ScanFiles<'_> {
+    /// The files under `dir` in the scanned commit or on disk (see
+    /// [`load::Files::unlisted_under`]); links and special files are left out.
+    fn files_under(&self, dir: &str) -> Vec<String> {
+        const MAX: usize = 20_000;
+        let mut out = Vec::new();
+        if let (Some(repo), Some(commit)) = (self.repo, &self.commit) {
+            let repo = repo.to_thread_local();
+            let Ok(id) = gix::ObjectId::from_hex(commit.as_bytes()) else {
+                return out;
+            };
+            let Some(tree) = repo.find_commit(id).ok().and_then(|c| c.tree().ok()) else {
+                return out;
+            };
+            let sub = if dir.is_empty() {
+                Some(tree.id)
+            } else {
+                match tree.lookup_entry_by_path(dir) {
+                    Ok(Some(e)) if e.mode().is_tree() => Some(e.oid().to_owned()),
+                    _ => None,
+                }
+            };
+            let Some(sub) = sub else {
+                return out;
+            };
+            let walked = crate::source::git::walk(&repo, sub);
+            for (path, entry) in walked.entries {
+                if entry.kind == gix::objs::tree::EntryKind::Blob
+                    || entry.kind == gix::objs::tree::EntryKind::BlobExecutable
+                {
+                    out.push(if dir.is_empty() {
+                        path
+                    } else {
+                        format!("{dir}/{path}")
+                    });
+                }
+                if out.len() >= MAX {
+                    break;
+                }
+            }
+            out.sort();
+            return out;
+        }
+        let Some(root) = self.root.as_ref() else {
+            return out;
+        };
+        let mut pending = vec![(dir.to_string(), root.join(dir))];
+        while let Some((rel, path)) = pending.pop() {
+            let Ok(entries) = std::fs::read_dir(&path) else {
+                continue;
+            };
+            for e in entries.flatten() {
+                let Ok(kind) = e.file_type() else { continue };
+                let name = e.file_name().to_string_lossy().into_owned();
+                let child = if rel.is_empty() {
+                    name
+                } else {
+                    format!("{rel}/{name}")
+                };
+                if kind.is_dir() {
+                    if child.rsplit('/').next() != Some(".git") {
+                        pending.push((child, e.path()));
+                    }
+                } else if kind.is_file() {
+                    out.push(child);
+                }
+                if out.len() >= MAX {
+                    out.sort();
+                    return out;
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+}
+
 impl load::Files for ScanFiles<'_> {
     fn paths(&self) -> &[String] {
         &self.paths
@@ -311,6 +388,13 @@ impl load::Files for ScanFiles<'_> {
             cache.insert(path.to_string(), Arc::clone(file));
         }
         Some(result)
+    }
+
+    fn unlisted_under(&self, dir: &str) -> Vec<String> {
+        self.files_under(dir)
+            .into_iter()
+            .filter(|p| !self.by_path.contains_key(p.as_str()))
+            .collect()
     }
 
     fn read_unlisted(&self, path: &str) -> Option<Result<Arc<SourceFile>, String>> {

@@ -1,0 +1,1215 @@
+//! The render of a chart, as `helm template` does it: every template of the chart and of its
+//! enabled subcharts parsed into one set (so a `define` of any chart is visible to all, the
+//! parent's winning over a subchart's), each non-partial template executed with the values
+//! of its own chart's scope, and the output split into manifests, sorted in Helm's install
+//! order, hooks last.
+//!
+//! Go's templates call methods on Go values (`.Files.Get "x"`, `.Capabilities.APIVersions.Has
+//! "v1"`); `gotmpl` looks fields up in maps only. The parsed trees are rewritten so that such
+//! a call becomes a call of the function `__method` with the method's name, the receiver
+//! and the arguments. `required` and `fail` are rewritten to carry the position of their
+//! call, so that an error names the template, line and column as Helm's does.
+
+use super::ChartFile;
+use gotmpl::parse::{
+    BranchNode, CommandNode, DefineNode, Expr, ListNode, Node, Parser, PipeNode, Pos, SmolStr,
+};
+use gotmpl::{FuncMap, MissingKey, Template, TemplateError, Value};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
+
+/// A chart as the engine renders it: its templates and files, its `.Chart` object, and its
+/// enabled subcharts under the names they have in their parent (an alias, if any).
+#[derive(Debug, Clone, Default)]
+pub struct RenderChart {
+    /// The chart's name in its parent (`Chart.yaml` name, or the dependency's alias).
+    pub name: String,
+    /// `.Chart` as templates see it (Go field names: `Name`, `Version`, `AppVersion`…).
+    pub metadata: serde_json::Value,
+    /// A library chart: only its partials (`_*.tpl`) are parsed, nothing is printed.
+    pub library: bool,
+    /// Files under `templates/`, paths relative to the chart (`templates/deploy.yaml`).
+    pub templates: Vec<ChartFile>,
+    /// Files under `crds/`, relative to the chart.
+    pub crds: Vec<ChartFile>,
+    /// The files `.Files` serves, relative to the chart.
+    pub files: Vec<ChartFile>,
+    pub subcharts: Vec<RenderChart>,
+}
+
+/// `.Release`.
+#[derive(Debug, Clone)]
+pub struct Release {
+    pub name: String,
+    pub namespace: String,
+    pub revision: i64,
+    pub is_install: bool,
+    pub is_upgrade: bool,
+}
+
+impl Default for Release {
+    /// What `helm template` uses without flags: `release-name` in `default`, an install.
+    fn default() -> Self {
+        Self {
+            name: "release-name".into(),
+            namespace: "default".into(),
+            revision: 1,
+            is_install: true,
+            is_upgrade: false,
+        }
+    }
+}
+
+/// `.Capabilities`: what `helm template` supplies without a cluster.
+#[derive(Debug, Clone)]
+pub struct Capabilities {
+    /// `v1.36.0`.
+    pub kube_version: String,
+    /// Group/versions (`apps/v1`) and group/version/kinds (`apps/v1/Deployment`) known.
+    pub api_versions: Vec<String>,
+}
+
+/// The Kubernetes version `helm template` v4.2.3 reports (the client-go it was built with).
+pub const DEFAULT_KUBE_VERSION: &str = "v1.36.0";
+
+/// The API versions `helm template` v4.2.3 reports without a cluster (client-go's scheme).
+pub const DEFAULT_API_VERSIONS: &[&str] = &[
+    "v1",
+    "admissionregistration.k8s.io/v1",
+    "admissionregistration.k8s.io/v1alpha1",
+    "admissionregistration.k8s.io/v1beta1",
+    "apiextensions.k8s.io/v1",
+    "apiextensions.k8s.io/v1beta1",
+    "apiregistration.k8s.io/v1",
+    "apiregistration.k8s.io/v1beta1",
+    "apps/v1",
+    "apps/v1beta1",
+    "apps/v1beta2",
+    "authentication.k8s.io/v1",
+    "authentication.k8s.io/v1alpha1",
+    "authentication.k8s.io/v1beta1",
+    "authorization.k8s.io/v1",
+    "authorization.k8s.io/v1beta1",
+    "autoscaling/v1",
+    "autoscaling/v2",
+    "autoscaling/v2beta1",
+    "autoscaling/v2beta2",
+    "batch/v1",
+    "batch/v1beta1",
+    "certificates.k8s.io/v1",
+    "certificates.k8s.io/v1alpha1",
+    "certificates.k8s.io/v1beta1",
+    "coordination.k8s.io/v1",
+    "coordination.k8s.io/v1alpha2",
+    "coordination.k8s.io/v1beta1",
+    "discovery.k8s.io/v1",
+    "discovery.k8s.io/v1beta1",
+    "events.k8s.io/v1",
+    "events.k8s.io/v1beta1",
+    "extensions/v1beta1",
+    "flowcontrol.apiserver.k8s.io/v1",
+    "flowcontrol.apiserver.k8s.io/v1beta1",
+    "flowcontrol.apiserver.k8s.io/v1beta2",
+    "flowcontrol.apiserver.k8s.io/v1beta3",
+    "networking.k8s.io/v1",
+    "networking.k8s.io/v1alpha1",
+    "networking.k8s.io/v1beta1",
+    "node.k8s.io/v1",
+    "node.k8s.io/v1alpha1",
+    "node.k8s.io/v1beta1",
+    "policy/v1",
+    "policy/v1beta1",
+    "rbac.authorization.k8s.io/v1",
+    "rbac.authorization.k8s.io/v1alpha1",
+    "rbac.authorization.k8s.io/v1beta1",
+    "resource.k8s.io/v1",
+    "resource.k8s.io/v1alpha3",
+    "resource.k8s.io/v1beta1",
+    "resource.k8s.io/v1beta2",
+    "scheduling.k8s.io/v1",
+    "scheduling.k8s.io/v1alpha1",
+    "scheduling.k8s.io/v1beta1",
+    "storage.k8s.io/v1",
+    "storage.k8s.io/v1alpha1",
+    "storage.k8s.io/v1beta1",
+    "storagemigration.k8s.io/v1alpha1",
+];
+
+impl Default for Capabilities {
+    fn default() -> Self {
+        Self {
+            kube_version: DEFAULT_KUBE_VERSION.into(),
+            api_versions: DEFAULT_API_VERSIONS.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+}
+
+/// How to render.
+#[derive(Debug, Clone, Default)]
+pub struct RenderOptions {
+    pub release: Release,
+    pub capabilities: Capabilities,
+    /// Print the files of every `crds/` directory first (`--include-crds`).
+    pub include_crds: bool,
+}
+
+/// One manifest of the output: a YAML document of a template (or a CRD file).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Manifest {
+    /// The `# Source:` of `helm template`: `chart/templates/deploy.yaml`,
+    /// `chart/charts/sub/templates/x.yaml`, `chart/crds/crd.yaml`.
+    pub source: String,
+    /// The document's text as `helm template` prints it.
+    pub content: String,
+    /// `kind` of the document, `""` when it has none.
+    pub kind: String,
+    /// A hook (`helm.sh/hook` annotation): printed after the other manifests.
+    pub hook: bool,
+    /// A file of a `crds/` directory, printed as it is.
+    pub crd: bool,
+}
+
+/// Why a chart could not be rendered: where (template, line, column, when known) and what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderError {
+    /// `chart/templates/x.yaml` (the `# Source` form), empty when no template is to blame.
+    pub template: String,
+    pub line: Option<u32>,
+    pub column: Option<u32>,
+    pub message: String,
+}
+
+impl std::fmt::Display for RenderError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.template.is_empty(), self.line, self.column) {
+            (true, _, _) => write!(f, "{}", self.message),
+            (false, Some(l), Some(c)) => {
+                write!(f, "error at ({}:{l}:{c}): {}", self.template, self.message)
+            }
+            (false, Some(l), None) => {
+                write!(f, "error at ({}:{l}): {}", self.template, self.message)
+            }
+            (false, None, _) => write!(f, "error in ({}): {}", self.template, self.message),
+        }
+    }
+}
+
+/// A template of the set: its name (`chart/templates/x.yaml`), text, the data it is
+/// executed with, and its chart's `BasePath`.
+struct Renderable {
+    name: String,
+    text: Arc<str>,
+    scope: Arc<Scope>,
+    base_path: String,
+    library: bool,
+}
+
+/// What the templates of one chart see besides `.Template`.
+struct Scope {
+    values: Value,
+    chart: Value,
+    files: Value,
+    /// `.Subcharts`: each enabled subchart's own scope, by name.
+    subcharts: Value,
+}
+
+/// Marks a message of `required` or `fail` with the position of the call, so it can be told
+/// from gotmpl's own errors and found in the error chain.
+const ERR_START: &str = "\u{1}PLUMBLINE_ERR_START";
+const ERR_END: &str = "PLUMBLINE_ERR_END\u{1}";
+
+/// How deep `include` may nest one name (Helm's limit).
+const MAX_INCLUDE_DEPTH: usize = 1000;
+
+/// Renders `chart` with `values` (the coalesced release values, see `values.rs`): the
+/// manifests in `helm template`'s order, or the error that stops `helm template`.
+pub fn render(
+    chart: &RenderChart,
+    values: &serde_json::Value,
+    opts: &RenderOptions,
+) -> Result<Vec<Manifest>, RenderError> {
+    let release = release_value(&opts.release);
+    let capabilities = capabilities_value(&opts.capabilities);
+    let top = (&release, &capabilities);
+    let mut renderables = Vec::new();
+    collect(chart, "", values, top, &mut renderables);
+    let order = parse_order(&renderables);
+    let engine = Engine::build(&renderables, &order)?;
+    let mut rendered: BTreeMap<String, String> = BTreeMap::new();
+    for &i in &order {
+        let r = &renderables[i];
+        if is_partial(&r.name) || (r.library && !is_partial(&r.name)) {
+            continue;
+        }
+        let data = data_value(r, &release, &capabilities);
+        let text = engine.execute(&r.name, &data)?;
+        rendered.insert(r.name.clone(), text.replace("<no value>", ""));
+    }
+    let mut out = Vec::new();
+    if opts.include_crds {
+        crds(chart, "", &mut out);
+    }
+    let (mut generic, mut hooks) = (Vec::new(), Vec::new());
+    for (name, text) in &rendered {
+        if name.ends_with("NOTES.txt") || text.trim().is_empty() {
+            continue;
+        }
+        for doc in split_manifests(text) {
+            let head = head_of(&doc).map_err(|e| RenderError {
+                template: String::new(),
+                line: None,
+                column: None,
+                message: format!("YAML parse error on {name}: {e}"),
+            })?;
+            let manifest = Manifest {
+                source: name.clone(),
+                content: doc,
+                kind: head.kind.clone(),
+                hook: false,
+                crd: false,
+            };
+            match head.hook {
+                None => generic.push(manifest),
+                Some(Hook::Known) => hooks.push(Manifest {
+                    hook: true,
+                    ..manifest
+                }),
+                // Helm skips a document whose hook types it does not know.
+                Some(Hook::Unknown) => {}
+            }
+        }
+    }
+    sort_by_kind(&mut generic);
+    sort_by_kind(&mut hooks);
+    out.extend(generic);
+    out.extend(hooks);
+    Ok(out)
+}
+
+/// The manifests as `helm template` prints them: the release's manifest (CRDs and the
+/// other manifests) with its surrounding whitespace trimmed and one line break, then each
+/// hook as it is.
+pub fn template_output(manifests: &[Manifest]) -> String {
+    let block = |m: &Manifest| format!("---\n# Source: {}\n{}\n", m.source, m.content);
+    let release: String = manifests.iter().filter(|m| !m.hook).map(block).collect();
+    let mut out = release.trim().to_string();
+    out.push('\n');
+    for m in manifests.iter().filter(|m| m.hook) {
+        out.push_str(&block(m));
+    }
+    out
+}
+
+fn is_partial(name: &str) -> bool {
+    name.rsplit('/').next().is_some_and(|b| b.starts_with('_'))
+}
+
+/// Every template of `chart` and its subcharts, with the values of its scope: the root's
+/// `.Values` are the release values, a subchart's the table under its name in its parent's.
+/// Returns the chart's scope as `.Subcharts` of its parent shows it.
+fn collect(
+    chart: &RenderChart,
+    parent: &str,
+    values: &serde_json::Value,
+    top: (&Value, &Value),
+    out: &mut Vec<Renderable>,
+) -> Value {
+    let full = if parent.is_empty() {
+        chart.name.clone()
+    } else {
+        format!("{parent}/charts/{}", chart.name)
+    };
+    let mut subcharts: BTreeMap<Arc<str>, Value> = BTreeMap::new();
+    for sub in &chart.subcharts {
+        let sub_values = match values.get(&sub.name) {
+            Some(v @ serde_json::Value::Object(_)) => v.clone(),
+            _ => serde_json::Value::Object(Default::default()),
+        };
+        let scope = collect(sub, &full, &sub_values, top, out);
+        subcharts.insert(Arc::from(sub.name.as_str()), scope);
+    }
+    let scope = Arc::new(Scope {
+        values: super::funcs::to_value(values),
+        chart: super::funcs::to_value(&chart.metadata),
+        files: files_value(&chart.files),
+        subcharts: Value::Map(Arc::new(subcharts)),
+    });
+    for t in &chart.templates {
+        if chart.library && !is_partial(&t.path) {
+            continue;
+        }
+        out.push(Renderable {
+            name: format!("{full}/{}", t.path),
+            text: Arc::from(t.text().as_ref()),
+            scope: Arc::clone(&scope),
+            base_path: format!("{full}/templates"),
+            library: chart.library,
+        });
+    }
+    scope_value(&scope, top)
+}
+
+/// The `crds/` files of `chart` and its subcharts (the chart's first), as printed with
+/// `--include-crds`: the file as it is, not templated.
+fn crds(chart: &RenderChart, parent: &str, out: &mut Vec<Manifest>) {
+    let full = if parent.is_empty() {
+        chart.name.clone()
+    } else {
+        format!("{parent}/charts/{}", chart.name)
+    };
+    for c in &chart.crds {
+        let ext_ok = [".yaml", ".yml", ".json"]
+            .iter()
+            .any(|e| c.path.ends_with(e));
+        if ext_ok {
+            out.push(Manifest {
+                source: format!("{full}/{}", c.path),
+                content: c.text().into_owned(),
+                kind: "CustomResourceDefinition".into(),
+                hook: false,
+                crd: true,
+            });
+        }
+    }
+    for sub in &chart.subcharts {
+        crds(sub, &full, out);
+    }
+}
+
+/// Helm's parse order: deeper paths first, so that a parent chart's `define` replaces a
+/// subchart's of the same name; at the same depth, reverse alphabetical order.
+fn parse_order(rs: &[Renderable]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..rs.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (na, nb) = (&rs[a].name, &rs[b].name);
+        let (da, db) = (na.matches('/').count(), nb.matches('/').count());
+        db.cmp(&da).then_with(|| nb.cmp(na))
+    });
+    order
+}
+
+/// The template set of one render, and the functions that need it.
+struct Engine {
+    template: Arc<Template>,
+}
+
+/// What the functions that run templates (`include`, `tpl`) share with the engine.
+struct Shared {
+    template: OnceLock<Weak<Template>>,
+    funcs: OnceLock<FuncMap>,
+    depth: Mutex<HashMap<String, usize>>,
+    tpl_count: Mutex<usize>,
+}
+
+impl Engine {
+    fn build(rs: &[Renderable], order: &[usize]) -> Result<Self, RenderError> {
+        let shared = Arc::new(Shared {
+            template: OnceLock::new(),
+            funcs: OnceLock::new(),
+            depth: Mutex::new(HashMap::new()),
+            tpl_count: Mutex::new(0),
+        });
+        let funcs = function_map(&shared);
+        let _ = shared.funcs.set(funcs.clone());
+        let mut template = Template::new("gotpl")
+            .funcs(funcs)
+            .missing_key(MissingKey::ZeroValue);
+        // Trees by name: later ones replace earlier ones (a non-empty define wins over an
+        // empty one), as Go's parse of one file after another does.
+        let mut trees: BTreeMap<String, ListNode> = BTreeMap::new();
+        for &i in order {
+            let r = &rs[i];
+            let (tree, defines) = parse(&r.name, &r.text)?;
+            insert_tree(&mut trees, r.name.clone(), tree);
+            for d in defines {
+                insert_tree(&mut trees, d.name.to_string(), d.body);
+            }
+        }
+        for (name, tree) in trees {
+            template = template.add_parse_tree(&name, tree);
+        }
+        let template = Arc::new(template);
+        let _ = shared.template.set(Arc::downgrade(&template));
+        Ok(Self { template })
+    }
+
+    fn execute(&self, name: &str, data: &Value) -> Result<String, RenderError> {
+        self.template
+            .execute_template_to_string(name, data)
+            .map_err(|e| exec_error(name, &e))
+    }
+}
+
+fn insert_tree(trees: &mut BTreeMap<String, ListNode>, name: String, tree: ListNode) {
+    if tree.is_empty_tree() && trees.get(&name).is_some_and(|t| !t.is_empty_tree()) {
+        return;
+    }
+    trees.insert(name, tree);
+}
+
+/// Parses one template with gotmpl's parser and rewrites method calls and `required`/`fail`.
+fn parse(name: &str, text: &str) -> Result<(ListNode, Vec<DefineNode>), RenderError> {
+    let text = &without_comments(text);
+    let parser =
+        Parser::with_name(Some(name), text, "{{", "}}").map_err(|e| parse_error(name, &e))?;
+    let (mut tree, mut defines) = parser.parse().map_err(|e| parse_error(name, &e))?;
+    let lines = LineStarts::new(text);
+    let rw = Rewriter {
+        name,
+        lines: &lines,
+    };
+    rw.list(&mut tree);
+    for d in &mut defines {
+        rw.list(&mut d.body);
+    }
+    Ok((tree, defines))
+}
+
+/// Comment actions (`{{/* … */}}`, with or without trim markers) replaced by actions that
+/// print nothing, with the same trim markers and the same line breaks (so positions stay):
+/// gotmpl trims the text after `{{- /* … */}}` as if it ended in `-}}`, which Go does not.
+fn without_comments(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("{{") {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 2..];
+        let (left_trim, body) = match after.strip_prefix("- ") {
+            Some(b) => (true, b.trim_start()),
+            None => (false, after),
+        };
+        let Some(comment) = body.strip_prefix("/*") else {
+            out.push_str("{{");
+            rest = after;
+            continue;
+        };
+        let Some(end) = comment.find("*/") else {
+            out.push_str("{{");
+            rest = after;
+            continue;
+        };
+        let tail = &comment[end + 2..];
+        let (right_trim, close) = match tail.strip_prefix(" -}}") {
+            Some(c) => (true, c),
+            None => match tail.strip_prefix("}}") {
+                Some(c) => (false, c),
+                None => {
+                    out.push_str("{{");
+                    rest = after;
+                    continue;
+                }
+            },
+        };
+        let consumed = &rest[i..rest.len() - close.len()];
+        out.push_str(if left_trim { "{{- \"\"" } else { "{{\"\"" });
+        for _ in 0..consumed.matches('\n').count() {
+            out.push('\n');
+        }
+        out.push_str(if right_trim { " -}}" } else { "}}" });
+        rest = close;
+    }
+    out.push_str(rest);
+    out
+}
+
+fn parse_error(name: &str, e: &TemplateError) -> RenderError {
+    match e {
+        TemplateError::Parse {
+            line, col, message, ..
+        }
+        | TemplateError::Lex {
+            line, col, message, ..
+        } => RenderError {
+            template: name.to_string(),
+            line: u32::try_from(*line).ok(),
+            column: u32::try_from(*col).ok(),
+            message: format!("parse error: {message}"),
+        },
+        other => RenderError {
+            template: name.to_string(),
+            line: None,
+            column: None,
+            message: format!("parse error: {other}"),
+        },
+    }
+}
+
+/// An execution error: the marked message of `required`/`fail` with its position, else the
+/// engine's message on the template being rendered.
+fn exec_error(name: &str, e: &TemplateError) -> RenderError {
+    let text = e.to_string();
+    if let (Some(s), Some(t)) = (text.find(ERR_START), text.find(ERR_END)) {
+        if s < t {
+            let inner = &text[s + ERR_START.len()..t];
+            // `position\u{2}message`
+            if let Some((pos, message)) = inner.split_once('\u{2}') {
+                let mut parts = pos.rsplitn(3, ':');
+                let col = parts.next().and_then(|c| c.parse().ok());
+                let line = parts.next().and_then(|l| l.parse().ok());
+                let template = parts.next().unwrap_or(name).to_string();
+                return RenderError {
+                    template,
+                    line,
+                    column: col,
+                    message: message.to_string(),
+                };
+            }
+        }
+    }
+    RenderError {
+        template: name.to_string(),
+        line: None,
+        column: None,
+        message: text,
+    }
+}
+
+/// Byte offsets of line starts, for columns of positions.
+struct LineStarts(Vec<usize>);
+
+impl LineStarts {
+    fn new(text: &str) -> Self {
+        let mut v = vec![0];
+        v.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        Self(v)
+    }
+
+    /// 1-based column of a byte offset on 1-based `line`.
+    fn column(&self, pos: Pos) -> usize {
+        let start = self.0.get(pos.line.saturating_sub(1)).copied().unwrap_or(0);
+        pos.offset.saturating_sub(start) + 1
+    }
+}
+
+/// The methods of Helm's Go objects that templates call.
+const METHODS: &[&str] = &["Get", "Glob", "Lines", "AsConfig", "AsSecrets", "Has"];
+
+struct Rewriter<'a> {
+    name: &'a str,
+    lines: &'a LineStarts,
+}
+
+impl Rewriter<'_> {
+    fn list(&self, l: &mut ListNode) {
+        for n in &mut l.nodes {
+            self.node(n);
+        }
+    }
+
+    fn node(&self, n: &mut Node) {
+        match n {
+            Node::List(l) => self.list(l),
+            Node::Action(a) => self.pipe(&mut a.pipe),
+            Node::If(b) | Node::Range(b) | Node::With(b) => self.branch(b),
+            Node::Template(t) => {
+                if let Some(p) = &mut t.pipe {
+                    self.pipe(p);
+                }
+            }
+            Node::Define(d) => self.list(&mut d.body),
+            Node::Text(_) | Node::Break(_) | Node::Continue(_) => {}
+        }
+    }
+
+    fn branch(&self, b: &mut BranchNode) {
+        self.pipe(&mut b.pipe);
+        self.list(&mut b.body);
+        if let Some(e) = &mut b.else_body {
+            self.list(e);
+        }
+    }
+
+    fn pipe(&self, p: &mut PipeNode) {
+        for c in &mut p.commands {
+            self.command(c);
+        }
+        self.mutation(p);
+    }
+
+    /// `$_ := set $d "k" v` (and `unset`, `merge`…) changes `$d` in Go; gotmpl's maps are
+    /// values, so the call becomes an assignment of its result: `$d = set $d "k" v`. A map
+    /// changed through a field (`set .Values …`, `set $d.sub …`) or through another variable
+    /// holding the same map is not followed.
+    fn mutation(&self, p: &mut PipeNode) {
+        if p.commands.len() != 1 || p.decl.len() != 1 || p.decl[0] != "$_" {
+            return;
+        }
+        let target = match p.commands[0].args.as_slice() {
+            [Expr::Identifier(_, f), Expr::Variable(_, v, path), ..]
+                if super::funcs::MUTATING_FUNCTIONS.contains(&f.as_str())
+                    && path.is_empty()
+                    && v != "$" =>
+            {
+                v.clone()
+            }
+            _ => return,
+        };
+        p.decl = vec![target];
+        p.is_assign = true;
+    }
+
+    fn command(&self, c: &mut CommandNode) {
+        for a in c.args.iter_mut().skip(1) {
+            self.argument(a);
+        }
+        let Some(first) = c.args.first_mut() else {
+            return;
+        };
+        match first {
+            Expr::Identifier(pos, name) if name == "required" || name == "fail" => {
+                let at = format!("{}:{}:{}", self.name, pos.line, self.lines.column(*pos));
+                let pos = *pos;
+                *first = Expr::Identifier(pos, SmolStr::new(format!("__{name}_at")));
+                c.args.insert(1, Expr::String(pos, Arc::from(at.as_str())));
+            }
+            Expr::Pipe(_, p) => self.pipe(p),
+            _ => {
+                if let Some((pos, method, receiver)) = self.method_call(first) {
+                    let rest: Vec<Expr> = c.args.drain(1..).collect();
+                    c.args = vec![
+                        Expr::Identifier(pos, SmolStr::new("__method")),
+                        Expr::String(pos, Arc::from(method.as_str())),
+                        receiver,
+                    ];
+                    c.args.extend(rest);
+                }
+            }
+        }
+    }
+
+    /// An argument (not in command position): a method reference there is a call without
+    /// arguments.
+    fn argument(&self, a: &mut Expr) {
+        if let Expr::Pipe(_, p) = a {
+            self.pipe(p);
+            return;
+        }
+        if let Some((pos, method, receiver)) = self.method_call(a) {
+            *a = Expr::Pipe(
+                pos,
+                PipeNode {
+                    pos,
+                    decl: Vec::new(),
+                    commands: vec![CommandNode {
+                        pos,
+                        args: vec![
+                            Expr::Identifier(pos, SmolStr::new("__method")),
+                            Expr::String(pos, Arc::from(method.as_str())),
+                            receiver,
+                        ],
+                    }],
+                    is_assign: false,
+                },
+            );
+        }
+    }
+
+    /// `.Files.Get` → (`Get`, `.Files`); `$f.Glob` → (`Glob`, `$f`); `(x).AsConfig` →
+    /// (`AsConfig`, `(x)`), for the methods Helm's objects have.
+    fn method_call(&self, e: &mut Expr) -> Option<(Pos, String, Expr)> {
+        match e {
+            Expr::Field(pos, path) if path.len() >= 2 => {
+                let last = path.last()?.to_string();
+                METHODS.contains(&last.as_str()).then(|| {
+                    let receiver = Expr::Field(*pos, path[..path.len() - 1].to_vec());
+                    (*pos, last, receiver)
+                })
+            }
+            Expr::Variable(pos, var, path) if !path.is_empty() => {
+                let last = path.last()?.to_string();
+                METHODS.contains(&last.as_str()).then(|| {
+                    let receiver =
+                        Expr::Variable(*pos, var.clone(), path[..path.len() - 1].to_vec());
+                    (*pos, last, receiver)
+                })
+            }
+            Expr::Chain(pos, inner, path) if !path.is_empty() => {
+                let last = path.last()?.to_string();
+                if !METHODS.contains(&last.as_str()) {
+                    if let Expr::Pipe(_, p) = inner.as_mut() {
+                        self.pipe(p);
+                    }
+                    return None;
+                }
+                if let Expr::Pipe(_, p) = inner.as_mut() {
+                    self.pipe(p);
+                }
+                let receiver = if path.len() == 1 {
+                    (**inner).clone()
+                } else {
+                    Expr::Chain(*pos, inner.clone(), path[..path.len() - 1].to_vec())
+                };
+                Some((*pos, last, receiver))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The engine's functions: sprig's and Helm's pure ones, and those that need the template
+/// set or a call's position.
+fn function_map(shared: &Arc<Shared>) -> FuncMap {
+    let mut f = super::funcs::function_map();
+    let s = Arc::clone(shared);
+    f.insert(
+        "include".into(),
+        Arc::new(move |args: &[Value]| {
+            let name = args
+                .first()
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            let data = args.get(1).cloned().unwrap_or(Value::Nil);
+            include(&s, &name, &data).map(|t| Value::String(Arc::from(t.as_str())))
+        }),
+    );
+    let s = Arc::clone(shared);
+    f.insert(
+        "tpl".into(),
+        Arc::new(move |args: &[Value]| {
+            let text = args.first().map(value_text).unwrap_or_default();
+            let data = args.get(1).cloned().unwrap_or(Value::Nil);
+            tpl(&s, &text, &data).map(|t| Value::String(Arc::from(t.as_str())))
+        }),
+    );
+    f.insert(
+        "__required_at".into(),
+        Arc::new(|args: &[Value]| {
+            let at = args.first().and_then(Value::as_str).unwrap_or_default();
+            let msg = args.get(1).map(value_text).unwrap_or_default();
+            let v = args.get(2).cloned().unwrap_or(Value::Nil);
+            let missing = match &v {
+                Value::Nil => true,
+                Value::String(s) => s.is_empty(),
+                _ => false,
+            };
+            if missing {
+                Err(marked(at, &msg))
+            } else {
+                Ok(v)
+            }
+        }),
+    );
+    f.insert(
+        "__fail_at".into(),
+        Arc::new(|args: &[Value]| {
+            let at = args.first().and_then(Value::as_str).unwrap_or_default();
+            let msg = args.get(1).map(value_text).unwrap_or_default();
+            Err(marked(at, &msg))
+        }),
+    );
+    // `helm template` has no cluster: `lookup` finds nothing.
+    f.insert(
+        "lookup".into(),
+        Arc::new(|_: &[Value]| Ok(Value::Map(Arc::new(BTreeMap::new())))),
+    );
+    f.insert("__method".into(), Arc::new(method));
+    f
+}
+
+fn marked(at: &str, message: &str) -> TemplateError {
+    TemplateError::Exec(format!("{ERR_START}{at}\u{2}{message}{ERR_END}"))
+}
+
+/// A string argument as Go's `%v` would give it (a string as it is).
+fn value_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.to_string(),
+        Value::Nil => String::new(),
+        other => other.to_string(),
+    }
+}
+
+fn include(shared: &Shared, name: &str, data: &Value) -> gotmpl::Result<String> {
+    let template = shared
+        .template
+        .get()
+        .and_then(Weak::upgrade)
+        .ok_or_else(|| TemplateError::Exec("include outside a render".into()))?;
+    {
+        let mut depth = shared.depth.lock().unwrap_or_else(|e| e.into_inner());
+        let n = depth.entry(name.to_string()).or_default();
+        if *n > MAX_INCLUDE_DEPTH {
+            return Err(TemplateError::Exec(format!(
+                "rendering template has a nested reference name: {name}"
+            )));
+        }
+        *n += 1;
+    }
+    let out = template.execute_template_to_string(name, data);
+    if let Some(n) = shared
+        .depth
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get_mut(name)
+    {
+        *n = n.saturating_sub(1);
+    }
+    out
+}
+
+/// `tpl`: `text` rendered as a template named like the calling one, with the chart's
+/// templates available to `include`.
+fn tpl(shared: &Shared, text: &str, data: &Value) -> gotmpl::Result<String> {
+    let name = match data {
+        Value::Map(m) => m
+            .get("Template")
+            .and_then(|t| t.field("Name"))
+            .and_then(Value::as_str)
+            .unwrap_or("tpl")
+            .to_string(),
+        _ => "tpl".to_string(),
+    };
+    let (tree, defines) = parse(&name, text).map_err(|e| TemplateError::Exec(e.message))?;
+    let funcs = shared.funcs.get().cloned().unwrap_or_default();
+    let id = {
+        let mut n = shared.tpl_count.lock().unwrap_or_else(|e| e.into_inner());
+        *n += 1;
+        *n
+    };
+    let own = format!("\u{0}tpl{id}");
+    // `{{ template "x" }}` inside the text: the definitions it names, its own first, then
+    // the chart's (and what those call in turn).
+    let mut wanted: Vec<String> = Vec::new();
+    template_calls(&tree, &mut wanted);
+    for d in &defines {
+        template_calls(&d.body, &mut wanted);
+    }
+    let mut t = Template::new(&own)
+        .funcs(funcs)
+        .missing_key(MissingKey::ZeroValue)
+        .add_parse_tree(&own, tree);
+    for d in defines {
+        t = t.add_parse_tree(d.name.as_str(), d.body);
+    }
+    if let Some(main) = shared.template.get().and_then(Weak::upgrade) {
+        let mut seen: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+        while let Some(w) = wanted.pop() {
+            if !seen.insert(w.clone()) || t.lookup(&w).is_some() {
+                continue;
+            }
+            if let Some(body) = main.lookup(&w) {
+                let body = body.clone();
+                template_calls(&body, &mut wanted);
+                t = t.add_parse_tree(&w, body);
+            }
+        }
+    }
+    let out = t.execute_template_to_string(&own, data)?;
+    Ok(out.replace("<no value>", ""))
+}
+
+/// The names `{{ template "x" }}` actions in `l` call.
+fn template_calls(l: &ListNode, out: &mut Vec<String>) {
+    for n in &l.nodes {
+        match n {
+            Node::List(l) => template_calls(l, out),
+            Node::Template(t) => out.push(t.name.to_string()),
+            Node::If(b) | Node::Range(b) | Node::With(b) => {
+                template_calls(&b.body, out);
+                if let Some(e) = &b.else_body {
+                    template_calls(e, out);
+                }
+            }
+            Node::Define(d) => template_calls(&d.body, out),
+            _ => {}
+        }
+    }
+}
+
+/// `__method NAME RECEIVER ARGS…`: the methods of Helm's `.Files` (a map of path → content
+/// here) and `.Capabilities.APIVersions` (a list here). A map that merely has a key of the
+/// method's name (a value named `Get`) gives that key's value, as a field lookup would.
+fn method(args: &[Value]) -> gotmpl::Result<Value> {
+    let name = args.first().and_then(Value::as_str).unwrap_or_default();
+    let recv = args.get(1).cloned().unwrap_or(Value::Nil);
+    let rest = &args[2.min(args.len())..];
+    let arg = |i: usize| rest.get(i).map(value_text).unwrap_or_default();
+    match (&recv, name) {
+        (Value::List(l), "Has") => {
+            let want = arg(0);
+            Ok(Value::Bool(
+                l.iter().any(|v| v.as_str() == Some(want.as_str())),
+            ))
+        }
+        (Value::Map(m), _) if rest.is_empty() && m.contains_key(name) && !is_files(m) => {
+            Ok(m.get(name).cloned().unwrap_or(Value::Nil))
+        }
+        (Value::Map(m), "Get") => Ok(m
+            .get(arg(0).as_str())
+            .cloned()
+            .unwrap_or_else(|| Value::String(Arc::from("")))),
+        (Value::Map(m), "Glob") => {
+            let pattern = arg(0);
+            let glob = globset::GlobBuilder::new(&pattern)
+                .literal_separator(true)
+                .build()
+                .map_err(|e| TemplateError::Exec(format!("bad glob {pattern:?}: {e}")))?
+                .compile_matcher();
+            let picked: BTreeMap<Arc<str>, Value> = m
+                .iter()
+                .filter(|(k, _)| glob.is_match(k.as_ref()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            Ok(Value::Map(Arc::new(picked)))
+        }
+        (Value::Map(m), "Lines") => {
+            let text = m.get(arg(0).as_str()).map(value_text).unwrap_or_default();
+            let lines: Vec<Value> = if text.is_empty() {
+                Vec::new()
+            } else {
+                text.split('\n')
+                    .map(|l| Value::String(Arc::from(l)))
+                    .collect()
+            };
+            Ok(Value::List(Arc::from(lines)))
+        }
+        (Value::Map(m), "AsConfig") => {
+            let data: serde_json::Map<String, serde_json::Value> = m
+                .iter()
+                .filter(|(k, _)| k.as_ref() != FILES_MARKER)
+                .map(|(k, v)| {
+                    let base = k.rsplit('/').next().unwrap_or(k).to_string();
+                    (base, serde_json::Value::String(value_text(v)))
+                })
+                .collect();
+            yaml_of(&serde_json::Value::Object(data))
+        }
+        (Value::Map(m), "AsSecrets") => {
+            use base64::Engine as _;
+            let data: serde_json::Map<String, serde_json::Value> = m
+                .iter()
+                .filter(|(k, _)| k.as_ref() != FILES_MARKER)
+                .map(|(k, v)| {
+                    let base = k.rsplit('/').next().unwrap_or(k).to_string();
+                    let enc = base64::engine::general_purpose::STANDARD.encode(value_text(v));
+                    (base, serde_json::Value::String(enc))
+                })
+                .collect();
+            yaml_of(&serde_json::Value::Object(data))
+        }
+        _ => Err(TemplateError::Exec(format!(
+            "can't evaluate field {name} in type {}",
+            recv.type_name()
+        ))),
+    }
+}
+
+/// Whether a map is `.Files` (or a `Glob` of it) rather than a map of values.
+fn is_files(m: &BTreeMap<Arc<str>, Value>) -> bool {
+    m.contains_key(FILES_MARKER)
+}
+
+/// A key no file can have, marking the map of `.Files`.
+const FILES_MARKER: &str = "\u{0}files";
+
+fn yaml_of(v: &serde_json::Value) -> gotmpl::Result<Value> {
+    let f = super::funcs::function_map();
+    let to_yaml = f
+        .get("toYaml")
+        .ok_or_else(|| TemplateError::Exec("toYaml is missing".into()))?;
+    to_yaml(&[super::funcs::to_value(v)])
+}
+
+fn files_value(files: &[ChartFile]) -> Value {
+    let mut m: BTreeMap<Arc<str>, Value> = files
+        .iter()
+        .map(|f| {
+            (
+                Arc::from(f.path.as_str()),
+                Value::String(Arc::from(f.text().as_ref())),
+            )
+        })
+        .collect();
+    m.insert(Arc::from(FILES_MARKER), Value::Bool(true));
+    Value::Map(Arc::new(m))
+}
+
+fn map_of(entries: Vec<(&str, Value)>) -> Value {
+    Value::Map(Arc::new(
+        entries
+            .into_iter()
+            .map(|(k, v)| (Arc::from(k), v))
+            .collect(),
+    ))
+}
+
+fn s(v: &str) -> Value {
+    Value::String(Arc::from(v))
+}
+
+fn release_value(r: &Release) -> Value {
+    map_of(vec![
+        ("Name", s(&r.name)),
+        ("Namespace", s(&r.namespace)),
+        ("IsInstall", Value::Bool(r.is_install)),
+        ("IsUpgrade", Value::Bool(r.is_upgrade)),
+        ("Revision", Value::Int(r.revision)),
+        ("Service", s("Helm")),
+    ])
+}
+
+fn capabilities_value(c: &Capabilities) -> Value {
+    let v = c.kube_version.trim_start_matches('v');
+    let mut parts = v.split('.');
+    let major = parts.next().unwrap_or("1").to_string();
+    let minor = parts.next().unwrap_or("0").to_string();
+    let kube = map_of(vec![
+        ("Version", s(&c.kube_version)),
+        ("GitVersion", s(&c.kube_version)),
+        ("Major", s(&major)),
+        ("Minor", s(&minor)),
+    ]);
+    let apis: Vec<Value> = c.api_versions.iter().map(|a| s(a)).collect();
+    let helm = map_of(vec![
+        ("Version", s("v4.2.3")),
+        ("GitCommit", s("43e8b7feece8beb0fcba47059ec9b522fd929a64")),
+        ("GitTreeState", s("clean")),
+        ("GoVersion", s("go1.26.5")),
+    ]);
+    map_of(vec![
+        ("KubeVersion", kube),
+        ("APIVersions", Value::List(Arc::from(apis))),
+        ("HelmVersion", helm),
+    ])
+}
+
+fn data_value(r: &Renderable, release: &Value, capabilities: &Value) -> Value {
+    let mut v = scope_value(&r.scope, (release, capabilities));
+    if let Value::Map(m) = &mut v {
+        Arc::make_mut(m).insert(
+            Arc::from("Template"),
+            map_of(vec![("Name", s(&r.name)), ("BasePath", s(&r.base_path))]),
+        );
+    }
+    v
+}
+
+/// The top object of a chart's templates without `.Template`: `.Values`, `.Chart`, `.Files`,
+/// `.Subcharts`, `.Release` and `.Capabilities`.
+fn scope_value(scope: &Scope, (release, capabilities): (&Value, &Value)) -> Value {
+    map_of(vec![
+        ("Values", scope.values.clone()),
+        ("Chart", scope.chart.clone()),
+        ("Files", scope.files.clone()),
+        ("Subcharts", scope.subcharts.clone()),
+        ("Release", release.clone()),
+        ("Capabilities", capabilities.clone()),
+    ])
+}
+
+/// Helm's split of a rendered file into documents: on `---` lines (and a `---` glued to
+/// what follows, with the whitespace around it), leading whitespace of each document
+/// removed, empty pieces dropped; the last document keeps its trailing whitespace.
+fn split_manifests(text: &str) -> Vec<String> {
+    static SEP: OnceLock<regex::Regex> = OnceLock::new();
+    let sep = SEP.get_or_init(|| regex::Regex::new(r"(?:^|\s*\n)---\s*").expect("valid"));
+    let trimmed = text.trim_start();
+    sep.split(trimmed)
+        .filter(|d| !d.is_empty())
+        .map(|d| d.trim_start().to_string())
+        .collect()
+}
+
+enum Hook {
+    Known,
+    Unknown,
+}
+
+struct Head {
+    kind: String,
+    hook: Option<Hook>,
+}
+
+/// `kind` and the hook annotation of a document (Helm reads this much of every document
+/// and fails the render when it is not YAML).
+fn head_of(doc: &str) -> Result<Head, String> {
+    // go-yaml keeps the last of a repeated key.
+    let mut options = serde_saphyr::Options::default();
+    options.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::LastWins;
+    let v: serde_json::Value =
+        serde_saphyr::from_str_with_options(doc, options).map_err(|e| e.to_string())?;
+    let kind = v
+        .get("kind")
+        .and_then(|k| k.as_str())
+        .unwrap_or_default()
+        .to_string();
+    let hook = v
+        .pointer("/metadata/annotations")
+        .and_then(|a| a.get("helm.sh/hook"))
+        .and_then(|h| h.as_str())
+        .map(|h| {
+            const EVENTS: [&str; 10] = [
+                "pre-install",
+                "post-install",
+                "pre-delete",
+                "post-delete",
+                "pre-upgrade",
+                "post-upgrade",
+                "pre-rollback",
+                "post-rollback",
+                "test",
+                "test-success",
+            ];
+            if h.split(',')
+                .all(|e| EVENTS.contains(&e.trim().to_ascii_lowercase().as_str()))
+            {
+                Hook::Known
+            } else {
+                Hook::Unknown
+            }
+        });
+    Ok(Head { kind, hook })
+}
+
+/// Helm's install order of kinds; unknown kinds last, alphabetically; stable.
+const INSTALL_ORDER: &[&str] = &[
+    "PriorityClass",
+    "Namespace",
+    "NetworkPolicy",
+    "ResourceQuota",
+    "LimitRange",
+    "PodSecurityPolicy",
+    "PodDisruptionBudget",
+    "ServiceAccount",
+    "Secret",
+    "SecretList",
+    "ConfigMap",
+    "StorageClass",
+    "PersistentVolume",
+    "PersistentVolumeClaim",
+    "CustomResourceDefinition",
+    "ClusterRole",
+    "ClusterRoleList",
+    "ClusterRoleBinding",
+    "ClusterRoleBindingList",
+    "Role",
+    "RoleList",
+    "RoleBinding",
+    "RoleBindingList",
+    "Service",
+    "DaemonSet",
+    "Pod",
+    "ReplicationController",
+    "ReplicaSet",
+    "Deployment",
+    "HorizontalPodAutoscaler",
+    "StatefulSet",
+    "Job",
+    "CronJob",
+    "IngressClass",
+    "Ingress",
+    "APIService",
+    "MutatingWebhookConfiguration",
+    "ValidatingWebhookConfiguration",
+];
+
+fn sort_by_kind(ms: &mut [Manifest]) {
+    let rank = |k: &str| INSTALL_ORDER.iter().position(|x| *x == k);
+    ms.sort_by(|a, b| match (rank(&a.kind), rank(&b.kind)) {
+        (Some(x), Some(y)) => x.cmp(&y),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => a.kind.cmp(&b.kind),
+    });
+}

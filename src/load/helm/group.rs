@@ -1,0 +1,373 @@
+//! Charts in a scan: each directory with a `Chart.yaml` (and not inside another chart) is a
+//! group that loads together: the chart is rendered with its default values, as `helm
+//! template` renders it with `--include-crds`, and the rendered objects are read as
+//! Kubernetes documents that point at the template that emitted them.
+//!
+//! Where a rendered line came from is found by its literal text: a line whose key (or text)
+//! appears in the template is placed on that template line, searching forward from the last
+//! placed line; a line made by an action (`toYaml … | nindent`, `include`) is placed on the
+//! action's line.
+
+use super::engine::{self, Manifest, RenderChart, RenderOptions};
+use super::{chart, values, ChartSource};
+use crate::load::tree::{Node, Value};
+use crate::load::{Document, Files, Group, LoadOptions, Loaded, Plan};
+use crate::model::{NoteLevel, Notification, Pos, SourceFile};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+/// The chart directories among the scan's files: directories holding a `Chart.yaml`, except
+/// those inside another chart (a vendored subchart belongs to its parent).
+pub fn chart_dirs(files: &dyn Files) -> Vec<String> {
+    let mut dirs: BTreeSet<String> = BTreeSet::new();
+    for p in files.paths() {
+        let (dir, name) = match p.rsplit_once('/') {
+            Some((d, n)) => (d.to_string(), n),
+            None => (String::new(), p.as_str()),
+        };
+        if name == "Chart.yaml" {
+            dirs.insert(dir);
+        }
+    }
+    let all: Vec<String> = dirs.iter().cloned().collect();
+    dirs.retain(|d| !all.iter().any(|o| o != d && inside(d, o)));
+    dirs.into_iter().collect()
+}
+
+/// Whether `path` is inside directory `dir` (`""` is the top of the tree).
+fn inside(path: &str, dir: &str) -> bool {
+    dir.is_empty() || path.starts_with(&format!("{dir}/"))
+}
+
+/// Plans each chart as a group reading every file under its directory.
+pub fn plan(files: &dyn Files, plan: &mut Plan) {
+    for dir in chart_dirs(files) {
+        let group = Group::HelmChart(dir.clone());
+        for p in files.paths() {
+            if inside(p, &dir) && p != &dir {
+                plan.add_member(&group, p);
+            }
+        }
+        plan.groups.push(group);
+    }
+}
+
+/// The scan's files as a chart source: the listed files and, under the chart, the files the
+/// listing leaves out (`.tpl` helpers, `NOTES.txt`, data files for `.Files`).
+struct Source<'a> {
+    files: &'a dyn Files,
+    dir: &'a str,
+    unlisted: Vec<String>,
+}
+
+impl ChartSource for Source<'_> {
+    fn list(&self, dir: &str) -> Vec<String> {
+        let mut out: BTreeSet<String> = self
+            .files
+            .paths()
+            .iter()
+            .filter(|p| inside(p, dir))
+            .cloned()
+            .collect();
+        out.extend(self.unlisted.iter().filter(|p| inside(p, dir)).cloned());
+        out.into_iter().collect()
+    }
+
+    fn read(&self, path: &str) -> Option<Arc<[u8]>> {
+        if !inside(path, self.dir) {
+            return None;
+        }
+        let file = match self.files.read(path) {
+            Some(r) => r,
+            None => self.files.read_unlisted(path)?,
+        };
+        file.ok().map(|f| Arc::from(f.text.as_bytes()))
+    }
+}
+
+/// Renders the chart at `dir` with its default values and loads what it renders.
+pub fn load(files: &dyn Files, dir: &str, opts: &LoadOptions) -> Loaded {
+    let source = Source {
+        files,
+        dir,
+        unlisted: files.unlisted_under(dir),
+    };
+    let mut out = Loaded::default();
+    let chart_yaml = if dir.is_empty() {
+        "Chart.yaml".to_string()
+    } else {
+        format!("{dir}/Chart.yaml")
+    };
+    let loaded = match chart::load(&source, dir) {
+        Ok(c) => c,
+        Err(e) => {
+            out.notifications.push(e.notification());
+            return out;
+        }
+    };
+    out.notifications.extend(loaded.all_notifications());
+    let prepared = match values::release_values(&loaded, &[]) {
+        Ok(p) => p,
+        Err(e) => {
+            out.notifications.push(
+                Notification::new(
+                    NoteLevel::Error,
+                    "helm-values",
+                    format!(
+                        "chart {dir}: {e}; nothing it renders was checked (give values that \
+                         meet the chart's schema)"
+                    ),
+                )
+                .at(chart_yaml.clone(), None),
+            );
+            return out;
+        }
+    };
+    out.notifications
+        .extend(prepared.notifications.iter().cloned());
+    let mut dirs: BTreeMap<String, String> = BTreeMap::new();
+    let render_chart = to_render(&prepared.chart, "", &mut dirs);
+    let opts_render = RenderOptions {
+        include_crds: true,
+        ..RenderOptions::default()
+    };
+    let manifests = match engine::render(&render_chart, &prepared.values, &opts_render) {
+        Ok(m) => m,
+        Err(e) => {
+            let file = repo_path(&dirs, &e.template).unwrap_or_else(|| chart_yaml.clone());
+            out.notifications.push(
+                Notification::new(
+                    NoteLevel::Error,
+                    "helm-render",
+                    format!(
+                        "chart {}: {}; nothing it renders was checked (the chart needs values \
+                         that its defaults do not give, or uses what plumbline does not \
+                         render yet)",
+                        if dir.is_empty() { "." } else { dir },
+                        e.message
+                    ),
+                )
+                .at(file, e.line.map(|l| Pos::new(l, e.column.unwrap_or(1)))),
+            );
+            return out;
+        }
+    };
+    let mut index_in_file: BTreeMap<String, usize> = BTreeMap::new();
+    for m in manifests {
+        let Some(path) = repo_path(&dirs, &m.source) else {
+            continue;
+        };
+        let n = index_in_file.entry(path.clone()).or_default();
+        let docs = documents_of(files, &path, &m, *n, opts, &mut out.notifications);
+        *n += docs.len().max(1);
+        out.documents.extend(docs);
+    }
+    out
+}
+
+/// The repository path of a rendered `# Source` (`chart/charts/sub/templates/x.yaml`).
+fn repo_path(dirs: &BTreeMap<String, String>, source: &str) -> Option<String> {
+    let (prefix, dir) = dirs
+        .iter()
+        .filter(|(p, _)| source.starts_with(&format!("{p}/")))
+        .max_by_key(|(p, _)| p.len())?;
+    let rest = &source[prefix.len() + 1..];
+    Some(if dir.is_empty() {
+        rest.to_string()
+    } else {
+        format!("{dir}/{rest}")
+    })
+}
+
+/// The engine's view of a loaded chart, recording each chart's `# Source` prefix and its
+/// directory in the repository.
+fn to_render(c: &chart::Chart, parent: &str, dirs: &mut BTreeMap<String, String>) -> RenderChart {
+    to_render_named(c, c.name(), parent, dirs)
+}
+
+fn to_render_named(
+    c: &chart::Chart,
+    name: &str,
+    parent: &str,
+    dirs: &mut BTreeMap<String, String>,
+) -> RenderChart {
+    let full = if parent.is_empty() {
+        name.to_string()
+    } else {
+        format!("{parent}/charts/{name}")
+    };
+    dirs.insert(full.clone(), c.dir.clone());
+    RenderChart {
+        name: name.to_string(),
+        metadata: c.metadata_value(),
+        library: c.is_library(),
+        templates: c.templates.clone(),
+        crds: c.crds.clone(),
+        files: c.files.clone(),
+        subcharts: c
+            .dependencies
+            .iter()
+            .map(|d| to_render_named(d, d.name(), &full, dirs))
+            .collect(),
+    }
+}
+
+/// The documents of one rendered manifest, placed on the lines of its template (or, for a
+/// CRD file, on its own lines).
+fn documents_of(
+    files: &dyn Files,
+    path: &str,
+    m: &Manifest,
+    first_index: usize,
+    opts: &LoadOptions,
+    notes: &mut Vec<Notification>,
+) -> Vec<Document> {
+    let template = match files.read(path).or_else(|| files.read_unlisted(path)) {
+        Some(Ok(f)) => f,
+        _ => Arc::new(SourceFile::new(path.to_string(), String::new())),
+    };
+    let rendered = crate::load::load_file(path, m.content.as_bytes(), opts);
+    if let Some((_, pos, message)) = &rendered.parse_error {
+        notes.push(
+            Notification::new(
+                NoteLevel::Error,
+                "helm-render",
+                format!(
+                    "{path}: what the template renders is not YAML ({message}, line {} of the \
+                     rendered document)",
+                    pos.line
+                ),
+            )
+            .at(path, None),
+        );
+    }
+    notes.extend(rendered.notifications);
+    let map = if m.crd {
+        (1..=m.content.lines().count() as u32 + 1).collect()
+    } else {
+        line_map(&template.text, &m.content)
+    };
+    rendered
+        .documents
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut d)| {
+            remap(&mut d.node, &map);
+            d.file = Arc::clone(&template);
+            d.index = first_index + i;
+            d
+        })
+        .collect()
+}
+
+fn remap(n: &mut Node, map: &[u32]) {
+    n.start = place(n.start, map);
+    n.end_byte = None;
+    match &mut n.value {
+        Value::Seq(items) => items.iter_mut().for_each(|i| remap(i, map)),
+        Value::Map(entries) => {
+            for e in entries {
+                e.key_start = place(e.key_start, map);
+                e.key_end_byte = None;
+                remap(&mut e.value, map);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn place(p: Pos, map: &[u32]) -> Pos {
+    let line = map
+        .get((p.line as usize).saturating_sub(1))
+        .copied()
+        .unwrap_or(1);
+    Pos::new(line, 1)
+}
+
+/// For each line of `rendered` (1-based, index 0 is line 1), the template line it came from.
+pub fn line_map(template: &str, rendered: &str) -> Vec<u32> {
+    let tlines: Vec<&str> = template.lines().collect();
+    let skeletons: Vec<String> = tlines.iter().map(|l| skeleton(l)).collect();
+    let action_only: Vec<bool> = tlines
+        .iter()
+        .zip(&skeletons)
+        .map(|(l, s)| s.is_empty() && l.contains("{{"))
+        .collect();
+    let mut out = Vec::new();
+    let mut cursor: Option<usize> = None;
+    for line in rendered.lines() {
+        let key = line_key(line);
+        let start = cursor.map_or(0, |c| c + 1);
+        let found = if key.len() < 2 {
+            None
+        } else {
+            (start..tlines.len())
+                .chain(0..start)
+                .find(|&i| !skeletons[i].is_empty() && skeletons[i].starts_with(&key))
+        };
+        let at = match found {
+            Some(i) => {
+                cursor = Some(i);
+                i
+            }
+            None => {
+                // Made by an action: the next action-only line, else where we are.
+                let from = cursor.map_or(0, |c| c + 1);
+                (from..tlines.len().min(from + 4))
+                    .find(|&i| action_only[i])
+                    .or(cursor)
+                    .unwrap_or(0)
+            }
+        };
+        out.push(at as u32 + 1);
+    }
+    out.push(out.last().copied().unwrap_or(1));
+    out
+}
+
+/// A template line without its actions, trimmed: the literal text it prints.
+fn skeleton(line: &str) -> String {
+    let mut out = String::new();
+    let mut rest = line;
+    while let Some(i) = rest.find("{{") {
+        out.push_str(&rest[..i]);
+        match rest[i..].find("}}") {
+            Some(j) => rest = &rest[i + j + 2..],
+            None => {
+                rest = "";
+                break;
+            }
+        }
+    }
+    out.push_str(rest);
+    let t = out.trim();
+    t.strip_prefix("- ").unwrap_or(t).to_string()
+}
+
+/// The part of a rendered line to look for in the template: up to and including a mapping
+/// key's colon, else the whole trimmed line.
+fn line_key(line: &str) -> String {
+    let t = line.trim();
+    let t = t.strip_prefix("- ").unwrap_or(t);
+    match t.find(": ") {
+        Some(i) => t[..i + 1].to_string(),
+        None if t.ends_with(':') => t.to_string(),
+        None => t.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rendered_lines_land_on_their_template_lines() {
+        let template = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ include \"x\" . }}\nspec:\n  replicas: {{ .Values.n }}\n  template:\n    spec:\n      containers:\n        - name: app\n          securityContext:\n            {{- toYaml .Values.sc | nindent 12 }}\n";
+        let rendered = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: release-x\nspec:\n  replicas: 3\n  template:\n    spec:\n      containers:\n        - name: app\n          securityContext:\n            privileged: true\n            runAsUser: 0\n";
+        let map = line_map(template, rendered);
+        assert_eq!(&map[..11], &[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+        // Lines made by `toYaml` are placed on the action's line.
+        assert_eq!(map[11], 12);
+        assert_eq!(map[12], 12);
+    }
+}
