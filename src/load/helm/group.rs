@@ -48,6 +48,11 @@ pub fn plan(files: &dyn Files, plan: &mut Plan) {
                 plan.add_member(&group, p);
             }
         }
+        // The files the listing leaves out (`.tpl` helpers, data files) are the chart's too:
+        // the merge-request gate rescans the chart when one of them changes.
+        for p in files.unlisted_under(&dir) {
+            plan.add_member(&group, &p);
+        }
         plan.groups.push(group);
     }
 }
