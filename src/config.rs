@@ -69,6 +69,11 @@ pub struct Config {
     /// `--var` (a map of Terraform variable name to value; the command line's `--var`s are
     /// applied after these)
     pub vars: Value<BTreeMap<String, serde_json::Value>>,
+    /// `--helm-values` (a list of values files every chart renders with; paths as on the
+    /// command line)
+    pub helm_values: Value<Vec<String>>,
+    /// `--helm-set` (a list of `key=value` in Helm's `--set` syntax)
+    pub helm_set: Value<Vec<String>>,
     /// `--format`
     pub format: Value<String>,
     /// `--output`
@@ -536,6 +541,8 @@ pub struct ScanSettings {
     pub var_files: Option<Vec<String>>,
     /// Terraform variables of the file, as `--var NAME=VALUE` texts.
     pub vars: Vec<(String, String)>,
+    pub helm_values: Option<Vec<String>>,
+    pub helm_set: Option<Vec<String>>,
     pub format: Option<Format>,
     pub output: Option<PathBuf>,
     pub fail_on: Option<FailOn>,
@@ -626,6 +633,20 @@ impl Config {
                 out.var_files = Some(spanned.value.clone());
             }
         }
+        if let Some(spanned) = &config.helm_values {
+            if !given("helm_values") {
+                for p in &spanned.value {
+                    config.resolve_inside("helm_values", spanned, p)?;
+                }
+                out.helm_values = Some(spanned.value.clone());
+            }
+        }
+        set!(helm_set, "helm_set", helm_set, |v| {
+            for e in v {
+                crate::load::helm::values::parse_set(e)?;
+            }
+            Ok(v.clone())
+        });
         // Variables of the file come first, so a `--var` on the command line wins, as the
         // last value does in Terraform.
         if let Some(vars) = &config.vars {

@@ -95,6 +95,14 @@ pub struct ScanArgs {
     /// it is a number, bool, list or object, as `terraform -var` does).
     #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
     pub vars: Vec<(String, String)>,
+    /// Values file every Helm chart of the scan renders with, as `helm template -f FILE`
+    /// (repeatable, in order; a path in the scanned tree, else on disk).
+    #[arg(long = "helm-values", value_name = "FILE")]
+    pub helm_values: Vec<String>,
+    /// Value every Helm chart of the scan renders with, in Helm's `--set` syntax
+    /// (`image.tag=1.2,ports[0]=80`; repeatable; applied after --helm-values).
+    #[arg(long = "helm-set", value_name = "KEY=VALUE", value_parser = parse_helm_set)]
+    pub helm_set: Vec<String>,
     /// Output format (default: text, or from the --output file extension; gitlab-sast and
     /// codeclimate are JSON files, so only --format selects them).
     #[arg(long, short = 'f', value_enum)]
@@ -303,6 +311,11 @@ pub struct ListArgs {
 pub enum ListFormat {
     Text,
     Json,
+}
+
+/// A `--helm-set` value, checked with Helm's `--set` parser.
+pub fn parse_helm_set(s: &str) -> Result<String, String> {
+    crate::load::helm::values::parse_set(s).map(|_| s.to_string())
 }
 
 pub fn parse_var(s: &str) -> Result<(String, String), String> {

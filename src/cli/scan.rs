@@ -126,6 +126,8 @@ pub(super) fn run_scan(mut args: ScanArgs, matches: &clap::ArgMatches) -> i32 {
         shard: args.shard,
         iac: crate::load::IacOptions {
             var_files: args.var_files.clone(),
+            helm_values: args.helm_values.clone(),
+            helm_set: args.helm_set.clone(),
             vars: args.vars.clone(),
             skip_related: false,
         },

@@ -385,6 +385,11 @@ pub struct IacOptions {
     pub var_files: Vec<String>,
     /// `--var NAME=VALUE` (repeatable), applied last, as Terraform does.
     pub vars: Vec<(String, String)>,
+    /// `--helm-values FILE` (repeatable): values files every chart of the scan renders with,
+    /// in order, as `helm template -f` takes them (a path in the scanned tree, else on disk).
+    pub helm_values: Vec<String>,
+    /// `--helm-set KEY=VALUE` (repeatable), Helm's `--set` syntax, applied after the files.
+    pub helm_set: Vec<String>,
     /// Terraform: leave `related` out of resource documents. Building it costs time and
     /// memory quadratic in a module's size; callers that only need where resources are
     /// declared (the AWS drift check) set this.
@@ -523,7 +528,7 @@ pub fn load_group(
     match group {
         Group::TerraformRoot(dir) => terraform::load_root(files, dir, opts, iac),
         Group::Kustomization(dir) => kustomize::render(files, dir, opts),
-        Group::HelmChart(dir) => helm::group::load(files, dir, opts),
+        Group::HelmChart(dir) => helm::group::load(files, dir, opts, iac),
     }
 }
 

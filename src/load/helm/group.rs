@@ -11,7 +11,7 @@
 use super::engine::{self, Manifest, RenderChart, RenderOptions};
 use super::{chart, values, ChartSource};
 use crate::load::tree::{Node, Value};
-use crate::load::{Document, Files, Group, LoadOptions, Loaded, Plan};
+use crate::load::{Document, Files, Group, IacOptions, LoadOptions, Loaded, Plan};
 use crate::model::{NoteLevel, Notification, Pos, SourceFile};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -90,8 +90,77 @@ impl ChartSource for Source<'_> {
     }
 }
 
-/// Renders the chart at `dir` with its default values and loads what it renders.
-pub fn load(files: &dyn Files, dir: &str, opts: &LoadOptions) -> Loaded {
+/// The user's values for every chart (`--helm-values`, then `--helm-set`), as one document
+/// (Helm merges `-f` files, then applies `--set` into the result), or the problems that
+/// stop it.
+fn user_values(
+    files: &dyn Files,
+    iac: &IacOptions,
+) -> Result<Vec<serde_json::Value>, Notification> {
+    let problem = |path: &str, message: String| {
+        Notification::new(NoteLevel::Error, "helm-values", message).at(path.to_string(), None)
+    };
+    let mut docs = Vec::new();
+    for p in &iac.helm_values {
+        let text = match files.read(p) {
+            Some(Ok(f)) => f.text.clone(),
+            Some(Err(e)) => return Err(problem(p, e)),
+            None => {
+                let bytes =
+                    crate::bounded::read(std::path::Path::new(p), crate::bounded::DATA_BYTES)
+                        .map_err(|e| {
+                            problem(
+                                p,
+                                format!(
+                                "--helm-values {p}: cannot read it ({e}); check the path (it is \
+                                 read from the scan, else from the current directory)"
+                            ),
+                            )
+                        })?;
+                crate::load::decode_text(p, &bytes).map_err(|e| problem(p, e))?
+            }
+        };
+        let doc = values::parse_values_file(p, &text)
+            .map_err(|e| problem(p, format!("--helm-values {p}: {e}")))?;
+        docs.push(doc);
+    }
+    if iac.helm_set.is_empty() {
+        return Ok(docs);
+    }
+    let mut merged = serde_json::Value::Object(Default::default());
+    for d in docs {
+        merge_tables(&mut merged, d);
+    }
+    for s in &iac.helm_set {
+        values::parse_set_into(s, &mut merged)
+            .map_err(|e| problem("", format!("--helm-set {s}: {e}")))?;
+    }
+    Ok(vec![merged])
+}
+
+/// Helm's merge of one values file into the ones before it: tables merge, anything else is
+/// replaced.
+fn merge_tables(base: &mut serde_json::Value, over: serde_json::Value) {
+    match (base, over) {
+        (serde_json::Value::Object(b), serde_json::Value::Object(o)) => {
+            for (k, v) in o {
+                match b.get_mut(&k) {
+                    Some(existing) if existing.is_object() && v.is_object() => {
+                        merge_tables(existing, v)
+                    }
+                    _ => {
+                        b.insert(k, v);
+                    }
+                }
+            }
+        }
+        (b, o) => *b = o,
+    }
+}
+
+/// Renders the chart at `dir` with its default values (and the user's `--helm-values` and
+/// `--helm-set`) and loads what it renders.
+pub fn load(files: &dyn Files, dir: &str, opts: &LoadOptions, iac: &IacOptions) -> Loaded {
     let source = Source {
         files,
         dir,
@@ -111,7 +180,19 @@ pub fn load(files: &dyn Files, dir: &str, opts: &LoadOptions) -> Loaded {
         }
     };
     out.notifications.extend(loaded.all_notifications());
-    let prepared = match values::release_values(&loaded, &[]) {
+    let label = if dir.is_empty() {
+        loaded.name().to_string()
+    } else {
+        dir.to_string()
+    };
+    let user = match user_values(files, iac) {
+        Ok(u) => u,
+        Err(n) => {
+            out.notifications.push(n);
+            return out;
+        }
+    };
+    let prepared = match values::release_values(&loaded, &user) {
         Ok(p) => p,
         Err(e) => {
             out.notifications.push(
@@ -119,8 +200,8 @@ pub fn load(files: &dyn Files, dir: &str, opts: &LoadOptions) -> Loaded {
                     NoteLevel::Error,
                     "helm-values",
                     format!(
-                        "chart {dir}: {e}; nothing it renders was checked (give values that \
-                         meet the chart's schema)"
+                        "chart {label}: {e}; nothing it renders was checked (give values that \
+                         meet the chart's schema with --helm-values or --helm-set)"
                     ),
                 )
                 .at(chart_yaml.clone(), None),
@@ -145,10 +226,9 @@ pub fn load(files: &dyn Files, dir: &str, opts: &LoadOptions) -> Loaded {
                     NoteLevel::Error,
                     "helm-render",
                     format!(
-                        "chart {}: {}; nothing it renders was checked (the chart needs values \
-                         that its defaults do not give, or uses what plumbline does not \
-                         render yet)",
-                        if dir.is_empty() { "." } else { dir },
+                        "chart {label}: {}; nothing it renders was checked (give the values the \
+                         chart needs with --helm-values or --helm-set, or it uses what \
+                         plumbline does not render yet)",
                         e.message
                     ),
                 )
