@@ -30,6 +30,10 @@ pub enum Command {
     /// Work with policies: run their tests, list the rule catalog.
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Print what the policies see, as YAML documents: Helm charts and Kustomize overlays
+    /// rendered, Terraform and CloudFormation resources in the policy input model (like
+    /// `conftest parse`).
+    Render(Box<RenderArgs>),
     /// Build one self-contained HTML page for a security team from JSON and SARIF reports.
     Report(ReportArgs),
     /// Combine plumbline JSON and SARIF reports (shards, repositories, clusters) into one,
@@ -184,6 +188,34 @@ pub struct ScanArgs {
     // Drift (AWS)
     #[command(flatten)]
     pub aws: AwsArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// Directory or file to render.
+    #[arg(default_value = ".")]
+    pub path: String,
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Values file for every Helm chart, as `helm template -f FILE` (repeatable).
+    #[arg(long = "helm-values", value_name = "FILE")]
+    pub helm_values: Vec<String>,
+    /// Value for every Helm chart, in Helm's `--set` syntax (repeatable).
+    #[arg(long = "helm-set", value_name = "KEY=VALUE", value_parser = parse_helm_set)]
+    pub helm_set: Vec<String>,
+    /// Terraform variable file (repeatable).
+    #[arg(long = "var-file", value_name = "FILE")]
+    pub var_files: Vec<String>,
+    /// Terraform variable `NAME=VALUE` (repeatable).
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
+    pub vars: Vec<(String, String)>,
+    /// Print each document's whole policy input (`input`, with `related` and `module` where
+    /// the document has them) as one JSON object per line, instead of YAML.
+    #[arg(long)]
+    pub input_json: bool,
+    /// Skip (and report) files larger than SIZE.
+    #[arg(long, value_name = "SIZE", default_value = "50M", value_parser = parse_size)]
+    pub max_file_size: u64,
 }
 
 /// What to read from the scanned path: a Git revision or the working tree, and which files

@@ -8,6 +8,7 @@ pub mod aws;
 pub mod docs;
 mod merge;
 mod policy;
+mod render;
 mod report;
 mod scan;
 mod settings;
@@ -54,6 +55,7 @@ pub fn run(cli: Cli, matches: &clap::ArgMatches) -> i32 {
         },
         Command::Policy(PolicyCommand::Test(args)) => policy::run_policy_test(args),
         Command::Policy(PolicyCommand::List(args)) => policy::run_policy_list(args),
+        Command::Render(args) => render::run_render(*args),
         Command::Report(args) => report::run_report(args),
         Command::Merge(args) => merge::run_merge(args),
         Command::Snapshot(args) => snapshot::run_snapshot(*args),

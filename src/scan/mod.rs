@@ -867,6 +867,53 @@ fn drift_stage(
     (k8s.into_iter().chain(aws).collect(), live_read)
 }
 
+/// What the policies see, without evaluating them (`plumbline render`): every document the
+/// scan of `opts` loads (charts and kustomizations rendered, Terraform and CloudFormation
+/// resources in the policy input model), in file order, with the notifications of loading.
+pub fn load_documents(
+    opts: &ScanOptions,
+) -> Result<(Vec<Document>, Vec<Notification>, String), ScanError> {
+    let (listing, repo) = list(opts)?;
+    let plan = plan_listing(&listing, repo.as_ref(), opts);
+    let files = scan_files(&listing, repo.as_ref(), opts);
+    let mut units: Vec<Unit> = plan.groups.iter().cloned().map(Unit::Group).collect();
+    units.extend(
+        listing
+            .candidates
+            .iter()
+            .filter(|c| !plan.consumed.contains(&c.path))
+            .map(Unit::File),
+    );
+    let loaded: Vec<load::Loaded> = units
+        .par_iter()
+        .map_init(
+            || repo.as_ref().map(|r| r.to_thread_local()),
+            |repo, unit| load_unit(unit, repo.as_ref(), &files, opts),
+        )
+        .collect();
+    let mut notifications = listing.notifications.clone();
+    notifications.extend(plan.notifications);
+    let mut documents = Vec::new();
+    for l in loaded {
+        notifications.extend(l.notifications);
+        if let Some((file, pos, message)) = l.parse_error {
+            notifications.push(
+                Notification::new(
+                    NoteLevel::Error,
+                    "parse-error",
+                    format!("{file}: {message}"),
+                )
+                .at(file.clone(), Some(pos)),
+            );
+        }
+        documents.extend(l.documents);
+    }
+    documents.sort_by(|a, b| a.file.path.cmp(&b.file.path).then(a.index.cmp(&b.index)));
+    notifications.sort();
+    notifications.dedup();
+    Ok((documents, notifications, listing.description))
+}
+
 /// The live stage for clusters: reads the kinds and namespaces `requests` names from every
 /// cluster of `drift.read` (none: nothing), and hashes their sensitive values at once, so
 /// nothing read leaves this function unredacted. A cluster that cannot be read at all comes
