@@ -134,6 +134,24 @@ def kustomize_trees(seeds, bases):
                     break
 
 
+def helm_trees(seeds, bases):
+    """Each Helm chart (a directory with Chart.yaml) whole, templates and helpers included,
+    when it fits; else its Chart.yaml, values.yaml and a few templates."""
+    for base in bases:
+        for c in files_under(base, names=("Chart.yaml",)):
+            d = c.parent
+            files = files_under(d, ".yaml", ".yml", ".tpl", ".txt", ".json")
+            data = tree(d, files)
+            if data is None:
+                small = [p for p in files if p.name in ("Chart.yaml", "values.yaml")
+                         or p.suffix == ".tpl"][:6]
+                small += [p for p in files if "/templates/" in p.as_posix()
+                          and p.suffix == ".yaml"][:4]
+                data = tree(d, small)
+            if data:
+                seeds.add("helm", data)
+
+
 def terraform_trees(seeds, target, bases, include=(".tf", ".tfvars")):
     """Each directory holding `.tf` files, with the local modules one or two levels up that
     examples call (`source = "../../"`) when the whole fits."""
@@ -334,6 +352,7 @@ def main():
                    if p.suffix != ".json"])
 
     kustomize_trees(s, [FIXTURES / "kustomize", corpus / "bench"])
+    helm_trees(s, [corpus / "helm/charts", corpus / "bench"])
     terraform_trees(s, "terraform", [FIXTURES / "terraform", FIXTURES / "aws",
                                      corpus / "bench/terraform-aws-modules",
                                      corpus / "bench/bridgecrewio"])

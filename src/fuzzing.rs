@@ -195,7 +195,8 @@ fn single_file_on_stack(path: &str, data: &[u8]) {
 }
 
 /// A tree of files ([`split_tree`]; text before the first header is `default_path`), loaded
-/// as a scan loads a repository: Terraform modules, kustomizations and single files.
+/// as a scan loads a repository: Terraform modules, kustomizations, Helm charts and single
+/// files.
 pub fn tree(data: &[u8], default_path: &str) {
     on_scan_stack(|| tree_on_stack(data, default_path))
 }
