@@ -295,13 +295,10 @@ fn real_charts_load_as_many_documents_as_helm_renders() {
     }
 }
 
-/// Bug: a chart whose `crds/` also holds a `kustomization.yaml` (traefik, and
-/// aws-load-balancer-controller) is loaded twice: the chart renders its CRDs, and the
-/// kustomization under `crds/` is planned as a Kustomization group of its own, so every CRD
-/// it lists is a second document.
+/// A chart whose `crds/` also holds a `kustomization.yaml` (traefik, and
+/// aws-load-balancer-controller) is loaded once: the kustomization is the chart's file, not
+/// a Kustomization group of its own that would load every CRD a second time.
 #[test]
-#[ignore = "bug: a kustomization.yaml inside a chart (traefik's crds/) is also rendered as a \
-            Kustomization group: 56 documents instead of helm's 31 (the 25 CRDs twice)"]
 fn a_kustomization_inside_a_chart_does_not_load_its_crds_a_second_time() {
     let Some(corpus) = corpus() else {
         eprintln!("skipped: no ../shared/corpus/helm");

@@ -513,6 +513,25 @@ pub fn plan(files: &dyn Files) -> Plan {
     terraform::plan(files, &mut plan);
     helm::group::plan(files, &mut plan);
     kustomize::plan(files, &mut plan);
+    // A kustomization inside a chart (charts ship `crds/kustomization.yaml`) is the chart's
+    // file, not a second way to load what the chart renders.
+    let charts: Vec<String> = plan
+        .groups
+        .iter()
+        .filter_map(|g| match g {
+            Group::HelmChart(d) => Some(d.clone()),
+            _ => None,
+        })
+        .collect();
+    let in_chart = |d: &str| {
+        charts
+            .iter()
+            .any(|c| c.is_empty() || d == c || d.starts_with(&format!("{c}/")))
+    };
+    plan.groups
+        .retain(|g| !matches!(g, Group::Kustomization(d) if in_chart(d)));
+    plan.members
+        .retain(|g, _| !matches!(g, Group::Kustomization(d) if in_chart(d)));
     plan.groups.sort();
     plan.groups.dedup();
     plan
