@@ -252,9 +252,9 @@ fn charts_render_like_helm_template() {
 
 /// Cases matched (same documents, or the expected error) when this was last raised; raise
 /// it as the renderer improves.
-const MATCHING_AT_LEAST: usize = 44;
+const MATCHING_AT_LEAST: usize = 48;
 /// Deterministic cases printed byte for byte as `helm template` prints them.
-const BYTE_IDENTICAL_AT_LEAST: usize = 29;
+const BYTE_IDENTICAL_AT_LEAST: usize = 32;
 
 fn merge(base: &mut Value, over: Value) {
     match (base, over) {

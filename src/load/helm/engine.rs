@@ -9,6 +9,14 @@
 //! a call becomes a call of the function `__method` with the method's name, the receiver
 //! and the arguments. `required` and `fail` are rewritten to carry the position of their
 //! call, so that an error names the template, line and column as Helm's does.
+//!
+//! Two more rewrites make up for what a `gotmpl` value cannot be: Go's maps are references
+//! that `set`/`merge` change in place (the dot of a helper, `.Values`, a dict passed to
+//! `include`), `gotmpl`'s are immutable values, so mutating calls become assignments and
+//! a called template's changes to its argument are written back to the caller (see
+//! "Mutation" below); and every printing action ends in `| __print`, so that a value is
+//! printed as Go's `fmt` prints it (floats as `1e+07`, Go structs such as
+//! `.Capabilities.KubeVersion` as `{v1.36.0 v1.36.0 1 36}`), not with Rust's formatting.
 
 use super::ChartFile;
 use gotmpl::parse::{
@@ -72,16 +80,14 @@ pub struct Capabilities {
 /// The Kubernetes version `helm template` v4.2.3 reports (the client-go it was built with).
 pub const DEFAULT_KUBE_VERSION: &str = "v1.36.0";
 
-/// The API versions `helm template` v4.2.3 reports without a cluster (client-go's scheme).
+/// The API versions `helm template` v4.2.3 reports without a cluster (client-go's scheme),
+/// in the order it lists them (`toYaml .Capabilities.APIVersions`).
 pub const DEFAULT_API_VERSIONS: &[&str] = &[
     "v1",
     "admissionregistration.k8s.io/v1",
     "admissionregistration.k8s.io/v1alpha1",
     "admissionregistration.k8s.io/v1beta1",
-    "apiextensions.k8s.io/v1",
-    "apiextensions.k8s.io/v1beta1",
-    "apiregistration.k8s.io/v1",
-    "apiregistration.k8s.io/v1beta1",
+    "internal.apiserver.k8s.io/v1alpha1",
     "apps/v1",
     "apps/v1beta1",
     "apps/v1beta2",
@@ -92,16 +98,14 @@ pub const DEFAULT_API_VERSIONS: &[&str] = &[
     "authorization.k8s.io/v1beta1",
     "autoscaling/v1",
     "autoscaling/v2",
-    "autoscaling/v2beta1",
-    "autoscaling/v2beta2",
     "batch/v1",
     "batch/v1beta1",
     "certificates.k8s.io/v1",
-    "certificates.k8s.io/v1alpha1",
     "certificates.k8s.io/v1beta1",
-    "coordination.k8s.io/v1",
+    "certificates.k8s.io/v1alpha1",
     "coordination.k8s.io/v1alpha2",
     "coordination.k8s.io/v1beta1",
+    "coordination.k8s.io/v1",
     "discovery.k8s.io/v1",
     "discovery.k8s.io/v1beta1",
     "events.k8s.io/v1",
@@ -112,7 +116,6 @@ pub const DEFAULT_API_VERSIONS: &[&str] = &[
     "flowcontrol.apiserver.k8s.io/v1beta2",
     "flowcontrol.apiserver.k8s.io/v1beta3",
     "networking.k8s.io/v1",
-    "networking.k8s.io/v1alpha1",
     "networking.k8s.io/v1beta1",
     "node.k8s.io/v1",
     "node.k8s.io/v1alpha1",
@@ -120,19 +123,21 @@ pub const DEFAULT_API_VERSIONS: &[&str] = &[
     "policy/v1",
     "policy/v1beta1",
     "rbac.authorization.k8s.io/v1",
-    "rbac.authorization.k8s.io/v1alpha1",
     "rbac.authorization.k8s.io/v1beta1",
+    "rbac.authorization.k8s.io/v1alpha1",
     "resource.k8s.io/v1",
-    "resource.k8s.io/v1alpha3",
-    "resource.k8s.io/v1beta1",
     "resource.k8s.io/v1beta2",
-    "scheduling.k8s.io/v1",
-    "scheduling.k8s.io/v1alpha1",
+    "resource.k8s.io/v1beta1",
+    "resource.k8s.io/v1alpha3",
+    "scheduling.k8s.io/v1alpha2",
     "scheduling.k8s.io/v1beta1",
+    "scheduling.k8s.io/v1",
+    "storage.k8s.io/v1beta1",
     "storage.k8s.io/v1",
     "storage.k8s.io/v1alpha1",
-    "storage.k8s.io/v1beta1",
-    "storagemigration.k8s.io/v1alpha1",
+    "storagemigration.k8s.io/v1beta1",
+    "apiextensions.k8s.io/v1beta1",
+    "apiextensions.k8s.io/v1",
 ];
 
 impl Default for Capabilities {
@@ -183,9 +188,14 @@ impl std::fmt::Display for RenderError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match (self.template.is_empty(), self.line, self.column) {
             (true, _, _) => write!(f, "{}", self.message),
-            (false, Some(l), Some(c)) => {
-                write!(f, "error at ({}:{l}:{c}): {}", self.template, self.message)
-            }
+            // Go's column, counted from 0.
+            (false, Some(l), Some(c)) => write!(
+                f,
+                "error at ({}:{l}:{}): {}",
+                self.template,
+                c.saturating_sub(1),
+                self.message
+            ),
             (false, Some(l), None) => {
                 write!(f, "error at ({}:{l}): {}", self.template, self.message)
             }
@@ -330,7 +340,7 @@ fn collect(
     }
     let scope = Arc::new(Scope {
         values: super::funcs::to_value(values),
-        chart: super::funcs::to_value(&chart.metadata),
+        chart: chart_value(&chart.metadata, parent.is_empty()),
         files: files_value(&chart.files),
         subcharts: Value::Map(Arc::new(subcharts)),
     });
@@ -399,6 +409,8 @@ struct Shared {
     funcs: OnceLock<FuncMap>,
     depth: Mutex<HashMap<String, usize>>,
     tpl_count: Mutex<usize>,
+    /// The final `$` of the template that finished last (see [`with_export`]).
+    last: Mutex<Value>,
 }
 
 impl Engine {
@@ -408,6 +420,7 @@ impl Engine {
             funcs: OnceLock::new(),
             depth: Mutex::new(HashMap::new()),
             tpl_count: Mutex::new(0),
+            last: Mutex::new(Value::Nil),
         });
         let funcs = function_map(&shared);
         let _ = shared.funcs.set(funcs.clone());
@@ -426,7 +439,7 @@ impl Engine {
             }
         }
         for (name, tree) in trees {
-            template = template.add_parse_tree(&name, tree);
+            template = template.add_parse_tree(&name, with_export(tree));
         }
         let template = Arc::new(template);
         let _ = shared.template.set(Arc::downgrade(&template));
@@ -457,10 +470,11 @@ fn parse(name: &str, text: &str) -> Result<(ListNode, Vec<DefineNode>), RenderEr
     let rw = Rewriter {
         name,
         lines: &lines,
+        hoisted: std::cell::Cell::new(0),
     };
-    rw.list(&mut tree);
+    rw.body(&mut tree);
     for d in &mut defines {
-        rw.list(&mut d.body);
+        rw.body(&mut d.body);
     }
     Ok((tree, defines))
 }
@@ -544,7 +558,11 @@ fn exec_error(name: &str, e: &TemplateError) -> RenderError {
             // `position\u{2}message`
             if let Some((pos, message)) = inner.split_once('\u{2}') {
                 let mut parts = pos.rsplitn(3, ':');
-                let col = parts.next().and_then(|c| c.parse().ok());
+                // Go counts columns from 0; positions here count from 1.
+                let col = parts
+                    .next()
+                    .and_then(|c| c.parse::<u32>().ok())
+                    .map(|c| c + 1);
                 let line = parts.next().and_then(|l| l.parse().ok());
                 let template = parts.next().unwrap_or(name).to_string();
                 return RenderError {
@@ -574,10 +592,10 @@ impl LineStarts {
         Self(v)
     }
 
-    /// 1-based column of a byte offset on 1-based `line`.
+    /// 0-based column (bytes into the line) of a position, as Go's template errors count.
     fn column(&self, pos: Pos) -> usize {
         let start = self.0.get(pos.line.saturating_sub(1)).copied().unwrap_or(0);
-        pos.offset.saturating_sub(start) + 1
+        pos.offset.saturating_sub(start)
     }
 }
 
@@ -587,9 +605,20 @@ const METHODS: &[&str] = &["Get", "Glob", "Lines", "AsConfig", "AsSecrets", "Has
 struct Rewriter<'a> {
     name: &'a str,
     lines: &'a LineStarts,
+    /// Numbers the variables that hold hoisted `include` results.
+    hoisted: std::cell::Cell<usize>,
 }
 
 impl Rewriter<'_> {
+    /// A template body: the dot moved into `$` and mutations made assignments (see
+    /// [`effects`]), then method calls and `required`/`fail` rewritten.
+    fn body(&self, l: &mut ListNode) {
+        root_list(l);
+        self.effects(l);
+        self.list(l);
+        printing(l);
+    }
+
     fn list(&self, l: &mut ListNode) {
         for n in &mut l.nodes {
             self.node(n);
@@ -623,29 +652,6 @@ impl Rewriter<'_> {
         for c in &mut p.commands {
             self.command(c);
         }
-        self.mutation(p);
-    }
-
-    /// `$_ := set $d "k" v` (and `unset`, `merge`…) changes `$d` in Go; gotmpl's maps are
-    /// values, so the call becomes an assignment of its result: `$d = set $d "k" v`. A map
-    /// changed through a field (`set .Values …`, `set $d.sub …`) or through another variable
-    /// holding the same map is not followed.
-    fn mutation(&self, p: &mut PipeNode) {
-        if p.commands.len() != 1 || p.decl.len() != 1 || p.decl[0] != "$_" {
-            return;
-        }
-        let target = match p.commands[0].args.as_slice() {
-            [Expr::Identifier(_, f), Expr::Variable(_, v, path), ..]
-                if super::funcs::MUTATING_FUNCTIONS.contains(&f.as_str())
-                    && path.is_empty()
-                    && v != "$" =>
-            {
-                v.clone()
-            }
-            _ => return,
-        };
-        p.decl = vec![target];
-        p.is_assign = true;
     }
 
     fn command(&self, c: &mut CommandNode) {
@@ -746,6 +752,353 @@ impl Rewriter<'_> {
     }
 }
 
+// ---------------------------------------------------------------------------------------
+// Mutation: Go's maps are references, gotmpl's are values.
+//
+// In Go, `set`/`unset`/`merge`/`mergeOverwrite` change the map they are given, and every
+// holder of that map sees the change: the dot of a template (`{{ $_ := set . "mode" "ha" }}`
+// in a helper called with `{{ template "vault.mode" . }}`, seen by the caller as `.mode`),
+// a map reached through fields (`set .Values "agent" $a`, `set $d.sub "k" v`), a map passed
+// to `include`. gotmpl's maps are immutable values, so the trees are rewritten into value
+// semantics that give the same results for these uses:
+//
+// 1. At the top level of a body (outside `with`/`range` bodies, where the dot is the
+//    template's argument, i.e. `$`), `.` and `.f.g` are read as `$` and `$.f.g`
+//    ([`root_list`]), so that `$`, which can be assigned, holds the current dot.
+// 2. A mutating call on a variable, a field path of one or an `index` of one,
+//    `$x := F $v.a.b args…` / `$x := F (index $v.a $k) args…` (any declared or assigned
+//    variable), becomes `$v = __mutate_in "F" N $v "a" "b" args…` (the map at those N keys
+//    changed and put back into `$v`), followed by `$x := <the target>` unless `$x` is `$_`.
+// 3. Every body ends with `__export $`, which records its final `$` for the caller; after
+//    `{{ template "x" $v }}` and after an `include "x" $v` (hoisted out of its pipeline
+//    into `$__incN := include "x" $v` before the action) comes `$v = __last`: the
+//    callee's changes to its argument become the caller's.
+//
+// Not followed (as Go would): a map changed through another variable or field that holds
+// the same map (`$d := .Values.x` then `set $d …` does not change `.Values.x`; a dict
+// passed to `include` whose fields the callee changes, `set $ctx.rootContext.Values …`),
+// changes in `with`/`range` bodies to their dot, mutating calls whose result is printed or
+// piped (`{{ merge .Values.a $b | toYaml }}`), `include` inside `and`/`or` (not hoisted:
+// that would run it when Go does not), and changes one template file makes to the values
+// another file of the chart then reads (Go's files share their chart's `.Values` map).
+
+/// The template's dot at top level (outside `with`/`range` bodies): `$`.
+fn root_list(l: &mut ListNode) {
+    for n in &mut l.nodes {
+        match n {
+            Node::List(l) => root_list(l),
+            Node::Action(a) => root_pipe(&mut a.pipe),
+            Node::If(b) => {
+                root_pipe(&mut b.pipe);
+                root_list(&mut b.body);
+                if let Some(e) = &mut b.else_body {
+                    root_list(e);
+                }
+            }
+            Node::With(b) | Node::Range(b) => {
+                root_pipe(&mut b.pipe);
+                if let Some(e) = &mut b.else_body {
+                    root_list(e);
+                }
+            }
+            Node::Template(t) => {
+                if let Some(p) = &mut t.pipe {
+                    root_pipe(p);
+                }
+            }
+            Node::Define(_) | Node::Text(_) | Node::Break(_) | Node::Continue(_) => {}
+        }
+    }
+}
+
+fn root_pipe(p: &mut PipeNode) {
+    for c in &mut p.commands {
+        for a in &mut c.args {
+            root_expr(a);
+        }
+    }
+}
+
+fn root_expr(e: &mut Expr) {
+    match e {
+        Expr::Dot(pos) => *e = Expr::Variable(*pos, SmolStr::new("$"), Vec::new()),
+        Expr::Field(pos, path) => {
+            *e = Expr::Variable(*pos, SmolStr::new("$"), std::mem::take(path));
+        }
+        Expr::Pipe(_, p) => root_pipe(p),
+        Expr::Chain(_, inner, _) => root_expr(inner),
+        _ => {}
+    }
+}
+
+/// Every action that prints ends in `| __print`: gotmpl prints floats and maps with Rust's
+/// formatting, Go with `fmt` (see [`print`]).
+fn printing(l: &mut ListNode) {
+    for n in &mut l.nodes {
+        match n {
+            Node::List(l) => printing(l),
+            Node::Action(a) if a.pipe.decl.is_empty() => {
+                let pos = a.pipe.pos;
+                a.pipe.commands.push(CommandNode {
+                    pos,
+                    args: vec![Expr::Identifier(pos, SmolStr::new("__print"))],
+                });
+            }
+            Node::If(b) | Node::With(b) | Node::Range(b) => {
+                printing(&mut b.body);
+                if let Some(e) = &mut b.else_body {
+                    printing(e);
+                }
+            }
+            Node::Define(d) => printing(&mut d.body),
+            _ => {}
+        }
+    }
+}
+
+fn action(pos: Pos, decl: &str, is_assign: bool, args: Vec<Expr>) -> Node {
+    Node::Action(gotmpl::parse::ActionNode {
+        pos,
+        pipe: PipeNode {
+            pos,
+            decl: if decl.is_empty() {
+                Vec::new()
+            } else {
+                vec![SmolStr::new(decl)]
+            },
+            commands: vec![CommandNode { pos, args }],
+            is_assign,
+        },
+    })
+}
+
+/// `$v = __last`: the argument of the template just called, as the callee left it.
+fn write_back(pos: Pos, var: &str) -> Node {
+    action(
+        pos,
+        var,
+        true,
+        vec![Expr::Identifier(pos, SmolStr::new("__last"))],
+    )
+}
+
+/// The variable a call passes as its data when it is a bare variable (`$`, `$ctx`).
+fn bare_variable(e: &Expr) -> Option<SmolStr> {
+    match e {
+        Expr::Variable(_, v, path) if path.is_empty() => Some(v.clone()),
+        _ => None,
+    }
+}
+
+/// The trailer every body ends with: `{{ $__export := __export $ }}`.
+fn with_export(mut tree: ListNode) -> ListNode {
+    let pos = tree.pos;
+    tree.nodes.push(action(
+        pos,
+        "$__export",
+        false,
+        vec![
+            Expr::Identifier(pos, SmolStr::new("__export")),
+            Expr::Variable(pos, SmolStr::new("$"), Vec::new()),
+        ],
+    ));
+    tree
+}
+
+impl Rewriter<'_> {
+    /// Hoists `include`s of bare variables, writes back after `template` calls, and turns
+    /// mutating calls into assignments, in every list of the body.
+    fn effects(&self, l: &mut ListNode) {
+        let nodes = std::mem::take(&mut l.nodes);
+        for mut n in nodes {
+            let mut before = Vec::new();
+            let mut after = Vec::new();
+            match &mut n {
+                Node::List(inner) => self.effects(inner),
+                Node::Action(a) => {
+                    self.hoist_pipe(&mut a.pipe, &mut before);
+                    mutation(&mut a.pipe, &mut after);
+                }
+                Node::If(b) | Node::With(b) | Node::Range(b) => {
+                    self.hoist_pipe(&mut b.pipe, &mut before);
+                    self.effects(&mut b.body);
+                    if let Some(e) = &mut b.else_body {
+                        self.effects(e);
+                    }
+                }
+                Node::Template(t) => {
+                    if let Some(p) = &mut t.pipe {
+                        self.hoist_pipe(p, &mut before);
+                        if let [c] = p.commands.as_slice() {
+                            if let (true, [arg]) = (p.decl.is_empty(), c.args.as_slice()) {
+                                if let Some(v) = bare_variable(arg) {
+                                    after.push(write_back(t.pos, &v));
+                                }
+                            }
+                        }
+                    }
+                }
+                Node::Define(d) => self.effects(&mut d.body),
+                Node::Text(_) | Node::Break(_) | Node::Continue(_) => {}
+            }
+            l.nodes.extend(before);
+            l.nodes.push(n);
+            l.nodes.extend(after);
+        }
+    }
+
+    fn hoist_pipe(&self, p: &mut PipeNode, before: &mut Vec<Node>) {
+        for (i, c) in p.commands.iter_mut().enumerate() {
+            if let Some(Expr::Identifier(_, f)) = c.args.first() {
+                if f == "and" || f == "or" {
+                    continue;
+                }
+            }
+            for a in &mut c.args {
+                self.hoist_expr(a, before);
+            }
+            // `{{ include "x" $v | f }}`: the first command itself.
+            if i == 0 {
+                if let Some(var) = self.hoisted_include(c, before) {
+                    c.args = vec![var];
+                }
+            }
+        }
+    }
+
+    fn hoist_expr(&self, e: &mut Expr, before: &mut Vec<Node>) {
+        match e {
+            Expr::Pipe(_, p) => {
+                self.hoist_pipe(p, before);
+                if p.decl.is_empty() && p.commands.len() == 1 {
+                    if let Some(var) = self.hoisted_include(&p.commands[0], before) {
+                        *e = var;
+                    }
+                }
+            }
+            Expr::Chain(_, inner, _) => self.hoist_expr(inner, before),
+            _ => {}
+        }
+    }
+
+    /// `include "x" $v` → `{{ $__incN := include "x" $v }}{{ $v = __last }}` before the
+    /// node, and `$__incN` in its place.
+    fn hoisted_include(&self, c: &CommandNode, before: &mut Vec<Node>) -> Option<Expr> {
+        let [Expr::Identifier(pos, f), _, data] = c.args.as_slice() else {
+            return None;
+        };
+        if f != "include" {
+            return None;
+        }
+        let v = bare_variable(data)?;
+        let n = self.hoisted.get() + 1;
+        self.hoisted.set(n);
+        let name = format!("$__inc{n}");
+        before.push(action(*pos, &name, false, c.args.clone()));
+        before.push(write_back(*pos, &v));
+        Some(Expr::Variable(*pos, SmolStr::new(&name), Vec::new()))
+    }
+}
+
+/// `$x := F $v.a.b args…` or `$x := F (index $v.a k…) args…` (F mutating) →
+/// `$v = __mutate_in "F" N $v "a" k… args…` (N keys), and `$x := <the target>` after it
+/// (unless `$x` is `$_`).
+fn mutation(p: &mut PipeNode, after: &mut Vec<Node>) {
+    if p.commands.len() != 1 || p.decl.len() != 1 {
+        return;
+    }
+    let c = &mut p.commands[0];
+    let (pos, f, target) = match c.args.as_slice() {
+        [Expr::Identifier(pos, f), target, ..]
+            if super::funcs::MUTATING_FUNCTIONS.contains(&f.as_str()) =>
+        {
+            (*pos, f.clone(), target.clone())
+        }
+        _ => return,
+    };
+    let fields = |path: &[SmolStr]| -> Vec<Expr> {
+        path.iter()
+            .map(|k| Expr::String(pos, Arc::from(k.as_str())))
+            .collect()
+    };
+    let (var, keys) = match &target {
+        Expr::Variable(_, v, path) => (v.clone(), fields(path)),
+        Expr::Pipe(_, ip) if ip.decl.is_empty() && ip.commands.len() == 1 => {
+            match ip.commands[0].args.as_slice() {
+                [Expr::Identifier(_, i), Expr::Variable(_, v, path), ks @ ..]
+                    if i == "index" && !ks.is_empty() =>
+                {
+                    let mut keys = fields(path);
+                    keys.extend(ks.iter().cloned());
+                    (v.clone(), keys)
+                }
+                _ => return,
+            }
+        }
+        _ => return,
+    };
+    let decl = p.decl[0].clone();
+    if decl != "$_" {
+        after.push(action(pos, &decl, p.is_assign, vec![target]));
+    }
+    if !keys.is_empty() {
+        let n = i64::try_from(keys.len()).unwrap_or(0);
+        let rest: Vec<Expr> = c.args.drain(2..).collect();
+        c.args = vec![
+            Expr::Identifier(pos, SmolStr::new("__mutate_in")),
+            Expr::String(pos, Arc::from(f.as_str())),
+            Expr::Number(pos, gotmpl::parse::Number::Int(n)),
+            Expr::Variable(pos, var.clone(), Vec::new()),
+        ];
+        c.args.extend(keys);
+        c.args.extend(rest);
+    }
+    p.decl = vec![var];
+    p.is_assign = true;
+}
+
+/// `__mutate_in F N ROOT K1…KN ARGS…`: ROOT with the map at keys K1…KN replaced by
+/// `F map ARGS…`. Where a key leads to no map, `F` is called as Go would call it and ROOT
+/// is returned unchanged.
+fn mutate_in(funcs: &FuncMap, args: &[Value]) -> gotmpl::Result<Value> {
+    let f = args.first().and_then(Value::as_str).unwrap_or_default();
+    let n = match args.get(1) {
+        Some(Value::Int(n)) => usize::try_from(*n).unwrap_or(0),
+        _ => 0,
+    };
+    let root = args.get(2).cloned().unwrap_or(Value::Nil);
+    let keys: Vec<String> = args.iter().skip(3).take(n).map(value_text).collect();
+    let rest = &args[(3 + n).min(args.len())..];
+    let func = funcs
+        .get(f)
+        .ok_or_else(|| TemplateError::Exec(format!("function {f:?} not defined")))?;
+    fn go(
+        v: &Value,
+        keys: &[String],
+        func: &gotmpl::ValueFunc,
+        rest: &[Value],
+    ) -> gotmpl::Result<Option<Value>> {
+        let Some((k, more)) = keys.split_first() else {
+            let mut call = vec![v.clone()];
+            call.extend_from_slice(rest);
+            return func(&call).map(Some);
+        };
+        let Value::Map(m) = v else {
+            let inner = v.field(k).cloned().unwrap_or(Value::Nil);
+            let _ = go(&inner, more, func, rest)?;
+            return Ok(None);
+        };
+        let inner = m.get(k.as_str()).cloned().unwrap_or(Value::Nil);
+        let Some(changed) = go(&inner, more, func, rest)? else {
+            return Ok(None);
+        };
+        let mut m = (**m).clone();
+        m.insert(Arc::from(k.as_str()), changed);
+        Ok(Some(Value::Map(Arc::new(m))))
+    }
+    Ok(go(&root, &keys, func, rest)?.unwrap_or(root))
+}
+
 /// The engine's functions: sprig's and Helm's pure ones, and those that need the template
 /// set or a call's position.
 fn function_map(shared: &Arc<Shared>) -> FuncMap {
@@ -804,6 +1157,34 @@ fn function_map(shared: &Arc<Shared>) -> FuncMap {
         Arc::new(|_: &[Value]| Ok(Value::Map(Arc::new(BTreeMap::new())))),
     );
     f.insert("__method".into(), Arc::new(method));
+    f.insert("__print".into(), Arc::new(print));
+    f.insert(
+        "print".into(),
+        Arc::new(|args: &[Value]| Ok(self::s(&go_print(args, false)))),
+    );
+    f.insert(
+        "println".into(),
+        Arc::new(|args: &[Value]| Ok(self::s(&go_print(args, true)))),
+    );
+    let base = f.clone();
+    f.insert(
+        "__mutate_in".into(),
+        Arc::new(move |args: &[Value]| mutate_in(&base, args)),
+    );
+    let s = Arc::clone(shared);
+    f.insert(
+        "__export".into(),
+        Arc::new(move |args: &[Value]| {
+            *s.last.lock().unwrap_or_else(|e| e.into_inner()) =
+                args.first().cloned().unwrap_or(Value::Nil);
+            Ok(Value::String(Arc::from("")))
+        }),
+    );
+    let s = Arc::clone(shared);
+    f.insert(
+        "__last".into(),
+        Arc::new(move |_: &[Value]| Ok(s.last.lock().unwrap_or_else(|e| e.into_inner()).clone())),
+    );
     f
 }
 
@@ -878,9 +1259,9 @@ fn tpl(shared: &Shared, text: &str, data: &Value) -> gotmpl::Result<String> {
     let mut t = Template::new(&own)
         .funcs(funcs)
         .missing_key(MissingKey::ZeroValue)
-        .add_parse_tree(&own, tree);
+        .add_parse_tree(&own, with_export(tree));
     for d in defines {
-        t = t.add_parse_tree(d.name.as_str(), d.body);
+        t = t.add_parse_tree(d.name.as_str(), with_export(d.body));
     }
     if let Some(main) = shared.template.get().and_then(Weak::upgrade) {
         let mut seen: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
@@ -915,6 +1296,55 @@ fn template_calls(l: &ListNode, out: &mut Vec<String>) {
             _ => {}
         }
     }
+}
+
+/// `.Chart`: the metadata's fields and `IsRoot`. Its `toYaml` gives a chart without
+/// annotations `Annotations: null` (Go's nil map), while templates index and range over an
+/// empty map.
+fn chart_value(metadata: &serde_json::Value, is_root: bool) -> Value {
+    let mut fields: BTreeMap<Arc<str>, Value> = match super::funcs::to_value(metadata) {
+        Value::Map(m) => (*m).clone(),
+        _ => BTreeMap::new(),
+    };
+    fields.insert(Arc::from("IsRoot"), Value::Bool(is_root));
+    let mut json = fields.clone();
+    if matches!(json.get("Annotations"), Some(Value::Map(a)) if a.is_empty()) {
+        json.insert(Arc::from("Annotations"), Value::Nil);
+    }
+    let fields: Vec<(&str, Value)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_ref(), v.clone()))
+        .collect();
+    super::funcs::go_struct(fields, None, Value::Map(Arc::new(json)))
+}
+
+/// `__print V`, the last command of every printing action: V as Go's `fmt.Fprint` prints
+/// it ([`super::funcs::go_sprint`]: floats as `1e+07`, Go structs as `{a b}`), a string
+/// as it is, nil left for the engine to print as `<no value>`.
+fn print(args: &[Value]) -> gotmpl::Result<Value> {
+    Ok(match args.last() {
+        None | Some(Value::Nil) => Value::Nil,
+        Some(v @ Value::String(_)) => v.clone(),
+        Some(v) => Value::String(Arc::from(super::funcs::go_sprint(v).as_str())),
+    })
+}
+
+/// Go's `fmt.Sprint` (a space between operands where neither is a string) or
+/// `fmt.Sprintln` (spaces always, a final line break), values as [`super::funcs::go_sprint`]
+/// prints them: `gotmpl`'s own `print` formats floats and maps with Rust's formatting.
+fn go_print(args: &[Value], ln: bool) -> String {
+    let is_str = |v: &Value| matches!(v, Value::String(_));
+    let mut out = String::new();
+    for (i, a) in args.iter().enumerate() {
+        if i > 0 && (ln || !(is_str(&args[i - 1]) || is_str(a))) {
+            out.push(' ');
+        }
+        out.push_str(&super::funcs::go_sprint(a));
+    }
+    if ln {
+        out.push('\n');
+    }
+    out
 }
 
 /// `__method NAME RECEIVER ARGS…`: the methods of Helm's `.Files` (a map of path → content
@@ -1049,24 +1479,48 @@ fn release_value(r: &Release) -> Value {
     ])
 }
 
+/// `.Capabilities`. `KubeVersion` and `HelmVersion` are Go structs: printed directly they
+/// give Go's struct formatting (`{v1.36.0 v1.36.0 1 36}`), `toYaml` gives their JSON
+/// marshalling (`KubeVersion` without `GitVersion`, `HelmVersion` with its `json` tags).
 fn capabilities_value(c: &Capabilities) -> Value {
+    use super::funcs::go_struct;
     let v = c.kube_version.trim_start_matches('v');
     let mut parts = v.split('.');
     let major = parts.next().unwrap_or("1").to_string();
     let minor = parts.next().unwrap_or("0").to_string();
-    let kube = map_of(vec![
-        ("Version", s(&c.kube_version)),
-        ("GitVersion", s(&c.kube_version)),
-        ("Major", s(&major)),
-        ("Minor", s(&minor)),
-    ]);
+    let kv = &c.kube_version;
+    let kube = go_struct(
+        vec![
+            ("Version", s(kv)),
+            ("GitVersion", s(kv)),
+            ("Major", s(&major)),
+            ("Minor", s(&minor)),
+        ],
+        Some(&format!("{{{kv} {kv} {major} {minor}}}")),
+        map_of(vec![
+            ("Version", s(kv)),
+            ("Major", s(&major)),
+            ("Minor", s(&minor)),
+        ]),
+    );
     let apis: Vec<Value> = c.api_versions.iter().map(|a| s(a)).collect();
-    let helm = map_of(vec![
-        ("Version", s("v4.2.3")),
-        ("GitCommit", s("43e8b7feece8beb0fcba47059ec9b522fd929a64")),
-        ("GitTreeState", s("clean")),
-        ("GoVersion", s("go1.26.5")),
-    ]);
+    let helm_fields = [
+        ("Version", "version", "v4.2.3"),
+        (
+            "GitCommit",
+            "git_commit",
+            "43e8b7feece8beb0fcba47059ec9b522fd929a64",
+        ),
+        ("GitTreeState", "git_tree_state", "clean"),
+        ("GoVersion", "go_version", "go1.26.5"),
+        ("KubeClientVersion", "kube_client_version", "v1.36"),
+    ];
+    let printed = helm_fields.map(|(_, _, v)| v).join(" ");
+    let helm = go_struct(
+        helm_fields.iter().map(|&(f, _, v)| (f, s(v))).collect(),
+        Some(&format!("{{{printed}}}")),
+        map_of(helm_fields.iter().map(|&(_, j, v)| (j, s(v))).collect()),
+    );
     map_of(vec![
         ("KubeVersion", kube),
         ("APIVersions", Value::List(Arc::from(apis))),
@@ -1212,4 +1666,148 @@ fn sort_by_kind(ms: &mut [Manifest]) {
         (None, Some(_)) => std::cmp::Ordering::Greater,
         (None, None) => a.kind.cmp(&b.kind),
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn file(path: &str, text: &str) -> ChartFile {
+        ChartFile {
+            path: path.into(),
+            bytes: Arc::from(text.as_bytes()),
+        }
+    }
+
+    /// The data lines of `templates/t.yaml` (after `helpers` in `templates/_h.tpl`)
+    /// rendered with `values`.
+    fn render_with(helpers: &str, body: &str, values: serde_json::Value) -> String {
+        let chart = RenderChart {
+            name: "c".into(),
+            metadata: json!({"Name": "c", "Version": "0.1.0", "Annotations": {}}),
+            templates: vec![
+                file("templates/_h.tpl", helpers),
+                file("templates/t.yaml", &format!("{body}\nkind: ConfigMap")),
+            ],
+            ..Default::default()
+        };
+        let out = render(&chart, &values, &RenderOptions::default()).expect("renders");
+        assert_eq!(out.len(), 1, "{out:?}");
+        let text = out[0]
+            .content
+            .strip_suffix("\nkind: ConfigMap")
+            .expect("the document");
+        // Output lines are YAML comments (`#a: …`).
+        text.lines()
+            .map(|l| l.strip_prefix('#').unwrap_or(l))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    fn render_one(body: &str) -> String {
+        render_with("", body, json!({}))
+    }
+
+    #[test]
+    fn a_template_changing_its_dot_changes_the_callers() {
+        let helpers = r#"{{- define "mode" -}}
+{{- if .Values.ha -}}{{- $_ := set . "mode" "ha" -}}{{- else -}}{{- $_ := set . "mode" "standalone" -}}{{- end -}}
+{{- end -}}
+{{- define "add" -}}{{- $_ := set . "added" (printf "%s!" .mode) -}}x{{- end -}}"#;
+        let body = r#"{{ template "mode" . }}a: {{ .mode }}
+#b: {{ include "add" . }}{{ .added }}
+#c: {{ $.mode }}"#;
+        assert_eq!(
+            render_with(helpers, body, json!({"ha": true})),
+            "a: ha\nb: xha!\nc: ha"
+        );
+        assert_eq!(
+            render_with(helpers, body, json!({})),
+            "a: standalone\nb: xstandalone!\nc: standalone"
+        );
+    }
+
+    #[test]
+    fn an_include_inside_a_mutation_keeps_both_changes() {
+        // jupyterhub: `$dummy := set . "k" (include "helper" .)`, the helper itself changing
+        // the dot.
+        let helpers = r#"{{- define "h" -}}{{- $_ := set . "inner" "i" -}}out{{- end -}}"#;
+        let body = r#"{{- $dummy := set . "outer" (include "h" .) -}}
+#a: {{ .outer }} {{ .inner }} {{ $dummy.outer }}"#;
+        assert_eq!(render_with(helpers, body, json!({})), "a: out i out");
+    }
+
+    #[test]
+    fn mutation_through_fields_and_index() {
+        let body = r#"{{- $_ := set .Values "k" "v" -}}
+{{- $d := dict "sub" (dict "a" 1) -}}
+{{- $_ := set $d.sub "b" 2 -}}
+{{- $h := "sub" -}}
+{{- $_ := set (index $d $h) "c" 3 -}}
+{{- $x := unset $d.sub "a" -}}
+{{- $_ := mergeOverwrite $.Values (dict "m" "n") -}}
+#a: {{ .Values.k }} {{ .Values.m }}
+#b: {{ $d.sub | toJson }} {{ $x | toJson }}"#;
+        assert_eq!(
+            render_one(body),
+            "a: v n\nb: {\"b\":2,\"c\":3} {\"b\":2,\"c\":3}"
+        );
+    }
+
+    #[test]
+    fn a_variable_passed_to_a_template_is_written_back() {
+        // bjw-s `_kahn.tpl`: the callee fills a dict its caller passed.
+        let helpers = r#"{{- define "fill" -}}{{- $_ := set . "out" (list 1 2) -}}{{- end -}}"#;
+        let body = r#"{{- $args := dict "in" 0 -}}
+{{- include "fill" $args -}}
+{{- range $i := until 1 }}{{ template "fill" $args }}{{ end -}}
+#a: {{ $args.out }}"#;
+        assert_eq!(render_with(helpers, body, json!({})), "a: [1 2]");
+    }
+
+    #[test]
+    fn capabilities_print_as_go_structs() {
+        let body = r#"#a: {{ .Capabilities.KubeVersion }}
+#b: {{ .Capabilities.KubeVersion.Major }} {{ .Capabilities.KubeVersion.GitVersion | quote }}
+#c: {{ .Capabilities.KubeVersion | toJson }}
+#d: {{ .Capabilities.HelmVersion.Version }} {{ .Capabilities.HelmVersion | toJson }}
+#e: {{ len .Capabilities.APIVersions }} {{ .Capabilities.APIVersions.Has "apps/v1" }}"#;
+        assert_eq!(
+            render_one(body),
+            "a: {v1.36.0 v1.36.0 1 36}\n\
+             b: 1 \"v1.36.0\"\n\
+             c: {\"Major\":\"1\",\"Minor\":\"36\",\"Version\":\"v1.36.0\"}\n\
+             d: v4.2.3 {\"git_commit\":\"43e8b7feece8beb0fcba47059ec9b522fd929a64\",\
+             \"git_tree_state\":\"clean\",\"go_version\":\"go1.26.5\",\
+             \"kube_client_version\":\"v1.36\",\"version\":\"v4.2.3\"}\n\
+             e: 55 true"
+        );
+    }
+
+    #[test]
+    fn chart_marshals_like_go() {
+        let body = r#"#a: {{ .Chart.IsRoot }} {{ .Chart.Annotations }} {{ index .Chart.Annotations "x" }}
+#b: {{ pick (.Chart | toJson | fromJson) "Annotations" "IsRoot" | toJson }}"#;
+        assert_eq!(
+            render_one(body),
+            "a: true map[] \nb: {\"Annotations\":null,\"IsRoot\":true}"
+        );
+    }
+
+    #[test]
+    fn printed_values_use_go_formatting() {
+        let body = r#"#a: {{ .Values.n }} {{ .Values.small }} {{ .Values.i }}
+#b: {{ .Values.l }} {{ .Values.m }}
+#c: "{{ .Values.missing }}" {{ "s" }} {{ true }}
+{{- $v := .Values.n }}"#;
+        let values =
+            json!({"n": 10000000.0, "small": 0.00001, "i": 3, "l": [1e7, "x"], "m": {"k": 1.5e8}});
+        assert_eq!(
+            render_with("", body, values.clone()),
+            "a: 1e+07 1e-05 3\nb: [1e+07 x] map[k:1.5e+08]\nc: \"\" s true"
+        );
+        let body = r#"#a: {{ print .Values.n .Values.i "s" 2 }}|{{ println 1 "s" }}|"#;
+        assert_eq!(render_with("", body, values), "a: 1e+07 3s2|1 s\n|");
+    }
 }

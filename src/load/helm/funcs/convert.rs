@@ -62,6 +62,9 @@ pub fn from_value(v: &Value) -> serde_json::Value {
             .unwrap_or(serde_json::Value::Null),
         Value::String(s) => serde_json::Value::String(s.to_string()),
         Value::List(l) => serde_json::Value::Array(l.iter().map(from_value).collect()),
+        Value::Map(m) if m.contains_key(GO_JSON_KEY) => {
+            m.get(GO_JSON_KEY).map(from_value).unwrap_or_default()
+        }
         Value::Map(m) => serde_json::Value::Object(
             m.iter()
                 .map(|(k, v)| (k.to_string(), from_value(v)))
@@ -194,6 +197,31 @@ pub(crate) fn format_float_json(f: f64) -> Option<String> {
 }
 
 // ---------------------------------------------------------------------------------------
+// Go structs
+
+/// The key of a map standing for a Go struct (`.Capabilities.KubeVersion`) under which its
+/// `%v` text lies (`{v1.36.0 v1.36.0 1 36}`): [`go_sprint`] prints that instead of the map.
+pub const GO_PRINT_KEY: &str = "\u{0}print";
+
+/// The key of a map standing for a Go struct under which the value its JSON marshalling
+/// gives lies (the struct's `json` tags, fields left out): `toJson`, `toYaml` and
+/// [`from_value`] encode that instead of the map. The map's other keys are the struct's
+/// fields, for field access.
+pub const GO_JSON_KEY: &str = "\u{0}json";
+
+/// A map standing for a Go struct: `fields` for field access, `printed` as `%v` prints it
+/// (printed as a map if `None`), `json` as its JSON marshalling gives it. The two hidden
+/// keys are seen by `range`, `keys` and `len` over the map (Go ranges over no struct).
+pub fn go_struct(fields: Vec<(&str, Value)>, printed: Option<&str>, json: Value) -> Value {
+    let mut m: Map = fields.into_iter().map(|(k, v)| (Arc::from(k), v)).collect();
+    if let Some(p) = printed {
+        m.insert(Arc::from(GO_PRINT_KEY), Value::String(Arc::from(p)));
+    }
+    m.insert(Arc::from(GO_JSON_KEY), json);
+    Value::Map(Arc::new(m))
+}
+
+// ---------------------------------------------------------------------------------------
 // fmt
 
 /// Go's `fmt.Sprint("%v", v)` of a template value: `<nil>`, numbers as Go prints them
@@ -229,9 +257,16 @@ fn sprint_into(out: &mut String, v: &Value) {
             }
             out.push(']');
         }
+        Value::Map(m) if m.contains_key(GO_PRINT_KEY) => {
+            if let Some(p) = m.get(GO_PRINT_KEY) {
+                sprint_into(out, p);
+            }
+        }
         Value::Map(m) => {
             out.push_str("map[");
-            for (i, (k, item)) in m.iter().enumerate() {
+            // Keys starting with NUL are the engine's markers (see [`GO_JSON_KEY`]).
+            let shown = m.iter().filter(|(k, _)| !k.starts_with('\u{0}'));
+            for (i, (k, item)) in shown.enumerate() {
                 if i > 0 {
                     out.push(' ');
                 }

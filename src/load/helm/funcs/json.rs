@@ -92,6 +92,11 @@ fn write_value(
             newline(out, depth);
             out.push(']');
         }
+        Value::Map(m) if m.contains_key(super::convert::GO_JSON_KEY) => {
+            if let Some(j) = m.get(super::convert::GO_JSON_KEY) {
+                write_value(out, j, html, indent, depth)?;
+            }
+        }
         Value::Map(m) => {
             if m.is_empty() {
                 out.push_str("{}");

@@ -22,8 +22,8 @@
 //!   `mustMergeOverwrite` return the changed map (as Go's also do) but do not change their
 //!   first argument, so `{{ $_ := set $d "k" "v" }}` leaves `$d` unchanged here, while Go
 //!   changes `$d` and every other reference to the same map (`.Values` seen from other
-//!   templates included). [`MUTATING_FUNCTIONS`] lists them for an engine that rewrites such
-//!   calls into assignments.
+//!   templates included). [`MUTATING_FUNCTIONS`] lists them for the engine, which rewrites
+//!   such calls into assignments (`engine.rs`, "Mutation").
 //! - **Integers are one kind.** Go tells `int` from `int64` (`add` returns `int64`, which
 //!   an `int` parameter refuses); here both are [`Value::Int`], reported as `int` by
 //!   `typeOf`/`kindOf`.
@@ -43,7 +43,9 @@
 //! `%v` from 1e6 up and below 1e-4 (`10000000` where Go prints `1e+07`, `0.00001` where Go
 //! prints `1e-05`, `inf` where Go prints `+Inf`); the functions here format numbers as Go
 //! does ([`format_float_v`], [`go_sprint`]), so `toString`, `quote`, `join` and the rest
-//! agree with Helm.
+//! agree with Helm, and the engine ends every printing action in a call of [`go_sprint`]
+//! (`__print`). [`go_struct`] makes a map that stands for a Go struct: fields for access,
+//! its own `%v` text and its own JSON marshalling.
 
 pub mod collections;
 pub mod convert;
@@ -62,7 +64,10 @@ use std::sync::Arc;
 
 use gotmpl::{FuncMap, Result, Value};
 
-pub use convert::{format_float_v, from_value, go_sprint, to_value, to_value_ints};
+pub use convert::{
+    format_float_v, from_value, go_sprint, go_struct, to_value, to_value_ints, GO_JSON_KEY,
+    GO_PRINT_KEY,
+};
 pub use crypto::{is_placeholder, PLACEHOLDER_UUID};
 pub use time::{FIXED_NOW_TEXT, FIXED_NOW_UNIX};
 

@@ -610,3 +610,33 @@ fn golden_probe_chart_description_folds_at_80() {
     Version: 0.1.0"
     );
 }
+
+#[test]
+fn go_structs_print_and_marshal_their_own_forms() {
+    let s = go_struct(
+        vec![("A", Value::String("x".into())), ("B", Value::Int(1))],
+        Some("{x 1}"),
+        to_value(&json!({"a": "x"})),
+    );
+    let data = Value::Map(std::sync::Arc::new(
+        [(std::sync::Arc::from("S"), s)].into_iter().collect(),
+    ));
+    let run = |src: &str| {
+        Template::new("t")
+            .funcs(function_map())
+            .parse(src)
+            .and_then(|t| t.execute_to_string(&data))
+            .unwrap_or_else(|e| panic!("{src}: {e}"))
+    };
+    assert_eq!(run("{{ .S.A }} {{ .S.B }}"), "x 1");
+    assert_eq!(
+        run("{{ .S | toString }} {{ .S | quote }}"),
+        "{x 1} \"{x 1}\""
+    );
+    assert_eq!(run("{{ list .S | toJson }}"), "[{\"a\":\"x\"}]");
+    assert_eq!(run("{{ dict \"k\" .S | toYaml }}"), "k:\n  a: x");
+    assert_eq!(from_value(&data), json!({"S": {"a": "x"}}));
+    // Without a printed form: printed as the map of its fields.
+    let plain = go_struct(vec![("A", Value::Int(2))], None, Value::Nil);
+    assert_eq!(go_sprint(&plain), "map[A:2]");
+}

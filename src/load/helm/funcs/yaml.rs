@@ -58,6 +58,9 @@ fn node_of(v: &Value, via_json: bool) -> Option<Node> {
                 .map(|i| node_of(i, via_json))
                 .collect::<Option<_>>()?,
         ),
+        Value::Map(m) if m.contains_key(super::convert::GO_JSON_KEY) => {
+            return node_of(m.get(super::convert::GO_JSON_KEY)?, via_json);
+        }
         Value::Map(m) => {
             let mut entries: Vec<(String, Node)> = m
                 .iter()
