@@ -534,8 +534,6 @@ fn an_unknown_function_is_an_error_naming_the_template_not_a_crash() {
 /// Helm reports the line of the call (`configmap.yaml:7: function "notAFunction" not
 /// defined`); the notification should carry it as the `required` one does.
 #[test]
-#[ignore = "bug: the helm-render notification for an undefined function has no position \
-            (helm reports configmap.yaml:7)"]
 fn an_unknown_function_is_reported_at_its_line() {
     let dir = fixture_tree(&["unknown-function"]);
     let r = scan(dir.path(), true).json();

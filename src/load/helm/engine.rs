@@ -231,6 +231,16 @@ const ERR_END: &str = "PLUMBLINE_ERR_END\u{1}";
 /// How deep `include` may nest one name (Helm's limit).
 const MAX_INCLUDE_DEPTH: usize = 1000;
 
+/// How deep `include` and `tpl` may nest in all: a template that includes itself (or a value
+/// that `tpl` renders into itself) stops here with an error instead of exhausting the stack.
+/// Real charts nest a few levels; Helm's own limit is per name and much higher, but each
+/// level here is a fresh execution on the same thread.
+const MAX_NESTING: usize = 100;
+
+/// How many `{{ range }}` iterations one execution may make (a chart ranges over a few items;
+/// `until 100000000` in an untrusted chart must not spin).
+const MAX_RANGE_ITERS: u64 = 1_000_000;
+
 /// Renders `chart` with `values` (the coalesced release values, see `values.rs`): the
 /// manifests in `helm template`'s order, or the error that stops `helm template`.
 pub fn render(
@@ -411,6 +421,31 @@ struct Shared {
     tpl_count: Mutex<usize>,
     /// The final `$` of the template that finished last (see [`with_export`]).
     last: Mutex<Value>,
+    /// `include` and `tpl` calls running now, nested.
+    nesting: std::sync::atomic::AtomicUsize,
+}
+
+/// Counts one level of `include`/`tpl` nesting while alive.
+struct Nested<'a>(&'a std::sync::atomic::AtomicUsize);
+
+impl<'a> Nested<'a> {
+    fn enter(counter: &'a std::sync::atomic::AtomicUsize, what: &str) -> gotmpl::Result<Self> {
+        use std::sync::atomic::Ordering;
+        if counter.fetch_add(1, Ordering::SeqCst) >= MAX_NESTING {
+            counter.fetch_sub(1, Ordering::SeqCst);
+            return Err(TemplateError::Exec(format!(
+                "{what}: include and tpl are nested more than {MAX_NESTING} levels deep (a \
+                 template that includes itself, or a value that renders itself?)"
+            )));
+        }
+        Ok(Self(counter))
+    }
+}
+
+impl Drop for Nested<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 impl Engine {
@@ -421,18 +456,22 @@ impl Engine {
             depth: Mutex::new(HashMap::new()),
             tpl_count: Mutex::new(0),
             last: Mutex::new(Value::Nil),
+            nesting: std::sync::atomic::AtomicUsize::new(0),
         });
         let funcs = function_map(&shared);
         let _ = shared.funcs.set(funcs.clone());
+        let known: std::collections::BTreeSet<String> = funcs.keys().cloned().collect();
         let mut template = Template::new("gotpl")
             .funcs(funcs)
-            .missing_key(MissingKey::ZeroValue);
+            .missing_key(MissingKey::ZeroValue)
+            .max_range_iters(MAX_RANGE_ITERS);
         // Trees by name: later ones replace earlier ones (a non-empty define wins over an
         // empty one), as Go's parse of one file after another does.
         let mut trees: BTreeMap<String, ListNode> = BTreeMap::new();
         for &i in order {
             let r = &rs[i];
             let (tree, defines) = parse(&r.name, &r.text)?;
+            undefined_function(&r.name, &r.text, &tree, &defines, &known)?;
             insert_tree(&mut trees, r.name.clone(), tree);
             for d in defines {
                 insert_tree(&mut trees, d.name.to_string(), d.body);
@@ -450,6 +489,92 @@ impl Engine {
         self.template
             .execute_template_to_string(name, data)
             .map_err(|e| exec_error(name, &e))
+    }
+}
+
+/// Go's parser refuses a call of a function it does not know, with the template's name and
+/// line ("function \"x\" not defined"); gotmpl finds out only when the call runs, without a
+/// position. The trees are checked here, as Go's parse does.
+fn undefined_function(
+    name: &str,
+    text: &str,
+    tree: &ListNode,
+    defines: &[DefineNode],
+    known: &std::collections::BTreeSet<String>,
+) -> Result<(), RenderError> {
+    type Known = std::collections::BTreeSet<String>;
+    fn in_list(l: &ListNode, known: &Known) -> Option<(Pos, String)> {
+        l.nodes.iter().find_map(|n| in_node(n, known))
+    }
+    fn in_node(n: &Node, known: &Known) -> Option<(Pos, String)> {
+        match n {
+            Node::List(l) => in_list(l, known),
+            Node::Action(a) => in_pipe(&a.pipe, known),
+            Node::If(b) | Node::Range(b) | Node::With(b) => in_pipe(&b.pipe, known)
+                .or_else(|| in_list(&b.body, known))
+                .or_else(|| b.else_body.as_ref().and_then(|e| in_list(e, known))),
+            Node::Template(t) => t.pipe.as_ref().and_then(|p| in_pipe(p, known)),
+            Node::Define(d) => in_list(&d.body, known),
+            _ => None,
+        }
+    }
+    fn in_pipe(p: &PipeNode, known: &Known) -> Option<(Pos, String)> {
+        p.commands
+            .iter()
+            .flat_map(|c| c.args.iter())
+            .find_map(|a| in_expr(a, known))
+    }
+    fn in_expr(e: &Expr, known: &Known) -> Option<(Pos, String)> {
+        match e {
+            Expr::Identifier(pos, f) if !known.contains(f.as_str()) && !is_builtin(f) => {
+                Some((*pos, f.to_string()))
+            }
+            Expr::Pipe(_, p) => in_pipe(p, known),
+            Expr::Chain(_, inner, _) => in_expr(inner, known),
+            _ => None,
+        }
+    }
+    /// Go's builtin functions, which gotmpl provides itself.
+    fn is_builtin(f: &str) -> bool {
+        matches!(
+            f,
+            "and"
+                | "or"
+                | "not"
+                | "len"
+                | "index"
+                | "slice"
+                | "print"
+                | "printf"
+                | "println"
+                | "html"
+                | "js"
+                | "urlquery"
+                | "call"
+                | "eq"
+                | "ne"
+                | "lt"
+                | "le"
+                | "gt"
+                | "ge"
+        )
+    }
+    let found =
+        in_list(tree, known).or_else(|| defines.iter().find_map(|d| in_list(&d.body, known)));
+    match found {
+        None => Ok(()),
+        Some((pos, f)) => {
+            let lines = LineStarts::new(&without_comments(text));
+            Err(RenderError {
+                template: name.to_string(),
+                line: u32::try_from(pos.line).ok(),
+                column: u32::try_from(lines.column(pos) + 1).ok(),
+                message: format!(
+                    "parse error: function {f:?} not defined (Helm has no such function; \
+                     check its spelling)"
+                ),
+            })
+        }
     }
 }
 
@@ -1207,6 +1332,7 @@ fn include(shared: &Shared, name: &str, data: &Value) -> gotmpl::Result<String> 
         .get()
         .and_then(Weak::upgrade)
         .ok_or_else(|| TemplateError::Exec("include outside a render".into()))?;
+    let _nested = Nested::enter(&shared.nesting, &format!("include {name:?}"))?;
     {
         let mut depth = shared.depth.lock().unwrap_or_else(|e| e.into_inner());
         let n = depth.entry(name.to_string()).or_default();
@@ -1232,6 +1358,7 @@ fn include(shared: &Shared, name: &str, data: &Value) -> gotmpl::Result<String> 
 /// `tpl`: `text` rendered as a template named like the calling one, with the chart's
 /// templates available to `include`.
 fn tpl(shared: &Shared, text: &str, data: &Value) -> gotmpl::Result<String> {
+    let _nested = Nested::enter(&shared.nesting, "tpl")?;
     let name = match data {
         Value::Map(m) => m
             .get("Template")
@@ -1259,6 +1386,7 @@ fn tpl(shared: &Shared, text: &str, data: &Value) -> gotmpl::Result<String> {
     let mut t = Template::new(&own)
         .funcs(funcs)
         .missing_key(MissingKey::ZeroValue)
+        .max_range_iters(MAX_RANGE_ITERS)
         .add_parse_tree(&own, with_export(tree));
     for d in defines {
         t = t.add_parse_tree(d.name.as_str(), with_export(d.body));
@@ -1707,6 +1835,71 @@ mod tests {
 
     fn render_one(body: &str) -> String {
         render_with("", body, json!({}))
+    }
+
+    /// Renders on a thread with the stack a scan's workers have.
+    fn render_error(helpers: &str, body: &str, values: serde_json::Value) -> RenderError {
+        let helpers = helpers.to_string();
+        let body = body.to_string();
+        std::thread::Builder::new()
+            .stack_size(16 << 20)
+            .spawn(move || {
+                let chart = RenderChart {
+                    name: "c".into(),
+                    metadata: json!({"Name": "c", "Version": "0.1.0"}),
+                    templates: vec![
+                        file("templates/_h.tpl", &helpers),
+                        file("templates/t.yaml", &body),
+                    ],
+                    ..Default::default()
+                };
+                render(&chart, &values, &RenderOptions::default()).expect_err("an error")
+            })
+            .unwrap()
+            .join()
+            .expect("no crash")
+    }
+
+    #[test]
+    fn a_template_that_includes_itself_is_an_error_not_a_crash() {
+        let e = render_error(
+            r#"{{- define "loop" -}}x{{ include "loop" . }}{{- end -}}"#,
+            r#"a: {{ include "loop" . }}"#,
+            json!({}),
+        );
+        assert!(e.message.contains("nested more than"), "{e}");
+        let e = render_error(
+            "",
+            r#"a: {{ tpl .Values.t . }}"#,
+            json!({"t": "{{ tpl .Values.t . }}"}),
+        );
+        assert!(e.message.contains("nested more than"), "{e}");
+    }
+
+    #[test]
+    fn huge_lists_strings_and_loops_stop_at_their_limits() {
+        for body in [
+            "{{ range until 100000000 }}x{{ end }}",
+            "{{ range untilStep 0 1000000000 1 }}x{{ end }}",
+            "{{ repeat 100000000 \"xxxxxxxxxx\" }}",
+            "{{ randAlphaNum 1000000000 }}",
+            "{{ \"a\" | indent 100000000 }}",
+            "{{ range until 900000 }}{{ range until 900000 }}{{ end }}{{ end }}",
+        ] {
+            let e = render_error("", body, json!({}));
+            assert!(!e.message.is_empty(), "{body}: {e}");
+        }
+    }
+
+    #[test]
+    fn an_unknown_function_is_a_parse_error_at_its_line() {
+        let e = render_error("", "a: 1\nb: {{ notAFunction . }}\n", json!({}));
+        assert_eq!(e.template, "c/templates/t.yaml");
+        assert_eq!((e.line, e.column), (Some(2), Some(7)), "{e}");
+        assert!(e.message.contains("\"notAFunction\" not defined"), "{e}");
+        // One in a helper is found too, where it is written.
+        let e = render_error("{{ define \"h\" }}{{ nope }}{{ end }}", "a: 1", json!({}));
+        assert_eq!(e.template, "c/templates/_h.tpl");
     }
 
     #[test]

@@ -277,11 +277,17 @@ pub(crate) fn register(m: &mut FuncMap) {
     reg(m, "until", |n, a| {
         arity(n, a, 1)?;
         let count = arg_int(a, 0)?;
+        super::convert::within(n, count.unsigned_abs(), super::convert::MAX_ITEMS)?;
         let step = if count < 0 { -1 } else { 1 };
         Ok(ints(until_step(0, count, step)))
     });
     reg(m, "untilStep", |n, a| {
         arity(n, a, 3)?;
+        let (start, stop, step) = (arg_int(a, 0)?, arg_int(a, 1)?, arg_int(a, 2)?);
+        if step != 0 {
+            let items = (i128::from(stop) - i128::from(start)) / i128::from(step);
+            super::convert::within(n, items.unsigned_abs() as u64, super::convert::MAX_ITEMS)?;
+        }
         Ok(ints(until_step(
             arg_int(a, 0)?,
             arg_int(a, 1)?,

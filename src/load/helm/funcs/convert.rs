@@ -389,6 +389,23 @@ pub(crate) fn err(msg: impl Into<String>) -> TemplateError {
 
 /// The error of a function that returned one (or panicked) in Go:
 /// `error calling NAME: MESSAGE`.
+/// The most items a function makes in one list (`until`, `untilStep`): an untrusted chart
+/// must not make the scan allocate without bound.
+pub(crate) const MAX_ITEMS: u64 = 1_000_000;
+/// The most bytes a function makes in one string (`repeat`, `indent`, `randAlphaNum`…).
+pub(crate) const MAX_STRING_BYTES: u64 = 64 << 20;
+
+/// An error when `size` is past `limit`: what `name` would make is too large.
+pub(crate) fn within(name: &str, size: u64, limit: u64) -> Result<()> {
+    if size > limit {
+        return Err(call_err(
+            name,
+            format!("the result would be {size} items or bytes, past plumbline's limit of {limit}"),
+        ));
+    }
+    Ok(())
+}
+
 pub(crate) fn call_err(name: &str, msg: impl std::fmt::Display) -> TemplateError {
     TemplateError::Exec(format!("error calling {name}: {msg}"))
 }

@@ -358,7 +358,9 @@ fn adler32(data: &[u8]) -> u32 {
 
 fn count(name: &str, a: &[Value]) -> Result<usize> {
     arity(name, a, 1)?;
-    Ok(arg_int(a, 0)?.max(0) as usize)
+    let n = arg_int(a, 0)?.max(0) as u64;
+    super::convert::within(name, n, super::convert::MAX_STRING_BYTES)?;
+    Ok(n as usize)
 }
 
 fn bcrypt_placeholder() -> String {

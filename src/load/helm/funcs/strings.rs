@@ -319,6 +319,8 @@ fn pad(name: &str, n: i64) -> Result<String> {
     if n < 0 {
         return Err(call_err(name, "strings: negative Repeat count"));
     }
+    // Each line of the text gets the padding: a page of it is plenty.
+    super::convert::within(name, n as u64, 4096)?;
     Ok(" ".repeat(n as usize))
 }
 
@@ -387,7 +389,13 @@ pub(crate) fn register(m: &mut FuncMap) {
         if count < 0 {
             return Err(call_err(n, "strings: negative Repeat count"));
         }
-        Ok(string(arg_str(a, 1)?.repeat(count as usize)))
+        let s = arg_str(a, 1)?;
+        super::convert::within(
+            n,
+            (count as u64).saturating_mul(s.len() as u64),
+            super::convert::MAX_STRING_BYTES,
+        )?;
+        Ok(string(s.repeat(count as usize)))
     });
     for name in ["trimall", "trimAll"] {
         reg(m, name, |n, a| {
