@@ -60,20 +60,25 @@ fn bench_corpus_scans_without_crash_and_reports_every_unloadable_file() {
             "with its line: {n}"
         );
     }
-    // The Helm chart templates of microservices-demo are reported, with the hint to render them.
-    let helm: Vec<_> = notes
+    // The Helm chart of microservices-demo is rendered, not parsed as YAML: no problem is
+    // reported for its templates, and what it renders is checked at the template lines.
+    let helm_notes: Vec<_> = notes
         .iter()
-        .filter(|n| {
-            n["file"]
+        .filter(|n| n["file"].as_str().unwrap_or_default().contains("helm-chart/"))
+        .collect();
+    assert!(helm_notes.is_empty(), "{helm_notes:?}");
+    let helm_findings = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| {
+            f["file"]
                 .as_str()
                 .unwrap()
                 .contains("helm-chart/templates/")
         })
-        .collect();
-    assert!(helm.len() >= 10, "{helm:?}");
-    assert!(helm
-        .iter()
-        .all(|n| n["message"].as_str().unwrap().contains("helm template")));
+        .count();
+    assert!(helm_findings >= 10, "{helm_findings}");
     // Real manifests give real findings from the built-in library.
     assert!(r["summary"]["resources"].as_u64().unwrap() > 500);
     assert!(r["findings"]
