@@ -64,7 +64,12 @@ fn bench_corpus_scans_without_crash_and_reports_every_unloadable_file() {
     // reported for its templates, and what it renders is checked at the template lines.
     let helm_notes: Vec<_> = notes
         .iter()
-        .filter(|n| n["file"].as_str().unwrap_or_default().contains("helm-chart/"))
+        .filter(|n| {
+            n["file"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("helm-chart/")
+        })
         .collect();
     assert!(helm_notes.is_empty(), "{helm_notes:?}");
     let helm_findings = r["findings"]
