@@ -239,72 +239,17 @@ pub fn check(
             out.findings.append(&mut found);
         }
         if let Some(u) = &unmanaged {
-            // Every declared namespaced kind must have been listed in the watched namespaces.
-            let namespaced_kinds: BTreeSet<(&str, &str)> = declared
-                .iter()
-                .filter(|(_, k)| k.namespace.is_some())
-                .map(|(_, k)| (k.group.as_str(), k.kind.as_str()))
-                .collect();
-            for (group, kind) in namespaced_kinds {
-                for ns in &u.namespaces {
-                    if !is_complete(cluster, group, kind, Some(ns)) {
-                        not_read
-                            .entry((group.to_string(), kind.to_string(), Some(ns.clone())))
-                            .or_default();
-                    }
-                }
-            }
-            let declared_kinds: BTreeSet<(&str, &str)> = declared
-                .iter()
-                .map(|(_, k)| (k.group.as_str(), k.kind.as_str()))
-                .collect();
-            for o in &cluster.objects {
-                let key = live_key(o);
-                // Only the kinds Git declares are read, and so only they are looked at.
-                let in_scope = declared_kinds.contains(&(key.group.as_str(), key.kind.as_str()))
-                    && (u.namespaces.is_empty()
-                        || key
-                            .namespace
-                            .as_ref()
-                            .is_some_and(|n| u.namespaces.contains(n)))
-                    && labels_match(o, &u.selector);
-                if in_scope
-                    && !declared_keys.contains(&key)
-                    && !has_owner(o)
-                    && !created_by_kubernetes(o)
-                {
-                    out.findings
-                        .push(findings::unmanaged(o, &key, &cluster.name));
-                }
-            }
-        }
-        for ((group, kind, ns), n) in not_read {
-            let group_text = if group.is_empty() {
-                "core".to_string()
-            } else {
-                group
-            };
-            let place = ns.map_or_else(
-                || "cluster-wide".to_string(),
-                |n| format!("in namespace {n}"),
+            unmanaged_in(
+                cluster,
+                u,
+                &declared,
+                &declared_keys,
+                &mut not_read,
+                &mut out,
             );
-            let what = if n > 0 {
-                format!("{n} declared object(s) there were not compared")
-            } else {
-                "objects there that Git does not declare could not be looked for".to_string()
-            };
-            out.notifications.push(Notification::new(
-                NoteLevel::Error,
-                "live-not-read",
-                format!(
-                    "cluster {}: {kind} ({group_text} API group) was not listed completely \
-                     {place}, so {what}: drift there is unknown, not absent. Read the cluster \
-                     (or take the snapshot) again with permission to list {kind} {place}; the \
-                     reader's own notifications say why it could not",
-                    cluster.name
-                ),
-            ));
         }
+        out.notifications
+            .extend(not_read_notes(&cluster.name, not_read));
     }
     out.rules = [findings::MISSING, findings::CHANGED]
         .into_iter()
@@ -312,6 +257,89 @@ pub fn check(
         .filter_map(findings::rule_meta)
         .collect();
     out.files = files.into_values().collect();
+    out
+}
+
+/// The live objects of `cluster` that nothing declares (`--unmanaged`), as findings; a
+/// watched namespace where a declared kind was not listed completely is added to `not_read`.
+fn unmanaged_in(
+    cluster: &LiveCluster,
+    u: &Unmanaged,
+    declared: &[(&Document, Key)],
+    declared_keys: &BTreeSet<&Key>,
+    not_read: &mut BTreeMap<(String, String, Option<String>), usize>,
+    out: &mut Outcome,
+) {
+    // Every declared namespaced kind must have been listed in the watched namespaces.
+    let namespaced_kinds: BTreeSet<(&str, &str)> = declared
+        .iter()
+        .filter(|(_, k)| k.namespace.is_some())
+        .map(|(_, k)| (k.group.as_str(), k.kind.as_str()))
+        .collect();
+    for (group, kind) in namespaced_kinds {
+        for ns in &u.namespaces {
+            if !is_complete(cluster, group, kind, Some(ns)) {
+                not_read
+                    .entry((group.to_string(), kind.to_string(), Some(ns.clone())))
+                    .or_default();
+            }
+        }
+    }
+    let declared_kinds: BTreeSet<(&str, &str)> = declared
+        .iter()
+        .map(|(_, k)| (k.group.as_str(), k.kind.as_str()))
+        .collect();
+    for o in &cluster.objects {
+        let key = live_key(o);
+        // Only the kinds Git declares are read, and so only they are looked at.
+        let in_scope = declared_kinds.contains(&(key.group.as_str(), key.kind.as_str()))
+            && (u.namespaces.is_empty()
+                || key
+                    .namespace
+                    .as_ref()
+                    .is_some_and(|n| u.namespaces.contains(n)))
+            && labels_match(o, &u.selector);
+        if in_scope && !declared_keys.contains(&key) && !has_owner(o) && !created_by_kubernetes(o) {
+            out.findings
+                .push(findings::unmanaged(o, &key, &cluster.name));
+        }
+    }
+}
+
+/// The notifications for the kinds and namespaces of `cluster` that were not listed
+/// completely: drift there is unknown, not absent.
+fn not_read_notes(
+    cluster: &str,
+    not_read: BTreeMap<(String, String, Option<String>), usize>,
+) -> Vec<Notification> {
+    let mut out = Vec::new();
+    for ((group, kind, ns), n) in not_read {
+        let group_text = if group.is_empty() {
+            "core".to_string()
+        } else {
+            group
+        };
+        let place = ns.map_or_else(
+            || "cluster-wide".to_string(),
+            |n| format!("in namespace {n}"),
+        );
+        let what = if n > 0 {
+            format!("{n} declared object(s) there were not compared")
+        } else {
+            "objects there that Git does not declare could not be looked for".to_string()
+        };
+        out.push(Notification::new(
+            NoteLevel::Error,
+            "live-not-read",
+            format!(
+                "cluster {}: {kind} ({group_text} API group) was not listed completely \
+                 {place}, so {what}: drift there is unknown, not absent. Read the cluster \
+                 (or take the snapshot) again with permission to list {kind} {place}; the \
+                 reader's own notifications say why it could not",
+                cluster
+            ),
+        ));
+    }
     out
 }
 
