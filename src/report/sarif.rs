@@ -221,6 +221,123 @@ fn base_ids(result: &ScanResult) -> Value {
 }
 
 /// One SARIF run: rules, results, notifications and the scanned revision.
+/// `apiVersion/kind/namespace/name` of a resource.
+fn qualified(r: &crate::model::ResourceId) -> String {
+    let ns = r.namespace.as_deref().unwrap_or("");
+    format!("{}/{}/{}/{}", r.api_version, r.kind, ns, r.name)
+}
+
+/// One finding as a SARIF result; `index` gives each rule's position in the driver's list.
+fn result_of(f: &crate::model::Finding, index: &BTreeMap<&str, usize>) -> Value {
+    let location = location_of(f);
+    let mut res = json!({
+        "ruleId": f.rule_id,
+        "level": level(f.severity, f.level),
+        "message": { "text": f.message },
+        "locations": [location],
+        "partialFingerprints": { FINGERPRINT_KEY: f.fingerprint },
+        "properties": {
+            "severity": f.severity,
+            "fieldPath": render_path(&f.field_path),
+            "document": f.document,
+        },
+    });
+    if let Some(i) = index.get(f.rule_id.as_str()) {
+        res["ruleIndex"] = json!(i);
+    }
+    if !f.suppressions.is_empty() {
+        res["suppressions"] = Value::Array(f.suppressions.iter().map(suppression).collect());
+    }
+    if let Some(state) = f.baseline_state {
+        res["baselineState"] = json!(state.as_str());
+    }
+    if let Some(s) = f.subject.as_ref().filter(|s| !s.via.is_empty()) {
+        // The module calls from the root to the declaring module, outermost first.
+        res["properties"]["moduleCalls"] = json!(s.via);
+    }
+    if let Some(live) = &f.live {
+        res["properties"]["liveLocation"] = json!(live);
+        if let Some(r) = f.resource.as_ref().filter(|_| f.file.is_empty()) {
+            res["properties"]["resource"] = json!(qualified(r));
+        }
+    }
+    res
+}
+
+/// Where a finding is: its file and region, with the resource (and, for drift, where it
+/// lives) as logical locations; a live object nothing declares is located at the object.
+fn location_of(f: &crate::model::Finding) -> Value {
+    match (f.file.is_empty(), &f.live) {
+        // A live object nothing in Git declares: no file, only where it lives. GitHub
+        // code scanning shows no result without an artifact URI and a region (the
+        // multitool's GH1001, GH1003), so the artifact is the object itself, under the `%LIVE%` base:
+        // never a path in the repository, never an empty one.
+        (true, Some(live)) => json!({
+            "physicalLocation": {
+                "artifactLocation": { "uri": live_uri(live), "uriBaseId": LIVE_BASE },
+                // GitHub needs a region (GH1003): the object's first line.
+                "region": { "startLine": 1 },
+            },
+            "logicalLocations": [{
+                "name": f.resource.as_ref().map_or(live.as_str(), |r| r.name.as_str()),
+                "fullyQualifiedName": live,
+                "kind": "resource",
+            }],
+        }),
+        _ => {
+            let mut location = json!({ "physicalLocation": physical(&f.file, Some(&f.region)) });
+            if let Some(r) = &f.resource {
+                location["logicalLocations"] = json!([{
+                    "name": r.name,
+                    "fullyQualifiedName": qualified(r),
+                    "kind": "resource",
+                }]);
+            } else if let Some(s) = &f.subject {
+                location["logicalLocations"] = json!([{
+                    "name": s.address,
+                    "fullyQualifiedName": format!("{}:{}", s.source, s.address),
+                    "kind": "resource",
+                }]);
+            }
+            if let Some(live) = &f.live {
+                // Drift: where the resource lives (cluster path or ARN) beside where
+                // it is declared.
+                let entry = json!({
+                    "name": live.rsplit(['/', ':']).next().unwrap_or(live),
+                    "fullyQualifiedName": live,
+                    "kind": "resource",
+                });
+                match location["logicalLocations"].as_array_mut() {
+                    Some(list) => list.push(entry),
+                    None => location["logicalLocations"] = json!([entry]),
+                }
+            }
+            location
+        }
+    }
+}
+
+/// A notification as a SARIF tool execution notification.
+fn notification_of(n: &crate::model::Notification) -> Value {
+    let mut v = json!({
+        "level": match n.level {
+            NoteLevel::Error => "error",
+            NoteLevel::Warning => "warning",
+            NoteLevel::Note => "note",
+        },
+        "message": { "text": n.message },
+        "descriptor": { "id": n.code },
+    });
+    if let Some(file) = &n.file {
+        let region = n.position.map(|p| crate::model::Region {
+            start: p,
+            end: crate::model::Pos::new(p.line, p.column + 1),
+        });
+        v["locations"] = json!([{ "physicalLocation": physical(file, region.as_ref()) }]);
+    }
+    v
+}
+
 fn run(result: &ScanResult, category: &str) -> Value {
     let index: BTreeMap<&str, usize> = result
         .rules
@@ -231,118 +348,9 @@ fn run(result: &ScanResult, category: &str) -> Value {
     let results: Vec<Value> = result
         .findings
         .iter()
-        .map(|f| {
-            let qualified = |r: &crate::model::ResourceId| {
-                let ns = r.namespace.as_deref().unwrap_or("");
-                format!("{}/{}/{}/{}", r.api_version, r.kind, ns, r.name)
-            };
-            let location = match (f.file.is_empty(), &f.live) {
-                // A live object nothing in Git declares: no file, only where it lives. GitHub
-                // code scanning shows no result without an artifact URI and a region (the
-                // multitool's GH1001, GH1003), so the artifact is the object itself, under the `%LIVE%` base:
-                // never a path in the repository, never an empty one.
-                (true, Some(live)) => json!({
-                    "physicalLocation": {
-                        "artifactLocation": { "uri": live_uri(live), "uriBaseId": LIVE_BASE },
-                        // GitHub needs a region (GH1003): the object's first line.
-                        "region": { "startLine": 1 },
-                    },
-                    "logicalLocations": [{
-                        "name": f.resource.as_ref().map_or(live.as_str(), |r| r.name.as_str()),
-                        "fullyQualifiedName": live,
-                        "kind": "resource",
-                    }],
-                }),
-                _ => {
-                    let mut location =
-                        json!({ "physicalLocation": physical(&f.file, Some(&f.region)) });
-                    if let Some(r) = &f.resource {
-                        location["logicalLocations"] = json!([{
-                            "name": r.name,
-                            "fullyQualifiedName": qualified(r),
-                            "kind": "resource",
-                        }]);
-                    } else if let Some(s) = &f.subject {
-                        location["logicalLocations"] = json!([{
-                            "name": s.address,
-                            "fullyQualifiedName": format!("{}:{}", s.source, s.address),
-                            "kind": "resource",
-                        }]);
-                    }
-                    if let Some(live) = &f.live {
-                        // Drift: where the resource lives (cluster path or ARN) beside where
-                        // it is declared.
-                        let entry = json!({
-                            "name": live.rsplit(['/', ':']).next().unwrap_or(live),
-                            "fullyQualifiedName": live,
-                            "kind": "resource",
-                        });
-                        match location["logicalLocations"].as_array_mut() {
-                            Some(list) => list.push(entry),
-                            None => location["logicalLocations"] = json!([entry]),
-                        }
-                    }
-                    location
-                }
-            };
-            let mut res = json!({
-                "ruleId": f.rule_id,
-                "level": level(f.severity, f.level),
-                "message": { "text": f.message },
-                "locations": [location],
-                "partialFingerprints": { FINGERPRINT_KEY: f.fingerprint },
-                "properties": {
-                    "severity": f.severity,
-                    "fieldPath": render_path(&f.field_path),
-                    "document": f.document,
-                },
-            });
-            if let Some(i) = index.get(f.rule_id.as_str()) {
-                res["ruleIndex"] = json!(i);
-            }
-            if !f.suppressions.is_empty() {
-                res["suppressions"] =
-                    Value::Array(f.suppressions.iter().map(suppression).collect());
-            }
-            if let Some(state) = f.baseline_state {
-                res["baselineState"] = json!(state.as_str());
-            }
-            if let Some(s) = f.subject.as_ref().filter(|s| !s.via.is_empty()) {
-                // The module calls from the root to the declaring module, outermost first.
-                res["properties"]["moduleCalls"] = json!(s.via);
-            }
-            if let Some(live) = &f.live {
-                res["properties"]["liveLocation"] = json!(live);
-                if let Some(r) = f.resource.as_ref().filter(|_| f.file.is_empty()) {
-                    res["properties"]["resource"] = json!(qualified(r));
-                }
-            }
-            res
-        })
+        .map(|f| result_of(f, &index))
         .collect();
-    let notifications: Vec<Value> = result
-        .notifications
-        .iter()
-        .map(|n| {
-            let mut v = json!({
-                "level": match n.level {
-                    NoteLevel::Error => "error",
-                    NoteLevel::Warning => "warning",
-                    NoteLevel::Note => "note",
-                },
-                "message": { "text": n.message },
-                "descriptor": { "id": n.code },
-            });
-            if let Some(file) = &n.file {
-                let region = n.position.map(|p| crate::model::Region {
-                    start: p,
-                    end: crate::model::Pos::new(p.line, p.column + 1),
-                });
-                v["locations"] = json!([{ "physicalLocation": physical(file, region.as_ref()) }]);
-            }
-            v
-        })
-        .collect();
+    let notifications: Vec<Value> = result.notifications.iter().map(notification_of).collect();
     let mut run = json!({
         "tool": { "driver": {
             "name": TOOL_NAME,
