@@ -407,104 +407,7 @@ fn read_sarif(doc: &Value, source: &str) -> Result<Vec<LoadedReport>, String> {
             .cloned()
             .unwrap_or_default()
         {
-            let rule_id = s(&r, "ruleId")
-                .or_else(|| {
-                    r.get("ruleIndex")
-                        .and_then(Value::as_u64)
-                        .and_then(|i| rules_raw.get(i as usize))
-                        .and_then(|d| s(d, "id"))
-                })
-                .unwrap_or_else(|| "unknown".into());
-            let props = r.get("properties").cloned().unwrap_or(Value::Null);
-            let loc = r.pointer("/locations/0").cloned().unwrap_or(Value::Null);
-            // An artifact under `%LIVE%` is a live object, not a file.
-            let in_git = loc
-                .pointer("/physicalLocation/artifactLocation/uriBaseId")
-                .and_then(Value::as_str)
-                != Some(super::sarif::LIVE_BASE);
-            let file = loc
-                .pointer("/physicalLocation/artifactLocation/uri")
-                .and_then(Value::as_str)
-                .filter(|_| in_git)
-                .map(decode_uri)
-                .unwrap_or_default();
-            let region = loc
-                .pointer("/physicalLocation/region")
-                .cloned()
-                .unwrap_or(Value::Null);
-            let start = Pos::new(
-                u32_of(&region, "startLine").unwrap_or(1),
-                u32_of(&region, "startColumn").unwrap_or(1),
-            );
-            let end = Pos::new(
-                u32_of(&region, "endLine").unwrap_or(start.line),
-                u32_of(&region, "endColumn").unwrap_or(start.column + 1),
-            );
-            let live = s(&props, "liveLocation");
-            // A live object with no file: its logical location is where it lives, and its
-            // identity is in the properties.
-            let resource = if file.is_empty() && live.is_some() {
-                props
-                    .get("resource")
-                    .and_then(Value::as_str)
-                    .and_then(resource_from_qualified)
-            } else {
-                loc.pointer("/logicalLocations/0/fullyQualifiedName")
-                    .and_then(Value::as_str)
-                    .and_then(resource_from_qualified)
-            };
-            let message = r
-                .pointer("/message/text")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_string();
-            let document = props.get("document").and_then(Value::as_u64).unwrap_or(0) as usize;
-            let field_path = parse_rendered_path(&s(&props, "fieldPath").unwrap_or_default());
-            let rule_severity = rules.iter().find(|x| x.id == rule_id).map(|x| x.severity);
-            let severity = severity_of(props.get("severity"))
-                .or(rule_severity)
-                .unwrap_or_else(|| level_severity(r.get("level")));
-            let fp = r
-                .pointer(&format!(
-                    "/partialFingerprints/{}",
-                    super::sarif::FINGERPRINT_KEY
-                        .replace('~', "~0")
-                        .replace('/', "~1")
-                ))
-                .and_then(Value::as_str)
-                .map(str::to_string)
-                .unwrap_or_else(|| {
-                    fingerprint(
-                        &rule_id,
-                        &file,
-                        resource.as_ref(),
-                        None,
-                        document,
-                        &field_path,
-                        &message,
-                    )
-                });
-            findings.push(Finding {
-                rule_id,
-                severity,
-                level: match r.get("level").and_then(Value::as_str) {
-                    Some("warning") | Some("note") if severity >= Severity::High => {
-                        FindingLevel::Warning
-                    }
-                    _ => FindingLevel::Error,
-                },
-                message,
-                file,
-                region: Region { start, end },
-                resource,
-                subject: None,
-                document,
-                field_path,
-                fingerprint: fp,
-                suppressions: suppressions_of(r.get("suppressions")),
-                live,
-                baseline_state: baseline_of(r.get("baselineState")),
-            });
+            findings.push(finding_from_sarif(&r, &rules_raw, &rules));
         }
         let invocation = run
             .pointer("/invocations/0")
@@ -516,37 +419,7 @@ fn read_sarif(doc: &Value, source: &str) -> Result<Vec<LoadedReport>, String> {
             .cloned()
             .unwrap_or_default()
             .iter()
-            .map(|n| {
-                let level = match n.get("level").and_then(Value::as_str) {
-                    Some("error") => NoteLevel::Error,
-                    Some("note") | Some("none") => NoteLevel::Note,
-                    _ => NoteLevel::Warning,
-                };
-                let mut note = Notification::new(
-                    level,
-                    n.pointer("/descriptor/id")
-                        .and_then(Value::as_str)
-                        .unwrap_or("notification"),
-                    n.pointer("/message/text")
-                        .and_then(Value::as_str)
-                        .unwrap_or(""),
-                );
-                if let Some(uri) = n
-                    .pointer("/locations/0/physicalLocation/artifactLocation/uri")
-                    .and_then(Value::as_str)
-                {
-                    let pos = n
-                        .pointer("/locations/0/physicalLocation/region")
-                        .and_then(|r| {
-                            Some(Pos::new(
-                                u32_of(r, "startLine")?,
-                                u32_of(r, "startColumn").unwrap_or(1),
-                            ))
-                        });
-                    note = note.at(decode_uri(uri), pos);
-                }
-                note
-            })
+            .map(notification_from_sarif)
             .collect();
         let category = run
             .pointer("/automationDetails/id")
@@ -589,6 +462,140 @@ fn read_sarif(doc: &Value, source: &str) -> Result<Vec<LoadedReport>, String> {
         });
     }
     Ok(out)
+}
+
+/// One SARIF result as a finding; `rules_raw` are the driver's rule descriptors (for a
+/// result that names its rule by index) and `rules` their catalog entries (for severities).
+fn finding_from_sarif(r: &Value, rules_raw: &[Value], rules: &[RuleMeta]) -> Finding {
+    let rule_id = s(r, "ruleId")
+        .or_else(|| {
+            r.get("ruleIndex")
+                .and_then(Value::as_u64)
+                .and_then(|i| rules_raw.get(i as usize))
+                .and_then(|d| s(d, "id"))
+        })
+        .unwrap_or_else(|| "unknown".into());
+    let props = r.get("properties").cloned().unwrap_or(Value::Null);
+    let loc = r.pointer("/locations/0").cloned().unwrap_or(Value::Null);
+    // An artifact under `%LIVE%` is a live object, not a file.
+    let in_git = loc
+        .pointer("/physicalLocation/artifactLocation/uriBaseId")
+        .and_then(Value::as_str)
+        != Some(super::sarif::LIVE_BASE);
+    let file = loc
+        .pointer("/physicalLocation/artifactLocation/uri")
+        .and_then(Value::as_str)
+        .filter(|_| in_git)
+        .map(decode_uri)
+        .unwrap_or_default();
+    let region = loc
+        .pointer("/physicalLocation/region")
+        .cloned()
+        .unwrap_or(Value::Null);
+    let start = Pos::new(
+        u32_of(&region, "startLine").unwrap_or(1),
+        u32_of(&region, "startColumn").unwrap_or(1),
+    );
+    let end = Pos::new(
+        u32_of(&region, "endLine").unwrap_or(start.line),
+        u32_of(&region, "endColumn").unwrap_or(start.column + 1),
+    );
+    let live = s(&props, "liveLocation");
+    // A live object with no file: its logical location is where it lives, and its
+    // identity is in the properties.
+    let resource = if file.is_empty() && live.is_some() {
+        props
+            .get("resource")
+            .and_then(Value::as_str)
+            .and_then(resource_from_qualified)
+    } else {
+        loc.pointer("/logicalLocations/0/fullyQualifiedName")
+            .and_then(Value::as_str)
+            .and_then(resource_from_qualified)
+    };
+    let message = r
+        .pointer("/message/text")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    let document = props.get("document").and_then(Value::as_u64).unwrap_or(0) as usize;
+    let field_path = parse_rendered_path(&s(&props, "fieldPath").unwrap_or_default());
+    let rule_severity = rules.iter().find(|x| x.id == rule_id).map(|x| x.severity);
+    let severity = severity_of(props.get("severity"))
+        .or(rule_severity)
+        .unwrap_or_else(|| level_severity(r.get("level")));
+    let fp = r
+        .pointer(&format!(
+            "/partialFingerprints/{}",
+            super::sarif::FINGERPRINT_KEY
+                .replace('~', "~0")
+                .replace('/', "~1")
+        ))
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .unwrap_or_else(|| {
+            fingerprint(
+                &rule_id,
+                &file,
+                resource.as_ref(),
+                None,
+                document,
+                &field_path,
+                &message,
+            )
+        });
+    Finding {
+        rule_id,
+        severity,
+        level: match r.get("level").and_then(Value::as_str) {
+            Some("warning") | Some("note") if severity >= Severity::High => FindingLevel::Warning,
+            _ => FindingLevel::Error,
+        },
+        message,
+        file,
+        region: Region { start, end },
+        resource,
+        subject: None,
+        document,
+        field_path,
+        fingerprint: fp,
+        suppressions: suppressions_of(r.get("suppressions")),
+        live,
+        baseline_state: baseline_of(r.get("baselineState")),
+    }
+}
+
+/// One tool execution notification of a SARIF run.
+fn notification_from_sarif(n: &Value) -> Notification {
+    let level = match n.get("level").and_then(Value::as_str) {
+        Some("error") => NoteLevel::Error,
+        Some("note") | Some("none") => NoteLevel::Note,
+        _ => NoteLevel::Warning,
+    };
+    let mut note = Notification::new(
+        level,
+        n.pointer("/descriptor/id")
+            .and_then(Value::as_str)
+            .unwrap_or("notification"),
+        n.pointer("/message/text")
+            .and_then(Value::as_str)
+            .unwrap_or(""),
+    );
+    if let Some(uri) = n
+        .pointer("/locations/0/physicalLocation/artifactLocation/uri")
+        .and_then(Value::as_str)
+    {
+        let pos = n
+            .pointer("/locations/0/physicalLocation/region")
+            .and_then(|r| {
+                Some(Pos::new(
+                    u32_of(r, "startLine")?,
+                    u32_of(r, "startColumn").unwrap_or(1),
+                ))
+            });
+        note = note.at(decode_uri(uri), pos);
+    }
+    note
 }
 
 #[cfg(test)]
