@@ -58,9 +58,11 @@ pub(super) fn run_render(args: RenderArgs) -> i32 {
             let json = serde_json::to_string(&input).unwrap_or_else(|_| "null".to_string());
             format!("{json}\n")
         } else {
+            // The path comes from the scanned repository: escaped like every name a report
+            // prints, so it cannot carry terminal controls or a line break of its own.
             format!(
                 "---\n# Source: {}\n{}\n",
-                d.file.path,
+                textsafe::Escaped(&d.file.path),
                 yaml(&d.node.to_json())
             )
         };
@@ -92,12 +94,5 @@ pub(super) fn run_render(args: RenderArgs) -> i32 {
 /// A JSON value as YAML, in the style `helm template` prints (keys sorted, as Helm's
 /// `toYaml`).
 fn yaml(v: &serde_json::Value) -> String {
-    let funcs = crate::load::helm::funcs::function_map();
-    match funcs.get("toYaml") {
-        Some(to_yaml) => match to_yaml(&[crate::load::helm::funcs::to_value(v)]) {
-            Ok(gotmpl::Value::String(s)) => s.to_string(),
-            _ => v.to_string(),
-        },
-        None => v.to_string(),
-    }
+    crate::load::helm::funcs::yaml::to_yaml(&crate::load::helm::funcs::to_value(v))
 }

@@ -845,7 +845,7 @@ fn validate_metadata(md: &mut Metadata) -> Result<(), (Option<&'static str>, Str
                 .into(),
         ));
     }
-    if semver::Version::parse(&md.version).is_none() {
+    if !semver::is_valid_version(&md.version) {
         return Err((
             Some("version"),
             format!(

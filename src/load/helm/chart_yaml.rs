@@ -871,70 +871,11 @@ fn days_in_month(year: i32, month: u32) -> u32 {
 /// (`bits` = 64): the shortest digits that read back as the same value, in exponent form
 /// (`1e+07`, `1.5e-05`) when the decimal exponent is below -4 or at least 6.
 pub(crate) fn go_format_float(f: f64, bits: u32) -> String {
-    if f.is_nan() {
-        return "NaN".into();
+    if bits == 32 && f.is_finite() {
+        // The float32's shortest digits, read back as a float64, have the same shortest
+        // digits: Go's 32-bit form is the 64-bit form of that number.
+        let short: f64 = (f as f32).to_string().parse().unwrap_or(f);
+        return super::super::funcs::format_float_v(short);
     }
-    if f.is_infinite() {
-        return if f > 0.0 {
-            "+Inf".into()
-        } else {
-            "-Inf".into()
-        };
-    }
-    if f == 0.0 {
-        return if f.is_sign_negative() {
-            "-0".into()
-        } else {
-            "0".into()
-        };
-    }
-    // Shortest round-trip digits and decimal exponent, from Rust's `{:e}`.
-    let sci = if bits == 32 {
-        format!("{:e}", f as f32)
-    } else {
-        format!("{f:e}")
-    };
-    let (mant, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    let neg = mant.starts_with('-');
-    let digits: String = mant.chars().filter(char::is_ascii_digit).collect();
-    let eprec = 6;
-    let mut out = String::new();
-    if neg {
-        out.push('-');
-    }
-    if exp < -4 || exp >= eprec {
-        // d.ddddde±XX
-        out.push_str(&digits[..1]);
-        if digits.len() > 1 {
-            out.push('.');
-            out.push_str(&digits[1..]);
-        }
-        out.push('e');
-        out.push(if exp < 0 { '-' } else { '+' });
-        let a = exp.unsigned_abs();
-        if a < 10 {
-            out.push('0');
-        }
-        out.push_str(&a.to_string());
-    } else if exp < 0 {
-        out.push_str("0.");
-        for _ in 0..(-exp - 1) {
-            out.push('0');
-        }
-        out.push_str(&digits);
-    } else {
-        let point = usize::try_from(exp + 1).unwrap_or(0);
-        if digits.len() <= point {
-            out.push_str(&digits);
-            for _ in digits.len()..point {
-                out.push('0');
-            }
-        } else {
-            out.push_str(&digits[..point]);
-            out.push('.');
-            out.push_str(&digits[point..]);
-        }
-    }
-    out
+    super::super::funcs::format_float_v(f)
 }

@@ -1562,11 +1562,8 @@ fn is_files(m: &BTreeMap<Arc<str>, Value>) -> bool {
 const FILES_MARKER: &str = "\u{0}files";
 
 fn yaml_of(v: &serde_json::Value) -> gotmpl::Result<Value> {
-    let f = super::funcs::function_map();
-    let to_yaml = f
-        .get("toYaml")
-        .ok_or_else(|| TemplateError::Exec("toYaml is missing".into()))?;
-    to_yaml(&[super::funcs::to_value(v)])
+    let text = super::funcs::yaml::to_yaml(&super::funcs::to_value(v));
+    Ok(Value::String(Arc::from(text.as_str())))
 }
 
 fn files_value(files: &[ChartFile]) -> Value {

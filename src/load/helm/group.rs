@@ -127,35 +127,27 @@ fn user_values(
     if iac.helm_set.is_empty() {
         return Ok(docs);
     }
-    let mut merged = serde_json::Value::Object(Default::default());
-    for d in docs {
-        merge_tables(&mut merged, d);
+    // Helm merges the files first (a later file's tables into an earlier's), then applies
+    // `--set` to the result.
+    let mut merged = serde_json::Map::new();
+    for (p, d) in iac.helm_values.iter().zip(docs) {
+        match d {
+            serde_json::Value::Object(m) => merged = super::chart::yaml::merge_maps(merged, m),
+            serde_json::Value::Null => {}
+            _ => {
+                return Err(problem(
+                    p,
+                    format!("--helm-values {p}: it is not a mapping of keys to values"),
+                ))
+            }
+        }
     }
+    let mut merged = serde_json::Value::Object(merged);
     for s in &iac.helm_set {
         values::parse_set_into(s, &mut merged)
             .map_err(|e| problem("", format!("--helm-set {s}: {e}")))?;
     }
     Ok(vec![merged])
-}
-
-/// Helm's merge of one values file into the ones before it: tables merge, anything else is
-/// replaced.
-fn merge_tables(base: &mut serde_json::Value, over: serde_json::Value) {
-    match (base, over) {
-        (serde_json::Value::Object(b), serde_json::Value::Object(o)) => {
-            for (k, v) in o {
-                match b.get_mut(&k) {
-                    Some(existing) if existing.is_object() && v.is_object() => {
-                        merge_tables(existing, v)
-                    }
-                    _ => {
-                        b.insert(k, v);
-                    }
-                }
-            }
-        }
-        (b, o) => *b = o,
-    }
 }
 
 /// Renders the chart at `dir` with its default values (and the user's `--helm-values` and
