@@ -339,6 +339,7 @@ fn finding(line: &str) -> crate::model::Finding {
         fingerprint: String::new(),
         live: None,
         suppressions: Vec::new(),
+        related: Vec::new(),
         baseline_state: None,
     }
 }

@@ -268,9 +268,23 @@ pub struct Finding {
     /// suppressed finding stays in every report but no longer fails the run.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub suppressions: Vec<Suppression>,
+    /// Other places that explain the finding (SARIF `relatedLocations`): the template line
+    /// that emitted a value a Helm values file set.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<RelatedLocation>,
     /// Set when the scan was compared with a baseline (`--baseline`, `--base`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline_state: Option<BaselineState>,
+}
+
+/// A place related to a finding: where else to look, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RelatedLocation {
+    /// Repository-relative path with `/` separators.
+    pub file: String,
+    pub region: Region,
+    /// What the place is ("emitted by this template line").
+    pub message: String,
 }
 
 /// Where a suppression was declared (SARIF `suppression.kind`).

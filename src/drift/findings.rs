@@ -185,6 +185,7 @@ pub fn missing(doc: &Document, key: &Key, cluster: &str) -> Finding {
         field_path: Vec::new(),
         fingerprint: fingerprint(MISSING, cluster, key, &[]),
         suppressions: Vec::new(),
+        related: Vec::new(),
         baseline_state: None,
         live: Some(key.live_location(cluster)),
     }
@@ -209,6 +210,7 @@ pub fn changed(doc: &Document, key: &Key, cluster: &str, d: &Difference) -> Find
         field_path: d.path.clone(),
         fingerprint: fingerprint(CHANGED, cluster, key, &d.path),
         suppressions: Vec::new(),
+        related: Vec::new(),
         baseline_state: None,
         live: Some(key.live_location(cluster)),
     }
@@ -236,6 +238,7 @@ pub fn unmanaged(o: &LiveObject, key: &Key, cluster: &str) -> Finding {
         field_path: Vec::new(),
         fingerprint: fingerprint(UNMANAGED, cluster, key, &[]),
         suppressions: Vec::new(),
+        related: Vec::new(),
         baseline_state: None,
         live: Some(key.live_location(cluster)),
     }

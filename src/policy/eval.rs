@@ -311,6 +311,7 @@ fn to_finding(
         document: doc.index,
         field_path: path,
         suppressions: Vec::new(),
+        related: Vec::new(),
         live: None,
         baseline_state: None,
     }

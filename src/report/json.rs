@@ -87,6 +87,16 @@ pub fn render(result: &ScanResult, category: &str) -> String {
             if let Some(subject) = &f.subject {
                 v["subject"] = json!(subject);
             }
+            if !f.related.is_empty() {
+                v["related"] = json!(f.related.iter().map(|r| json!({
+                    "file": r.file,
+                    "startLine": r.region.start.line,
+                    "startColumn": r.region.start.column,
+                    "endLine": r.region.end.line,
+                    "endColumn": r.region.end.column,
+                    "message": r.message,
+                })).collect::<Vec<_>>());
+            }
             v
         }).collect::<Vec<_>>(),
         "notifications": result.notifications,

@@ -4,7 +4,8 @@
 use crate::findings::Comparison;
 use crate::model::{
     fingerprint, parse_rendered_path, BaselineState, Finding, FindingLevel, NoteLevel,
-    Notification, Pos, Region, ResourceId, RuleMeta, Severity, Suppression, SuppressionKind,
+    Notification, Pos, Region, RelatedLocation, ResourceId, RuleMeta, Severity, Suppression,
+    SuppressionKind,
 };
 use crate::source::shard::Shard;
 use serde_json::Value;
@@ -269,6 +270,7 @@ fn read_json(doc: &Value, source: &str) -> Result<LoadedReport, String> {
             field_path,
             fingerprint: fp,
             suppressions: suppressions_of(f.get("suppressions")),
+            related: Vec::new(),
             live: s(f, "live"),
             baseline_state: baseline_of(f.get("baselineState")),
         });
@@ -488,18 +490,7 @@ fn finding_from_sarif(r: &Value, rules_raw: &[Value], rules: &[RuleMeta]) -> Fin
         .filter(|_| in_git)
         .map(decode_uri)
         .unwrap_or_default();
-    let region = loc
-        .pointer("/physicalLocation/region")
-        .cloned()
-        .unwrap_or(Value::Null);
-    let start = Pos::new(
-        u32_of(&region, "startLine").unwrap_or(1),
-        u32_of(&region, "startColumn").unwrap_or(1),
-    );
-    let end = Pos::new(
-        u32_of(&region, "endLine").unwrap_or(start.line),
-        u32_of(&region, "endColumn").unwrap_or(start.column + 1),
-    );
+    let Region { start, end } = region_from_sarif(&loc);
     let live = s(&props, "liveLocation");
     // A live object with no file: its logical location is where it lives, and its
     // identity is in the properties.
@@ -560,9 +551,53 @@ fn finding_from_sarif(r: &Value, rules_raw: &[Value], rules: &[RuleMeta]) -> Fin
         field_path,
         fingerprint: fp,
         suppressions: suppressions_of(r.get("suppressions")),
+        related: related_from_sarif(r.get("relatedLocations")),
         live,
         baseline_state: baseline_of(r.get("baselineState")),
     }
+}
+
+/// The region of a SARIF location (line 1 when it has none).
+fn region_from_sarif(loc: &Value) -> Region {
+    let region = loc
+        .pointer("/physicalLocation/region")
+        .cloned()
+        .unwrap_or(Value::Null);
+    let start = Pos::new(
+        u32_of(&region, "startLine").unwrap_or(1),
+        u32_of(&region, "startColumn").unwrap_or(1),
+    );
+    let end = Pos::new(
+        u32_of(&region, "endLine").unwrap_or(start.line),
+        u32_of(&region, "endColumn").unwrap_or(start.column + 1),
+    );
+    Region { start, end }
+}
+
+/// A result's `relatedLocations` in the repository.
+fn related_from_sarif(v: Option<&Value>) -> Vec<RelatedLocation> {
+    let Some(Value::Array(items)) = v else {
+        return Vec::new();
+    };
+    items
+        .iter()
+        .filter_map(|loc| {
+            let file = loc
+                .pointer("/physicalLocation/artifactLocation/uri")
+                .and_then(Value::as_str)
+                .map(decode_uri)?;
+            let message = loc
+                .pointer("/message/text")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            Some(RelatedLocation {
+                file,
+                region: region_from_sarif(loc),
+                message,
+            })
+        })
+        .collect()
 }
 
 /// One tool execution notification of a SARIF run.

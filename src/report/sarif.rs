@@ -248,6 +248,21 @@ fn result_of(f: &crate::model::Finding, index: &BTreeMap<&str, usize>) -> Value 
     if !f.suppressions.is_empty() {
         res["suppressions"] = Value::Array(f.suppressions.iter().map(suppression).collect());
     }
+    if !f.related.is_empty() {
+        res["relatedLocations"] = Value::Array(
+            f.related
+                .iter()
+                .enumerate()
+                .map(|(i, r)| {
+                    json!({
+                        "id": i + 1,
+                        "physicalLocation": physical(&r.file, Some(&r.region)),
+                        "message": { "text": r.message },
+                    })
+                })
+                .collect(),
+        );
+    }
     if let Some(state) = f.baseline_state {
         res["baselineState"] = json!(state.as_str());
     }

@@ -107,6 +107,17 @@ pub fn render(result: &ScanResult, color: bool) -> String {
             None => {}
         }
         out.end_line();
+        for r in &f.related {
+            out.text.push_str("  ");
+            out.paint(
+                "2",
+                format_args!(
+                    "         {} ({}:{})",
+                    r.message, r.file, r.region.start.line
+                ),
+            );
+            out.end_line();
+        }
         for w in &f.suppressions {
             let until = w
                 .expires

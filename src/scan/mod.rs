@@ -1129,6 +1129,7 @@ fn parse_finding(file: &str, pos: crate::model::Pos, message: &str) -> Finding {
         field_path: Vec::new(),
         fingerprint: fingerprint(PARSE_RULE_ID, file, None, None, 0, &[], "parse-error"),
         suppressions: Vec::new(),
+        related: Vec::new(),
         live: None,
         baseline_state: None,
     }

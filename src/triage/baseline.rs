@@ -83,6 +83,7 @@ mod tests {
             field_path: Vec::new(),
             fingerprint: fp.into(),
             suppressions: Vec::new(),
+            related: Vec::new(),
             live: None,
             baseline_state: None,
         }

@@ -174,6 +174,7 @@ pub fn missing(d: &Declared, place: &Place, detail: Option<&str>) -> Finding {
         field_path: Vec::new(),
         fingerprint: fingerprint(MISSING, d.account, d.ty, d.live_key, &[]),
         suppressions: Vec::new(),
+        related: Vec::new(),
         baseline_state: None,
         live: Some(d.live.clone()),
     }
@@ -240,6 +241,7 @@ pub fn changed(
         field_path,
         fingerprint: fingerprint(CHANGED, d.account, d.ty, d.live_key, path),
         suppressions: Vec::new(),
+        related: Vec::new(),
         baseline_state: None,
         live: Some(d.live.clone()),
     }
@@ -274,6 +276,7 @@ pub fn unmanaged(
         field_path: Vec::new(),
         fingerprint: fingerprint(UNMANAGED, account, ty, id, &[]),
         suppressions: Vec::new(),
+        related: Vec::new(),
         baseline_state: None,
         live: Some(live.to_string()),
     }

@@ -396,6 +396,7 @@ mod tests {
             field_path: vec![],
             fingerprint: "f".into(),
             suppressions: vec![],
+            related: Vec::new(),
             live: None,
             baseline_state: None,
         }
