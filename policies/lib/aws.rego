@@ -412,27 +412,81 @@ restricting_condition(s) if {
 
 # --- network ------------------------------------------------------------------
 
+# The networks that hold every address of their family, as usually written. Rules
+# decide with open_cidr, by address arithmetic, so every spelling of such a
+# network counts (`10.0.0.1/0`, `0::/0`, `0:0:0:0:0:0:0:0/0`).
 open_cidrs := {"0.0.0.0/0", "::/0"}
 
-# Protocols that carry ports and may reach a TCP/UDP admin service.
-_all_protocols := {"-1", "all"}
+# True when c is an IPv4 or IPv6 network in CIDR notation. (net.cidr_* raise an
+# error on anything else, so every arithmetic below is guarded by it.)
+valid_cidr(c) if {
+	is_string(c)
+	net.cidr_is_valid(c)
+}
 
-protocol_all(p) if lower(sprintf("%v", [p])) in _all_protocols
+# True when the network c contains the whole IPv4 or the whole IPv6 internet:
+# a /0 prefix, whatever address is written before it.
+open_cidr(c) if {
+	valid_cidr(c)
+	some whole in open_cidrs
+	net.cidr_contains(c, whole)
+}
 
-protocol_all(p) if p == -1
+# True when network `outer` contains every address of network `inner` (both
+# valid CIDRs of the same family).
+cidr_covers(outer, inner) if {
+	valid_cidr(outer)
+	valid_cidr(inner)
+	net.cidr_contains(outer, inner)
+}
 
-protocol_ported(p) if lower(sprintf("%v", [p])) in {"tcp", "udp", "6", "17"}
+# An IP protocol as EC2 reads it, however it is written: "all" (-1, "-1", "all"),
+# "tcp" (6), "udp" (17), "icmp" (1), "icmpv6" (58), any other protocol by its
+# number; names in any case, numbers as numbers or numeric strings. Undefined on
+# unknown or malformed values.
+protocol_name(p) := _protocol_names[_protocol_text(p)]
 
-# True when the rule (protocol, from, to) admits traffic to port.
-covers_port(rule, port) if protocol_all(rule.protocol)
+protocol_name(p) := t if {
+	t := _protocol_text(p)
+	not _protocol_names[t]
+}
 
-covers_port(rule, port) if {
-	protocol_ported(rule.protocol)
+_protocol_names := {
+	"-1": "all", "all": "all", "6": "tcp", "tcp": "tcp", "17": "udp", "udp": "udp",
+	"1": "icmp", "icmp": "icmp", "58": "icmpv6", "icmpv6": "icmpv6",
+}
+
+_protocol_text(p) := format_int(n, 10) if {
+	n := number(p)
+	n == floor(n)
+} else := lower(trim_space(p)) if {
+	is_string(p)
+	not number(p)
+}
+
+protocol_all(p) if protocol_name(p) == "all"
+
+# Protocols whose rules carry a port range (EC2 ignores the ports of -1 and of
+# every protocol other than tcp, udp, icmp and icmpv6).
+protocol_ported(p) if protocol_name(p) in {"tcp", "udp"}
+
+# The transport protocols ("tcp", "udp") on which a rule ({"protocol", "from",
+# "to"}) admits traffic to port: both for all protocols, else its own when the
+# port lies in [from, to].
+admitted(rule, port) := {t | some t in ["tcp", "udp"]; _admits(rule, t, port)}
+
+_admits(rule, _, _) if protocol_all(rule.protocol)
+
+_admits(rule, t, port) if {
+	protocol_name(rule.protocol) == t
 	from := number(rule.from)
 	to := number(rule.to)
 	from <= port
 	port <= to
 }
+
+# True when the rule (protocol, from, to) admits traffic to port.
+covers_port(rule, port) if count(admitted(rule, port)) > 0
 
 # Ingress rules that admit the whole internet, from all three declarations:
 # inline `ingress` blocks of aws_security_group, aws_security_group_rule
@@ -443,7 +497,7 @@ public_ingress contains entry if {
 	some i, b in blocks(attrs, "ingress")
 	some field in ["cidr_blocks", "ipv6_cidr_blocks"]
 	some j, cidr in as_array(b[field])
-	cidr in open_cidrs
+	open_cidr(cidr)
 	entry := {
 		"protocol": object.get(b, "protocol", null), "from": object.get(b, "from_port", null), "to": object.get(b, "to_port", null), "cidr": cidr,
 		"path": ["attributes", "ingress", i, field, j],
@@ -455,7 +509,7 @@ public_ingress contains entry if {
 	attrs.type == "ingress"
 	some field in ["cidr_blocks", "ipv6_cidr_blocks"]
 	some j, cidr in as_array(attrs[field])
-	cidr in open_cidrs
+	open_cidr(cidr)
 	entry := {
 		"protocol": object.get(attrs, "protocol", null), "from": object.get(attrs, "from_port", null), "to": object.get(attrs, "to_port", null), "cidr": cidr,
 		"path": ["attributes", field, j],
@@ -466,7 +520,7 @@ public_ingress contains entry if {
 	input.type == "aws_vpc_security_group_ingress_rule"
 	some field in ["cidr_ipv4", "cidr_ipv6"]
 	cidr := attrs[field]
-	cidr in open_cidrs
+	open_cidr(cidr)
 	entry := {
 		"protocol": object.get(attrs, "ip_protocol", null),
 		"from": object.get(attrs, "from_port", null),
@@ -482,7 +536,7 @@ public_egress contains entry if {
 	some i, b in blocks(attrs, "egress")
 	some field in ["cidr_blocks", "ipv6_cidr_blocks"]
 	some j, cidr in as_array(b[field])
-	cidr in open_cidrs
+	open_cidr(cidr)
 	entry := {"protocol": object.get(b, "protocol", null), "from": object.get(b, "from_port", null), "to": object.get(b, "to_port", null), "cidr": cidr, "path": ["attributes", "egress", i, field, j]}
 }
 
@@ -491,7 +545,7 @@ public_egress contains entry if {
 	attrs.type == "egress"
 	some field in ["cidr_blocks", "ipv6_cidr_blocks"]
 	some j, cidr in as_array(attrs[field])
-	cidr in open_cidrs
+	open_cidr(cidr)
 	entry := {"protocol": object.get(attrs, "protocol", null), "from": object.get(attrs, "from_port", null), "to": object.get(attrs, "to_port", null), "cidr": cidr, "path": ["attributes", field, j]}
 }
 
@@ -499,7 +553,7 @@ public_egress contains entry if {
 	input.type == "aws_vpc_security_group_egress_rule"
 	some field in ["cidr_ipv4", "cidr_ipv6"]
 	cidr := attrs[field]
-	cidr in open_cidrs
+	open_cidr(cidr)
 	entry := {
 		"protocol": object.get(attrs, "ip_protocol", null),
 		"from": object.get(attrs, "from_port", null),

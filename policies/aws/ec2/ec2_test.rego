@@ -167,3 +167,142 @@ test_imdsv2 if {
 	count(imdsv2.deny) == 0 with input as f.res("aws_launch_template", "i", {"metadata_options": [{"http_endpoint": "disabled"}]})
 	count(imdsv2.deny) == 0 with input as f.res("aws_instance", "i", {"metadata_options": [{"http_tokens": f.unknown("var.t")}]})
 }
+
+# --- values, not spellings ----------------------------------------------------------
+
+test_sg_open_cidr_by_arithmetic if {
+	# Every network that contains the whole internet, however written, is open.
+	every cidr in ["10.0.0.1/0", "0.0.0.0/00", "192.168.1.1/0"] {
+		count(sg_ssh_open.deny) == 1 with input as sg([ing("tcp", 22, 22, [cidr])])
+	}
+	every cidr in ["0::/0", "2001:db8::1/0", "0:0:0:0:0:0:0:0/0"] {
+		count(sg_ssh_open.deny) == 1 with input as sg([{"protocol": "tcp", "from_port": 22, "to_port": 22, "ipv6_cidr_blocks": [cidr]}])
+	}
+	v := f.res("aws_vpc_security_group_ingress_rule", "r", {"ip_protocol": "6", "from_port": 3389, "to_port": 3389, "cidr_ipv4": "1.2.3.4/0"})
+	count(sg_rdp_open.deny) == 1 with input as v
+	# A narrower network, a malformed one, or a single address is not.
+	every cidr in ["0.0.0.0/1", "10.0.0.0/8", "0.0.0.0", "not-a-cidr", "0.0.0.0/33"] {
+		count(sg_ssh_open.deny) == 0 with input as sg([ing("tcp", 22, 22, [cidr])])
+	}
+	count(sg_ssh_open.deny) == 0 with input as sg([ing("tcp", 22, 22, [7])])
+}
+
+test_sg_protocol_spellings if {
+	# -1, "-1", "all" and "ALL" are every protocol; 6/"6"/"TCP" are tcp; 17 is udp.
+	every p in [-1, "-1", "all", "ALL"] {
+		count(sg_all_ports_open.deny) == 1 with input as sg([ing(p, 0, 0, ["0.0.0.0/0"])])
+	}
+	every p in [6, "6", "TCP", " tcp", 17, "udp"] {
+		count(sg_ssh_open.deny) == 1 with input as sg([ing(p, 20, 25, ["0.0.0.0/0"])])
+	}
+	# ICMP (1, 58) and other protocols carry no SSH.
+	every p in [1, "icmp", "58", "icmpv6", "132"] {
+		count(sg_ssh_open.deny) == 0 with input as sg([ing(p, 22, 22, ["0.0.0.0/0"])])
+	}
+	# Ports as strings are read as numbers; a port range includes its ends.
+	count(sg_admin_ports_open.deny) == 1 with input as sg([ing("tcp", "3300", "3306", ["0.0.0.0/0"])])
+	count(sg_admin_ports_open.deny) == 0 with input as sg([ing("tcp", "3307", "3308", ["0.0.0.0/0"])])
+	# The whole range of one protocol is all its ports.
+	r := sg_all_ports_open.deny with input as sg([ing("6", "0", "65535", ["0.0.0.0/0"])])
+	some x in r
+	contains(x.msg, "all tcp traffic")
+}
+
+test_unrestricted_egress_arithmetic if {
+	s := f.res("aws_security_group", "w", {"egress": [{"protocol": "all", "from_port": 0, "to_port": 0, "ipv6_cidr_blocks": ["0::/0"]}]})
+	count(sg_unrestricted_egress.deny) == 1 with input as s
+	n := f.res("aws_security_group", "w", {"egress": [{"protocol": "all", "from_port": 0, "to_port": 0, "ipv6_cidr_blocks": ["2001:db8::/32"]}]})
+	count(sg_unrestricted_egress.deny) == 0 with input as n
+}
+
+# --- network ACLs: rule-number order -----------------------------------------------
+
+acl_entry(no, action, proto, from, to, cidr) := {"rule_no": no, "action": action, "protocol": proto, "from_port": from, "to_port": to, "cidr_block": cidr}
+
+test_nacl_lower_numbered_deny_wins if {
+	# A lower-numbered deny of SSH from the whole internet refuses it before the allow.
+	shadowed := f.res("aws_network_acl", "n", {"ingress": [
+		acl_entry(100, "allow", "-1", 0, 0, "0.0.0.0/0"),
+		acl_entry(50, "deny", "6", 22, 22, "0.0.0.0/0"),
+		acl_entry(60, "DENY", "tcp", 3389, 3389, "0.0.0.0/0"),
+		acl_entry(70, "deny", "udp", 3389, 3389, "0.0.0.0/0"),
+	]})
+	count(nacl_admin_ports_open.deny) == 0 with input as shadowed
+	# The same deny with a higher number comes too late.
+	late := f.res("aws_network_acl", "n", {"ingress": [
+		acl_entry(100, "allow", "-1", 0, 0, "0.0.0.0/0"),
+		acl_entry(200, "deny", "6", 22, 22, "0.0.0.0/0"),
+	]})
+	r := nacl_admin_ports_open.deny with input as late
+	f.paths(r) == {["attributes", "ingress", 0]}
+	count(r) == 2
+	# A deny of part of the internet, or of the other address family, leaves the rest open.
+	partial := f.res("aws_network_acl", "n", {"ingress": [
+		acl_entry(100, "allow", "tcp", 22, 22, "0.0.0.0/0"),
+		acl_entry(10, "deny", "tcp", 22, 22, "203.0.113.0/24"),
+		{"rule_no": 20, "action": "deny", "protocol": "tcp", "from_port": 22, "to_port": 22, "ipv6_cidr_block": "::/0"},
+	]})
+	count(nacl_admin_ports_open.deny) == 1 with input as partial
+	# A deny of tcp alone leaves udp 3389 (RDP over UDP) open under an all-protocols allow.
+	udp_left := f.res("aws_network_acl", "n", {"ingress": [
+		acl_entry(100, "allow", "-1", 0, 0, "10.1.2.3/0"),
+		acl_entry(10, "deny", "tcp", 0, 65535, "0.0.0.0/0"),
+	]})
+	r2 := nacl_admin_ports_open.deny with input as udp_left
+	count(r2) == 1
+	some x in r2
+	contains(x.msg, "RDP (port 3389, udp)")
+}
+
+test_nacl_unknown_order_or_deny if {
+	unknown_no := f.res("aws_network_acl", "n", {"ingress": [
+		acl_entry(100, "allow", "tcp", 22, 22, "0.0.0.0/0"),
+		acl_entry(f.unknown("var.no"), "deny", "tcp", 22, 22, "0.0.0.0/0"),
+	]})
+	count(nacl_admin_ports_open.deny) == 0 with input as unknown_no
+	unknown_cidr := f.res("aws_network_acl", "n", {"ingress": [
+		acl_entry(100, "allow", "tcp", 22, 22, "0.0.0.0/0"),
+		acl_entry(10, "deny", "tcp", 22, 22, f.unknown("var.cidr")),
+	]})
+	count(nacl_admin_ports_open.deny) == 0 with input as unknown_cidr
+	# An unknown allow before it changes nothing.
+	unknown_allow := f.res("aws_network_acl", "n", {"ingress": [
+		acl_entry(100, "allow", "tcp", 22, 22, "0.0.0.0/0"),
+		acl_entry(10, "allow", "tcp", 22, 22, f.unknown("var.cidr")),
+	]})
+	count(nacl_admin_ports_open.deny) == 1 with input as unknown_allow
+}
+
+nacl_rule(name, no, action, from, to) := f.res("aws_network_acl_rule", name, {
+	"network_acl_id": f.unknown("aws_network_acl.main.id"), "rule_number": no, "egress": false,
+	"protocol": "6", "rule_action": action, "cidr_block": "0.0.0.0/0", "from_port": from, "to_port": to,
+})
+
+test_nacl_rule_resources_in_order if {
+	allow := nacl_rule("allow", 200, "allow", 0, 65535)
+	deny_ssh := nacl_rule("deny_ssh", 100, "deny", 22, 22)
+	deny_rdp := nacl_rule("deny_rdp", 110, "deny", 3389, 3389)
+	count(nacl_admin_ports_open.deny) == 0 with input as f.with_related(allow, [deny_ssh, deny_rdp])
+	r := nacl_admin_ports_open.deny with input as f.with_related(allow, [deny_ssh])
+	count(r) == 1
+	some x in r
+	contains(x.msg, "RDP")
+	# A deny of another ACL does not count.
+	other := object.union(deny_ssh, {"attributes": object.union(deny_ssh.attributes, {"network_acl_id": f.unknown("aws_network_acl.other.id")})})
+	r_other := nacl_admin_ports_open.deny with input as f.with_related(allow, [other, deny_rdp])
+	count(r_other) == 1
+	some y in r_other
+	contains(y.msg, "SSH")
+	# The ACL's inline entries count for its rule resources, and its rule resources for it.
+	acl := f.res("aws_network_acl", "main", {"ingress": [acl_entry(10, "deny", "-1", 0, 0, "0.0.0.0/0")]})
+	count(nacl_admin_ports_open.deny) == 0 with input as f.with_related(allow, [acl])
+	acl_allow := f.res("aws_network_acl", "main", {"ingress": [acl_entry(300, "allow", "-1", 0, 0, "0.0.0.0/0")]})
+	# (the tcp denies leave RDP over UDP open under the all-protocols allow)
+	r_acl := nacl_admin_ports_open.deny with input as f.with_related(acl_allow, [deny_ssh, deny_rdp])
+	count(r_acl) == 1
+	some z in r_acl
+	contains(z.msg, "RDP (port 3389, udp)")
+	count(nacl_admin_ports_open.deny) == 2 with input as acl_allow
+	# Egress rules are not ingress.
+	count(nacl_admin_ports_open.deny) == 2 with input as f.with_related(allow, [object.union(deny_ssh, {"attributes": object.union(deny_ssh.attributes, {"egress": true})}), nacl_rule("x", 300, "deny", 3389, 3389)])
+}

@@ -1,7 +1,7 @@
 # METADATA
 # title: Security group exposes an administration or database port to the internet
 # description: >-
-#   Ingress from 0.0.0.0/0 or ::/0 to remote administration, file sharing or
+#   Ingress from 0.0.0.0/0 or ::/0 (or any network that contains it) to remote administration, file sharing or
 #   database ports (Telnet, FTP, SMB, MySQL, PostgreSQL, Redis, MongoDB,
 #   Elasticsearch, Docker...) exposes services that must never face the
 #   internet.

@@ -1,8 +1,9 @@
 # METADATA
 # title: Security group allows all traffic from the internet
 # description: >-
-#   An ingress rule from 0.0.0.0/0 or ::/0 for all protocols or the whole port
-#   range exposes every service on the instances.
+#   An ingress rule from the whole internet (0.0.0.0/0, ::/0, or any network
+#   that contains it) for all protocols (-1, all) or the whole port range of tcp
+#   or udp (6, 17) exposes every service on the instances.
 # custom:
 #   id: PL-AWS-0012
 #   kinds: [aws_security_group, aws_default_security_group, aws_security_group_rule, aws_vpc_security_group_ingress_rule]
@@ -35,4 +36,4 @@ deny contains result if {
 
 label(e) := "protocols' " if aws.protocol_all(e.protocol)
 
-else := lower(sprintf("%v", [e.protocol]))
+else := aws.protocol_name(e.protocol)

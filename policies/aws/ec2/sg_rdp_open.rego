@@ -1,7 +1,8 @@
 # METADATA
 # title: Security group allows RDP from the internet
 # description: >-
-#   An ingress rule from 0.0.0.0/0 or ::/0 that covers port 3389 exposes
+#   An ingress rule from 0.0.0.0/0 or ::/0 (or any network that contains it,
+#   however written) whose protocol and port range cover port 3389 exposes
 #   Remote Desktop to the whole internet.
 # custom:
 #   id: PL-AWS-0010

@@ -1,8 +1,10 @@
 # METADATA
 # title: Security group allows SSH from the internet
 # description: >-
-#   An ingress rule from 0.0.0.0/0 or ::/0 that covers port 22 exposes SSH to
-#   password guessing and exploits from the whole internet.
+#   An ingress rule from 0.0.0.0/0 or ::/0 (or any network that contains it,
+#   however written) whose protocol and port range cover tcp/22 (tcp, 6, udp,
+#   17, or all protocols: -1, all) exposes SSH to password guessing and
+#   exploits from the whole internet.
 # custom:
 #   id: PL-AWS-0009
 #   kinds: [aws_security_group, aws_default_security_group, aws_security_group_rule, aws_vpc_security_group_ingress_rule]

@@ -1,7 +1,7 @@
 # METADATA
 # title: Security group allows unrestricted egress
 # description: >-
-#   Egress to 0.0.0.0/0 or ::/0 lets a compromised instance reach any host,
+#   Egress to 0.0.0.0/0 or ::/0 (or any network that contains it) lets a compromised instance reach any host,
 #   which eases data exfiltration and command-and-control.
 # custom:
 #   id: PL-AWS-0013

@@ -52,3 +52,21 @@ test_logging if {
 	f.paths(control_plane_logging.deny) == {["attributes"]} with input as cluster({})
 	count(control_plane_logging.deny) == 0 with input as cluster({"enabled_cluster_log_types": f.unknown("var.logs")})
 }
+
+test_public_cidrs_empty_list_is_the_default if {
+	empty := cluster({"vpc_config": [{"endpoint_public_access": true, "public_access_cidrs": []}]})
+	f.paths(public_cidrs.deny) == {["attributes", "vpc_config", 0, "public_access_cidrs"]} with input as empty
+	# Not when the endpoint is private, or the list is not known before apply.
+	count(public_cidrs.deny) == 0 with input as cluster({"vpc_config": [{"endpoint_public_access": false, "public_access_cidrs": []}]})
+	count(public_cidrs.deny) == 0 with input as cluster({"vpc_config": [{"endpoint_public_access": true, "public_access_cidrs": f.unknown("var.cidrs")}]})
+	count(public_cidrs.deny) == 0 with input as cluster({"vpc_config": [{"endpoint_public_access": "false", "public_access_cidrs": []}]})
+}
+
+test_public_cidrs_by_arithmetic if {
+	c := cluster({"vpc_config": [{"endpoint_public_access": "true", "public_access_cidrs": ["10.0.0.0/0", "203.0.113.0/24", "2001:db8::/0"]}]})
+	f.paths(public_cidrs.deny) == {
+		["attributes", "vpc_config", 0, "public_access_cidrs", 0],
+		["attributes", "vpc_config", 0, "public_access_cidrs", 2],
+	} with input as c
+	count(public_cidrs.deny) == 0 with input as cluster({"vpc_config": [{"public_access_cidrs": ["0.0.0.0/1", "128.0.0.0/2"]}]})
+}
