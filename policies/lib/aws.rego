@@ -393,21 +393,109 @@ has_condition(s) if {
 
 # Condition keys that limit a statement to known callers: AWS (S3 Block Public
 # Access, IAM Access Analyzer) does not consider a Principal "*" statement limited
-# by one of them public. Other keys (aws:Referer, aws:UserAgent) do not.
+# by one of them, to fixed values, public. Other keys (aws:Referer, aws:UserAgent)
+# do not.
 _restricting_keys := {
 	"aws:sourceip", "aws:sourcevpc", "aws:sourcevpce", "aws:sourcearn", "aws:sourceaccount",
 	"aws:sourceowner", "aws:sourceorgid", "aws:sourceorgpaths", "aws:principalorgid",
 	"aws:principalorgpaths", "aws:principalaccount", "aws:principalarn", "aws:userid",
+	"aws:vpceaccount", "aws:vpceorgid", "aws:vpceorgpaths",
 	"s3:dataaccesspointarn", "s3:dataaccesspointaccount",
 }
 
-restricting_condition(s) if {
+# True when the statement's conditions limit it to known callers.
+restricting_condition(s) if narrowing_condition(s, _restricting_keys)
+
+# True when one of the statement's conditions tests one of `keys` (lower case) so
+# that only requests carrying one of a few fixed values match: an operator that
+# requires the key to be present and equal or like a value (StringEquals,
+# StringEqualsIgnoreCase, StringLike, ArnEquals, ArnLike, IpAddress, and their
+# ForAnyValue: forms), every value of which restricts (restricting_value). Not
+# the ...IfExists forms nor ForAllValues:, which also match a request without the
+# key (a call from outside any VPC endpoint has no aws:SourceVpce), nor the
+# negated operators (StringNotEquals, NotIpAddress...), which match everything
+# else, nor Null.
+narrowing_condition(s, keys) if {
 	is_object(s.Condition)
-	some op, keys in s.Condition
-	not startswith(lower(op), "forallvalues")
-	is_object(keys)
-	some k, _ in keys
-	lower(k) in _restricting_keys
+	some op, tests in s.Condition
+	_narrowing_operator(op)
+	is_object(tests)
+	some k, values in tests
+	is_string(k)
+	lower(k) in keys
+	vs := _condition_values(values)
+	count(vs) > 0
+	every v in vs {
+		restricting_value(lower(k), v)
+	}
+}
+
+_narrowing_operators := {"stringequals", "stringequalsignorecase", "stringlike", "arnequals", "arnlike", "ipaddress"}
+
+_narrowing_operator(op) if {
+	is_string(op)
+	trim_prefix(lower(op), "foranyvalue:") in _narrowing_operators
+}
+
+_condition_values(v) := v if is_array(v)
+
+else := [v]
+
+# A fixed value: no wildcard (* or ?) and no policy variable (${...}), the
+# definition of S3 Block Public Access; numbers (account ids written as numbers)
+# too.
+fixed_value(v) if {
+	is_string(v)
+	trim_space(v) != ""
+	not regex.match(`[*?]|\$\{`, v)
+}
+
+fixed_value(v) if is_number(v)
+
+# True when the condition value v of key k (lower case) lets through only known
+# callers: a value not known before apply may (no rule fires on it); an
+# aws:SourceIp network that does not contain the whole internet; an ARN of a
+# fixed account (arn:aws:sns:eu-west-1:111122223333:*), whatever its resource;
+# an organization path under a fixed organization (o-abc/*); an aws:userid of
+# one role's sessions (AROAID:*); otherwise a fixed value. A wildcard value
+# ("*", arn:aws:s3:::*, vpce-*) is no restriction.
+restricting_value(_, v) if is_unknown(v)
+
+restricting_value("aws:sourceip", v) if {
+	is_string(v)
+	not open_cidr(v)
+	not regex.match(`[*?]|\$\{`, v)
+}
+
+restricting_value(k, v) if {
+	k != "aws:sourceip"
+	fixed_value(v)
+}
+
+restricting_value(k, v) if {
+	k in {"aws:sourcearn", "aws:principalarn", "s3:dataaccesspointarn"}
+	fixed_account_arn(v)
+}
+
+restricting_value(k, v) if {
+	k in {"aws:principalorgpaths", "aws:sourceorgpaths", "aws:vpceorgpaths"}
+	is_string(v)
+	regex.match(`^o-[a-z0-9]+/`, v)
+	not contains(v, "${")
+}
+
+restricting_value("aws:userid", v) if {
+	is_string(v)
+	regex.match(`^[A-Za-z0-9]+:\*$`, v)
+}
+
+# An ARN whose account field is one fixed 12-digit account.
+fixed_account_arn(v) if {
+	is_string(v)
+	parts := split(v, ":")
+	count(parts) >= 6
+	parts[0] == "arn"
+	regex.match(`^[0-9]{12}$`, parts[4])
 }
 
 # --- network ------------------------------------------------------------------

@@ -116,3 +116,26 @@ test_passrole_all if {
 	cond := f.policy([{"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*", "Condition": {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}}}])
 	count(passrole_all.deny) == 0 with input as f.res("aws_iam_policy", "p", {"policy": cond})
 }
+
+trust(cond) := {"assume_role_policy": f.policy([{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole", "Condition": cond}])}
+
+test_trust_any_principal_reads_the_condition if {
+	# Conditions that leave every AWS account able to assume the role.
+	every cond in [
+		{"Bool": {"aws:MultiFactorAuthPresent": "true"}},
+		{"StringLike": {"aws:PrincipalOrgID": "*"}},
+		{"StringEqualsIfExists": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}},
+		{"StringNotEquals": {"aws:PrincipalAccount": "111122223333"}},
+		{"StringLike": {"sts:ExternalId": "*"}},
+	] {
+		count(trust_any_principal.deny) == 1 with input as f.res("aws_iam_role", "r", trust(cond))
+	}
+	# Conditions that name the callers.
+	every cond in [
+		{"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}},
+		{"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::111122223333:role/ci-*"}},
+		{"StringEquals": {"sts:ExternalId": "7d2e0c5a"}},
+	] {
+		count(trust_any_principal.deny) == 0 with input as f.res("aws_iam_role", "r", trust(cond))
+	}
+}
