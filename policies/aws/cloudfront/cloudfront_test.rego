@@ -35,12 +35,31 @@ test_https_only if {
 test_min_tls if {
 	d := dist(object.union(good, {"viewer_certificate": [{"acm_certificate_arn": "arn", "minimum_protocol_version": "TLSv1_2016"}]}))
 	f.paths(min_tls.deny) == {["attributes", "viewer_certificate", 0, "minimum_protocol_version"]} with input as d
-	dflt := dist(object.union(good, {"viewer_certificate": [{"cloudfront_default_certificate": true}]}))
-	count(min_tls.deny) == 0 with input as dflt
-	dflt_old := dist(object.union(good, {"viewer_certificate": [{"cloudfront_default_certificate": true, "minimum_protocol_version": "TLSv1"}]}))
-	count(min_tls.deny) == 1 with input as dflt_old
 	missing := dist(object.union(good, {"viewer_certificate": [{"acm_certificate_arn": "arn"}]}))
 	f.paths(min_tls.deny) == {["attributes", "viewer_certificate", 0]} with input as missing
+}
+
+test_min_tls_default_certificate_is_tlsv1 if {
+	# On the default certificate CloudFront uses TLSv1 whatever the minimum says:
+	# one finding, at cloudfront_default_certificate, whether the minimum is
+	# absent, old or modern.
+	every vc in [
+		{"cloudfront_default_certificate": true},
+		{"cloudfront_default_certificate": "true", "minimum_protocol_version": "TLSv1"},
+		{"cloudfront_default_certificate": true, "minimum_protocol_version": "TLSv1.2_2021"},
+	] {
+		f.paths(min_tls.deny) == {["attributes", "viewer_certificate", 0, "cloudfront_default_certificate"]} with input as dist(object.union(good, {"viewer_certificate": [vc]}))
+	}
+	r := min_tls.deny with input as dist(object.union(good, {"viewer_certificate": [{"cloudfront_default_certificate": true, "minimum_protocol_version": "TLSv1.2_2021"}]}))
+	some x in r
+	contains(x.msg, `minimum_protocol_version "TLSv1.2_2021" is ignored`)
+	# A custom certificate with a modern minimum passes; an unknown choice of certificate is not judged.
+	count(min_tls.deny) == 0 with input as dist(object.union(good, {"viewer_certificate": [{"cloudfront_default_certificate": false, "acm_certificate_arn": "arn", "minimum_protocol_version": "TLSv1.2_2021"}]}))
+	count(min_tls.deny) == 0 with input as dist(object.union(good, {"viewer_certificate": [{"cloudfront_default_certificate": f.unknown("var.default_cert")}]}))
+	# CloudFormation without ViewerCertificate: the default certificate.
+	cfn := object.union(dist(object.remove(good, ["viewer_certificate"])), {"source": "cloudformation"})
+	f.paths(min_tls.deny) == {["attributes"]} with input as cfn
+	count(min_tls.deny) == 0 with input as dist(object.remove(good, ["viewer_certificate"]))
 }
 
 test_waf_logging_origin if {
