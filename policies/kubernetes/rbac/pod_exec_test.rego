@@ -38,3 +38,13 @@ test_exec_without_create_or_get_passes if {
 	r := rule.deny with input as role([{"apiGroups": [""], "resources": ["pods/exec"], "verbs": ["list"]}])
 	count(r) == 0
 }
+
+test_exec_limited_to_named_pods_still_reported if {
+	# resourceNames limits exec to the named pods, which is still a shell in them.
+	r := rule.deny with input as role([{"apiGroups": [""], "resources": ["pods/exec"], "verbs": ["create"], "resourceNames": ["debug-0", "admin-0"]}])
+	paths(r) == {["rules", 0, "resources", 0]}
+	some x in r
+	contains(x.msg, "on the pods admin-0, debug-0")
+	# Verbs are compared exactly: "CREATE" grants nothing.
+	count(rule.deny) == 0 with input as role([{"apiGroups": [""], "resources": ["pods/exec"], "verbs": ["CREATE"]}])
+}

@@ -41,3 +41,26 @@ test_writing_secrets_or_other_groups_pass if {
 		count(rule.deny) == 0 with input as role([grant])
 	}
 }
+
+test_secrets_limited_by_resource_names_pass if {
+	# Read access to named Secrets is not read access to all Secrets, for get, list and watch.
+	every verbs in [["get"], ["get", "list", "watch"], ["*"]] {
+		count(rule.deny) == 0 with input as role([{"apiGroups": [""], "resources": ["secrets"], "resourceNames": ["app-tls"], "verbs": verbs}])
+	}
+	# An empty or malformed resourceNames limits nothing.
+	every names in [[], "app-tls", [1]] {
+		count(rule.deny) == 1 with input as role([{"apiGroups": [""], "resources": ["secrets"], "resourceNames": names, "verbs": ["get"]}])
+	}
+	# Each rule is read on its own: a named rule beside an unnamed one.
+	r := rule.deny with input as cluster_role([
+		{"apiGroups": [""], "resources": ["secrets"], "resourceNames": ["app-tls"], "verbs": ["get"]},
+		{"apiGroups": [""], "resources": ["secrets"], "verbs": ["list"]},
+	])
+	paths(r) == {["rules", 1, "resources", 0]}
+}
+
+test_verbs_compared_exactly if {
+	# The authorizer compares verbs as written: "GET" or "List" grant nothing.
+	count(rule.deny) == 0 with input as role([{"apiGroups": [""], "resources": ["secrets"], "verbs": ["GET", "List"]}])
+	count(rule.deny) == 1 with input as role([{"apiGroups": [""], "resources": ["secrets"], "verbs": ["GET", "watch"]}])
+}
