@@ -22,15 +22,21 @@
 #     - PSS-restricted
 package plumbline.kubernetes.pss.apparmor
 
+# Versions: baseline level, the same in every version of the standard (v1.0 to
+# v1.37). The securityContext.appArmorProfile fields appeared in v1.30; Pod
+# Security admission checks them at every version, as it does the annotation.
+
 import rego.v1
 
 import data.plumbline.lib.kubernetes as k8s
+import data.plumbline.lib.pss
 
 allowed_types := {"RuntimeDefault", "Localhost"}
 
 annotation_prefix := "container.apparmor.security.beta.kubernetes.io/"
 
 deny contains result if {
+	pss.baseline
 	profile_type := k8s.pod_security_context.appArmorProfile.type
 	profile_type != null
 	not profile_type in allowed_types
@@ -41,6 +47,7 @@ deny contains result if {
 }
 
 deny contains result if {
+	pss.baseline
 	some entry in k8s.containers
 	profile_type := k8s.security_context(entry.container).appArmorProfile.type
 	profile_type != null
@@ -52,6 +59,7 @@ deny contains result if {
 }
 
 deny contains result if {
+	pss.baseline
 	k8s.pod_meta
 	some key, value in k8s.pod_annotations
 	is_string(key)

@@ -187,3 +187,15 @@ test_annotation_values_must_match_exactly if {
 	# "localhost/" matches the localhost/* pattern; the other three do not.
 	count(r) == 3
 }
+
+# --- versions and levels -------------------------------------------------------
+
+version_pod(spec) := {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "v"}, "spec": spec}
+
+test_every_version_and_level if {
+	obj := version_pod({"containers": [{"name": "a", "securityContext": {"appArmorProfile": {"type": "Unconfined"}}}]})
+	every v in [0, 29, 30, 37] {
+		count(pss.deny) == 1 with input as obj with data.plumbline_settings.pss.version as v
+	}
+	count(pss.deny) == 0 with input as obj with data.plumbline_settings.pss.level as "privileged"
+}

@@ -22,9 +22,14 @@
 #     - PSS-restricted
 package plumbline.kubernetes.pss.capabilities_baseline
 
+# Versions: baseline level, the same in every version of the standard (v1.0 to v1.37).
+# When the restricted level is evaluated too, an added capability that its
+# restricted counterpart (PL-K8S-0017) also forbids is reported here once.
+
 import rego.v1
 
 import data.plumbline.lib.kubernetes as k8s
+import data.plumbline.lib.pss
 
 allowed_capabilities := {
 	"AUDIT_WRITE",
@@ -43,13 +48,22 @@ allowed_capabilities := {
 }
 
 deny contains result if {
+	pss.baseline
 	some entry in k8s.containers
 	add := k8s.security_context(entry.container).capabilities.add
 	some i, capability in k8s.as_array(add)
 	capability != null
 	not capability in allowed_capabilities
+	path := k8s.container_field_path(entry, ["capabilities", "add", i])
 	result := k8s.result(
-		sprintf("%s adds capability %s, which is not in the baseline's allowed set", [k8s.describe_container(entry), k8s.format_value(capability)]),
-		k8s.container_field_path(entry, ["capabilities", "add", i]),
+		sprintf("%s adds capability %s, which is not in the baseline's allowed set%s", [k8s.describe_container(entry), k8s.format_value(capability), also(path)]),
+		path,
 	)
 }
+
+# Every capability the baseline forbids is one the restricted control forbids
+# too, where that control applies (see capabilities_restricted.rego).
+also(_) := pss.also_restricted if {
+	pss.at_least(22)
+	not pss.windows_exempt
+} else := ""

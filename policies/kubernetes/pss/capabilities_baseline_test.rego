@@ -159,3 +159,28 @@ test_capability_names_are_exact if {
 	}]})
 	count(r) == 2
 }
+
+# --- versions and levels -------------------------------------------------------
+
+version_pod(spec) := {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "v"}, "spec": spec}
+
+# The note that the field also fails restricted appears only where the
+# restricted capabilities control exists (v1.22) and applies (not a Windows
+# pod since v1.25), and only when the restricted level is evaluated.
+test_also_restricted_note_follows_the_restricted_control if {
+	obj := version_pod({"containers": [{"name": "a", "securityContext": {"capabilities": {"add": ["SYS_ADMIN"]}}}]})
+	msgs := {f.msg | some f in pss.deny} with input as obj
+	some m in msgs
+	endswith(m, "; this also fails the restricted level")
+	old := {f.msg | some f in pss.deny} with input as obj with data.plumbline_settings.pss.version as 21
+	some o in old
+	not contains(o, "restricted")
+	base := {f.msg | some f in pss.deny} with input as obj with data.plumbline_settings.pss.level as "baseline"
+	some b in base
+	not contains(b, "restricted")
+	win := version_pod({"os": {"name": "windows"}, "containers": [{"name": "a", "securityContext": {"capabilities": {"add": ["SYS_ADMIN"]}}}]})
+	w := {f.msg | some f in pss.deny} with input as win
+	some x in w
+	not contains(x, "restricted")
+	count(pss.deny) == 0 with input as obj with data.plumbline_settings.pss.level as "privileged"
+}

@@ -19,12 +19,26 @@
 #     - PSS-restricted
 package plumbline.kubernetes.pss.capabilities_restricted
 
+# Versions: restricted level since v1.22; since v1.25 it does not apply to
+# Windows pods (spec.os.name: windows). An added capability that the
+# baseline control (PL-K8S-0004) forbids is reported by that rule alone.
+
 import rego.v1
 
+import data.plumbline.kubernetes.pss.capabilities_baseline as baseline
 import data.plumbline.lib.kubernetes as k8s
+import data.plumbline.lib.pss
 
-deny contains result if {
-	not k8s.is_windows_pod
+# Whether the control applies to this pod at the evaluated version.
+applies if {
+	pss.restricted
+	pss.at_least(22)
+	not pss.windows_exempt
+}
+
+# Every field the control forbids, before the fields the baseline reports are left out.
+violations contains result if {
+	applies
 	some entry in k8s.containers
 	not drops_all(k8s.security_context(entry.container))
 	result := k8s.result(
@@ -33,8 +47,8 @@ deny contains result if {
 	)
 }
 
-deny contains result if {
-	not k8s.is_windows_pod
+violations contains result if {
+	applies
 	some entry in k8s.containers
 	add := k8s.security_context(entry.container).capabilities.add
 	some i, capability in k8s.as_array(add)
@@ -44,6 +58,11 @@ deny contains result if {
 		sprintf("%s adds capability %s; only NET_BIND_SERVICE may be added", [k8s.describe_container(entry), k8s.format_value(capability)]),
 		k8s.container_field_path(entry, ["capabilities", "add", i]),
 	)
+}
+
+deny contains result if {
+	some result in violations
+	not pss.reported(baseline.deny, result.path)
 }
 
 drops_all(sc) if {

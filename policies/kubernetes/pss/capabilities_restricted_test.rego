@@ -2,6 +2,7 @@ package plumbline.kubernetes.pss.capabilities_restricted_test
 
 import rego.v1
 
+import data.plumbline.kubernetes.pss.capabilities_baseline as baseline
 import data.plumbline.kubernetes.pss.capabilities_restricted as pss
 
 # --- fixtures ----------------------------------------------------------------
@@ -127,19 +128,40 @@ test_ephemeral_container_denied if {
 }
 
 test_added_capabilities_denied_one_each if {
-	r := pss.deny with input as pod({"containers": [{
+	obj := pod({"containers": [{
 		"name": "app",
 		"image": "app:1",
 		"securityContext": {"capabilities": {"drop": ["ALL"], "add": ["NET_BIND_SERVICE", "CHOWN", "SYS_ADMIN"]}},
 	}]})
-	paths(r) == {
+	paths(pss.violations) == {
 		["spec", "containers", 0, "securityContext", "capabilities", "add", 1],
 		["spec", "containers", 0, "securityContext", "capabilities", "add", 2],
-	}
+	} with input as obj
+
+	# SYS_ADMIN also fails the baseline, whose rule reports that field alone.
+	paths(pss.deny) == {["spec", "containers", 0, "securityContext", "capabilities", "add", 1]} with input as obj
+	some f in baseline.deny with input as obj
+	f.path == ["spec", "containers", 0, "securityContext", "capabilities", "add", 2]
+	endswith(f.msg, "; this also fails the restricted level")
 }
 
 test_lowercase_all_is_not_all if {
 	# The standard (and Pod Security admission) require the exact value "ALL".
 	r := pss.deny with input as pod({"containers": [{"name": "app", "image": "app:1", "securityContext": {"capabilities": {"drop": ["all"]}}}]})
 	count(r) == 1
+}
+
+# --- versions and levels -------------------------------------------------------
+
+version_pod(spec) := {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "v"}, "spec": spec}
+
+# Restricted from v1.22; Windows pods are left alone from v1.25.
+test_versions_and_levels if {
+	obj := version_pod({"containers": [{"name": "a"}]})
+	count(pss.deny) == 0 with input as obj with data.plumbline_settings.pss.version as 21
+	count(pss.deny) == 1 with input as obj with data.plumbline_settings.pss.version as 22
+	count(pss.deny) == 0 with input as obj with data.plumbline_settings.pss.level as "baseline"
+	win := version_pod({"os": {"name": "windows"}, "containers": [{"name": "a"}]})
+	count(pss.deny) == 1 with input as win with data.plumbline_settings.pss.version as 24
+	count(pss.deny) == 0 with input as win with data.plumbline_settings.pss.version as 25
 }

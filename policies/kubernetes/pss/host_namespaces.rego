@@ -20,9 +20,12 @@
 #     - PSS-restricted
 package plumbline.kubernetes.pss.host_namespaces
 
+# Versions: baseline level, the same in every version of the standard (v1.0 to v1.37).
+
 import rego.v1
 
 import data.plumbline.lib.kubernetes as k8s
+import data.plumbline.lib.pss
 
 namespaces := {
 	"hostNetwork": "network",
@@ -31,6 +34,7 @@ namespaces := {
 }
 
 deny contains result if {
+	pss.baseline
 	spec := k8s.pod_spec
 	some field, name in namespaces
 	spec[field] == true

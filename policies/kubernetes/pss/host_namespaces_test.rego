@@ -126,3 +126,15 @@ test_pod_template_kind if {
 	r := pss.deny with input as {"apiVersion": "v1", "kind": "PodTemplate", "template": {"spec": {"hostNetwork": true}}}
 	paths(r) == {["template", "spec", "hostNetwork"]}
 }
+
+# --- versions and levels -------------------------------------------------------
+
+version_pod(spec) := {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "v"}, "spec": spec}
+
+test_every_version_and_level if {
+	obj := version_pod({"hostPID": true, "containers": [{"name": "a"}]})
+	every v in [0, 25, 37] {
+		count(pss.deny) == 1 with input as obj with data.plumbline_settings.pss.version as v
+	}
+	count(pss.deny) == 0 with input as obj with data.plumbline_settings.pss.level as "privileged"
+}

@@ -20,16 +20,22 @@
 #     - PSS-restricted
 package plumbline.kubernetes.pss.host_path_volumes
 
+# Versions: baseline level, the same in every version of the standard (v1.0 to v1.37).
+# A hostPath volume also fails the restricted level's volume types control
+# (PL-K8S-0012), which leaves the field to this rule.
+
 import rego.v1
 
 import data.plumbline.lib.kubernetes as k8s
+import data.plumbline.lib.pss
 
 deny contains result if {
+	pss.baseline
 	some entry in k8s.volumes
 	host_path := entry.volume.hostPath
 	host_path != null
 	result := k8s.result(
-		sprintf("%s mounts the host path %s", [k8s.describe_volume(entry), describe_host_path(host_path)]),
+		sprintf("%s mounts the host path %s%s", [k8s.describe_volume(entry), describe_host_path(host_path), pss.also_restricted]),
 		array.concat(entry.path, ["hostPath"]),
 	)
 }

@@ -147,3 +147,15 @@ test_host_path_in_kube_system_is_still_denied if {
 	r := pss.deny with input as obj
 	count(r) == 1
 }
+
+# --- versions and levels -------------------------------------------------------
+
+version_pod(spec) := {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "v"}, "spec": spec}
+
+test_every_version_and_level if {
+	obj := version_pod({"containers": [{"name": "a"}], "volumes": [{"name": "h", "hostPath": {"path": "/"}}]})
+	every v in [0, 25, 37] {
+		count(pss.deny) == 1 with input as obj with data.plumbline_settings.pss.version as v
+	}
+	count(pss.deny) == 0 with input as obj with data.plumbline_settings.pss.level as "privileged"
+}

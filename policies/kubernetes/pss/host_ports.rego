@@ -19,11 +19,15 @@
 #     - PSS-restricted
 package plumbline.kubernetes.pss.host_ports
 
+# Versions: baseline level, the same in every version of the standard (v1.0 to v1.37).
+
 import rego.v1
 
 import data.plumbline.lib.kubernetes as k8s
+import data.plumbline.lib.pss
 
 deny contains result if {
+	pss.baseline
 	some entry in k8s.containers
 	some j, port in k8s.as_array(entry.container.ports)
 	host_port := port.hostPort

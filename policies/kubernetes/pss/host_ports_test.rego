@@ -125,3 +125,15 @@ test_one_result_per_host_port if {
 	]})
 	count(r) == 3
 }
+
+# --- versions and levels -------------------------------------------------------
+
+version_pod(spec) := {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "v"}, "spec": spec}
+
+test_every_version_and_level if {
+	obj := version_pod({"containers": [{"name": "a", "ports": [{"containerPort": 80, "hostPort": 80}]}]})
+	every v in [0, 25, 37] {
+		count(pss.deny) == 1 with input as obj with data.plumbline_settings.pss.version as v
+	}
+	count(pss.deny) == 0 with input as obj with data.plumbline_settings.pss.level as "privileged"
+}

@@ -20,11 +20,15 @@
 #     - PSS-restricted
 package plumbline.kubernetes.pss.host_process
 
+# Versions: baseline level, the same in every version of the standard (v1.0 to v1.37).
+
 import rego.v1
 
 import data.plumbline.lib.kubernetes as k8s
+import data.plumbline.lib.pss
 
 deny contains result if {
+	pss.baseline
 	k8s.pod_security_context.windowsOptions.hostProcess == true
 	result := k8s.result(
 		"Pod sets securityContext.windowsOptions.hostProcess to true; HostProcess pods have privileged access to the Windows node",
@@ -33,6 +37,7 @@ deny contains result if {
 }
 
 deny contains result if {
+	pss.baseline
 	some entry in k8s.containers
 	k8s.security_context(entry.container).windowsOptions.hostProcess == true
 	result := k8s.result(

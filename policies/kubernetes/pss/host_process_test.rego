@@ -144,3 +144,17 @@ test_one_result_per_offending_field if {
 	})
 	count(r) == 3
 }
+
+# --- versions and levels -------------------------------------------------------
+
+version_pod(spec) := {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "v"}, "spec": spec}
+
+# Baseline at every version; nothing at the privileged level.
+test_every_version_and_level if {
+	obj := version_pod({"securityContext": {"windowsOptions": {"hostProcess": true}}, "containers": [{"name": "a"}]})
+	every v in [0, 1, 24, 37] {
+		count(pss.deny) == 1 with input as obj with data.plumbline_settings.pss.version as v
+	}
+	count(pss.deny) == 1 with input as obj with data.plumbline_settings.pss.level as "baseline"
+	count(pss.deny) == 0 with input as obj with data.plumbline_settings.pss.level as "privileged"
+}

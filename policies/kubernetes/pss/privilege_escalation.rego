@@ -18,12 +18,19 @@
 #     - PSS-restricted
 package plumbline.kubernetes.pss.privilege_escalation
 
+# Versions: restricted level since v1.8 (when allowPrivilegeEscalation
+# appeared); since v1.25 it does not apply to Windows pods
+# (spec.os.name: windows).
+
 import rego.v1
 
 import data.plumbline.lib.kubernetes as k8s
+import data.plumbline.lib.pss
 
 deny contains result if {
-	not k8s.is_windows_pod
+	pss.restricted
+	pss.at_least(8)
+	not pss.windows_exempt
 	some entry in k8s.containers
 	value := object.get(k8s.security_context(entry.container), "allowPrivilegeEscalation", null)
 	value != false

@@ -148,3 +148,18 @@ test_linux_pod_is_checked if {
 	r := pss.deny with input as pod({"os": {"name": "linux"}, "containers": [{"name": "a", "image": "a:1"}]})
 	count(r) == 1
 }
+
+# --- versions and levels -------------------------------------------------------
+
+version_pod(spec) := {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "v"}, "spec": spec}
+
+# Restricted from v1.8; Windows pods are left alone from v1.25.
+test_versions_and_levels if {
+	obj := version_pod({"containers": [{"name": "a"}]})
+	count(pss.deny) == 0 with input as obj with data.plumbline_settings.pss.version as 7
+	count(pss.deny) == 1 with input as obj with data.plumbline_settings.pss.version as 8
+	count(pss.deny) == 0 with input as obj with data.plumbline_settings.pss.level as "baseline"
+	win := version_pod({"os": {"name": "windows"}, "containers": [{"name": "a"}]})
+	count(pss.deny) == 1 with input as win with data.plumbline_settings.pss.version as 24
+	count(pss.deny) == 0 with input as win with data.plumbline_settings.pss.version as 25
+}

@@ -18,11 +18,15 @@
 #     - PSS-restricted
 package plumbline.kubernetes.pss.privileged
 
+# Versions: baseline level, the same in every version of the standard (v1.0 to v1.37).
+
 import rego.v1
 
 import data.plumbline.lib.kubernetes as k8s
+import data.plumbline.lib.pss
 
 deny contains result if {
+	pss.baseline
 	some entry in k8s.containers
 	k8s.security_context(entry.container).privileged == true
 	result := k8s.result(

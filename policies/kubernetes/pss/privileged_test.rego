@@ -132,3 +132,16 @@ test_pod_level_privileged_field_is_not_a_pod_field if {
 	r := pss.deny with input as pod({"securityContext": {"privileged": true}, "containers": [{"name": "a", "image": "a:1"}]})
 	count(r) == 0
 }
+
+# --- versions and levels -------------------------------------------------------
+
+version_pod(spec) := {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "v"}, "spec": spec}
+
+test_every_version_and_level if {
+	obj := version_pod({"containers": [{"name": "a", "securityContext": {"privileged": true}}]})
+	every v in [0, 25, 37] {
+		count(pss.deny) == 1 with input as obj with data.plumbline_settings.pss.version as v
+	}
+	count(pss.deny) == 1 with input as obj with data.plumbline_settings.pss.level as "baseline"
+	count(pss.deny) == 0 with input as obj with data.plumbline_settings.pss.level as "privileged"
+}

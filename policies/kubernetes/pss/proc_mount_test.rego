@@ -119,3 +119,25 @@ test_values_other_than_default_denied if {
 	]})
 	count(r) == 2
 }
+
+# --- versions and levels -------------------------------------------------------
+
+version_pod(spec) := {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "v"}, "spec": spec}
+
+# From v1.35 the baseline allows any procMount in a pod with spec.hostUsers:
+# false; the restricted level still requires Default there.
+test_user_namespace_relaxation_from_1_35 if {
+	userns := version_pod({"hostUsers": false, "containers": [{"name": "a", "securityContext": {"procMount": "Unmasked"}}]})
+	count(pss.deny) == 0 with input as userns with data.plumbline_settings.pss.level as "baseline"
+	count(pss.deny) == 1 with input as userns with data.plumbline_settings.pss.level as "baseline" with data.plumbline_settings.pss.version as 34
+	r := pss.deny with input as userns
+	count(r) == 1
+	some f in r
+	contains(f.msg, "restricted level allows only Default")
+	old := pss.deny with input as userns with data.plumbline_settings.pss.version as 34
+	some o in old
+	not contains(o.msg, "hostUsers")
+	host := version_pod({"hostUsers": true, "containers": [{"name": "a", "securityContext": {"procMount": "Unmasked"}}]})
+	count(pss.deny) == 1 with input as host with data.plumbline_settings.pss.level as "baseline"
+	count(pss.deny) == 0 with input as host with data.plumbline_settings.pss.level as "privileged"
+}

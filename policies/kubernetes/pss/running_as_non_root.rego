@@ -19,9 +19,24 @@
 #     - PSS-restricted
 package plumbline.kubernetes.pss.running_as_non_root
 
+# Versions: restricted level from v1.0; since v1.35 a pod with its own user
+# namespace (spec.hostUsers: false) is exempt, since root in the pod is not
+# root on the node.
+
 import rego.v1
 
 import data.plumbline.lib.kubernetes as k8s
+import data.plumbline.lib.pss
+
+applies if {
+	pss.restricted
+	not user_namespace_exempt
+}
+
+user_namespace_exempt if {
+	pss.at_least(35)
+	pss.user_namespace_pod(k8s.pod_spec)
+}
 
 pod_value := object.get(k8s.pod_security_context, "runAsNonRoot", null)
 
@@ -30,6 +45,7 @@ pod_requires_non_root if pod_value == true
 # The pod-level field may be left unset (when every container sets it), but
 # if it is set it must be true.
 deny contains result if {
+	applies
 	pod_value != null
 	pod_value != true
 	result := k8s.result(
@@ -40,6 +56,7 @@ deny contains result if {
 
 # A container that explicitly sets anything other than true.
 deny contains result if {
+	applies
 	some entry in k8s.containers
 	value := object.get(k8s.security_context(entry.container), "runAsNonRoot", null)
 	value != null
@@ -52,6 +69,7 @@ deny contains result if {
 
 # A container that does not set it, in a pod that does not require it.
 deny contains result if {
+	applies
 	not pod_requires_non_root
 	some entry in k8s.containers
 	object.get(k8s.security_context(entry.container), "runAsNonRoot", null) == null

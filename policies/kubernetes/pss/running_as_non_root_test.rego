@@ -160,3 +160,16 @@ test_run_as_user_alone_is_not_enough if {
 	r := pss.deny with input as pod({"securityContext": {"runAsUser": 1000}, "containers": [{"name": "app", "image": "app:1"}]})
 	count(r) == 1
 }
+
+# --- versions and levels -------------------------------------------------------
+
+version_pod(spec) := {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "v"}, "spec": spec}
+
+# From v1.35 a pod with its own user namespace is exempt.
+test_user_namespace_exemption_from_1_35 if {
+	obj := version_pod({"hostUsers": false, "containers": [{"name": "a"}]})
+	count(pss.deny) == 0 with input as obj
+	count(pss.deny) == 1 with input as obj with data.plumbline_settings.pss.version as 34
+	count(pss.deny) == 1 with input as version_pod({"hostUsers": true, "containers": [{"name": "a"}]})
+	count(pss.deny) == 0 with input as version_pod({"containers": [{"name": "a"}]}) with data.plumbline_settings.pss.level as "baseline"
+}

@@ -17,11 +17,27 @@
 #     - PSS-restricted
 package plumbline.kubernetes.pss.running_as_non_root_user
 
+# Versions: restricted level since v1.23; since v1.35 a pod with its own user
+# namespace (spec.hostUsers: false) is exempt.
+
 import rego.v1
 
 import data.plumbline.lib.kubernetes as k8s
+import data.plumbline.lib.pss
+
+applies if {
+	pss.restricted
+	pss.at_least(23)
+	not user_namespace_exempt
+}
+
+user_namespace_exempt if {
+	pss.at_least(35)
+	pss.user_namespace_pod(k8s.pod_spec)
+}
 
 deny contains result if {
+	applies
 	k8s.pod_security_context.runAsUser == 0
 	result := k8s.result(
 		"Pod sets securityContext.runAsUser to 0 (root)",
@@ -30,6 +46,7 @@ deny contains result if {
 }
 
 deny contains result if {
+	applies
 	some entry in k8s.containers
 	k8s.security_context(entry.container).runAsUser == 0
 	result := k8s.result(

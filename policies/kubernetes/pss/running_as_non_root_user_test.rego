@@ -129,3 +129,18 @@ test_ephemeral_container_root_denied if {
 	})
 	paths(r) == {["spec", "ephemeralContainers", 0, "securityContext", "runAsUser"]}
 }
+
+# --- versions and levels -------------------------------------------------------
+
+version_pod(spec) := {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "v"}, "spec": spec}
+
+# Restricted from v1.23; from v1.35 a pod with its own user namespace is exempt.
+test_versions if {
+	obj := version_pod({"securityContext": {"runAsUser": 0}, "containers": [{"name": "a"}]})
+	count(pss.deny) == 0 with input as obj with data.plumbline_settings.pss.version as 22
+	count(pss.deny) == 1 with input as obj with data.plumbline_settings.pss.version as 23
+	userns := version_pod({"hostUsers": false, "securityContext": {"runAsUser": 0}, "containers": [{"name": "a"}]})
+	count(pss.deny) == 1 with input as userns with data.plumbline_settings.pss.version as 34
+	count(pss.deny) == 0 with input as userns with data.plumbline_settings.pss.version as 35
+	count(pss.deny) == 0 with input as obj with data.plumbline_settings.pss.level as "baseline"
+}

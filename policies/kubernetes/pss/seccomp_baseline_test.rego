@@ -129,3 +129,22 @@ test_unknown_type_denied if {
 	r := pss.deny with input as pod({"containers": [{"name": "a", "image": "a:1", "securityContext": {"seccompProfile": {"type": "runtime/default"}}}]})
 	count(r) == 1
 }
+
+# --- versions and levels -------------------------------------------------------
+
+version_pod(spec) := {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "v"}, "spec": spec}
+
+# Before v1.19 the standard reads the seccomp annotations; from v1.19 the fields.
+test_annotations_before_1_19_fields_after if {
+	annotated := {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "v", "annotations": {
+		"seccomp.security.alpha.kubernetes.io/pod": "unconfined",
+		"container.seccomp.security.alpha.kubernetes.io/a": "runtime/default",
+	}}, "spec": {"containers": [{"name": "a"}]}}
+	r := pss.deny with input as annotated with data.plumbline_settings.pss.version as 18
+	{f.path | some f in r} == {["metadata", "annotations", "seccomp.security.alpha.kubernetes.io/pod"]}
+	count(pss.deny) == 0 with input as annotated with data.plumbline_settings.pss.version as 19
+	field := version_pod({"securityContext": {"seccompProfile": {"type": "Unconfined"}}, "containers": [{"name": "a"}]})
+	count(pss.deny) == 0 with input as field with data.plumbline_settings.pss.version as 18
+	count(pss.deny) == 1 with input as field with data.plumbline_settings.pss.version as 19
+	count(pss.deny) == 0 with input as field with data.plumbline_settings.pss.level as "privileged"
+}

@@ -20,9 +20,15 @@
 #     - PSS-restricted
 package plumbline.kubernetes.pss.seccomp_restricted
 
+# Versions: restricted level since v1.19 (the seccompProfile fields); since
+# v1.25 it does not apply to Windows pods (spec.os.name: windows). A type the
+# baseline control (PL-K8S-0010) forbids is reported by that rule alone.
+
 import rego.v1
 
+import data.plumbline.kubernetes.pss.seccomp_baseline as baseline
 import data.plumbline.lib.kubernetes as k8s
+import data.plumbline.lib.pss
 
 allowed_types := {"RuntimeDefault", "Localhost"}
 
@@ -30,8 +36,14 @@ pod_value := object.get(k8s.pod_security_context, ["seccompProfile", "type"], nu
 
 pod_sets_valid_profile if pod_value in allowed_types
 
-deny contains result if {
-	not k8s.is_windows_pod
+applies if {
+	pss.restricted
+	pss.at_least(19)
+	not pss.windows_exempt
+}
+
+violations contains result if {
+	applies
 	pod_value != null
 	not pod_value in allowed_types
 	result := k8s.result(
@@ -41,8 +53,8 @@ deny contains result if {
 }
 
 # A container that explicitly sets a disallowed type.
-deny contains result if {
-	not k8s.is_windows_pod
+violations contains result if {
+	applies
 	some entry in k8s.containers
 	value := object.get(k8s.security_context(entry.container), ["seccompProfile", "type"], null)
 	value != null
@@ -54,8 +66,8 @@ deny contains result if {
 }
 
 # A container without a profile of its own in a pod without a valid one.
-deny contains result if {
-	not k8s.is_windows_pod
+violations contains result if {
+	applies
 	not pod_sets_valid_profile
 	some entry in k8s.containers
 	object.get(k8s.security_context(entry.container), ["seccompProfile", "type"], null) == null
@@ -63,4 +75,9 @@ deny contains result if {
 		sprintf("%s has no seccomp profile: set securityContext.seccompProfile.type to RuntimeDefault or Localhost on the container or the pod", [k8s.describe_container(entry)]),
 		k8s.container_field_path(entry, ["seccompProfile", "type"]),
 	)
+}
+
+deny contains result if {
+	some result in violations
+	not pss.reported(baseline.deny, result.path)
 }

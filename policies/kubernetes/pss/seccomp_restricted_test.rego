@@ -2,6 +2,7 @@ package plumbline.kubernetes.pss.seccomp_restricted_test
 
 import rego.v1
 
+import data.plumbline.kubernetes.pss.seccomp_baseline as baseline
 import data.plumbline.kubernetes.pss.seccomp_restricted as pss
 
 # --- fixtures ----------------------------------------------------------------
@@ -126,7 +127,7 @@ test_only_unset_containers_denied if {
 }
 
 test_container_unconfined_denied_even_with_pod_default if {
-	r := pss.deny with input as pod({
+	r := pss.violations with input as pod({
 		"securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
 		"containers": [{"name": "web", "image": "w:1", "securityContext": {"seccompProfile": {"type": "Unconfined"}}}],
 	})
@@ -134,7 +135,7 @@ test_container_unconfined_denied_even_with_pod_default if {
 }
 
 test_pod_unconfined_denied_even_if_containers_set if {
-	r := pss.deny with input as cronjob({
+	r := pss.violations with input as cronjob({
 		"securityContext": {"seccompProfile": {"type": "Unconfined"}},
 		"containers": [{"name": "job", "image": "job:1", "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}}}],
 	})
@@ -142,7 +143,7 @@ test_pod_unconfined_denied_even_if_containers_set if {
 }
 
 test_pod_unconfined_and_unset_container if {
-	r := pss.deny with input as pod({
+	r := pss.violations with input as pod({
 		"securityContext": {"seccompProfile": {"type": "Unconfined"}},
 		"containers": [{"name": "a", "image": "a:1"}],
 	})
@@ -174,4 +175,28 @@ test_legacy_annotation_does_not_count if {
 		"spec": {"containers": [{"name": "app", "image": "app:1"}]},
 	}
 	count(r) == 1
+}
+
+# An explicit Unconfined fails the baseline too: its rule reports the field,
+# and this rule only the fields the baseline allows.
+test_unconfined_left_to_the_baseline_control if {
+	obj := pod({
+		"securityContext": {"seccompProfile": {"type": "Unconfined"}},
+		"containers": [{"name": "a", "image": "a:1"}],
+	})
+	paths(pss.deny) == {["spec", "containers", 0, "securityContext", "seccompProfile", "type"]} with input as obj
+	some f in baseline.deny with input as obj
+	f.path == ["spec", "securityContext", "seccompProfile", "type"]
+	endswith(f.msg, "; this also fails the restricted level")
+}
+
+test_versions_before_1_19_and_windows_since_1_25 if {
+	obj := pod({"containers": [{"name": "a", "image": "a:1"}]})
+	count(pss.deny) == 1 with input as obj
+	count(pss.deny) == 0 with input as obj with data.plumbline_settings.pss.version as 18
+	count(pss.deny) == 1 with input as obj with data.plumbline_settings.pss.version as 19
+	win := pod({"os": {"name": "windows"}, "containers": [{"name": "a", "image": "a:1"}]})
+	count(pss.deny) == 1 with input as win with data.plumbline_settings.pss.version as 24
+	count(pss.deny) == 0 with input as win with data.plumbline_settings.pss.version as 25
+	count(pss.deny) == 0 with input as obj with data.plumbline_settings.pss.level as "baseline"
 }

@@ -22,11 +22,20 @@
 #     - PSS-restricted
 package plumbline.kubernetes.pss.selinux
 
+# Versions: baseline level. The allowed types are container_t,
+# container_init_t and container_kvm_t from v1.0; v1.31 adds
+# container_engine_t.
+
 import rego.v1
 
 import data.plumbline.lib.kubernetes as k8s
+import data.plumbline.lib.pss
 
-allowed_types := {"container_t", "container_init_t", "container_kvm_t", "container_engine_t"}
+allowed_types := {"container_t", "container_init_t", "container_kvm_t", "container_engine_t"} if pss.at_least(31)
+
+else := {"container_t", "container_init_t", "container_kvm_t"}
+
+allowed_text := concat(", ", sort(allowed_types))
 
 # Every securityContext that may carry seLinuxOptions, with how to name it.
 contexts contains {"sc": k8s.pod_security_context, "path": k8s.pod_security_context_path, "who": "Pod"}
@@ -36,18 +45,20 @@ contexts contains {"sc": k8s.security_context(entry.container), "path": k8s.secu
 }
 
 deny contains result if {
+	pss.baseline
 	some ctx in contexts
 	value := ctx.sc.seLinuxOptions.type
 	value != null
 	value != ""
 	not value in allowed_types
 	result := k8s.result(
-		sprintf("%s sets securityContext.seLinuxOptions.type to %s; only container_t, container_init_t, container_kvm_t or container_engine_t are allowed", [ctx.who, k8s.format_value(value)]),
+		sprintf("%s sets securityContext.seLinuxOptions.type to %s; only %s are allowed (Pod Security Standards v1.%d)", [ctx.who, k8s.format_value(value), allowed_text, pss.version]),
 		array.concat(ctx.path, ["seLinuxOptions", "type"]),
 	)
 }
 
 deny contains result if {
+	pss.baseline
 	some ctx in contexts
 	some field in ["user", "role"]
 	value := ctx.sc.seLinuxOptions[field]

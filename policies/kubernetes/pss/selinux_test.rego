@@ -135,3 +135,18 @@ test_one_result_per_field if {
 	})
 	count(r) == 4
 }
+
+# --- versions and levels -------------------------------------------------------
+
+version_pod(spec) := {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "v"}, "spec": spec}
+
+# container_engine_t is allowed from v1.31 on.
+test_container_engine_t_from_1_31 if {
+	obj := version_pod({"containers": [{"name": "a", "securityContext": {"seLinuxOptions": {"type": "container_engine_t"}}}]})
+	count(pss.deny) == 0 with input as obj
+	count(pss.deny) == 0 with input as obj with data.plumbline_settings.pss.version as 31
+	count(pss.deny) == 1 with input as obj with data.plumbline_settings.pss.version as 30
+	kvm := version_pod({"containers": [{"name": "a", "securityContext": {"seLinuxOptions": {"type": "container_kvm_t"}}}]})
+	count(pss.deny) == 0 with input as kvm with data.plumbline_settings.pss.version as 0
+	count(pss.deny) == 0 with input as version_pod({"securityContext": {"seLinuxOptions": {"user": "root"}}}) with data.plumbline_settings.pss.level as "privileged"
+}

@@ -140,3 +140,24 @@ test_container_level_sysctls_are_not_a_field if {
 	r := pss.deny with input as pod({"containers": [{"name": "a", "image": "a:1", "securityContext": {"sysctls": [{"name": "kernel.msgmax"}]}}]})
 	count(r) == 0
 }
+
+# --- versions and levels -------------------------------------------------------
+
+version_pod(spec) := {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "v"}, "spec": spec}
+
+version_sysctls(names) := version_pod({"securityContext": {"sysctls": [{"name": n, "value": "1"} | some n in names]}, "containers": [{"name": "a"}]})
+
+# The safe set grows: v1.27, v1.29 and v1.32 each allow more sysctls.
+test_safe_set_per_version if {
+	count(pss.deny) == 1 with input as version_sysctls(["net.ipv4.ip_local_reserved_ports"]) with data.plumbline_settings.pss.version as 26
+	count(pss.deny) == 0 with input as version_sysctls(["net.ipv4.ip_local_reserved_ports"]) with data.plumbline_settings.pss.version as 27
+	count(pss.deny) == 1 with input as version_sysctls(["net.ipv4.tcp_keepalive_time"]) with data.plumbline_settings.pss.version as 28
+	count(pss.deny) == 0 with input as version_sysctls(["net.ipv4.tcp_fin_timeout"]) with data.plumbline_settings.pss.version as 29
+	count(pss.deny) == 2 with input as version_sysctls(["net.ipv4.tcp_rmem", "net.ipv4.tcp_wmem"]) with data.plumbline_settings.pss.version as 31
+	count(pss.deny) == 0 with input as version_sysctls(["net.ipv4.tcp_rmem", "net.ipv4.tcp_wmem"]) with data.plumbline_settings.pss.version as 32
+	count(pss.deny) == 0 with input as version_sysctls(["kernel.shm_rmid_forced", "net.ipv4.ping_group_range"]) with data.plumbline_settings.pss.version as 0
+	r := pss.deny with input as version_sysctls(["net.ipv4.tcp_rmem"]) with data.plumbline_settings.pss.version as 25
+	some f in r
+	contains(f.msg, "Pod Security Standards v1.25 (it is safe from v1.32)")
+	count(pss.deny) == 0 with input as version_sysctls(["kernel.msgmax"]) with data.plumbline_settings.pss.level as "privileged"
+}

@@ -22,9 +22,15 @@
 #     - PSS-restricted
 package plumbline.kubernetes.pss.volume_types
 
+# Versions: restricted level, the same in every version of the standard
+# (v1.0 to v1.37). A hostPath volume is reported by the baseline control
+# (PL-K8S-0005) alone.
+
 import rego.v1
 
+import data.plumbline.kubernetes.pss.host_path_volumes as baseline
 import data.plumbline.lib.kubernetes as k8s
+import data.plumbline.lib.pss
 
 allowed_sources := {
 	"configMap",
@@ -37,7 +43,8 @@ allowed_sources := {
 	"secret",
 }
 
-deny contains result if {
+violations contains result if {
+	pss.restricted
 	some entry in k8s.volumes
 	some source, value in entry.volume
 	source != "name"
@@ -47,4 +54,9 @@ deny contains result if {
 		sprintf("%s uses volume type %s, which the restricted profile does not allow", [k8s.describe_volume(entry), k8s.format_value(source)]),
 		array.concat(entry.path, [source]),
 	)
+}
+
+deny contains result if {
+	some result in violations
+	not pss.reported(baseline.deny, result.path)
 }

@@ -2,6 +2,7 @@ package plumbline.kubernetes.pss.volume_types_test
 
 import rego.v1
 
+import data.plumbline.kubernetes.pss.host_path_volumes as host_path
 import data.plumbline.kubernetes.pss.volume_types as pss
 
 # --- fixtures ----------------------------------------------------------------
@@ -105,15 +106,29 @@ test_cronjob_with_pvc_passes if {
 
 # --- failing cases ------------------------------------------------------------
 
-test_host_path_denied if {
-	r := pss.deny with input as deployment({
+# A hostPath volume fails both levels: the baseline's hostPath control reports
+# it, so the restricted control leaves the field alone (one finding per field).
+test_host_path_left_to_the_baseline_control if {
+	obj := deployment({
 		"containers": [{"name": "app", "image": "app:1"}],
 		"volumes": [{"name": "cfg", "configMap": {"name": "c"}}, {"name": "host", "hostPath": {"path": "/data"}}],
 	})
-	paths(r) == {["spec", "template", "spec", "volumes", 1, "hostPath"]}
-	some f in r
-	contains(f.msg, `Volume "host"`)
-	contains(f.msg, "hostPath")
+	r := pss.deny with input as obj
+	count(r) == 0
+	v := pss.violations with input as obj
+	paths(v) == {["spec", "template", "spec", "volumes", 1, "hostPath"]}
+	b := host_path.deny with input as obj
+	some f in b
+	endswith(f.msg, "; this also fails the restricted level")
+	b2 := host_path.deny with input as obj with data.plumbline_settings.pss.level as "baseline"
+	some f2 in b2
+	not contains(f2.msg, "restricted")
+}
+
+test_restricted_only_at_the_restricted_level if {
+	obj := pod({"containers": [{"name": "app"}], "volumes": [{"name": "n", "nfs": {"server": "x", "path": "/"}}]})
+	count(pss.deny) == 1 with input as obj
+	count(pss.deny) == 0 with input as obj with data.plumbline_settings.pss.level as "baseline"
 }
 
 test_network_and_cloud_volumes_denied if {
@@ -139,4 +154,15 @@ test_cronjob_flex_volume_denied if {
 test_unknown_source_denied if {
 	r := pss.deny with input as pod({"volumes": [{"name": "x", "someFutureSource": {}}]})
 	count(r) == 1
+}
+
+# --- versions and levels -------------------------------------------------------
+
+version_pod(spec) := {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "v"}, "spec": spec}
+
+test_every_version if {
+	obj := version_pod({"containers": [{"name": "a"}], "volumes": [{"name": "g", "gitRepo": {"repository": "x"}}]})
+	every v in [0, 25, 37] {
+		count(pss.deny) == 1 with input as obj with data.plumbline_settings.pss.version as v
+	}
 }
