@@ -377,6 +377,33 @@ actions(s) := [lower(a) | some a in strings_of(s.Action)]
 
 resources(s) := strings_of(s.Resource)
 
+# True when the statement's Resource covers every resource, however written:
+# "*", or an ARN pattern whose service, region, account and resource are all
+# wildcards (arn:aws:*:*:*:*, arn:*:*:*:*:*).
+all_resources(s) if {
+	some r in resources(s)
+	_every_resource(r)
+}
+
+_every_resource(r) if r == "*"
+
+_every_resource(r) if regex.match(`^arn:(\*+|aws[a-z-]*):\*+:\*+:\*+:\*+$`, r)
+
+# True when the action pattern p (lower case, with IAM's wildcards * and ?)
+# matches the action a (lower case): "iam:pass*", "iam:*role" and "*" all match
+# "iam:passrole". A pattern with other special characters matches nothing.
+action_matches(p, a) if {
+	is_string(p)
+	regex.match(`^[a-z0-9:*?_-]+$`, p)
+	regex.match(concat("", ["^", replace(replace(p, "*", ".*"), "?", "."), "$"]), a)
+}
+
+# True when the statement allows every action ("*", "*:*").
+all_actions(s) if {
+	some a in actions(s)
+	a in {"*", "*:*"}
+}
+
 # True when the statement's principal is everyone ("*" or {"AWS": "*"}).
 public_principal(s) if s.Principal == "*"
 

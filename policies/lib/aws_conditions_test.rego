@@ -80,3 +80,23 @@ test_restricting_values if {
 	not aws.restricting_value("aws:sourceaccount", "")
 	not aws.restricting_value("aws:sourceaccount", true)
 }
+
+test_all_resources_spellings if {
+	every r in ["*", "arn:aws:*:*:*:*", "arn:*:*:*:*:*", "arn:aws-us-gov:*:*:*:*", ["arn:aws:s3:::b", "*"]] {
+		aws.all_resources({"Resource": r})
+	}
+	every r in ["arn:aws:s3:::*", "arn:aws:*:*:111122223333:*", "arn:aws:*:eu-west-1:*:*", "arn:aws:iam::*:role/*", [], {"$unknown": "x"}] {
+		not aws.all_resources({"Resource": r})
+	}
+}
+
+test_action_patterns if {
+	every p in ["iam:passrole", "iam:pass*", "iam:*role", "iam:*", "*", "iam:p?ssrole", "*:*"] {
+		aws.action_matches(p, "iam:passrole")
+	}
+	every p in ["iam:get*", "iam:passrole2", "s3:*", "iam:pass[r]ole", "(iam:.*)", ""] {
+		not aws.action_matches(p, "iam:passrole")
+	}
+	aws.all_actions({"Action": ["s3:GetObject", "*:*"]})
+	not aws.all_actions({"Action": "iam:*"})
+}

@@ -15,3 +15,12 @@ test_ecr if {
 	count(immutable_tags.deny) == 0 with input as good
 	f.paths(scan_on_push.deny) == {["attributes", "image_scanning_configuration", 0, "scan_on_push"]} with input as f.res("aws_ecr_repository", "r", {"image_scanning_configuration": [{"scan_on_push": false}]})
 }
+
+test_ecr_mutability_values if {
+	every m in ["MUTABLE", "MUTABLE_WITH_EXCLUSION"] {
+		count(immutable_tags.deny) == 1 with input as f.res("aws_ecr_repository", "r", {"image_tag_mutability": m})
+	}
+	every m in ["IMMUTABLE", "IMMUTABLE_WITH_EXCLUSION", f.unknown("var.mutability")] {
+		count(immutable_tags.deny) == 0 with input as f.res("aws_ecr_repository", "r", {"image_tag_mutability": m})
+	}
+}

@@ -1,8 +1,9 @@
 # METADATA
 # title: ElastiCache Redis without automatic backups
 # description: >-
-#   A Redis cluster without snapshot retention cannot be restored after data
-#   loss.
+#   A Redis (or Valkey, its fork with the same snapshots) cluster without
+#   snapshot retention cannot be restored after data loss. Memcached has no
+#   backups.
 # custom:
 #   id: PL-AWS-0071
 #   kinds: [aws_elasticache_cluster, aws_elasticache_replication_group]
@@ -21,7 +22,8 @@ redis if input.type == "aws_elasticache_replication_group"
 
 redis if {
 	input.type == "aws_elasticache_cluster"
-	aws.attrs.engine == "redis"
+	is_string(aws.attrs.engine)
+	lower(aws.attrs.engine) in {"redis", "valkey"}
 }
 
 # cache.t1 nodes do not support backups.

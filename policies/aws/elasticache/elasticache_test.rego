@@ -28,3 +28,9 @@ test_cluster_backups if {
 	count(backups.deny) == 0 with input as f.res("aws_elasticache_cluster", "c", {"engine": "redis", "node_type": "cache.t1.micro"})
 	count(backups.deny) == 0 with input as f.res("aws_elasticache_cluster", "c", {"engine": "redis", "snapshot_retention_limit": f.unknown("var.n")})
 }
+
+test_cluster_backups_valkey if {
+	count(backups.deny) == 1 with input as f.res("aws_elasticache_cluster", "c", {"engine": "valkey", "snapshot_retention_limit": 0})
+	count(backups.deny) == 0 with input as f.res("aws_elasticache_cluster", "c", {"engine": "valkey", "snapshot_retention_limit": 7})
+	count(backups.deny) == 0 with input as f.res("aws_elasticache_cluster", "c", {"engine": "memcached"})
+}

@@ -56,3 +56,11 @@ test_access_logs if {
 	count(access_logs.deny) == 1 with input as f.res("aws_lb", "a", {"access_logs_enabled": false})
 	count(access_logs.deny) == 0 with input as f.res("aws_elb", "a", {"access_logging_policy": [{"enabled": true, "s3_bucket_name": "b"}]})
 }
+
+test_listener_protocol_in_any_case if {
+	# The provider accepts the listener protocol and the action type in any case.
+	count(http_listener.deny) == 1 with input as listener({"port": 80, "protocol": "http", "default_action": [{"type": "forward"}]})
+	count(http_listener.deny) == 0 with input as listener({"port": 80, "protocol": "Http", "default_action": [{"type": "Redirect", "redirect": [{"protocol": "HTTPS", "status_code": "HTTP_301"}]}]})
+	f.paths(tls_policy.deny) == {["attributes", "protocol"]} with input as listener({"protocol": "https"})
+	f.paths(tls_policy.deny) == {["attributes", "ssl_policy"]} with input as listener({"protocol": "tls", "ssl_policy": "ELBSecurityPolicy-2016-08"})
+}

@@ -18,16 +18,23 @@ import rego.v1
 
 import data.plumbline.lib.aws
 
+# The provider accepts protocol and action type in any case (it stores the
+# protocol upper-cased); the redirect's protocol is case-sensitive (HTTPS).
+upper_or_empty(v) := upper(v) if is_string(v)
+
+else := ""
+
 redirects_to_https(a) if {
 	some act in aws.blocks(a, "default_action")
-	act.type == "redirect"
+	is_string(act.type)
+	lower(act.type) == "redirect"
 	some r in aws.blocks(act, "redirect")
 	r.protocol == "HTTPS"
 }
 
 # Without protocol, an application load balancer's listener speaks HTTP;
 # network and gateway load balancers have no HTTP listeners.
-http if aws.attrs.protocol == "HTTP"
+http if upper_or_empty(aws.attrs.protocol) == "HTTP"
 
 http if {
 	aws.absent(aws.attrs, "protocol")
@@ -54,6 +61,7 @@ deny contains result if {
 deny contains result if {
 	input.type == "aws_elb"
 	some i, l in aws.blocks(aws.attrs, "listener")
+	is_string(l.lb_protocol)
 	lower(l.lb_protocol) == "http"
 	result := aws.result(sprintf("Classic load balancer %s has an HTTP listener", [aws.label]), ["attributes", "listener", i, "lb_protocol"])
 }

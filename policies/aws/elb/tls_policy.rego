@@ -30,7 +30,8 @@ outdated := {
 
 deny contains result if {
 	input.type in {"aws_lb_listener", "aws_alb_listener"}
-	aws.attrs.protocol in {"HTTPS", "TLS"}
+	is_string(aws.attrs.protocol)
+	upper(aws.attrs.protocol) in {"HTTPS", "TLS"}
 	aws.absent(aws.attrs, "ssl_policy")
 	result := aws.result(sprintf("Listener %s uses the default TLS policy, which allows TLS 1.0", [aws.label]), ["attributes", "protocol"])
 }

@@ -22,7 +22,7 @@ import data.plumbline.lib.aws
 deny contains result if {
 	some p in aws.iam_policies
 	some s in aws.allow_statements(p.doc)
-	"*" in aws.actions(s)
-	"*" in aws.resources(s)
+	aws.all_actions(s)
+	aws.all_resources(s)
 	result := aws.result(sprintf("%s grants full administrator access (\"*:*\")", [p.label]), p.path)
 }

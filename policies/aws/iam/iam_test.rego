@@ -139,3 +139,16 @@ test_trust_any_principal_reads_the_condition if {
 		count(trust_any_principal.deny) == 0 with input as f.res("aws_iam_role", "r", trust(cond))
 	}
 }
+
+test_statement_spellings_of_everything if {
+	# "*:*" is every action and arn:aws:*:*:*:* every resource.
+	admin_arn := f.policy([{"Effect": "Allow", "Action": "*:*", "Resource": "arn:aws:*:*:*:*"}])
+	count(admin_policy.deny) == 1 with input as f.res("aws_iam_policy", "p", {"policy": admin_arn})
+	count(wildcard_resources.deny) == 1 with input as f.res("aws_iam_policy", "p", {"policy": f.policy([{"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:*:*:*:*:*"}])})
+	count(wildcard_resources.deny) == 0 with input as f.res("aws_iam_policy", "p", {"policy": f.policy([{"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::*"}])})
+	# Any action pattern that matches iam:PassRole passes roles.
+	every action in ["iam:Pass*", "iam:*Role", "IAM:PassRole", "iam:P?ssRole"] {
+		count(passrole_all.deny) == 1 with input as f.res("aws_iam_policy", "p", {"policy": f.policy([{"Effect": "Allow", "Action": action, "Resource": "arn:aws:*:*:*:*"}])})
+	}
+	count(passrole_all.deny) == 0 with input as f.res("aws_iam_policy", "p", {"policy": f.policy([{"Effect": "Allow", "Action": "iam:Get*", "Resource": "*"}])})
+}

@@ -19,16 +19,17 @@ import rego.v1
 
 import data.plumbline.lib.aws
 
+# Any action pattern that matches iam:PassRole (iam:*, iam:Pass*, iam:*Role, *).
 passes_role(s) if {
 	some a in aws.actions(s)
-	a in {"iam:passrole", "iam:*", "*", "iam:pass*"}
+	aws.action_matches(a, "iam:passrole")
 }
 
 deny contains result if {
 	some p in aws.iam_policies
 	some s in aws.allow_statements(p.doc)
 	passes_role(s)
-	"*" in aws.resources(s)
+	aws.all_resources(s)
 	not aws.has_condition(s)
 	result := aws.result(sprintf("%s allows iam:PassRole on every role", [p.label]), p.path)
 }

@@ -28,7 +28,7 @@ read_only(a) if {
 deny contains result if {
 	some p in aws.iam_policies
 	some s in aws.allow_statements(p.doc)
-	"*" in aws.resources(s)
+	aws.all_resources(s)
 	writes := [a | some a in aws.actions(s); not read_only(a)]
 	count(writes) > 0
 	result := aws.result(sprintf("%s allows %s on all resources (\"*\")", [p.label, concat(", ", sort(writes))]), p.path)
