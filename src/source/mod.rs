@@ -4,6 +4,7 @@
 pub mod diff;
 pub mod git;
 pub(crate) mod links;
+pub mod modules;
 pub mod shard;
 pub mod stdin;
 pub mod worktree;
