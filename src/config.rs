@@ -74,6 +74,12 @@ pub struct Config {
     pub helm_values: Value<Vec<String>>,
     /// `--helm-set` (a list of `key=value` in Helm's `--set` syntax)
     pub helm_set: Value<Vec<String>>,
+    /// `--download-modules` (operator only: it reaches the network)
+    pub download_modules: Value<bool>,
+    /// `--module-cache` (operator only; relative to the file's directory)
+    pub module_cache: Value<String>,
+    /// `--module-timeout` (seconds; operator only)
+    pub module_timeout: Value<f64>,
     /// `--format`
     pub format: Value<String>,
     /// `--output`
@@ -241,6 +247,11 @@ impl Config {
             aws_endpoint_url,
             aws_max_calls,
             aws_unmanaged,
+            // Terraform module downloads: network access, a directory written outside the
+            // tree, and how long they may take.
+            download_modules,
+            module_cache,
+            module_timeout,
         );
         out.sort_by_key(|&(_, line)| line);
         out
@@ -543,6 +554,9 @@ pub struct ScanSettings {
     pub vars: Vec<(String, String)>,
     pub helm_values: Option<Vec<String>>,
     pub helm_set: Option<Vec<String>>,
+    pub download_modules: Option<bool>,
+    pub module_cache: Option<PathBuf>,
+    pub module_timeout: Option<f64>,
     pub format: Option<Format>,
     pub output: Option<PathBuf>,
     pub fail_on: Option<FailOn>,
@@ -683,6 +697,9 @@ impl Config {
             })
         });
         set!(timings, "timings", timings, |v| Ok(*v));
+        set!(download_modules, "download_modules", download_modules, |v| Ok(*v));
+        set!(module_cache, "module_cache", module_cache, |v| Ok(config.resolve(v)));
+        set!(module_timeout, "module_timeout", module_timeout, |v| Ok(*v));
         if let Some(spanned) = &config.waivers {
             if !given("waivers") {
                 out.waivers = Some(config.resolve_inside("waivers", spanned, &spanned.value)?);

@@ -107,6 +107,8 @@ pub struct ScanArgs {
     /// (`image.tag=1.2,ports[0]=80`; repeatable; applied after --helm-values).
     #[arg(long = "helm-set", value_name = "KEY=VALUE", value_parser = parse_helm_set)]
     pub helm_set: Vec<String>,
+    #[command(flatten)]
+    pub modules: ModuleArgs,
     /// Output format (default: text, or from the --output file extension; gitlab-sast and
     /// codeclimate are JSON files, so only --format selects them).
     #[arg(long, short = 'f', value_enum)]
@@ -213,6 +215,8 @@ pub struct RenderArgs {
     /// the document has them) as one JSON object per line, instead of YAML.
     #[arg(long)]
     pub input_json: bool,
+    #[command(flatten)]
+    pub modules: ModuleArgs,
     /// Skip (and report) files larger than SIZE.
     #[arg(long, value_name = "SIZE", default_value = "50M", value_parser = parse_size)]
     pub max_file_size: u64,
@@ -234,6 +238,51 @@ pub struct SourceArgs {
     /// Do not read files matching GLOB (repeatable).
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
+}
+
+/// Terraform modules from outside the scanned tree (shared by `scan` and `render`).
+#[derive(Debug, Clone, Default, Args)]
+pub struct ModuleArgs {
+    /// Download Terraform modules from registries, HTTPS archives and GitHub when
+    /// `.terraform/modules` does not hold them (network access; into --module-cache).
+    #[arg(long)]
+    pub download_modules: bool,
+    /// Cache of downloaded modules (default: the user's cache directory,
+    /// `~/.cache/plumbline/modules`).
+    #[arg(long, value_name = "DIR")]
+    pub module_cache: Option<std::path::PathBuf>,
+    /// Time limit for downloading one module, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60.0)]
+    pub module_timeout: f64,
+}
+
+impl ModuleArgs {
+    /// The downloader `--download-modules` asks for (`None` without it: no network access).
+    pub fn fetcher(
+        &self,
+    ) -> Result<Option<std::sync::Arc<crate::source::modules::Fetcher>>, String> {
+        use crate::source::modules::{FetchOptions, Fetcher};
+        if !self.download_modules {
+            return Ok(None);
+        }
+        if !(self.module_timeout.is_finite() && self.module_timeout > 0.0) {
+            return Err(format!(
+                "--module-timeout {} is not a positive number of seconds",
+                self.module_timeout
+            ));
+        }
+        let cache = match &self.module_cache {
+            Some(dir) => dir.clone(),
+            None => FetchOptions::default_cache_dir().ok_or(
+                "--download-modules needs a cache directory: no user cache directory was found \
+                 (HOME, XDG_CACHE_HOME); give one with --module-cache DIR",
+            )?,
+        };
+        let timeout = std::time::Duration::from_secs_f64(self.module_timeout);
+        Ok(Some(std::sync::Arc::new(Fetcher::new(FetchOptions::new(
+            cache, timeout,
+        )))))
+    }
 }
 
 /// Which live clusters to read, and how (shared by `scan` and `snapshot`).

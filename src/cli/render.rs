@@ -20,6 +20,10 @@ pub(super) fn run_render(args: RenderArgs) -> i32 {
         Ok(d) => d,
         Err(e) => return fail(e),
     };
+    let modules = match args.modules.fetcher() {
+        Ok(m) => m,
+        Err(e) => return fail(e),
+    };
     let opts = ScanOptions {
         target: Target::Path(PathBuf::from(&args.path)),
         rev: args.source.rev.clone(),
@@ -42,6 +46,7 @@ pub(super) fn run_render(args: RenderArgs) -> i32 {
             helm_values: args.helm_values.clone(),
             helm_set: args.helm_set.clone(),
             skip_related: false,
+            modules,
         },
         progress: None,
         drift: None,

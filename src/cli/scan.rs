@@ -102,6 +102,10 @@ pub(super) fn run_scan(mut args: ScanArgs, matches: &clap::ArgMatches) -> i32 {
         Ok(d) => d,
         Err(e) => return fail(e),
     };
+    let modules = match args.modules.fetcher() {
+        Ok(m) => m,
+        Err(e) => return fail(e),
+    };
     let opts = ScanOptions {
         target,
         rev: args.source.rev.clone(),
@@ -130,6 +134,7 @@ pub(super) fn run_scan(mut args: ScanArgs, matches: &clap::ArgMatches) -> i32 {
             helm_set: args.helm_set.clone(),
             vars: args.vars.clone(),
             skip_related: false,
+            modules,
         },
         progress: progress::wanted(args.quiet).then(Default::default),
         drift: drift.map(std::sync::Arc::new),

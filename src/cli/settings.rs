@@ -38,6 +38,8 @@ pub fn apply(
         category => category,
         color => color,
         timings => timings,
+        download_modules => modules.download_modules,
+        module_timeout => modules.module_timeout,
         show_preexisting => show_preexisting,
         quiet => quiet,
         unmanaged => unmanaged,
@@ -60,6 +62,7 @@ pub fn apply(
         format => format,
         output => output,
         waivers => waivers,
+        module_cache => modules.module_cache,
         base => base,
         baseline => baseline,
         link_base => link_base,
@@ -129,6 +132,9 @@ mod tests {
             "var_files",
             "helm_values",
             "helm_set",
+            "download_modules",
+            "module_cache",
+            "module_timeout",
             "vars",
             "format",
             "output",
@@ -340,6 +346,17 @@ mod tests {
     }
 
     #[test]
+    fn module_downloads_come_from_an_operator_file() {
+        let op =
+            config("download_modules: true\nmodule_cache: cache\nmodule_timeout: 5\n").unwrap();
+        let (mut args, m) = scan_args(&["plumbline", "scan"]);
+        apply(&op, &m, &mut args).unwrap();
+        assert!(args.modules.download_modules);
+        assert!(args.modules.module_cache.unwrap().ends_with("cache"));
+        assert_eq!(args.modules.module_timeout, 5.0);
+    }
+
+    #[test]
     fn every_operator_key_is_refused_from_a_repository() {
         for (key, value) in [
             ("rev", "HEAD~1"),
@@ -353,6 +370,9 @@ mod tests {
             ("aws_profile", "admin"),
             ("quiet", "true"),
             ("shard", "1/2"),
+            ("download_modules", "true"),
+            ("module_cache", "/tmp/m"),
+            ("module_timeout", "3600"),
         ] {
             let (_d, c) = repository_config(&format!("{key}: {value}\n"));
             let c = c.unwrap().unwrap();

@@ -57,6 +57,22 @@ pub struct Document {
     /// The resources checked together with this one (`input.related`): the others of its
     /// Terraform module, CloudFormation stack or plan module.
     pub related: Option<Related>,
+    /// Set for a resource of a Terraform module from outside the scanned tree (installed in
+    /// `.terraform/modules`, or downloaded): findings point at the `module` block that calls
+    /// it, with the resource's own place as a related location.
+    pub module_origin: Option<Arc<ModuleOrigin>>,
+}
+
+/// Where a module from outside the scanned tree is called: the `module` block of the
+/// outermost call in the tree, and the module's source as reports name it.
+#[derive(Debug)]
+pub struct ModuleOrigin {
+    pub file: Arc<SourceFile>,
+    pub pos: Pos,
+    /// `module.vpc` (with `[key]` for an instance).
+    pub call: String,
+    /// `terraform-aws-modules/vpc/aws@5.1.0`, a Git URL, a `.terraform/modules` record.
+    pub label: String,
 }
 
 /// The resources of one module or stack, as `input.related` lists them, built once and shared
@@ -285,6 +301,7 @@ impl Document {
             subject: None,
             extra_files: Vec::new(),
             related: None,
+            module_origin: None,
         }
     }
 
@@ -394,6 +411,10 @@ pub struct IacOptions {
     /// memory quadratic in a module's size; callers that only need where resources are
     /// declared (the AWS drift check) set this.
     pub skip_related: bool,
+    /// `--download-modules`: Terraform modules from registries and HTTPS archives are
+    /// downloaded (into its cache) when `.terraform/modules` does not hold them. `None`: no
+    /// network access; such calls are reported.
+    pub modules: Option<Arc<crate::source::modules::Fetcher>>,
 }
 
 /// Read access to the files of a scan, for formats whose unit is more than one file: a

@@ -290,10 +290,22 @@ fn to_finding(
         package.meta.severity
     });
     let (file, region) = place_of(doc, &path);
+    let (file, region, related) = match &doc.module_origin {
+        // A resource of a module from outside the tree: the finding is at the call in the
+        // tree (what the reader can change), the resource's own place related to it.
+        Some(origin) => (
+            &origin.file,
+            origin_region(origin),
+            vec![origin_related(origin, file, region)],
+        ),
+        None => (file, region, Vec::new()),
+    };
     Finding {
         fingerprint: fingerprint(
             &package.meta.id,
-            &doc.file.path,
+            doc.module_origin
+                .as_ref()
+                .map_or(&doc.file.path, |o| &o.file.path),
             doc.resource.as_ref(),
             doc.subject.as_ref(),
             doc.index,
@@ -311,9 +323,38 @@ fn to_finding(
         document: doc.index,
         field_path: path,
         suppressions: Vec::new(),
-        related: Vec::new(),
+        related,
         live: None,
         baseline_state: None,
+    }
+}
+
+/// The `module` block a module from outside the tree is called by: its first line.
+fn origin_region(origin: &crate::load::ModuleOrigin) -> Region {
+    let len = origin
+        .file
+        .lines
+        .line_text(&origin.file.text, origin.pos.line)
+        .map_or(0, |l| l.trim_end().chars().count() as u32);
+    Region {
+        start: origin.pos,
+        end: Pos::new(origin.pos.line, (len + 1).max(origin.pos.column + 1)),
+    }
+}
+
+/// The related location of a finding moved to a module call: where it is in the module.
+fn origin_related(
+    origin: &crate::load::ModuleOrigin,
+    file: &Arc<SourceFile>,
+    region: Region,
+) -> crate::model::RelatedLocation {
+    crate::model::RelatedLocation {
+        file: file.path.clone(),
+        region,
+        message: format!(
+            "in {} ({}), which {} calls",
+            origin.call, origin.label, origin.file.path
+        ),
     }
 }
 

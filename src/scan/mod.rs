@@ -546,7 +546,11 @@ fn process_unit(
             out.findings.iter().map(|f| f.file.as_str()).collect();
         let mut seen = std::collections::BTreeSet::new();
         for doc in &loaded.documents {
-            for file in std::iter::once(&doc.file).chain(&doc.extra_files) {
+            let origin = doc.module_origin.as_ref().map(|o| &o.file);
+            for file in std::iter::once(&doc.file)
+                .chain(&doc.extra_files)
+                .chain(origin)
+            {
                 if wanted.contains(file.path.as_str()) && seen.insert(file.path.clone()) {
                     out.sources.push(Arc::clone(file));
                 }

@@ -14,6 +14,7 @@ mod budget;
 mod config;
 mod eval;
 mod funcs;
+mod modules;
 pub mod plan;
 pub mod state;
 mod types;
@@ -116,11 +117,21 @@ fn literal_source(b: &Blk) -> Option<String> {
 /// not auto-loaded are used through `--var-file`).
 pub fn plan(files: &dyn Files, plan: &mut Plan) {
     let opts = LoadOptions::default();
-    let dirs = config_dirs(files);
+    let mut dirs = config_dirs(files);
     for p in files.paths() {
         if matches!(Format::of_path(p), Some(Format::Terraform | Format::TfVars)) {
             plan.consumed.insert(p.clone());
         }
+    }
+    // What `terraform init` installed under `.terraform` is loaded through the root module
+    // beside it (`modules.json` says which call each directory is for), never as roots.
+    let installed: Vec<String> = dirs
+        .keys()
+        .filter(|d| modules::in_terraform_dir(d))
+        .cloned()
+        .collect();
+    for d in &installed {
+        dirs.remove(d);
     }
     let calls: BTreeMap<&String, Vec<String>> = dirs
         .iter()
@@ -169,6 +180,17 @@ pub fn plan(files: &dyn Files, plan: &mut Plan) {
             .flatten()
             .copied()
             .collect();
+        // The installed modules of the root listed in the scan (`.terraform` committed, or
+        // not ignored) belong to it: a change to them rescans it.
+        let terraform_dir = join(&r, ".terraform").unwrap_or_default();
+        members.extend(
+            installed
+                .iter()
+                .filter(|d| d.starts_with(&format!("{terraform_dir}/")))
+                .filter_map(|d| by_dir.get(d.as_str()))
+                .flatten()
+                .copied(),
+        );
         members.sort();
         let group = super::Group::TerraformRoot(r.clone());
         for p in members {
@@ -218,6 +240,7 @@ fn load_root_within(
         related: !iac.skip_related,
         budget: Budget::new(limits),
         read_cache: RefCell::default(),
+        ext: modules::External::new(dir, iac.modules.as_deref()),
     };
     let Some(def) = root.module(dir) else {
         return root.finish();
@@ -256,6 +279,8 @@ struct Root<'a> {
     budget: Budget,
     /// Files `file()` and `templatefile()` read, by path (`None`: not a file of the tree).
     read_cache: RefCell<HashMap<String, Option<Arc<SourceFile>>>>,
+    /// Modules from outside the scanned tree: `.terraform/modules`, downloads.
+    ext: modules::External<'a>,
 }
 
 impl Root<'_> {
@@ -278,11 +303,33 @@ impl Root<'_> {
         }
     }
 
+    /// Reports (once) a `modules.json` that could not be read.
+    fn manifest_problem(&self) {
+        if let Some(problem) = self.ext.manifest_problem.borrow_mut().take() {
+            let path = join(&self.dir, modules::MANIFEST).unwrap_or_default();
+            self.note(
+                NoteLevel::Warning,
+                "terraform-modules-manifest",
+                &path,
+                None,
+                problem,
+            );
+        }
+    }
+
     /// The `.tf` and `.tf.json` files of the scan in `dir` (not in its subdirectories), from
     /// the sorted listing: only the paths under `dir/` are looked at.
     fn dir_files(&self, dir: &str) -> Option<Rc<[String]>> {
         if let Some(found) = self.dirs.borrow().get(dir) {
             return found.clone();
+        }
+        if self.ext.is_external(dir) {
+            let found = self.ext.dir_files(self.files, dir);
+            let found: Option<Rc<[String]>> = (!found.is_empty()).then(|| found.into());
+            self.dirs
+                .borrow_mut()
+                .insert(dir.to_string(), found.clone());
+            return found;
         }
         let paths = self.files.paths();
         let prefix = if dir.is_empty() {
@@ -318,7 +365,12 @@ impl Root<'_> {
             ..ModuleDef::default()
         };
         for p in paths.iter() {
-            let file = match self.files.read(p) {
+            let read = if self.ext.is_external(dir) {
+                self.ext.read(self.files, p)
+            } else {
+                self.files.read(p)
+            };
+            let file = match read {
                 Some(Ok(f)) => f,
                 Some(Err(e)) => {
                     self.note(NoteLevel::Error, "read-error", p, None, e);
@@ -676,6 +728,11 @@ struct Inst<'r> {
     /// run (`None`: not followed, or being made). Made again for each use, nested module
     /// calls would cost twice as much per level of nesting.
     children_of: RefCell<HashMap<String, Option<Children<'r>>>>,
+    /// The call's key in `.terraform/modules/modules.json`: module names from the root,
+    /// dot-joined, without instance keys (empty at the root).
+    key: String,
+    /// Set in a module from outside the scanned tree: the call in the tree that brings it.
+    origin: Option<Arc<crate::load::ModuleOrigin>>,
 }
 
 /// The instances of one `module` block: address suffix and instance.
@@ -722,6 +779,8 @@ impl<'r> Inst<'r> {
             local_stack: RefCell::default(),
             module_values: RefCell::default(),
             children_of: RefCell::default(),
+            key: String::new(),
+            origin: None,
         };
         let types = variable_types(&def);
         inst.declared = def
@@ -1058,6 +1117,7 @@ impl<'r> Inst<'r> {
                 address: r.address.clone(),
                 via: self.via.clone(),
             });
+            doc.module_origin = self.origin.clone();
             docs.push(doc);
         }
     }
@@ -1125,14 +1185,62 @@ impl<'r> Inst<'r> {
             Ok(V::Str(s)) => s,
             _ => return None,
         };
-        if !is_local_source(&source) {
-            return None;
-        }
         let note = |level, code: &str, message: String| {
             self.root.note(level, code, &path, Some(b.loc.pos), message);
         };
         let line = b.loc.pos.line;
-        let Some(target) = join(&self.def.dir, strip_subdir(&source)) else {
+        let key = if self.key.is_empty() {
+            name.clone()
+        } else {
+            format!("{}.{name}", self.key)
+        };
+        // A module from outside the tree (a registry, Git, an archive; or any module inside
+        // one): where `terraform init` installed it, or a download.
+        let mut origin = self.origin.clone();
+        let external = if !is_local_source(&source) || self.origin.is_some() {
+            let version = b.body.attr("version").and_then(|a| {
+                match scope.eval_ex(&a.expr, &mut Vec::new()) {
+                    Ok(V::Str(s)) => Some(s),
+                    _ => None,
+                }
+            });
+            let resolved = self.root.ext.resolve(
+                self.root.files,
+                &key,
+                &self.def.dir,
+                &source,
+                version.as_deref(),
+                is_local_source(&source),
+            );
+            self.root.manifest_problem();
+            match resolved {
+                Ok(r) => {
+                    if origin.is_none() {
+                        origin = Some(Arc::new(crate::load::ModuleOrigin {
+                            file: Arc::clone(&self.def.files[b.file]),
+                            pos: b.loc.pos,
+                            call: format!("module.{name}"),
+                            label: r.label.clone(),
+                        }));
+                    }
+                    Some(r.dir)
+                }
+                Err(why) => {
+                    note(
+                        NoteLevel::Warning,
+                        why.code,
+                        format!(
+                            "{path}:{line}: module.{name} was not loaded: {}",
+                            why.message
+                        ),
+                    );
+                    return None;
+                }
+            }
+        } else {
+            None
+        };
+        let Some(target) = external.or_else(|| join(&self.def.dir, strip_subdir(&source))) else {
             note(
                 NoteLevel::Error,
                 "terraform-module-outside",
@@ -1219,7 +1327,7 @@ impl<'r> Inst<'r> {
             via.push(format!("{path}:{line} {call}"));
             let mut chain = self.chain.clone();
             chain.push(target.clone());
-            let child = Inst::new(
+            let mut child = Inst::new(
                 self.root,
                 Rc::clone(&def),
                 prefix,
@@ -1228,6 +1336,8 @@ impl<'r> Inst<'r> {
                 inputs,
                 false,
             );
+            child.key = key.clone();
+            child.origin = origin.clone();
             out.push((suffix, child));
         }
         Some(out)
