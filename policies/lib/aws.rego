@@ -39,6 +39,16 @@ unknown_ref(v) := ref if {
 # "$unknown".
 contains_unknown(v) if regex.match(`[{,]"\$unknown":`, json.marshal(v))
 
+# A JSON text (a policy document as Terraform's jsonencode, aws_iam_policy_document or a
+# heredoc writes it) holds what it encodes: a part known only after apply is
+# {"$unknown": "<reference>"} inside the text (README, "Input models").
+contains_unknown(v) if {
+	is_string(v)
+	contains(v, "$unknown")
+	json.is_valid(v)
+	regex.match(`[{,]"\$unknown":`, json.marshal(json.unmarshal(v)))
+}
+
 # --- typed accessors ----------------------------------------------------------
 
 attrs := a if {
@@ -360,8 +370,10 @@ policy_doc(v) := v if {
 	not is_unknown(v)
 }
 
-# Statements of a document (a single statement object counts as a list).
-statements(doc) := [s | some s in as_array_any(doc.Statement); is_object(s)]
+# Statements of a document (a single statement object counts as a list). A
+# statement known only after apply ({"$unknown": …} in the list) is left out: it
+# matches nothing, and contains_unknown(doc) tells that the document may hold more.
+statements(doc) := [s | some s in as_array_any(doc.Statement); is_object(s); not is_unknown(s)]
 
 as_array_any(x) := x if is_array(x)
 
@@ -432,6 +444,16 @@ _restricting_keys := {
 
 # True when the statement's conditions limit it to known callers.
 restricting_condition(s) if narrowing_condition(s, _restricting_keys)
+
+# A condition known only after apply (the whole Condition, or what one operator
+# tests) may restrict the statement: a public-access rule must not fire on it.
+restricting_condition(s) if is_unknown(s.Condition)
+
+restricting_condition(s) if {
+	is_object(s.Condition)
+	some keys in s.Condition
+	is_unknown(keys)
+}
 
 # True when one of the statement's conditions tests one of `keys` (lower case) so
 # that only requests carrying one of a few fixed values match: an operator that

@@ -164,3 +164,23 @@ test_aws_managed_key if {
 	not aws.aws_managed_key("alias/app")
 	not aws.aws_managed_key({"$unknown": "aws_kms_key.k.arn"})
 }
+
+test_policy_text_with_unknown_parts if {
+	# A JSON text with a part known only after apply holds an unknown value.
+	aws.contains_unknown(`{"Statement": [{"Effect": "Allow", "Resource": {"$unknown": "aws_s3_bucket.b.arn"}}]}`)
+	not aws.contains_unknown(`{"Statement": [{"Effect": "Allow", "Resource": "*"}]}`)
+	not aws.contains_unknown(`{"Statement": [{"Sid": "$unknown"}]}`)
+	not aws.contains_unknown("not json $unknown")
+	# Its known parts are still read; an unknown statement is left out.
+	doc := aws.policy_doc(`{"Statement": [{"Effect": "Allow", "Principal": "*", "Resource": {"$unknown": "r"}}, {"$unknown": "var.s"}]}`)
+	count(aws.statements(doc)) == 1
+	aws.public_principal(aws.statements(doc)[0])
+	count(aws.resources(aws.statements(doc)[0])) == 0
+}
+
+test_unknown_conditions_may_restrict if {
+	aws.restricting_condition({"Condition": {"$unknown": "var.c"}})
+	aws.restricting_condition({"Condition": {"StringEquals": {"$unknown": "var.c"}}})
+	not aws.restricting_condition({"Condition": {"StringEquals": {"aws:Referer": {"$unknown": "var.c"}}}})
+	aws.has_condition({"Condition": {"$unknown": "var.c"}})
+}
