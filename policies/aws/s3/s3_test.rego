@@ -158,3 +158,27 @@ test_unrelated_types_ignored if {
 		count(pkg_deny) == 0
 	} with input as f.res("aws_s3_object", "o", {})
 }
+
+deny_stmt(stmt) := f.res("aws_s3_bucket", "d", {"policy": f.policy([object.union({"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}, stmt)])})
+
+test_tls_only_reads_the_whole_deny if {
+	# Every caller, every action, in any spelling of the key, operator and value.
+	every stmt in [
+		{},
+		{"Principal": {"AWS": "*"}, "Action": "*"},
+		{"Condition": {"BoolIfExists": {"AWS:SecureTransport": false}}},
+		{"Condition": {"bool": {"aws:securetransport": ["False"]}}},
+	] {
+		count(tls_only.deny) == 0 with input as deny_stmt(stmt)
+	}
+	# A deny narrowed to one principal or to some actions leaves HTTP open.
+	every stmt in [
+		{"Principal": {"AWS": "arn:aws:iam::111122223333:role/app"}},
+		{"Action": ["s3:PutObject"]},
+		{"Action": "s3:Get*"},
+		{"Condition": {"Bool": {"aws:SecureTransport": "true"}}},
+		{"Effect": "Allow"},
+	] {
+		count(tls_only.deny) == 1 with input as deny_stmt(stmt)
+	}
+}

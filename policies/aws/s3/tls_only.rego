@@ -20,15 +20,27 @@ import rego.v1
 
 import data.plumbline.lib.aws
 
+# A statement that denies plain HTTP: Effect Deny for every caller (Principal
+# "*") and every S3 action ("s3:*" or "*"), when aws:SecureTransport is false.
+# Bool and BoolIfExists read the same here: S3 gives every request the key. A
+# deny for one principal, or for some actions only, leaves HTTP open to the
+# others.
 denies_http(doc) if {
 	some s in aws.statements(doc)
 	s.Effect == "Deny"
+	aws.public_principal(s)
+	every_s3_action(s)
 	some op, conds in s.Condition
-	lower(op) == "bool"
+	lower(op) in {"bool", "boolifexists"}
 	some key, value in conds
 	lower(key) == "aws:securetransport"
 	some v in as_list(value)
 	aws.is_false(v)
+}
+
+every_s3_action(s) if {
+	some a in aws.actions(s)
+	a in {"*", "s3:*"}
 }
 
 as_list(v) := v if is_array(v)
