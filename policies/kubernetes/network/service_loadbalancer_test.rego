@@ -32,3 +32,24 @@ test_empty_source_ranges_or_false_annotation_denied if {
 		count(rule.deny) == 1 with input as obj
 	}
 }
+
+test_source_ranges_by_value if {
+	# A range that contains the whole internet, however written, restricts nothing.
+	every ranges in [["0.0.0.0/0"], ["10.0.0.0/8", "10.1.2.3/0"], ["::/0"], ["0::/0"]] {
+		count(rule.deny) == 1 with input as svc({}, {"type": "LoadBalancer", "loadBalancerSourceRanges": ranges})
+	}
+	# The legacy annotation counts when the spec has no ranges, by the same arithmetic.
+	count(rule.deny) == 0 with input as svc({"service.beta.kubernetes.io/load-balancer-source-ranges": "203.0.113.0/24, 198.51.100.0/24"}, {"type": "LoadBalancer"})
+	count(rule.deny) == 1 with input as svc({"service.beta.kubernetes.io/load-balancer-source-ranges": "203.0.113.0/24,0.0.0.0/0"}, {"type": "LoadBalancer"})
+	# The spec's ranges win over the annotation.
+	count(rule.deny) == 1 with input as svc({"service.beta.kubernetes.io/load-balancer-source-ranges": "203.0.113.0/24"}, {"type": "LoadBalancer", "loadBalancerSourceRanges": ["0.0.0.0/0"]})
+}
+
+test_aws_internal_annotation_any_value_but_false if {
+	every v in ["true", "True", "0.0.0.0/0", "yes"] {
+		count(rule.deny) == 0 with input as svc({"service.beta.kubernetes.io/aws-load-balancer-internal": v}, {"type": "LoadBalancer"})
+	}
+	every v in ["false", ""] {
+		count(rule.deny) == 1 with input as svc({"service.beta.kubernetes.io/aws-load-balancer-internal": v}, {"type": "LoadBalancer"})
+	}
+}
