@@ -150,6 +150,76 @@ def helm_trees(seeds, bases):
                 data = tree(d, small)
             if data:
                 seeds.add("helm", data)
+            # The same chart with its first vendored subchart packaged as `charts/*.tgz`
+            # (base64 in the tree input, as src/fuzzing.rs reads it).
+            subs = sorted(p.parent for p in files_under(d / "charts", names=("Chart.yaml",))
+                          if p.parent.parent == d / "charts")
+            if subs:
+                packed = packaged(d, subs[0], files)
+                if packed:
+                    seeds.add("helm", packed)
+    seeds.add("helm", packaged_builtin())
+
+
+def tgz_of(base, paths):
+    """A `.tgz` of `paths` under the directory named as `base`, as `helm package` writes it."""
+    import gzip
+    import io
+    import tarfile
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        for name, data in paths:
+            info = tarfile.TarInfo(f"{base}/{name}")
+            info.size = len(data)
+            info.mode = 0o644
+            tar.addfile(info, io.BytesIO(data))
+    return gzip.compress(buf.getvalue(), mtime=0)
+
+
+def archive_entry(path, archive):
+    import base64
+    b64 = base64.b64encode(archive).decode()
+    lines = "\n".join(b64[i:i + 76] for i in range(0, len(b64), 76))
+    return b"==> " + path.encode() + b" <==\n" + lines.encode() + b"\n"
+
+
+def packaged(chart, sub, files):
+    """The tree input of `chart` whose subchart directory `sub` is a `.tgz` instead."""
+    inside = [p for p in files if sub in p.parents]
+    rest = [p for p in files if sub not in p.parents]
+    parts = []
+    for p in inside:
+        data = read(p, MAX_TREE)
+        if data is None:
+            return None
+        parts.append((p.relative_to(sub).as_posix(), data))
+    archive = tgz_of(sub.name, parts)
+    head = tree(chart, rest)
+    if head is None or len(head) + len(archive) * 4 // 3 > MAX_TREE:
+        return None
+    return head + archive_entry(f"charts/{sub.name}-0.1.0.tgz", archive)
+
+
+def packaged_builtin():
+    """A chart whose subchart is packaged, the subchart packaging another one."""
+    inner = tgz_of("inner", [
+        ("Chart.yaml", b"apiVersion: v2\nname: inner\nversion: 0.1.0\n"),
+        ("templates/cm.yaml", b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+                              b"  name: {{ .Chart.Name }}\n"),
+    ])
+    web = tgz_of("web", [
+        ("Chart.yaml", b"apiVersion: v2\nname: web\nversion: 0.2.1\n"),
+        ("values.yaml", b"privileged: true\n"),
+        ("templates/pod.yaml", b"apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n"
+                               b"spec:\n  containers:\n  - name: a\n    image: x\n"
+                               b"    securityContext:\n"
+                               b"      privileged: {{ .Values.privileged }}\n"),
+        ("charts/inner-0.1.0.tgz", inner),
+    ])
+    return (b"apiVersion: v2\nname: app\nversion: 1.0.0\ndependencies:\n"
+            b"- {name: web, version: 0.2.x, condition: web.enabled}\n"
+            b"==> values.yaml <==\nweb: {enabled: true}\n"
+            + archive_entry("charts/web-0.2.1.tgz", web))
 
 
 def terraform_trees(seeds, target, bases, include=(".tf", ".tfvars")):

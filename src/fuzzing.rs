@@ -94,7 +94,8 @@ fn normalise(path: &str) -> Option<String> {
 }
 
 /// An in-memory tree as a scan sees it: the listing holds the files of a format the scan
-/// loads; the others (a generator's `.env`) are reachable through `read_unlisted` only.
+/// loads; the others (a generator's `.env`, a chart's `.tpl` helpers) are reachable through
+/// `read_unlisted` and `unlisted_under` only, and a `.tgz` through `read_bytes`.
 struct TreeFiles {
     listed: Vec<String>,
     files: BTreeMap<String, Arc<SourceFile>>,
@@ -129,6 +130,32 @@ impl Files for TreeFiles {
 
     fn read_unlisted(&self, path: &str) -> Option<Result<Arc<SourceFile>, String>> {
         self.files.get(path).cloned().map(Ok)
+    }
+
+    fn unlisted_under(&self, dir: &str) -> Vec<String> {
+        let prefix = format!("{dir}/");
+        self.files
+            .keys()
+            .filter(|p| dir.is_empty() || p.starts_with(&prefix))
+            .filter(|p| self.listed.binary_search(p).is_err())
+            .cloned()
+            .collect()
+    }
+
+    /// A `.tgz` (a packaged Helm subchart) is binary: its text in a tree input is its bytes
+    /// in base64 (the text itself when it is not base64, so the fuzzer also reaches the
+    /// archive reader with bytes of its own).
+    fn read_bytes(&self, path: &str) -> Option<Result<Vec<u8>, String>> {
+        use base64::Engine;
+        let file = self.files.get(path)?;
+        if !path.ends_with(".tgz") {
+            return Some(Ok(file.text.as_bytes().to_vec()));
+        }
+        let compact: String = file.text.split_whitespace().collect();
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(compact.as_bytes())
+            .unwrap_or_else(|_| file.text.as_bytes().to_vec());
+        Some(Ok(bytes))
     }
 }
 
@@ -492,5 +519,41 @@ mod tests {
             b"==> k/kustomization.yaml <==\nresources: [pod.yaml]\n==> k/pod.yaml <==\nkind: Pod\n";
         assert_eq!(groups(data, "x.yaml"), [Group::Kustomization("k".into())]);
         tree(data, "x.yaml");
+    }
+
+    #[test]
+    fn a_packaged_subchart_in_a_tree_is_read_from_its_base64() {
+        use base64::Engine;
+        use std::io::Write;
+        let mut b = tar::Builder::new(Vec::new());
+        for (p, t) in [
+            (
+                "web/Chart.yaml",
+                "apiVersion: v2\nname: web\nversion: 0.2.1\n",
+            ),
+            (
+                "web/templates/cm.yaml",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n",
+            ),
+        ] {
+            let mut h = tar::Header::new_gnu();
+            h.set_size(t.len() as u64);
+            b.append_data(&mut h, p, t.as_bytes()).unwrap();
+        }
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(&b.into_inner().unwrap()).unwrap();
+        let b64 = base64::engine::general_purpose::STANDARD.encode(gz.finish().unwrap());
+        let data = format!(
+            "apiVersion: v2\nname: app\nversion: 1.0.0\n==> charts/web-0.2.1.tgz <==\n{b64}\n"
+        );
+        let files = TreeFiles::new(split_tree(data.as_bytes(), "Chart.yaml"));
+        let loaded = load_tree(&files, &LoadOptions::default(), &IacOptions::default());
+        let from_archive: Vec<&str> = loaded
+            .iter()
+            .flat_map(|l| &l.documents)
+            .map(|d| d.file.path.as_str())
+            .collect();
+        assert_eq!(from_archive, ["charts/web-0.2.1.tgz"]);
+        tree(data.as_bytes(), "Chart.yaml");
     }
 }

@@ -437,6 +437,11 @@ pub trait Files: Sync {
     fn unlisted_under(&self, _dir: &str) -> Vec<String> {
         Vec::new()
     }
+    /// The bytes of a file of the same tree, as they are (a Helm chart's `charts/*.tgz`, which
+    /// is not text): `None` when there is no such file or this tree only gives text.
+    fn read_bytes(&self, _path: &str) -> Option<Result<Vec<u8>, String>> {
+        None
+    }
 }
 
 /// Files held in memory (tests, standard input).

@@ -397,6 +397,10 @@ impl load::Files for ScanFiles<'_> {
             .collect()
     }
 
+    fn read_bytes(&self, path: &str) -> Option<Result<Vec<u8>, String>> {
+        self.read_unlisted_bytes(path)
+    }
+
     fn read_unlisted(&self, path: &str) -> Option<Result<Arc<SourceFile>, String>> {
         let result = self
             .read_unlisted_bytes(path)?

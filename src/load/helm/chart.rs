@@ -9,14 +9,22 @@
 //! - `Chart.lock`; `values.yaml` (every document, merged); `values.schema.json`;
 //! - `templates/**`: the templates;
 //! - `charts/<dir>/**`: a subchart, loaded the same way (recursively); `charts/*.tgz`:
-//!   a packaged subchart (not read here: reported); names starting with `_` or `.` skipped;
-//!   `charts/*.prov` files go to `.Files`;
+//!   a packaged subchart, read in memory (`chart_archive.rs`) and loaded the same way (its
+//!   own `charts/` included, archives nesting at most `MAX_DEPTH` deep); names starting with
+//!   `_` or `.` skipped; `charts/*.prov` files go to `.Files`;
 //! - everything else (including `crds/`, `.helmignore`, `README.md`, `ci/`…) is a file that
 //!   templates read through `.Files`. `crds` lists the `crds/` files with a manifest
 //!   extension (`.yaml`, `.yml`, `.json`), which `--include-crds` prints.
 //!
 //! Only the top chart's `.helmignore` is read, and it applies to the whole tree, subcharts
-//! included (Helm walks the directory once).
+//! included (Helm walks the directory once); a `.helmignore` inside an archive is not applied
+//! (Helm applied it when it packaged the chart).
+//!
+//! An archive Helm cannot read (not gzip, truncated, over the size limits, an entry that
+//! leaves the chart's directory), or whose chart does not load, makes `helm template` refuse
+//! the whole chart. Here it is an error notification on the archive, naming the chart and what
+//! to do, and the parent chart is rendered without that subchart (a dependency it held is not
+//! reported missing again), so the rest of the chart is still checked.
 
 use super::{ChartFile, ChartSource};
 use crate::model::{NoteLevel, Notification, Pos};
@@ -56,8 +64,13 @@ pub struct Chart {
     pub files: Vec<ChartFile>,
     /// Subcharts loaded from `charts/<dir>/`, in directory order.
     pub dependencies: Vec<Chart>,
-    /// `charts/*.tgz` archives, relative to the chart: not read (see the notifications).
+    /// `charts/*.tgz` archives, relative to the chart, that could not be read or loaded (see
+    /// the notifications); the others are in `dependencies`.
     pub archives: Vec<String>,
+    /// The repository path of the `.tgz` this chart was read from (the outermost archive, for
+    /// an archive inside an archive); `None` for a chart whose files are in the tree. Its
+    /// `dir` is then the archive's path followed by the path inside it.
+    pub archive: Option<String>,
     /// What the user should know about the load (unread archives, deprecated files).
     pub notifications: Vec<Notification>,
 }
@@ -283,7 +296,16 @@ pub fn load(source: &dyn ChartSource, dir: &str) -> Result<Chart, LoadError> {
         files.push((rel.to_string(), bytes));
     }
     files.sort_by(|a, b| a.0.cmp(&b.0));
-    load_files(files, dir)
+    load_files(files, dir, &mut Ctx::default())
+}
+
+/// The state of one chart's load that its subcharts share: what is left of the archive
+/// limits, how deep archives nest, and the archive (repository path) being read, if any.
+#[derive(Default)]
+struct Ctx {
+    budget: archive::Budget,
+    depth: usize,
+    archive: Option<String>,
 }
 
 fn join(dir: &str, rel: &str) -> String {
@@ -298,7 +320,7 @@ fn join(dir: &str, rel: &str) -> String {
 type Files = Vec<(String, Arc<[u8]>)>;
 
 /// Helm's `LoadFiles`: one chart from its files (paths relative to `dir`).
-fn load_files(files: Files, dir: &str) -> Result<Chart, LoadError> {
+fn load_files(files: Files, dir: &str, ctx: &mut Ctx) -> Result<Chart, LoadError> {
     let mut chart = Chart {
         dir: dir.to_string(),
         metadata: Metadata::default(),
@@ -311,6 +333,7 @@ fn load_files(files: Files, dir: &str) -> Result<Chart, LoadError> {
         files: Vec::new(),
         dependencies: Vec::new(),
         archives: Vec::new(),
+        archive: ctx.archive.clone(),
         notifications: Vec::new(),
     };
     let chart_yaml = join(dir, "Chart.yaml");
@@ -471,7 +494,7 @@ fn load_files(files: Files, dir: &str) -> Result<Chart, LoadError> {
             })
         }
     }
-    for (n, sub_files) in subcharts {
+    for (n, mut sub_files) in subcharts {
         if n.starts_with('_') || n.starts_with('.') {
             continue;
         }
@@ -488,28 +511,21 @@ fn load_files(files: Files, dir: &str) -> Result<Chart, LoadError> {
                     ),
                 });
             }
-            chart.notifications.push(
-                Notification::new(
-                    NoteLevel::Warning,
-                    "helm-subchart-archive",
-                    format!(
-                        "subchart archive charts/{n} of chart {} was not read (packaged \
-                         subcharts are not supported yet): its templates are not rendered and \
-                         its values are missing; vendor it as a directory (helm dependency \
-                         build, then untar it) to have it checked",
-                        chart.metadata.name
-                    ),
-                )
-                .at(sub_dir, None),
-            );
-            chart.archives.push(format!("charts/{n}"));
+            let bytes = sub_files.swap_remove(0).1;
+            match load_archive(&bytes, &sub_dir, &chart.metadata.name, ctx) {
+                Ok(sub) => chart.dependencies.push(sub),
+                Err(note) => {
+                    chart.notifications.push(note);
+                    chart.archives.push(format!("charts/{n}"));
+                }
+            }
             continue;
         }
         let buff: Files = sub_files
             .into_iter()
             .filter_map(|(f, b)| f.split_once('/').map(|(_, rest)| (rest.to_string(), b)))
             .collect();
-        let sub = load_files(buff, &sub_dir).map_err(|mut e| {
+        let sub = load_files(buff, &sub_dir, ctx).map_err(|mut e| {
             e.message = format!(
                 "error unpacking subchart {n} in {}: {}",
                 chart.metadata.name, e.message
@@ -519,6 +535,108 @@ fn load_files(files: Files, dir: &str) -> Result<Chart, LoadError> {
         chart.dependencies.push(sub);
     }
     Ok(chart)
+}
+
+/// A subchart packaged as `charts/<n>` (a `.tgz` at repository path `sub_dir`, or inside the
+/// archive being read), loaded from its bytes; or the error notification saying why not, on
+/// the archive in the repository.
+fn load_archive(
+    bytes: &[u8],
+    sub_dir: &str,
+    parent: &str,
+    ctx: &mut Ctx,
+) -> Result<Chart, Notification> {
+    // Where the notification points: the archive in the repository (the outermost one).
+    let in_repo = ctx.archive.clone().unwrap_or_else(|| sub_dir.to_string());
+    let refused = |message: String, fix: &str| {
+        Notification::new(
+            NoteLevel::Error,
+            "helm-subchart-archive",
+            format!(
+                "chart {parent}: subchart archive {sub_dir} cannot be loaded: {message}; `helm \
+                 template` refuses the whole chart for this, plumbline renders it without this \
+                 subchart ({fix})"
+            ),
+        )
+        .at(in_repo.clone(), None)
+    };
+    if ctx.depth >= archive::MAX_DEPTH {
+        return Err(refused(
+            format!(
+                "archives nest more than {} deep (an archive holding charts/*.tgz holding …)",
+                archive::MAX_DEPTH
+            ),
+            "vendor the nested subcharts as directories",
+        ));
+    }
+    let unpacked =
+        archive::unpack(bytes, &mut ctx.budget).map_err(|e| refused(e.message, e.fix))?;
+    let mut files = unpacked.files;
+    // Helm reads an archive in its own order; a directory is read sorted, and `helm package`
+    // writes it so. Sorting (stably: a repeated name keeps its order) makes both load alike.
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    let outer = ctx.archive.is_none();
+    if outer {
+        ctx.archive = Some(sub_dir.to_string());
+    }
+    ctx.depth += 1;
+    let loaded = load_files(files, sub_dir, ctx);
+    ctx.depth -= 1;
+    if outer {
+        ctx.archive = None;
+    }
+    let mut sub = loaded.map_err(|e| {
+        let inner = e
+            .file
+            .strip_prefix(sub_dir)
+            .map(|r| r.trim_start_matches('/'))
+            .filter(|r| !r.is_empty())
+            .map(|r| match e.line {
+                Some(l) => format!("{r}:{l}: "),
+                None => format!("{r}: "),
+            })
+            .unwrap_or_default();
+        refused(
+            format!("{inner}{}", e.message),
+            "fix the chart and package it again, or vendor it as a directory and fix it there",
+        )
+    })?;
+    for w in unpacked.warnings {
+        sub.notifications.push(
+            Notification::new(
+                NoteLevel::Warning,
+                "helm-subchart-archive",
+                format!("chart {parent}: subchart archive {sub_dir}: {w}"),
+            )
+            .at(in_repo.clone(), None),
+        );
+    }
+    if outer {
+        relocate(&mut sub, sub_dir);
+    }
+    Ok(sub)
+}
+
+/// Points the notifications of a chart read from the archive at `archive` (a path in the
+/// repository) at the archive itself, naming the file inside it in the message.
+fn relocate(chart: &mut Chart, archive: &str) {
+    for note in &mut chart.notifications {
+        let Some(file) = note.file.clone() else {
+            continue;
+        };
+        if let Some(inner) = file.strip_prefix(&format!("{archive}/")) {
+            let line = note
+                .position
+                .map(|p| format!(":{}", p.line))
+                .unwrap_or_default();
+            note.message = format!("{archive}: {inner}{line}: {}", note.message);
+            note.file = Some(archive.to_string());
+            note.position = None;
+        }
+    }
+    for d in &mut chart.dependencies {
+        relocate(d, archive);
+    }
 }
 
 /// Go's `filepath.Ext`: the suffix from the last `.` of the last element.
@@ -930,6 +1048,8 @@ fn go_base(path: &str) -> &str {
     }
 }
 
+#[path = "chart_archive.rs"]
+pub mod archive;
 #[path = "chart_ignore.rs"]
 mod ignore;
 #[path = "chart_semver.rs"]

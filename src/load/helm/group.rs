@@ -63,6 +63,8 @@ struct Source<'a> {
     files: &'a dyn Files,
     dir: &'a str,
     unlisted: Vec<String>,
+    /// Archives (`charts/*.tgz`) that could not be read from the tree, and why.
+    unread: std::sync::Mutex<Vec<(String, String)>>,
 }
 
 impl ChartSource for Source<'_> {
@@ -81,6 +83,19 @@ impl ChartSource for Source<'_> {
     fn read(&self, path: &str) -> Option<Arc<[u8]>> {
         if !inside(path, self.dir) {
             return None;
+        }
+        // A packaged subchart is binary: read as it is, not decoded as text.
+        if path.ends_with(".tgz") {
+            match self.files.read_bytes(path) {
+                Some(Ok(bytes)) => return Some(Arc::from(bytes)),
+                Some(Err(e)) => {
+                    if let Ok(mut unread) = self.unread.lock() {
+                        unread.push((path.to_string(), e));
+                    }
+                    return None;
+                }
+                None => {}
+            }
         }
         let file = match self.files.read(path) {
             Some(r) => r,
@@ -157,6 +172,7 @@ pub fn load(files: &dyn Files, dir: &str, opts: &LoadOptions, iac: &IacOptions) 
         files,
         dir,
         unlisted: files.unlisted_under(dir),
+        unread: Default::default(),
     };
     let mut out = Loaded::default();
     let chart_yaml = if dir.is_empty() {
@@ -164,7 +180,18 @@ pub fn load(files: &dyn Files, dir: &str, opts: &LoadOptions, iac: &IacOptions) 
     } else {
         format!("{dir}/Chart.yaml")
     };
-    let loaded = match chart::load(&source, dir) {
+    let loaded = chart::load(&source, dir);
+    for (path, e) in source.unread.lock().map(|u| u.clone()).unwrap_or_default() {
+        out.notifications.push(
+            Notification::new(
+                NoteLevel::Error,
+                "helm-subchart-archive",
+                format!("subchart archive {path} cannot be read: {e}"),
+            )
+            .at(path, None),
+        );
+    }
+    let loaded = match loaded {
         Ok(c) => c,
         Err(e) => {
             out.notifications.push(e.notification());
@@ -203,7 +230,7 @@ pub fn load(files: &dyn Files, dir: &str, opts: &LoadOptions, iac: &IacOptions) 
     };
     out.notifications
         .extend(prepared.notifications.iter().cloned());
-    let mut dirs: BTreeMap<String, String> = BTreeMap::new();
+    let mut dirs: BTreeMap<String, Place> = BTreeMap::new();
     let render_chart = to_render(&prepared.chart, "", &mut dirs);
     let opts_render = RenderOptions {
         include_crds: true,
@@ -212,7 +239,19 @@ pub fn load(files: &dyn Files, dir: &str, opts: &LoadOptions, iac: &IacOptions) 
     let manifests = match engine::render(&render_chart, &prepared.values, &opts_render) {
         Ok(m) => m,
         Err(e) => {
-            let file = repo_path(&dirs, &e.template).unwrap_or_else(|| chart_yaml.clone());
+            let at = repo_path(&dirs, &e.template);
+            // Inside an archive there is no line of our own to point at: the archive, line 1.
+            let (file, pos) = match at {
+                Some(Located {
+                    archive: Some(archive),
+                    ..
+                }) => (archive, None),
+                Some(l) => (l.path, e.line.map(|l| Pos::new(l, e.column.unwrap_or(1)))),
+                None => (
+                    chart_yaml.clone(),
+                    e.line.map(|l| Pos::new(l, e.column.unwrap_or(1))),
+                ),
+            };
             out.notifications.push(
                 Notification::new(
                     NoteLevel::Error,
@@ -224,41 +263,64 @@ pub fn load(files: &dyn Files, dir: &str, opts: &LoadOptions, iac: &IacOptions) 
                         e.message
                     ),
                 )
-                .at(file, e.line.map(|l| Pos::new(l, e.column.unwrap_or(1)))),
+                .at(file, pos),
             );
             return out;
         }
     };
     let mut index_in_file: BTreeMap<String, usize> = BTreeMap::new();
     for m in manifests {
-        let Some(path) = repo_path(&dirs, &m.source) else {
+        let Some(at) = repo_path(&dirs, &m.source) else {
             continue;
         };
-        let n = index_in_file.entry(path.clone()).or_default();
-        let docs = documents_of(files, &path, &m, *n, opts, &mut out.notifications);
+        let key = at.archive.clone().unwrap_or_else(|| at.path.clone());
+        let n = index_in_file.entry(key).or_default();
+        let docs = documents_of(files, &at, &m, *n, opts, &mut out.notifications);
         *n += docs.len().max(1);
         out.documents.extend(docs);
     }
     out
 }
 
-/// The repository path of a rendered `# Source` (`chart/charts/sub/templates/x.yaml`).
-fn repo_path(dirs: &BTreeMap<String, String>, source: &str) -> Option<String> {
-    let (prefix, dir) = dirs
+/// Where a chart of the rendered tree is: its directory (for a chart read from an archive,
+/// the archive's path followed by the path inside it), and the archive in the repository.
+#[derive(Debug, Clone)]
+struct Place {
+    dir: String,
+    archive: Option<String>,
+}
+
+/// Where a rendered template is in the repository.
+#[derive(Debug, Clone)]
+struct Located {
+    /// Its path (`chart/charts/sub/templates/x.yaml`; inside an archive,
+    /// `chart/charts/sub-1.0.0.tgz/templates/x.yaml`, which is no file of the repository).
+    path: String,
+    /// The `.tgz` in the repository it was read from, which findings point at (line 1).
+    archive: Option<String>,
+}
+
+/// The repository place of a rendered `# Source` (`chart/charts/sub/templates/x.yaml`).
+fn repo_path(dirs: &BTreeMap<String, Place>, source: &str) -> Option<Located> {
+    let (prefix, place) = dirs
         .iter()
         .filter(|(p, _)| source.starts_with(&format!("{p}/")))
         .max_by_key(|(p, _)| p.len())?;
     let rest = &source[prefix.len() + 1..];
-    Some(if dir.is_empty() {
+    let path = if place.dir.is_empty() {
         rest.to_string()
     } else {
-        format!("{dir}/{rest}")
+        format!("{}/{rest}", place.dir)
+    };
+    Some(Located {
+        path,
+        archive: place.archive.clone(),
     })
 }
 
 /// The engine's view of a loaded chart, recording each chart's `# Source` prefix and its
 /// directory in the repository.
-fn to_render(c: &chart::Chart, parent: &str, dirs: &mut BTreeMap<String, String>) -> RenderChart {
+fn to_render(c: &chart::Chart, parent: &str, dirs: &mut BTreeMap<String, Place>) -> RenderChart {
     to_render_named(c, c.name(), parent, dirs)
 }
 
@@ -266,14 +328,20 @@ fn to_render_named(
     c: &chart::Chart,
     name: &str,
     parent: &str,
-    dirs: &mut BTreeMap<String, String>,
+    dirs: &mut BTreeMap<String, Place>,
 ) -> RenderChart {
     let full = if parent.is_empty() {
         name.to_string()
     } else {
         format!("{parent}/charts/{name}")
     };
-    dirs.insert(full.clone(), c.dir.clone());
+    dirs.insert(
+        full.clone(),
+        Place {
+            dir: c.dir.clone(),
+            archive: c.archive.clone(),
+        },
+    );
     RenderChart {
         name: name.to_string(),
         metadata: c.metadata_value(),
@@ -290,19 +358,25 @@ fn to_render_named(
 }
 
 /// The documents of one rendered manifest, placed on the lines of its template (or, for a
-/// CRD file, on its own lines).
+/// CRD file, on its own lines); a template read from an archive has no lines of its own in
+/// the repository, so its documents point at the archive, line 1.
 fn documents_of(
     files: &dyn Files,
-    path: &str,
+    at: &Located,
     m: &Manifest,
     first_index: usize,
     opts: &LoadOptions,
     notes: &mut Vec<Notification>,
 ) -> Vec<Document> {
-    let template = match files.read(path).or_else(|| files.read_unlisted(path)) {
-        Some(Ok(f)) => f,
-        _ => Arc::new(SourceFile::new(path.to_string(), String::new())),
+    let path = at.path.as_str();
+    let template = match &at.archive {
+        Some(archive) => Arc::new(SourceFile::new(archive.clone(), String::new())),
+        None => match files.read(path).or_else(|| files.read_unlisted(path)) {
+            Some(Ok(f)) => f,
+            _ => Arc::new(SourceFile::new(path.to_string(), String::new())),
+        },
     };
+    let file_of_notes = at.archive.as_deref().unwrap_or(path);
     let rendered = crate::load::load_file(path, m.content.as_bytes(), opts);
     if let Some((_, pos, message)) = &rendered.parse_error {
         notes.push(
@@ -315,11 +389,19 @@ fn documents_of(
                     pos.line
                 ),
             )
-            .at(path, None),
+            .at(file_of_notes, None),
         );
     }
-    notes.extend(rendered.notifications);
-    let map = if m.crd {
+    for mut n in rendered.notifications {
+        if at.archive.is_some() {
+            n.file = Some(file_of_notes.to_string());
+            n.position = None;
+        }
+        notes.push(n);
+    }
+    let map = if at.archive.is_some() {
+        Vec::new()
+    } else if m.crd {
         (1..=m.content.lines().count() as u32 + 1).collect()
     } else {
         line_map(&template.text, &m.content)
@@ -436,6 +518,142 @@ fn line_key(line: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A tree whose listed files are text and whose `.tgz` files are bytes the listing leaves
+    /// out, as a scan of a working tree or a revision gives them.
+    struct WithArchives {
+        text: crate::load::MemFiles,
+        bytes: BTreeMap<String, Vec<u8>>,
+    }
+
+    impl Files for WithArchives {
+        fn paths(&self) -> &[String] {
+            self.text.paths()
+        }
+        fn read(&self, path: &str) -> Option<Result<Arc<SourceFile>, String>> {
+            self.text.read(path)
+        }
+        fn unlisted_under(&self, dir: &str) -> Vec<String> {
+            self.bytes
+                .keys()
+                .filter(|p| inside(p, dir))
+                .cloned()
+                .collect()
+        }
+        fn read_bytes(&self, path: &str) -> Option<Result<Vec<u8>, String>> {
+            self.bytes.get(path).cloned().map(Ok)
+        }
+    }
+
+    fn tgz(files: &[(&str, &str)]) -> Vec<u8> {
+        use std::io::Write;
+        let mut b = tar::Builder::new(Vec::new());
+        for (p, t) in files {
+            let mut h = tar::Header::new_gnu();
+            h.set_size(t.len() as u64);
+            h.set_mode(0o644);
+            b.append_data(&mut h, p, t.as_bytes()).unwrap();
+        }
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(&b.into_inner().unwrap()).unwrap();
+        gz.finish().unwrap()
+    }
+
+    #[test]
+    fn objects_of_an_archived_subchart_point_at_the_archive_line_1() {
+        let files = WithArchives {
+            text: crate::load::MemFiles::new([
+                (
+                    "app/Chart.yaml",
+                    "apiVersion: v2\nname: app\nversion: 1.0.0\ndependencies:\n- {name: sub, \
+                     version: 0.1.x}\n",
+                ),
+                (
+                    "app/templates/cm.yaml",
+                    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: top\n",
+                ),
+            ]),
+            bytes: [(
+                "app/charts/sub-0.1.2.tgz".to_string(),
+                tgz(&[
+                    (
+                        "sub/Chart.yaml",
+                        "apiVersion: v2\nname: sub\nversion: 0.1.2\n",
+                    ),
+                    (
+                        "sub/templates/pod.yaml",
+                        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: inner\nspec:\n  \
+                         containers:\n  - name: a\n    image: x\n",
+                    ),
+                ]),
+            )]
+            .into(),
+        };
+        let out = load(
+            &files,
+            "app",
+            &LoadOptions::default(),
+            &IacOptions::default(),
+        );
+        let docs: Vec<(&str, &str, u32)> = out
+            .documents
+            .iter()
+            .map(|d| {
+                let name_line = d
+                    .node
+                    .get("metadata")
+                    .and_then(|m| m.get("name"))
+                    .map_or(0, |n| n.start.line);
+                let name = d.resource.as_ref().map_or("", |r| r.name.as_str());
+                (d.file.path.as_str(), name, name_line)
+            })
+            .collect();
+        // The chart's own template: the line that printed the name. The archived one has no
+        // lines of its own in the repository: the archive, line 1.
+        assert_eq!(
+            docs,
+            [
+                ("app/templates/cm.yaml", "top", 4),
+                ("app/charts/sub-0.1.2.tgz", "inner", 1)
+            ]
+        );
+        let containers = out.documents[1]
+            .node
+            .get("spec")
+            .and_then(|s| s.get("containers"));
+        assert_eq!(containers.map(|n| n.start.line), Some(1));
+        assert!(out.notifications.is_empty(), "{:?}", out.notifications);
+        // A template of the archive that fails: the error is on the archive.
+        let failing = WithArchives {
+            text: crate::load::MemFiles::new([(
+                "app/Chart.yaml",
+                "apiVersion: v2\nname: app\nversion: 1.0.0\n",
+            )]),
+            bytes: [(
+                "app/charts/sub-0.1.2.tgz".to_string(),
+                tgz(&[
+                    (
+                        "sub/Chart.yaml",
+                        "apiVersion: v2\nname: sub\nversion: 0.1.2\n",
+                    ),
+                    ("sub/templates/x.yaml", "a: 1\n{{ fail \"boom\" }}\n"),
+                ]),
+            )]
+            .into(),
+        };
+        let out = load(
+            &failing,
+            "app",
+            &LoadOptions::default(),
+            &IacOptions::default(),
+        );
+        assert_eq!(out.notifications.len(), 1, "{:?}", out.notifications);
+        let n = &out.notifications[0];
+        assert_eq!(n.code, "helm-render");
+        assert_eq!(n.file.as_deref(), Some("app/charts/sub-0.1.2.tgz"));
+        assert_eq!(n.position, None);
+        assert!(n.message.contains("boom"), "{}", n.message);
+    }
 
     #[test]
     fn rendered_lines_land_on_their_template_lines() {

@@ -6,7 +6,8 @@
 //! The parts:
 //! - `chart.rs`: loading a chart and its subcharts from the scanned tree (`Chart.yaml`,
 //!   `values.yaml`, `values.schema.json`, `templates/`, `crds/`, other files for `.Files`,
-//!   `charts/`, `.helmignore`, dependencies).
+//!   `charts/` (subchart directories, and `.tgz` archives read in memory by
+//!   `chart_archive.rs`), `.helmignore`, dependencies).
 //! - `values.rs`: the values a release renders with: defaults, subchart sections, globals,
 //!   dependency conditions and tags, aliases, `import-values`, user values files and
 //!   `--set`, and the schema check.

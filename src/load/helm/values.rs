@@ -143,12 +143,15 @@ pub fn release_values_with(
                 .at(chart_yaml_path(chart), None),
         );
     }
+    // A dependency held by an archive that could not be read is not reported again: the
+    // load's notification says why, and the chart renders without it.
     let missing: Vec<&str> = chart
         .metadata
         .dependencies
         .iter()
         .flatten()
         .filter(|r| !chart.dependencies.iter().any(|d| d.name() == r.name))
+        .filter(|r| !chart.archives.iter().any(|a| archive_of(a, &r.name)))
         .map(|r| r.name.as_str())
         .collect();
     if !missing.is_empty() {
@@ -158,11 +161,14 @@ pub fn release_values_with(
         );
         if !chart.archives.is_empty() {
             message.push_str(&format!(
-                " (packaged subcharts are not read yet: {})",
+                " (these archives could not be read: {}; see their notifications)",
                 chart.archives.join(", ")
             ));
         } else {
-            message.push_str(" (run `helm dependency build` and commit charts/)");
+            message.push_str(
+                " (run `helm dependency build` and commit charts/, as directories or .tgz \
+                 archives)",
+            );
         }
         return Err(ValuesError::new(message, notifications));
     }
@@ -211,7 +217,22 @@ pub fn release_values_with(
     })
 }
 
+/// Whether archive `path` (`charts/<name>-<version>.tgz`, as `helm dependency build` names
+/// it, or `charts/<name>.tgz`) is the package of chart `name`.
+fn archive_of(path: &str, name: &str) -> bool {
+    let file = path.rsplit('/').next().unwrap_or(path);
+    let stem = file.strip_suffix(".tgz").unwrap_or(file);
+    stem == name
+        || stem
+            .strip_prefix(name)
+            .and_then(|r| r.strip_prefix('-'))
+            .is_some_and(|v| v.starts_with(|c: char| c.is_ascii_digit() || c == 'v'))
+}
+
 fn chart_yaml_path(chart: &Chart) -> String {
+    if let Some(archive) = &chart.archive {
+        return archive.clone();
+    }
     if chart.dir.is_empty() {
         "Chart.yaml".into()
     } else {
