@@ -425,6 +425,14 @@ public_principal(s) if {
 	p == "*"
 }
 
+# An Allow with NotPrincipal allows everyone but the principals it names
+# (IAM policy reference, NotPrincipal): that is everyone too.
+public_principal(s) if {
+	s.Effect == "Allow"
+	not s.Principal
+	s.NotPrincipal
+}
+
 has_condition(s) if {
 	is_object(s.Condition)
 	count(s.Condition) > 0

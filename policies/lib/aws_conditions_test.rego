@@ -100,3 +100,10 @@ test_action_patterns if {
 	aws.all_actions({"Action": ["s3:GetObject", "*:*"]})
 	not aws.all_actions({"Action": "iam:*"})
 }
+
+test_allow_with_not_principal_is_everyone if {
+	aws.public_principal({"Effect": "Allow", "NotPrincipal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "s3:GetObject"})
+	# A Deny with NotPrincipal denies everyone but them: no one is allowed by it.
+	not aws.public_principal({"Effect": "Deny", "NotPrincipal": {"AWS": "arn:aws:iam::111122223333:root"}})
+	not aws.public_principal({"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}})
+}

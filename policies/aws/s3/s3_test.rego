@@ -182,3 +182,8 @@ test_tls_only_reads_the_whole_deny if {
 		count(tls_only.deny) == 1 with input as deny_stmt(stmt)
 	}
 }
+
+test_public_policy_not_principal if {
+	p := f.policy([{"Effect": "Allow", "NotPrincipal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "s3:GetObject", "Resource": "arn:aws:s3:::acme-data/*"}])
+	count(public_policy.deny) == 1 with input as f.res("aws_s3_bucket_policy", "p", {"bucket": ref, "policy": p})
+}
