@@ -152,3 +152,24 @@ test_statement_spellings_of_everything if {
 	}
 	count(passrole_all.deny) == 0 with input as f.res("aws_iam_policy", "p", {"policy": f.policy([{"Effect": "Allow", "Action": "iam:Get*", "Resource": "*"}])})
 }
+
+pass(cond) := {"policy": f.policy([{"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*", "Condition": cond}])}
+
+test_passrole_narrowing_conditions if {
+	every cond in [
+		{"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}},
+		{"StringEquals": {"aws:ResourceTag/team": "data"}},
+		{"ArnEquals": {"iam:AssociatedResourceArn": "arn:aws:ec2:eu-west-1:111122223333:instance/i-0abc"}},
+	] {
+		count(passrole_all.deny) == 0 with input as f.res("aws_iam_policy", "p", pass(cond))
+	}
+	every cond in [
+		{"Bool": {"aws:MultiFactorAuthPresent": "true"}},
+		{"StringLike": {"iam:PassedToService": "*.amazonaws.com"}},
+		{"StringNotEquals": {"iam:PassedToService": "lambda.amazonaws.com"}},
+		{"StringEqualsIfExists": {"iam:PassedToService": "ec2.amazonaws.com"}},
+		{"StringLike": {"aws:ResourceTag/team": "*"}},
+	] {
+		count(passrole_all.deny) == 1 with input as f.res("aws_iam_policy", "p", pass(cond))
+	}
+}
