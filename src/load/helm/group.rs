@@ -7,6 +7,10 @@
 //! appears in the template is placed on that template line, searching forward from the last
 //! placed line; a line made by an action (`toYaml … | nindent`, `include`) is placed on the
 //! action's line.
+//!
+//! A subchart packaged as `charts/*.tgz` has no template lines in the repository: what its
+//! templates render is placed on the archive, line 1 (its `.tgz` is read as bytes through
+//! [`Files::read_bytes`]).
 
 use super::engine::{self, Manifest, RenderChart, RenderOptions};
 use super::{chart, values, ChartSource};
