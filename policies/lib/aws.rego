@@ -39,16 +39,6 @@ unknown_ref(v) := ref if {
 # "$unknown".
 contains_unknown(v) if regex.match(`[{,]"\$unknown":`, json.marshal(v))
 
-# A JSON text (a policy document as Terraform's jsonencode, aws_iam_policy_document or a
-# heredoc writes it) holds what it encodes: a part known only after apply is
-# {"$unknown": "<reference>"} inside the text (README, "Input models").
-contains_unknown(v) if {
-	is_string(v)
-	contains(v, "$unknown")
-	json.is_valid(v)
-	regex.match(`[{,]"\$unknown":`, json.marshal(json.unmarshal(v)))
-}
-
 # --- typed accessors ----------------------------------------------------------
 
 attrs := a if {
@@ -374,6 +364,26 @@ policy_doc(v) := v if {
 # statement known only after apply ({"$unknown": …} in the list) is left out: it
 # matches nothing, and contains_unknown(doc) tells that the document may hold more.
 statements(doc) := [s | some s in as_array_any(doc.Statement); is_object(s); not is_unknown(s)]
+
+# True when what a document's statements say is not wholly known: the statements,
+# a statement, or a statement's Effect or Condition known only after apply (in a
+# JSON text they are {"$unknown": …} inside it, README "Input models"). A rule
+# that fires on the absence of a statement (a Deny of plain HTTP) must not fire
+# then; an unknown Resource or Principal changes no statement's presence.
+statements_unknown(doc) if {
+	some s in as_array_any(doc.Statement)
+	is_unknown(s)
+}
+
+statements_unknown(doc) if {
+	some s in statements(doc)
+	is_unknown(s.Effect)
+}
+
+statements_unknown(doc) if {
+	some s in statements(doc)
+	contains_unknown(s.Condition)
+}
 
 as_array_any(x) := x if is_array(x)
 

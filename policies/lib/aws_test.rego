@@ -166,16 +166,21 @@ test_aws_managed_key if {
 }
 
 test_policy_text_with_unknown_parts if {
-	# A JSON text with a part known only after apply holds an unknown value.
-	aws.contains_unknown(`{"Statement": [{"Effect": "Allow", "Resource": {"$unknown": "aws_s3_bucket.b.arn"}}]}`)
-	not aws.contains_unknown(`{"Statement": [{"Effect": "Allow", "Resource": "*"}]}`)
-	not aws.contains_unknown(`{"Statement": [{"Sid": "$unknown"}]}`)
-	not aws.contains_unknown("not json $unknown")
-	# Its known parts are still read; an unknown statement is left out.
+	# The known parts of a JSON text are read; an unknown statement is left out.
 	doc := aws.policy_doc(`{"Statement": [{"Effect": "Allow", "Principal": "*", "Resource": {"$unknown": "r"}}, {"$unknown": "var.s"}]}`)
 	count(aws.statements(doc)) == 1
 	aws.public_principal(aws.statements(doc)[0])
 	count(aws.resources(aws.statements(doc)[0])) == 0
+	aws.statements_unknown(doc)
+}
+
+test_statements_unknown if {
+	aws.statements_unknown(aws.policy_doc(`{"Statement": {"$unknown": "var.s"}}`))
+	aws.statements_unknown({"Statement": [{"Effect": {"$unknown": "var.e"}}]})
+	aws.statements_unknown({"Statement": [{"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": {"$unknown": "var.b"}}}}]})
+	# Unknown resources, principals or actions leave the statements known.
+	not aws.statements_unknown(aws.policy_doc(`{"Statement": [{"Effect": "Allow", "Principal": {"AWS": {"$unknown": "a"}}, "Action": {"$unknown": "b"}, "Resource": {"$unknown": "r"}}]}`))
+	not aws.statements_unknown({"Statement": []})
 }
 
 test_unknown_conditions_may_restrict if {

@@ -187,3 +187,13 @@ test_public_policy_not_principal if {
 	p := f.policy([{"Effect": "Allow", "NotPrincipal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "s3:GetObject", "Resource": "arn:aws:s3:::acme-data/*"}])
 	count(public_policy.deny) == 1 with input as f.res("aws_s3_bucket_policy", "p", {"bucket": ref, "policy": p})
 }
+
+test_tls_only_with_policies_known_in_part if {
+	deny_http := {"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": f.unknown("aws_s3_bucket.b.arn"), "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
+	allow := {"Effect": "Allow", "Principal": {"AWS": f.unknown("var.reader")}, "Action": "s3:GetObject", "Resource": f.unknown("aws_s3_bucket.b.arn")}
+	# An unknown resource does not make a Deny of plain HTTP.
+	count(tls_only.deny) == 1 with input as f.res("aws_s3_bucket", "b", {"policy": f.policy([allow])})
+	count(tls_only.deny) == 0 with input as f.res("aws_s3_bucket", "b", {"policy": f.policy([allow, deny_http])})
+	# A statement known only after apply may be one.
+	count(tls_only.deny) == 0 with input as f.res("aws_s3_bucket", "b", {"policy": f.policy([allow, f.unknown("var.extra")])})
+}

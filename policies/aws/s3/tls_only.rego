@@ -64,6 +64,12 @@ ok if {
 	aws.contains_unknown(p)
 }
 
+# So may a policy whose statements are partly known only after apply.
+ok if {
+	some p in policies
+	aws.statements_unknown(aws.policy_doc(p))
+}
+
 deny contains result if {
 	input.type == "aws_s3_bucket"
 	not ok
