@@ -107,6 +107,19 @@ pub struct ScanArgs {
     /// (`image.tag=1.2,ports[0]=80`; repeatable; applied after --helm-values).
     #[arg(long = "helm-set", value_name = "KEY=VALUE", value_parser = parse_helm_set)]
     pub helm_set: Vec<String>,
+    /// Version of the Pod Security Standards, as the API server of that version enforces
+    /// them: `latest` (default, v1.37) or `v1.N`; a namespace label's `latest` means it.
+    #[arg(long = "pss-version", value_name = "VERSION", value_parser = parse_pss_version)]
+    pub pss_version: Option<crate::policy::pss::Version>,
+    /// Pod Security Standards level to report: `baseline`, or `restricted` (default, which
+    /// includes the baseline).
+    #[arg(long = "pss-level", value_name = "LEVEL", value_parser = parse_pss_level)]
+    pub pss_level: Option<crate::policy::pss::Level>,
+    /// Pod Security admission configuration (a PodSecurityConfiguration, or an
+    /// AdmissionConfiguration with the PodSecurity plugin): defaults for namespaces without
+    /// labels, and exempt namespaces, users and runtime classes.
+    #[arg(long = "pss-admission-config", value_name = "FILE")]
+    pub pss_admission_config: Option<PathBuf>,
     #[command(flatten)]
     pub modules: ModuleArgs,
     /// Output format (default: text, or from the --output file extension; gitlab-sast and
@@ -395,6 +408,21 @@ pub enum ListFormat {
 }
 
 /// A `--helm-set` value, checked with Helm's `--set` parser.
+/// `--pss-version`: `latest` or `v1.N`.
+pub fn parse_pss_version(s: &str) -> Result<crate::policy::pss::Version, String> {
+    crate::policy::pss::Version::parse(s)
+}
+
+/// `--pss-level`: `baseline` or `restricted` (`privileged` would report nothing).
+pub fn parse_pss_level(s: &str) -> Result<crate::policy::pss::Level, String> {
+    match crate::policy::pss::Level::parse(s)? {
+        crate::policy::pss::Level::Privileged => {
+            Err("privileged checks nothing: use baseline or restricted".to_string())
+        }
+        level => Ok(level),
+    }
+}
+
 pub fn parse_helm_set(s: &str) -> Result<String, String> {
     crate::load::helm::values::parse_set(s).map(|_| s.to_string())
 }

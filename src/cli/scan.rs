@@ -209,6 +209,7 @@ fn policies_for(args: &ScanArgs, config: Option<&config::Config>) -> Result<Poli
             return Err(fail(format!("configuration {e}")));
         }
     }
+    policies.set_pss(pss_settings(args)?);
     if policies.packages.is_empty() && args.live_snapshot.is_none() && !args.quiet {
         eprintln!(
             "plumbline: warning: no policy rules are loaded (--no-builtin without --policy): \
@@ -216,6 +217,28 @@ fn policies_for(args: &ScanArgs, config: Option<&config::Config>) -> Result<Poli
         );
     }
     Ok(policies)
+}
+
+/// The Pod Security Standards' level, version and admission configuration of the scan
+/// (`--pss-level`, `--pss-version`, `--pss-admission-config`). `Err` is the exit code, the
+/// error printed.
+fn pss_settings(args: &ScanArgs) -> Result<crate::policy::admission::Settings, i32> {
+    let admission = match &args.pss_admission_config {
+        Some(path) => {
+            let shown = path.display().to_string();
+            let text = crate::bounded::read_to_string(path, 1 << 20)
+                .map_err(|e| fail(format!("--pss-admission-config {shown}: {e}")))?;
+            let parsed = crate::policy::pss::AdmissionConfig::parse(&shown, &text)
+                .map_err(|e| fail(format!("--pss-admission-config {e}")))?;
+            Some(std::sync::Arc::new(parsed))
+        }
+        None => None,
+    };
+    Ok(crate::policy::admission::Settings {
+        level: args.pss_level,
+        version: args.pss_version,
+        admission,
+    })
 }
 
 /// The report of `result` in `format`. `Err` is the exit code, the error printed.

@@ -67,6 +67,7 @@ pub mod check;
 pub mod compare;
 pub mod findings;
 pub mod matching;
+pub mod pss_labels;
 mod quantity;
 pub mod rules;
 pub mod secret;

@@ -1,6 +1,7 @@
 //! The Rego engine: loading policies (built-in and the user's), `# METADATA`, extensions,
 //! parallel evaluation and `policy test`.
 
+pub mod admission;
 pub mod calls;
 pub mod eval;
 pub mod extensions;
@@ -8,6 +9,7 @@ pub mod limits;
 pub mod metadata;
 pub mod namespace;
 pub mod nesting;
+pub mod pss;
 pub mod test;
 
 use crate::model::{FindingLevel, RuleMeta, Severity};
@@ -183,6 +185,9 @@ pub struct PolicySet {
     /// `(package, rule)` of every `test_*` rule, for `policy test`.
     pub tests: Vec<(String, String, String)>,
     pub files: Vec<String>,
+    /// The Pod Security Standards' level, version and admission configuration (see
+    /// [`PolicySet::set_pss`]).
+    pub pss: admission::Settings,
 }
 
 impl PolicySet {
@@ -199,6 +204,16 @@ impl PolicySet {
             all.extend(p.related_kinds.iter().flatten().cloned());
         }
         Some(all)
+    }
+
+    /// Sets the level and version the PSS controls evaluate (their data,
+    /// `data.plumbline_settings.pss`) and the admission configuration of the admission pass.
+    pub fn set_pss(&mut self, settings: admission::Settings) {
+        self.engine.clear_data();
+        self.engine
+            .add_data(settings.profile().data(pss::Version::Latest))
+            .expect("an object into empty data");
+        self.pss = settings;
     }
 
     /// Whether any package is a namespace rule (`custom.related_kinds`).
@@ -589,6 +604,7 @@ fn compile_here(
         packages: out,
         tests,
         files,
+        pss: admission::Settings::default(),
     })
 }
 

@@ -1,6 +1,7 @@
 //! The static pipeline, end to end: source → load → policy → findings.
 
 pub mod base;
+mod pss;
 
 use crate::findings::{parse_rule, sort_findings, ScanResult, Stats, PARSE_RULE_ID};
 use crate::load::{self, Document, LoadOptions, SourceFile};
@@ -569,11 +570,16 @@ fn process_unit(
             .into_iter()
             .filter(Document::is_kubernetes)
             .collect();
-    } else if namespace_pass {
+    } else if namespace_pass || policy::admission::active(policies) {
+        // The namespace rules' objects, and the pods and Namespaces of the admission pass.
+        let admission = policy::admission::active(policies);
         out.kept = loaded
             .documents
             .into_iter()
-            .filter(|d| policy::namespace::wanted(policies, d))
+            .filter(|d| {
+                (namespace_pass && policy::namespace::wanted(policies, d))
+                    || (admission && policy::admission::wanted(d))
+            })
             .collect();
     }
     out
@@ -753,6 +759,19 @@ fn run_stages(
             for file in checked.files {
                 sources.insert(file.path.clone(), file);
             }
+        }
+    }
+    if policy::admission::active(policies) {
+        // Pod Security admission per namespace, with the live namespaces' labels when a
+        // cluster was read.
+        let checked = pss::admission_stage(&documents, policies, opts, &live_read);
+        stats.evaluations += checked.evaluations;
+        findings.retain(|f| !checked.replaced.contains(&f.fingerprint));
+        findings.extend(checked.findings);
+        notifications.extend(checked.notifications);
+        rules.extend(checked.rules);
+        for file in checked.files {
+            sources.insert(file.path.clone(), file);
         }
     }
     documents.into_par_iter().for_each(drop);
