@@ -541,3 +541,40 @@ fn a_download_that_does_not_answer_stops_at_the_time_limit() {
     // The rest of the scan went on.
     assert_eq!(acl_findings(&report).len(), 1);
 }
+
+#[test]
+fn an_inline_waiver_at_the_module_block_waives_what_the_module_declares() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&fixture(), dir.path());
+    let main = std::fs::read_to_string(dir.path().join("main.tf")).unwrap();
+    write(
+        dir.path(),
+        "main.tf",
+        &main.replace(
+            "module \"net\" {",
+            "# plumbline:ignore PL-AWS-0003 reason=\"vendor module, fixed upstream\"\nmodule \"net\" {",
+        ),
+    );
+    let r = run(dir.path(), &["scan", ".", "--worktree", "-f", "json"]);
+    let report = r.json();
+    let waived: Vec<(&str, usize)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["ruleId"] == "PL-AWS-0003")
+        .map(|f| {
+            (
+                f["subject"]["address"].as_str().unwrap(),
+                f["suppressions"].as_array().unwrap().len(),
+            )
+        })
+        .collect();
+    assert!(
+        waived.contains(&("module.net.aws_s3_bucket_acl.net", 1)),
+        "{waived:?}"
+    );
+    assert!(
+        waived.contains(&("module.vpc.aws_s3_bucket_acl.logs", 0)),
+        "{waived:?}"
+    );
+}

@@ -53,6 +53,17 @@ pub fn collect(documents: &[Document]) -> (Vec<Waiver>, Vec<Notification>) {
         }
         by_file.entry(doc.file.path.as_str()).or_default().push(doc);
     }
+    // A resource of a module from outside the tree is reported at the `module` block that
+    // calls it: the comments of that file waive it even when no resource is declared there.
+    let mut callers: BTreeMap<&str, &std::sync::Arc<crate::model::SourceFile>> = BTreeMap::new();
+    for o in documents.iter().filter_map(|d| d.module_origin.as_ref()) {
+        if !by_file.contains_key(o.file.path.as_str()) && o.file.text.contains(MARKER) {
+            callers.insert(o.file.path.as_str(), &o.file);
+        }
+    }
+    for (path, file) in callers {
+        code_comments(path, &file.text, &[], &mut waivers, &mut notes);
+    }
     for (path, docs) in by_file {
         let file = &docs[0].file;
         if !file.text.contains(MARKER) {
