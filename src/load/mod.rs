@@ -6,6 +6,7 @@ pub mod dockerfile;
 pub mod helm;
 pub mod kubernetes;
 pub mod kustomize;
+pub mod partial_json;
 pub mod references;
 pub mod terraform;
 pub mod tree;

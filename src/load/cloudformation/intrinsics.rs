@@ -10,6 +10,7 @@
 //! on conditions; what is cut off becomes unknown, with an error notification (the scan is
 //! incomplete) naming the file, the line and the limit.
 
+use crate::load::partial_json;
 use crate::load::tree::{Entry, Node, Value};
 use crate::model::{NoteLevel, Notification, Pos};
 use std::collections::{BTreeMap, BTreeSet};
@@ -549,6 +550,9 @@ impl<'t> Context<'t> {
         let mut rest = template;
         // The reference of the first unknown variable, and whether it is a pseudo parameter.
         let mut unresolved: Option<(String, bool)> = None;
+        // Each unknown variable's reference, its marker in `out` (a JSON document keeps its
+        // known parts: `load::partial_json`).
+        let mut holes: Vec<String> = Vec::new();
         while let Some(i) = rest.find("${") {
             out.push_str(&rest[..i]);
             let after = &rest[i + 2..];
@@ -581,16 +585,21 @@ impl<'t> Context<'t> {
                     // The result depends on the first variable that names something of
                     // the template; pseudo parameters (`${AWS::AccountId}`) name nothing.
                     let pseudo = name.starts_with("AWS::");
+                    out.push_str(&partial_json::hole(holes.len()));
+                    holes.push(reference.clone());
                     if unresolved.as_ref().is_none_or(|(_, p)| *p && !pseudo) {
                         unresolved = Some((reference, pseudo));
                     }
                 }
             }
         }
-        if let Some((reference, _)) = unresolved {
-            return unknown(&reference, at);
-        }
         out.push_str(rest);
+        if let Some((reference, _)) = unresolved {
+            return match partial_json::fill(&out, &holes) {
+                Some(json) => Node::new(Value::Str(json), at, None),
+                None => unknown(&reference, at),
+            };
+        }
         Node::new(Value::Str(out), at, None)
     }
 }
@@ -622,18 +631,31 @@ pub fn scalar_text(node: &Node) -> Option<String> {
     }
 }
 
+/// `Fn::Join`: a string once every part is known; JSON text (a policy written as a string)
+/// keeps its known parts, as `Fn::Sub`'s does.
 fn join(delim: &str, list: &Node, at: Pos) -> Node {
     let Value::Seq(items) = &list.value else {
         return unknown(unknown_ref(list).unwrap_or(""), at);
     };
     let mut parts = Vec::with_capacity(items.len());
+    let mut holes: Vec<String> = Vec::new();
     for i in items {
         match scalar_text(i) {
             Some(t) => parts.push(t),
-            None => return unknown(unknown_ref(i).unwrap_or(""), at),
+            None => {
+                parts.push(partial_json::hole(holes.len()));
+                holes.push(unknown_ref(i).unwrap_or("").to_string());
+            }
         }
     }
-    Node::new(Value::Str(parts.join(delim)), at, None)
+    let text = parts.join(delim);
+    if holes.is_empty() {
+        return Node::new(Value::Str(text), at, None);
+    }
+    match partial_json::fill(&text, &holes) {
+        Some(json) => Node::new(Value::Str(json), at, None),
+        None => unknown(&holes[0], at),
+    }
 }
 
 trait CloneShallow {

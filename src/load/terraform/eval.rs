@@ -4,6 +4,7 @@
 use super::budget::{size, Budget, Exceeded, Limit};
 use super::funcs::{self, FnErr};
 use super::value::{fmt_num, V};
+use crate::load::partial_json;
 use hcl_edit::expr::{
     BinaryOperator, Expression, ForExpr, FuncCall, ObjectKey, TraversalOperator, UnaryOperator,
 };
@@ -28,6 +29,11 @@ pub enum Res {
 pub trait Env {
     /// `root` (a `var`, `local`, `count`, resource type…) and the attribute that follows it.
     fn resolve(&self, root: &str, attr: Option<&str>) -> Res;
+    /// `data.TYPE.NAME`: a data source computed in-process (`Res::Val` consumes both
+    /// attributes), else unknown.
+    fn resolve_data(&self, _ty: &str, _name: &str) -> Res {
+        Res::Unknown
+    }
     /// Functions that read files of the scan (`file`, `templatefile`…); `None` when `name` is
     /// not one of them. `at` is where the call is.
     fn call_io(
@@ -284,9 +290,18 @@ impl<'e> Evaluator<'e> {
             }
         }
         let mut out = String::new();
-        match self.template_into(t, &mut out)? {
-            Some(r) => Ok(V::Unknown(r)),
-            None => self.produced(V::Str(out), t.span(), "this template"),
+        let mut holes = Vec::new();
+        if let Some(r) = self.template_into(t, &mut out, &mut holes)? {
+            return Ok(V::Unknown(r));
+        }
+        if holes.is_empty() {
+            return self.produced(V::Str(out), t.span(), "this template");
+        }
+        // Interpolations known only after apply: a JSON document keeps its known parts (see
+        // `load::partial_json`); any other text is unknown as a whole.
+        match partial_json::fill(&out, &holes) {
+            Some(json) => self.produced(V::Str(json), t.span(), "this template"),
+            None => Ok(V::Unknown(holes.swap_remove(0))),
         }
     }
 
@@ -299,8 +314,15 @@ impl<'e> Evaluator<'e> {
         Ok(V::Null)
     }
 
-    /// Appends the template's text to `out`; returns the reference of an unknown part.
-    fn template_into(&mut self, t: &Template, out: &mut String) -> Result<Option<String>, String> {
+    /// Appends the template's text to `out`. An interpolation known only after apply leaves a
+    /// marker in the text ([`partial_json::hole`]) and its reference in `holes`; a directive
+    /// that depends on one makes the whole text unknown (its reference is returned).
+    fn template_into(
+        &mut self,
+        t: &Template,
+        out: &mut String,
+        holes: &mut Vec<String>,
+    ) -> Result<Option<String>, String> {
         let mut strip_next = false;
         for el in t.iter() {
             match el {
@@ -319,7 +341,10 @@ impl<'e> Evaluator<'e> {
                     }
                     strip_next = matches!(i.strip, Strip::End | Strip::Both);
                     match self.eval(&i.expr)? {
-                        V::Unknown(r) => return Ok(Some(r)),
+                        V::Unknown(r) => {
+                            out.push_str(&partial_json::hole(holes.len()));
+                            holes.push(r);
+                        }
                         V::Null => return Err("a template cannot interpolate null".into()),
                         v => out.push_str(&v.to_str().ok_or_else(|| {
                             format!("a template cannot interpolate a {}", v.type_name())
@@ -339,7 +364,7 @@ impl<'e> Evaluator<'e> {
                                     None => return Err("an if directive needs a bool".into()),
                                 };
                                 if let Some(t) = branch {
-                                    if let Some(r) = self.template_into(t, out)? {
+                                    if let Some(r) = self.template_into(t, out, holes)? {
                                         return Ok(Some(r));
                                     }
                                 }
@@ -359,7 +384,7 @@ impl<'e> Evaluator<'e> {
                                 }
                                 self.bound
                                     .push((f.value_var.value().as_str().to_string(), v));
-                                let r = self.template_into(&f.template, out);
+                                let r = self.template_into(&f.template, out, holes);
                                 self.bound.truncate(n);
                                 if let Some(r) = r? {
                                     return Ok(Some(r));
@@ -384,7 +409,16 @@ impl<'e> Evaluator<'e> {
             Some(TraversalOperator::GetAttr(a)) => Some(a.value().as_str()),
             _ => None,
         };
-        let resolved = self.env.resolve(root, attr);
+        let resolved = match (root, ops.first(), ops.get(1)) {
+            (
+                "data",
+                Some(TraversalOperator::GetAttr(ty)),
+                Some(TraversalOperator::GetAttr(name)),
+            ) => self
+                .env
+                .resolve_data(ty.value().as_str(), name.value().as_str()),
+            _ => self.env.resolve(root, attr),
+        };
         if self.exceeded.is_none() && self.budget.spent() {
             // The budget ran out while evaluating what the name refers to (a local, a
             // module's outputs): this expression stops too.

@@ -12,10 +12,12 @@
 
 mod budget;
 mod config;
+mod data;
 mod eval;
 mod funcs;
 mod modules;
 pub mod plan;
+mod policy_document;
 pub mod state;
 mod types;
 mod value;
@@ -733,6 +735,9 @@ struct Inst<'r> {
     key: String,
     /// Set in a module from outside the scanned tree: the call in the tree that brings it.
     origin: Option<Arc<crate::load::ModuleOrigin>>,
+    /// `data.TYPE.NAME` values computed in-process (`data.rs`), by `TYPE.NAME` (`None`: being
+    /// computed).
+    data_values: RefCell<HashMap<String, Option<V>>>,
 }
 
 /// The instances of one `module` block: address suffix and instance.
@@ -781,6 +786,7 @@ impl<'r> Inst<'r> {
             children_of: RefCell::default(),
             key: String::new(),
             origin: None,
+            data_values: RefCell::default(),
         };
         let types = variable_types(&def);
         inst.declared = def
@@ -1938,6 +1944,13 @@ impl Env for Scope<'_, '_> {
                 None => Res::Unknown,
             },
             _ => Res::Unknown,
+        }
+    }
+
+    fn resolve_data(&self, ty: &str, name: &str) -> Res {
+        match self.inst.data_value(ty, name) {
+            Some(v) => Res::Val(v, 2),
+            None => Res::Unknown,
         }
     }
 

@@ -76,9 +76,14 @@ impl V {
         }
     }
 
+    /// The value of JSON text; the unknown value of the input model (`{"$unknown": "…"}`,
+    /// which `jsonencode` and partly known templates write) is unknown again.
     pub fn from_json(j: &serde_json::Value) -> V {
         use serde_json::Value as J;
         match j {
+            J::Object(o) if o.len() == 1 && o.get("$unknown").is_some_and(J::is_string) => {
+                V::Unknown(o["$unknown"].as_str().unwrap_or_default().to_string())
+            }
             J::Null => V::Null,
             J::Bool(b) => V::Bool(*b),
             J::Number(n) => V::Num(n.as_f64().unwrap_or(0.0)),
