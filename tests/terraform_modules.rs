@@ -360,8 +360,10 @@ fn registry() -> Server {
     let v120 = tar_gz(&[
         (
             "main.tf",
-            "variable \"acl\" {\n  default = \"public-read\"\n}\n\nresource \"aws_s3_bucket_acl\" \"this\" {\n  bucket = \"b\"\n  acl    = var.acl\n}\n\nmodule \"inner\" {\n  source = \"./modules/extra\"\n}\n",
+            // file() reads the package's own files through path.module.
+            "resource \"aws_s3_bucket_acl\" \"this\" {\n  bucket = \"b\"\n  acl    = trimspace(file(\"${path.module}/acl.txt\"))\n}\n\nmodule \"inner\" {\n  source = \"./modules/extra\"\n}\n",
         ),
+        ("acl.txt", "public-read\n"),
         (
             "modules/extra/main.tf",
             "resource \"aws_s3_bucket_acl\" \"extra\" {\n  bucket = \"e\"\n  acl    = \"public-read-write\"\n}\n",
@@ -445,7 +447,7 @@ fn registry_modules_are_downloaded_once_and_cached() {
             "main.tf".to_string(),
             1,
             pkg("1.2.0", "main.tf"),
-            7,
+            3,
         ),
         (
             "module.bucket.module.inner.aws_s3_bucket_acl.extra".to_string(),

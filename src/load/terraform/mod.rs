@@ -463,9 +463,13 @@ impl Root<'_> {
                     None => continue,
                 }
             }
-            let read = match self.files.read(c) {
+            // A file of a downloaded module (`path.module` names its package).
+            let read = match self.ext.read_downloaded(c) {
                 Some(r) => Some(r),
-                None => self.files.read_unlisted(c),
+                None => match self.files.read(c) {
+                    Some(r) => Some(r),
+                    None => self.files.read_unlisted(c),
+                },
             };
             match read {
                 Some(Ok(f)) => {

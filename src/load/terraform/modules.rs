@@ -197,6 +197,13 @@ impl<'a> External<'a> {
         read_any(files, path)
     }
 
+    /// Reads a file of a downloaded package, any kind (a `templatefile()` template): `None`
+    /// when `path` is not in a package or no such file is there.
+    pub fn read_downloaded(&self, path: &str) -> Option<Result<Arc<SourceFile>, String>> {
+        let (pkg, rel) = self.package_of(path)?;
+        pkg.root.join(&rel).is_file().then(|| read_package_file(&pkg, &rel, path))
+    }
+
     /// Where the module of a call is: `key` is the call's key (`vpc.subnets`), `caller_dir`
     /// the calling module's directory, `source` and `version` as the call gives them.
     pub fn resolve(
