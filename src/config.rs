@@ -80,6 +80,13 @@ pub struct Config {
     pub module_cache: Value<String>,
     /// `--module-timeout` (seconds; operator only)
     pub module_timeout: Value<f64>,
+    /// `--pss-version` (`latest` or `v1.N`)
+    pub pss_version: Value<String>,
+    /// `--pss-level` (`baseline` or `restricted`)
+    pub pss_level: Value<String>,
+    /// `--pss-admission-config` (operator only: it decides which namespaces, users and
+    /// runtime classes are exempt; relative to the file's directory)
+    pub pss_admission_config: Value<String>,
     /// `--format`
     pub format: Value<String>,
     /// `--output`
@@ -252,6 +259,8 @@ impl Config {
             download_modules,
             module_cache,
             module_timeout,
+            // Pod Security admission: exemptions would hide findings.
+            pss_admission_config,
         );
         out.sort_by_key(|&(_, line)| line);
         out
@@ -557,6 +566,9 @@ pub struct ScanSettings {
     pub download_modules: Option<bool>,
     pub module_cache: Option<PathBuf>,
     pub module_timeout: Option<f64>,
+    pub pss_version: Option<crate::policy::pss::Version>,
+    pub pss_level: Option<crate::policy::pss::Level>,
+    pub pss_admission_config: Option<PathBuf>,
     pub format: Option<Format>,
     pub output: Option<PathBuf>,
     pub fail_on: Option<FailOn>,
@@ -697,9 +709,33 @@ impl Config {
             })
         });
         set!(timings, "timings", timings, |v| Ok(*v));
-        set!(download_modules, "download_modules", download_modules, |v| Ok(*v));
-        set!(module_cache, "module_cache", module_cache, |v| Ok(config.resolve(v)));
+        set!(
+            download_modules,
+            "download_modules",
+            download_modules,
+            |v| Ok(*v)
+        );
+        set!(module_cache, "module_cache", module_cache, |v| Ok(
+            config.resolve(v)
+        ));
         set!(module_timeout, "module_timeout", module_timeout, |v| Ok(*v));
+        set!(pss_version, "pss_version", pss_version, |v| {
+            crate::policy::pss::Version::parse(v)
+        });
+        set!(pss_level, "pss_level", pss_level, |v| {
+            match crate::policy::pss::Level::parse(v)? {
+                crate::policy::pss::Level::Privileged => {
+                    Err("privileged checks nothing: use baseline or restricted".to_string())
+                }
+                level => Ok(level),
+            }
+        });
+        set!(
+            pss_admission_config,
+            "pss_admission_config",
+            pss_admission_config,
+            |v| Ok(config.resolve(v))
+        );
         if let Some(spanned) = &config.waivers {
             if !given("waivers") {
                 out.waivers = Some(config.resolve_inside("waivers", spanned, &spanned.value)?);

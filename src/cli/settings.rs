@@ -74,6 +74,9 @@ pub fn apply(
         aws_profile => aws.aws_profile,
         aws_endpoint_url => aws.aws_endpoint_url,
         aws_unmanaged_tag => aws.aws_unmanaged_tag,
+        pss_version => pss_version,
+        pss_level => pss_level,
+        pss_admission_config => pss_admission_config,
     );
     // The file's variables come first, so a `--var` on the command line wins.
     let mut vars = s.vars;
@@ -135,6 +138,9 @@ mod tests {
             "download_modules",
             "module_cache",
             "module_timeout",
+            "pss_version",
+            "pss_level",
+            "pss_admission_config",
             "vars",
             "format",
             "output",
@@ -357,6 +363,41 @@ mod tests {
     }
 
     #[test]
+    fn pod_security_keys_apply_under_the_flags() {
+        let op =
+            config("pss_version: v1.25\npss_level: baseline\npss_admission_config: psa.yaml\n")
+                .unwrap();
+        let (mut args, m) = scan_args(&["plumbline", "scan"]);
+        apply(&op, &m, &mut args).unwrap();
+        assert_eq!(
+            args.pss_version,
+            Some(crate::policy::pss::Version::Minor(25))
+        );
+        assert_eq!(args.pss_level, Some(crate::policy::pss::Level::Baseline));
+        assert!(args.pss_admission_config.unwrap().ends_with("psa.yaml"));
+        // The flag wins.
+        let (mut args, m) = scan_args(&["plumbline", "scan", "--pss-version", "latest"]);
+        apply(&op, &m, &mut args).unwrap();
+        assert_eq!(args.pss_version, Some(crate::policy::pss::Version::Latest));
+        // A bad value names the key and its line.
+        for (text, want) in [
+            (
+                "rev: x\npss_version: 1.25\n",
+                ":2: pss_version: \"1.25\" is not a Pod Security version",
+            ),
+            (
+                "pss_level: privileged\n",
+                ":1: pss_level: privileged checks nothing",
+            ),
+        ] {
+            let bad = config(text).unwrap();
+            let (mut args, m) = scan_args(&["plumbline", "scan"]);
+            let e = apply(&bad, &m, &mut args).unwrap_err();
+            assert!(e.to_string().contains(want), "{e}");
+        }
+    }
+
+    #[test]
     fn every_operator_key_is_refused_from_a_repository() {
         for (key, value) in [
             ("rev", "HEAD~1"),
@@ -373,6 +414,7 @@ mod tests {
             ("download_modules", "true"),
             ("module_cache", "/tmp/m"),
             ("module_timeout", "3600"),
+            ("pss_admission_config", "psa.yaml"),
         ] {
             let (_d, c) = repository_config(&format!("{key}: {value}\n"));
             let c = c.unwrap().unwrap();
