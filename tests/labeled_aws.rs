@@ -496,7 +496,19 @@ const KNOWN_DISAGREEMENTS: &[Known] = &[
         corpus: "trivy",
         case: "extracted/checks/cloud/aws/cloudfront/use_secure_tls_policy/terraform/good-4/main.tf",
         rule: "PL-AWS-0065",
-        reason: "sets minimum_protocol_version = \"TLSv1.0\" explicitly (with the default certificate); we report an explicit minimum below TLS 1.2 wherever it is written",
+        reason: "cloudfront_default_certificate = true (with minimum_protocol_version = \"TLSv1.0\"): on the default certificate CloudFront uses TLSv1 whatever the minimum says (CloudFront API, ViewerCertificate), so the distribution accepts TLS 1.0",
+    },
+    Known {
+        corpus: "kics",
+        case: "cloudFormation/aws/cloudfront_without_minimum_protocol_tls_1.2/test/negative1.yaml",
+        rule: "PL-AWS-0065",
+        reason: "CloudFrontDefaultCertificate: true: on the default certificate CloudFront uses TLSv1 whatever MinimumProtocolVersion (here TLSv1.2_2018) says (CloudFront API, ViewerCertificate), so the distribution accepts TLS 1.0",
+    },
+    Known {
+        corpus: "kics",
+        case: "cloudFormation/aws/cloudfront_without_minimum_protocol_tls_1.2/test/negative2.json",
+        rule: "PL-AWS-0065",
+        reason: "CloudFrontDefaultCertificate: true: on the default certificate CloudFront uses TLSv1 whatever MinimumProtocolVersion (here TLSv1.2_2018) says (CloudFront API, ViewerCertificate), so the distribution accepts TLS 1.0",
     },
     Known {
         corpus: "kics",
