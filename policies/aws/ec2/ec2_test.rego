@@ -306,3 +306,11 @@ test_nacl_rule_resources_in_order if {
 	# Egress rules are not ingress.
 	count(nacl_admin_ports_open.deny) == 2 with input as f.with_related(allow, [object.union(deny_ssh, {"attributes": object.union(deny_ssh.attributes, {"egress": true})}), nacl_rule("x", 300, "deny", 3389, 3389)])
 }
+
+test_nacl_default_acl if {
+	# The VPC's default network ACL allows everything unless told otherwise.
+	d := f.res("aws_default_network_acl", "default", {"default_network_acl_id": "acl-1", "ingress": [acl_entry(100, "allow", "-1", 0, 0, "0.0.0.0/0")]})
+	f.paths(nacl_admin_ports_open.deny) == {["attributes", "ingress", 0]} with input as d
+	closed := f.res("aws_default_network_acl", "default", {"ingress": [acl_entry(100, "allow", "-1", 0, 0, "10.0.0.0/16")]})
+	count(nacl_admin_ports_open.deny) == 0 with input as closed
+}

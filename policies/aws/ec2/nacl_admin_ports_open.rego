@@ -11,7 +11,7 @@
 #   - https://docs.aws.amazon.com/vpc/latest/userguide/nacl-rules.html
 # custom:
 #   id: PL-AWS-0017
-#   kinds: [aws_network_acl, aws_network_acl_rule]
+#   kinds: [aws_network_acl, aws_default_network_acl, aws_network_acl_rule]
 #   severity: MEDIUM
 #   remediation: >-
 #     Restrict the entry's CIDR, or deny ports 22 and 3389 from the internet
@@ -53,8 +53,11 @@ rule_entry(a, path) := entry(a, "rule_action", "rule_number", path) if {
 }
 
 # The input's own entries (reported on) ...
+# The VPC's default network ACL (aws_default_network_acl) has the same entries.
+acl_types := {"aws_network_acl", "aws_default_network_acl"}
+
 own contains e if {
-	input.type == "aws_network_acl"
+	input.type in acl_types
 	some e in inline_entries(aws.attrs, ["attributes"])
 }
 
@@ -70,7 +73,7 @@ own contains e if {
 acl_entries contains e if some e in own
 
 acl_entries contains e if {
-	input.type == "aws_network_acl"
+	input.type in acl_types
 	some r in aws.attached("aws_network_acl_rule", "network_acl_id")
 	e := rule_entry(r.attributes, [])
 }
@@ -85,7 +88,8 @@ acl_entries contains e if {
 
 acl_entries contains e if {
 	input.type == "aws_network_acl_rule"
-	some acl in aws.referenced("aws_network_acl", "network_acl_id")
+	some t in acl_types
+	some acl in aws.referenced(t, "network_acl_id")
 	some e in inline_entries(acl.attributes, [])
 }
 
