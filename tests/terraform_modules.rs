@@ -580,3 +580,67 @@ fn an_inline_waiver_at_the_module_block_waives_what_the_module_declares() {
         "{waived:?}"
     );
 }
+
+#[test]
+fn github_sources_are_downloaded_as_the_archive_of_their_ref() {
+    // GitHub's archive of a ref holds one top directory, which is not part of the module.
+    let archive = tar_gz(&[
+        ("net-1.0.0/README.md", "net\n"),
+        (
+            "net-1.0.0/modules/acl/main.tf",
+            "resource \"aws_s3_bucket_acl\" \"gh\" {\n  bucket = \"gh\"\n  acl    = \"public-read\"\n}\n",
+        ),
+    ]);
+    let server = Server::start(Box::new(move |path| match path {
+        "/acme/net/tar.gz/v1.0.0" => (200, Vec::new(), archive.clone()),
+        _ => (404, Vec::new(), Vec::new()),
+    }));
+    let dir = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "main.tf",
+        "module \"gh\" {\n  source = \"github.com/acme/net//modules/acl?ref=v1.0.0\"\n}\n\nmodule \"other\" {\n  source = \"git::https://git.example.com/acme/net.git?ref=v1.0.0\"\n}\n",
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_plumbline"))
+        .args([
+            "scan",
+            ".",
+            "--worktree",
+            "-f",
+            "json",
+            "--download-modules",
+            "--module-cache",
+            cache.path().to_str().unwrap(),
+        ])
+        .current_dir(dir.path())
+        .env("PLUMBLINE_MODULES_LOOPBACK_HTTP", "1")
+        .env(
+            "PLUMBLINE_MODULES_GITHUB_ARCHIVES",
+            format!("http://127.0.0.1:{}", server.port),
+        )
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        acl_findings(&report),
+        [(
+            "module.gh.aws_s3_bucket_acl.gh".to_string(),
+            "main.tf".to_string(),
+            1,
+            "github.com/acme/net@v1.0.0/modules/acl/main.tf".to_string(),
+            3
+        )],
+        "{:#?}",
+        report["notifications"]
+    );
+    assert_eq!(server.requests(), ["/acme/net/tar.gz/v1.0.0"]);
+    // A Git host other than GitHub is not downloaded: said, with what to do.
+    let other = notes_with_code(&report, "terraform-module-download");
+    assert_eq!(other.len(), 1, "{:#?}", report["notifications"]);
+    let msg = other[0]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("module.other") && msg.contains("terraform init"),
+        "{msg}"
+    );
+}

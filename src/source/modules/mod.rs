@@ -41,6 +41,13 @@ pub const DEFAULT_REGISTRY: &str = "registry.terraform.io";
 /// tests that serve a registry locally. Any other host stays HTTPS-only.
 pub const LOOPBACK_HTTP_ENV: &str = "PLUMBLINE_MODULES_LOOPBACK_HTTP";
 
+/// Where GitHub's archives of a ref are fetched from.
+const GITHUB_ARCHIVES: &str = "https://codeload.github.com";
+
+/// With [`LOOPBACK_HTTP_ENV`] set, a loopback URL standing in for GitHub's archive host
+/// (tests serve repositories there); any other value is ignored.
+pub const GITHUB_ARCHIVES_ENV: &str = "PLUMBLINE_MODULES_GITHUB_ARCHIVES";
+
 /// A module source address, as Terraform reads a `module` block's `source`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SourceAddr {
@@ -286,6 +293,8 @@ pub struct FetchOptions {
     pub timeout: Duration,
     /// Plain HTTP to loopback addresses ([`LOOPBACK_HTTP_ENV`]; tests only).
     pub allow_loopback_http: bool,
+    /// GitHub's archive host (a loopback stand-in in tests: [`GITHUB_ARCHIVES_ENV`]).
+    pub github_archives: String,
     /// Bytes of one API response (discovery, versions, download location).
     pub max_response_bytes: u64,
     /// Bytes of one downloaded archive.
@@ -300,10 +309,22 @@ pub struct FetchOptions {
 
 impl FetchOptions {
     pub fn new(cache_dir: PathBuf, timeout: Duration) -> Self {
+        let allow_loopback_http = std::env::var(LOOPBACK_HTTP_ENV).is_ok_and(|v| v == "1");
+        let github_archives = std::env::var(GITHUB_ARCHIVES_ENV)
+            .ok()
+            .filter(|_| allow_loopback_http)
+            .filter(|v| {
+                Url::parse(v)
+                    .ok()
+                    .and_then(|u| u.host_str().map(is_loopback_host))
+                    .unwrap_or(false)
+            })
+            .unwrap_or_else(|| GITHUB_ARCHIVES.to_string());
         Self {
             cache_dir,
             timeout,
-            allow_loopback_http: std::env::var(LOOPBACK_HTTP_ENV).is_ok_and(|v| v == "1"),
+            allow_loopback_http,
+            github_archives,
             max_response_bytes: 4 << 20,
             max_archive_bytes: 64 << 20,
             max_unpacked_bytes: 256 << 20,
@@ -750,7 +771,8 @@ impl Fetcher {
         };
         let reference = reference.unwrap_or_else(|| "HEAD".to_string());
         let url = Url::parse(&format!(
-            "https://codeload.github.com/{owner}/{repo}/tar.gz/{reference}"
+            "{}/{owner}/{repo}/tar.gz/{reference}",
+            self.opts.github_archives.trim_end_matches('/')
         ))
         .map_err(|e| format!("bad GitHub address: {e}"))?;
         let resp = self
@@ -860,12 +882,15 @@ fn join_subdirs(a: &str, b: Option<&str>) -> String {
 }
 
 fn is_loopback_host(host: &str) -> bool {
-    let name = host.rsplit_once(':').map_or(host, |(h, _)| h);
-    name == "localhost"
-        || name
-            .trim_matches(['[', ']'])
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
+    // `host`, `host:port`, `v6`, `[v6]`, `[v6]:port`.
+    if let Ok(ip) = host.parse::<std::net::IpAddr>() {
+        return ip.is_loopback();
+    }
+    let name = match host.strip_prefix('[') {
+        Some(rest) => rest.split(']').next().unwrap_or(rest),
+        None => host.split(':').next().unwrap_or(host),
+    };
+    name == "localhost" || name.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// `TF_TOKEN_<host>` as Terraform names it: dots as `_`, hyphens as `__`.

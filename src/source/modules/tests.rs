@@ -110,3 +110,32 @@ fn github_locations_map_to_repository_and_ref() {
         "my__registry_example_com"
     );
 }
+
+#[test]
+fn git_locations_from_a_registry_keep_their_form() {
+    let base = Url::parse("https://registry.example.com/v1/modules/o/n/p/1.0.0/download").unwrap();
+    let loc = resolve_location(&base, "git::https://github.com/o/r//modules/x?ref=v1").unwrap();
+    let text = loc.as_str().strip_prefix("git::").unwrap();
+    let (url, sub) = split_subdir(text);
+    assert_eq!(url, "https://github.com/o/r?ref=v1");
+    assert_eq!(sub.as_deref(), Some("modules/x"));
+    assert_eq!(
+        github_repo(&url),
+        Some(("o".into(), "r".into(), Some("v1".into())))
+    );
+    let rel = resolve_location(&base, "../../archive.tgz").unwrap();
+    assert_eq!(
+        rel.as_str(),
+        "https://registry.example.com/v1/modules/o/n/archive.tgz"
+    );
+}
+
+#[test]
+fn loopback_hosts_with_and_without_ports() {
+    for h in ["127.0.0.1", "127.0.0.1:8080", "localhost:1", "[::1]", "[::1]:443", "::1"] {
+        assert!(is_loopback_host(h), "{h}");
+    }
+    for h in ["example.com", "10.0.0.1:80", "[2001:db8::1]"] {
+        assert!(!is_loopback_host(h), "{h}");
+    }
+}
