@@ -201,7 +201,10 @@ impl<'a> External<'a> {
     /// when `path` is not in a package or no such file is there.
     pub fn read_downloaded(&self, path: &str) -> Option<Result<Arc<SourceFile>, String>> {
         let (pkg, rel) = self.package_of(path)?;
-        pkg.root.join(&rel).is_file().then(|| read_package_file(&pkg, &rel, path))
+        pkg.root
+            .join(&rel)
+            .is_file()
+            .then(|| read_package_file(&pkg, &rel, path))
     }
 
     /// Where the module of a call is: `key` is the call's key (`vpc.subnets`), `caller_dir`

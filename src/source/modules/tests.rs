@@ -132,7 +132,14 @@ fn git_locations_from_a_registry_keep_their_form() {
 
 #[test]
 fn loopback_hosts_with_and_without_ports() {
-    for h in ["127.0.0.1", "127.0.0.1:8080", "localhost:1", "[::1]", "[::1]:443", "::1"] {
+    for h in [
+        "127.0.0.1",
+        "127.0.0.1:8080",
+        "localhost:1",
+        "[::1]",
+        "[::1]:443",
+        "::1",
+    ] {
         assert!(is_loopback_host(h), "{h}");
     }
     for h in ["example.com", "10.0.0.1:80", "[2001:db8::1]"] {
