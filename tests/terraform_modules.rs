@@ -540,6 +540,9 @@ fn a_download_that_does_not_answer_stops_at_the_time_limit() {
         msg.contains("module.slow") && msg.contains("time limit"),
         "{msg}"
     );
+    // A download that failed leaves the scan incomplete: an error, exit 3.
+    assert_eq!(notes[0]["level"], "error");
+    assert_eq!(r.code, 3, "{}", r.stderr);
     // The rest of the scan went on.
     assert_eq!(acl_findings(&report).len(), 1);
 }
@@ -643,4 +646,6 @@ fn github_sources_are_downloaded_as_the_archive_of_their_ref() {
         msg.contains("module.other") && msg.contains("terraform init"),
         "{msg}"
     );
+    // Deliberately not downloaded: a warning.
+    assert_eq!(other[0]["level"], "warning");
 }

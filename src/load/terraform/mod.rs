@@ -1237,7 +1237,7 @@ impl<'r> Inst<'r> {
                 }
                 Err(why) => {
                     note(
-                        NoteLevel::Warning,
+                        why.level,
                         why.code,
                         format!(
                             "{path}:{line}: module.{name} was not loaded: {}",

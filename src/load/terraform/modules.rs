@@ -20,6 +20,7 @@
 
 use super::{join, parent_dir};
 use crate::load::{Files, Format, SourceFile};
+use crate::model::NoteLevel;
 use crate::source::modules::{display_source, Fetched, Fetcher, ModuleRequest, SourceAddr};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -66,8 +67,12 @@ pub(super) struct Resolved {
     pub label: String,
 }
 
-/// Why a call was not loaded: an error code and a message for the notification.
+/// Why a call was not loaded: the notification's level, code and message.
 pub(super) struct NotLoaded {
+    /// A warning when the module was deliberately not loaded (nothing installed, a source
+    /// plumbline does not download); an error when a download failed (the scan asked for
+    /// it, and is incomplete).
+    pub level: NoteLevel,
     pub code: &'static str,
     pub message: String,
 }
@@ -249,6 +254,11 @@ impl<'a> External<'a> {
             return match fetcher.fetch(&request) {
                 Ok(fetched) => Ok(self.add_package(fetched)),
                 Err(e) => Err(NotLoaded {
+                    level: if e.unsupported {
+                        NoteLevel::Warning
+                    } else {
+                        NoteLevel::Error
+                    },
                     code: "terraform-module-download",
                     message: format!(
                         "its source {} could not be downloaded: {e}",
@@ -274,6 +284,7 @@ impl<'a> External<'a> {
             ),
         };
         Err(NotLoaded {
+            level: NoteLevel::Warning,
             code: "terraform-module-not-loaded",
             message,
         })
@@ -299,6 +310,7 @@ impl<'a> External<'a> {
                     dir,
                 }),
                 None => Err(NotLoaded {
+                    level: NoteLevel::Error,
                     code: "terraform-module-outside",
                     message: format!(
                         "its source {source:?} leaves the package it is in ({}), which Terraform \
@@ -319,6 +331,7 @@ impl<'a> External<'a> {
                 dir,
             }),
             None => Err(NotLoaded {
+                level: NoteLevel::Error,
                 code: "terraform-module-outside",
                 message: format!(
                     "its source {source:?} is outside the scanned tree, so it was not loaded"

@@ -364,11 +364,51 @@ pub struct Fetched {
     pub label: String,
 }
 
+/// Why a module was not downloaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FetchError {
+    /// The source is of a kind plumbline does not download (deliberately not processed),
+    /// rather than a download that failed.
+    pub unsupported: bool,
+    /// A sentence that names no secret.
+    pub message: String,
+}
+
+impl FetchError {
+    fn unsupported(message: String) -> Self {
+        Self {
+            unsupported: true,
+            message,
+        }
+    }
+}
+
+impl From<String> for FetchError {
+    fn from(message: String) -> Self {
+        Self {
+            unsupported: false,
+            message,
+        }
+    }
+}
+
+impl From<&str> for FetchError {
+    fn from(message: &str) -> Self {
+        message.to_string().into()
+    }
+}
+
+impl std::fmt::Display for FetchError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
 /// Downloads modules for the scans of one run, each at most once.
 #[derive(Debug)]
 pub struct Fetcher {
     opts: FetchOptions,
-    done: Mutex<HashMap<ModuleRequest, Result<Fetched, String>>>,
+    done: Mutex<HashMap<ModuleRequest, Result<Fetched, FetchError>>>,
     requests: AtomicUsize,
 }
 
@@ -388,7 +428,7 @@ impl Fetcher {
 
     /// The module of `req`, from the cache or downloaded; an error says why not, in a
     /// sentence that names no secret.
-    pub fn fetch(&self, req: &ModuleRequest) -> Result<Fetched, String> {
+    pub fn fetch(&self, req: &ModuleRequest) -> Result<Fetched, FetchError> {
         // One download per request at a time: the lock is held while fetching, which
         // serialises downloads (they are few, and the cache makes each happen once).
         let mut done = self.done.lock().unwrap_or_else(|e| e.into_inner());
@@ -400,7 +440,7 @@ impl Fetcher {
         result
     }
 
-    fn fetch_uncached(&self, req: &ModuleRequest) -> Result<Fetched, String> {
+    fn fetch_uncached(&self, req: &ModuleRequest) -> Result<Fetched, FetchError> {
         let addr = SourceAddr::parse(&req.source);
         if req.version.is_some() && !matches!(addr, SourceAddr::Registry { .. }) {
             return Err(format!(
@@ -408,19 +448,20 @@ impl Fetcher {
                  the version in the source (a Git ref, an archive URL) and remove `version`",
                 addr.display(),
                 addr.kind()
-            ));
+            )
+            .into());
         }
         match &addr {
             SourceAddr::Registry { .. } | SourceAddr::Http { .. } => {}
             SourceAddr::Git { url, .. } if github_repo(url).is_some() => {}
             other => {
-                return Err(format!(
+                return Err(FetchError::unsupported(format!(
                     "{} is {}, which plumbline does not download (registry modules, HTTPS \
                      archives and GitHub repositories only); run `terraform init` and scan the \
                      working tree",
                     other.display(),
                     other.kind()
-                ))
+                )))
             }
         }
         let record_path = self.record_path(&addr, req.version.as_deref());
@@ -454,18 +495,18 @@ impl Fetcher {
     /// may be a worker of another pool, or inside another runtime).
     fn run<T: Send>(
         &self,
-        fut: impl std::future::Future<Output = Result<T, String>> + Send,
-    ) -> Result<T, String> {
+        fut: impl std::future::Future<Output = Result<T, FetchError>> + Send,
+    ) -> Result<T, FetchError> {
         std::thread::scope(|s| {
             s.spawn(|| {
                 let rt = tokio::runtime::Builder::new_current_thread()
                     .enable_all()
                     .build()
-                    .map_err(|e| format!("could not start the download: {e}"))?;
+                    .map_err(|e| FetchError::from(format!("could not start the download: {e}")))?;
                 rt.block_on(fut)
             })
             .join()
-            .unwrap_or_else(|_| Err("the download stopped unexpectedly".to_string()))
+            .unwrap_or_else(|_| Err("the download stopped unexpectedly".into()))
         })
     }
 
@@ -511,7 +552,7 @@ impl Fetcher {
         addr: &SourceAddr,
         req: &ModuleRequest,
         deadline: Instant,
-    ) -> Result<(String, String, String), String> {
+    ) -> Result<(String, String, String), FetchError> {
         let http = http::Http::new(self.opts.allow_loopback_http)?;
         match addr {
             SourceAddr::Registry {
@@ -545,7 +586,7 @@ impl Fetcher {
                 let (package, label) = self.fetch_github(&http, url, deadline).await?;
                 Ok((package, label, subdir.clone().unwrap_or_default()))
             }
-            _ => Err(format!("{} is not downloaded", addr.display())),
+            _ => Err(format!("{} is not downloaded", addr.display()).into()),
         }
     }
 
@@ -708,7 +749,7 @@ impl Fetcher {
         location: &Url,
         deadline: Instant,
         depth: usize,
-    ) -> Result<(String, String), String> {
+    ) -> Result<(String, String), FetchError> {
         // A location may be written as a module address: `git::…`, `…//subdir`.
         let text = location.as_str();
         if let Some(git) = text.strip_prefix("git::") {
@@ -734,7 +775,7 @@ impl Fetcher {
             .get(http, &url, &[], self.opts.max_archive_bytes, deadline)
             .await?;
         if !(200..300).contains(&resp.status) {
-            return Err(format!("{} answered {}", http::redact(&url), resp.status));
+            return Err(format!("{} answered {}", http::redact(&url), resp.status).into());
         }
         if archive::kind_of(&resp.body) == archive::Kind::Unknown {
             if let Some(next) = resp
@@ -761,13 +802,13 @@ impl Fetcher {
         http: &http::Http,
         git_url: &str,
         deadline: Instant,
-    ) -> Result<(String, String), String> {
+    ) -> Result<(String, String), FetchError> {
         let Some((owner, repo, reference)) = github_repo(git_url) else {
-            return Err(format!(
+            return Err(FetchError::unsupported(format!(
                 "\"git::{}\" is a Git repository outside GitHub, which plumbline does not \
                  download; run `terraform init` and scan the working tree",
                 redact_text(git_url)
-            ));
+            )));
         };
         let reference = reference.unwrap_or_else(|| "HEAD".to_string());
         let url = Url::parse(&format!(
@@ -783,7 +824,8 @@ impl Fetcher {
                 "GitHub answered {} for {owner}/{repo} at {reference:?} (a private repository \
                  is not downloaded: run `terraform init` and scan the working tree)",
                 resp.status
-            ));
+            )
+            .into());
         }
         let package = self.store(&resp.body, 1)?;
         Ok((package, format!("github.com/{owner}/{repo}@{reference}")))
@@ -791,7 +833,14 @@ impl Fetcher {
 
     /// Unpacks an archive into the cache under the SHA-256 of its bytes (once: an existing
     /// package is kept); returns the hash.
-    fn store(&self, bytes: &[u8], strip: usize) -> Result<String, String> {
+    fn store(&self, bytes: &[u8], strip: usize) -> Result<String, FetchError> {
+        if archive::kind_of(bytes) == archive::Kind::Zip {
+            return Err(FetchError::unsupported(
+                "the download is a zip archive, which plumbline does not unpack; run \
+                 `terraform init` and scan the working tree"
+                    .to_string(),
+            ));
+        }
         let hash = hex(&Sha256::digest(bytes));
         let dest = self.package_dir(&hash);
         if dest.is_dir() {
@@ -823,7 +872,7 @@ impl Fetcher {
             let _ = std::fs::remove_dir_all(&kept);
             // Another process stored the same package meanwhile: that one is as good.
             if !dest.is_dir() {
-                return Err(format!("cannot write the module cache: {e}"));
+                return Err(format!("cannot write the module cache: {e}").into());
             }
         }
         Ok(hash)
