@@ -220,6 +220,34 @@ fn installed_modules_committed_at_a_revision_are_used() {
         "{}",
         r.stdout
     );
+    // What `.terraform` holds is loaded through the root only: modules.json is not a
+    // document of its own, and each installed resource is one document.
+    assert_eq!(report["summary"]["documents"], 4, "{}", r.stdout);
+}
+
+#[test]
+fn an_unreadable_modules_json_is_reported_and_the_calls_are_warnings() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&fixture(), dir.path());
+    write(
+        dir.path(),
+        ".terraform/modules/modules.json",
+        "{\"Modules\": [\n  {\"Key\": ",
+    );
+    let r = run(dir.path(), &["scan", ".", "--worktree", "-f", "json"]);
+    let report = r.json();
+    let bad = notes_with_code(&report, "terraform-modules-manifest");
+    assert_eq!(bad.len(), 1, "{:#?}", report["notifications"]);
+    let msg = bad[0]["message"].as_str().unwrap();
+    assert!(
+        msg.starts_with(".terraform/modules/modules.json:2:") && msg.contains("terraform init"),
+        "{msg}"
+    );
+    assert!(acl_findings(&report).is_empty());
+    assert_eq!(
+        notes_with_code(&report, "terraform-module-not-loaded").len(),
+        3
+    );
 }
 
 #[test]

@@ -135,6 +135,14 @@ pub fn plan(files: &dyn Files, plan: &mut Plan) {
     for d in &installed {
         dirs.remove(d);
     }
+    // The rest of `.terraform` (modules.json, the backend's state file, the YAML and JSON of
+    // installed packages' examples) is Terraform's working data, not this repository's
+    // declared infrastructure: never loaded on its own, as when `.gitignore` leaves it out.
+    for p in files.paths() {
+        if modules::in_terraform_dir(parent_dir(p)) {
+            plan.consumed.insert(p.clone());
+        }
+    }
     let calls: BTreeMap<&String, Vec<String>> = dirs
         .iter()
         .map(|(d, paths)| {
