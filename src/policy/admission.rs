@@ -526,3 +526,39 @@ fn rejected(w: &Work, kind: &str, profile: Profile, finding: &Finding, control: 
         ..finding.clone()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The Namespaces' labels are read whatever the other rules read: a scan that loads only
+    /// the PSS controls still keeps the bodies of Namespaces.
+    #[test]
+    fn the_namespaces_labels_are_always_read() {
+        let mut set = super::super::load(&super::super::Settings::default()).unwrap();
+        set.packages.retain(|p| p.name.starts_with(PACKAGE_PREFIX));
+        let kinds = set.kinds_read().unwrap();
+        assert!(kinds.contains("Namespace"), "{kinds:?}");
+        assert!(kinds.contains("CronJob"));
+    }
+
+    #[test]
+    fn a_profile_is_capped_by_the_scan_level_and_the_server_version() {
+        let settings = Settings {
+            level: Some(Level::Baseline),
+            version: Some(Version::Minor(30)),
+            admission: None,
+        };
+        let restricted_latest = Profile::default();
+        assert_eq!(key_of(restricted_latest, &settings), (Level::Baseline, 30));
+        let old = Profile {
+            level: Level::Baseline,
+            version: Version::Minor(25),
+        };
+        assert_eq!(key_of(old, &settings), (Level::Baseline, 25));
+        assert_eq!(
+            key_of(restricted_latest, &Settings::default()),
+            (Level::Restricted, pss::LATEST_MINOR)
+        );
+    }
+}

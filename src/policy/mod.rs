@@ -203,6 +203,10 @@ impl PolicySet {
             all.extend(p.kinds.as_ref()?.iter().cloned());
             all.extend(p.related_kinds.iter().flatten().cloned());
         }
+        if admission::active(self) {
+            // The admission pass reads the Namespaces' labels.
+            all.insert("Namespace".to_string());
+        }
         Some(all)
     }
 
