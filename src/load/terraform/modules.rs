@@ -502,6 +502,40 @@ mod tests {
     }
 
     #[test]
+    fn a_local_call_inside_a_downloaded_package_stays_in_it() {
+        let ext = External::new("", None);
+        let got = ext.add_package(Fetched {
+            root: std::path::PathBuf::from("/nonexistent"),
+            subdir: "modules/a".into(),
+            label: "acme/net/aws@1.0.0".into(),
+        });
+        assert_eq!(got.dir, "acme/net/aws@1.0.0/modules/a");
+        let files = crate::load::MemFiles::default();
+        let sibling = ext
+            .resolve(&files, "net.b", &got.dir, "../b", None, true)
+            .ok()
+            .unwrap();
+        assert_eq!(sibling.dir, "acme/net/aws@1.0.0/modules/b");
+        let out = ext
+            .resolve(&files, "net.c", &got.dir, "../../../c", None, true)
+            .err()
+            .unwrap();
+        assert_eq!(out.code, "terraform-module-outside");
+        assert!(
+            out.message.contains("leaves the package"),
+            "{}",
+            out.message
+        );
+    }
+
+    #[test]
+    fn installed_versions_must_satisfy_the_call() {
+        assert!(version_mismatch(Some("5.1.2"), Some("~> 5.0")).is_none());
+        assert!(version_mismatch(Some("5.1.2"), Some(">= 6.0")).is_some());
+        assert!(version_mismatch(None, Some(">= 6.0")).is_none());
+    }
+
+    #[test]
     fn installed_sources_compare_as_terraform_normalises_them() {
         assert!(same_source(
             "registry.terraform.io/terraform-aws-modules/vpc/aws",
