@@ -344,9 +344,7 @@ pub fn run(documents: &[Document], set: &PolicySet, live: &LiveLabels) -> Outcom
             let class = spec
                 .and_then(|s| s.get("runtimeClassName"))
                 .and_then(Node::as_str);
-            if let Some(class) =
-                class.filter(|c| config.is_some_and(|cfg| cfg.exempt_runtime_classes.contains(*c)))
-            {
+            if let Some(class) = class.filter(|name| c.exempt_runtime_classes.contains(*name)) {
                 exempt_docs.push(doc);
                 exempt_notes.insert(format!(
                     "runtime class {class} is exempt from Pod Security admission ({}): the Pod \

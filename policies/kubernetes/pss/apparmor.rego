@@ -73,7 +73,8 @@ deny contains result if {
 	)
 }
 
-allowed_annotation_value(value) if value == "runtime/default"
+# An empty value leaves the default profile in place, as no annotation does.
+allowed_annotation_value(value) if value in {"runtime/default", ""}
 
 allowed_annotation_value(value) if {
 	is_string(value)

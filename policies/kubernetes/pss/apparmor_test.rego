@@ -184,8 +184,9 @@ test_annotation_values_must_match_exactly if {
 		"spec": {"containers": []},
 	}
 
-	# "localhost/" matches the localhost/* pattern; the other three do not.
-	count(r) == 3
+	# "localhost/" matches the localhost/* pattern, and an empty value is allowed as
+	# Pod Security admission allows it; the other two do not match.
+	count(r) == 2
 }
 
 # --- versions and levels -------------------------------------------------------
@@ -198,4 +199,10 @@ test_every_version_and_level if {
 		count(pss.deny) == 1 with input as obj with data.plumbline_settings.pss.version as v
 	}
 	count(pss.deny) == 0 with input as obj with data.plumbline_settings.pss.level as "privileged"
+}
+
+# An empty annotation value is allowed (the runtime's default applies).
+test_empty_annotation_value_allowed if {
+	obj := {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "v", "annotations": {"container.apparmor.security.beta.kubernetes.io/a": ""}}, "spec": {"containers": [{"name": "a"}]}}
+	count(pss.deny) == 0 with input as obj
 }

@@ -22,8 +22,9 @@ package plumbline.kubernetes.pss.seccomp_baseline
 
 # Versions: baseline level. Before v1.19 the standard reads the seccomp
 # annotations (seccomp.security.alpha.kubernetes.io/pod and
-# container.seccomp.security.alpha.kubernetes.io/<container>), which must
-# not be unconfined; from v1.19 it reads the seccompProfile fields, whose
+# container.seccomp.security.alpha.kubernetes.io/<container> of the pod's
+# containers), which must name runtime/default, docker/default or a
+# localhost/ profile; from v1.19 it reads the seccompProfile fields, whose
 # type must not be Unconfined. When the restricted level is evaluated too,
 # a field its restricted counterpart (PL-K8S-0016) also forbids is reported
 # here once.
@@ -66,28 +67,35 @@ deny contains result if {
 	)
 }
 
+# Before v1.19: the pod's annotation, and the annotation of each container the pod
+# has, must name runtime/default, docker/default or a localhost/ profile.
 deny contains result if {
 	pss.baseline
 	not pss.at_least(19)
 	k8s.pod_meta
-	some key, value in k8s.pod_annotations
-	seccomp_annotation(key)
-	value == "unconfined"
+	some key in annotation_keys
+	value := k8s.pod_annotations[key]
+	not valid_annotation_value(value)
 	result := k8s.result(
-		sprintf("Annotation %s is unconfined; the standard before v1.19 forbids an unconfined seccomp profile", [key]),
+		sprintf("Annotation %s is %s; before v1.19 the standard allows only runtime/default, docker/default or localhost/<profile>", [key, k8s.format_value(value)]),
 		array.concat(k8s.pod_meta_path, ["annotations", key]),
 	)
 }
 
-seccomp_annotation(key) if key == pod_annotation
+annotation_keys contains pod_annotation
 
-seccomp_annotation(key) if {
-	is_string(key)
-	startswith(key, container_annotation_prefix)
+annotation_keys contains concat("", [container_annotation_prefix, entry.container.name]) if {
+	some entry in k8s.containers
+	is_string(entry.container.name)
 }
 
-# Every type the baseline forbids is one the restricted control forbids too,
-# where that control applies (see seccomp_restricted.rego).
+valid_annotation_value(value) if value in {"runtime/default", "docker/default"}
+
+valid_annotation_value(value) if {
+	is_string(value)
+	startswith(value, "localhost/")
+}
+
 also(_) := pss.also_restricted if {
 	pss.at_least(19)
 	not pss.windows_exempt

@@ -139,10 +139,20 @@ test_annotations_before_1_19_fields_after if {
 	annotated := {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "v", "annotations": {
 		"seccomp.security.alpha.kubernetes.io/pod": "unconfined",
 		"container.seccomp.security.alpha.kubernetes.io/a": "runtime/default",
-	}}, "spec": {"containers": [{"name": "a"}]}}
+		"container.seccomp.security.alpha.kubernetes.io/b": "",
+		"container.seccomp.security.alpha.kubernetes.io/gone": "unconfined",
+	}}, "spec": {"containers": [{"name": "a"}, {"name": "b"}]}}
 	r := pss.deny with input as annotated with data.plumbline_settings.pss.version as 18
-	{f.path | some f in r} == {["metadata", "annotations", "seccomp.security.alpha.kubernetes.io/pod"]}
+	{f.path | some f in r} == {
+		["metadata", "annotations", "seccomp.security.alpha.kubernetes.io/pod"],
+		["metadata", "annotations", "container.seccomp.security.alpha.kubernetes.io/b"],
+	}
 	count(pss.deny) == 0 with input as annotated with data.plumbline_settings.pss.version as 19
+	allowed := {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "v", "annotations": {
+		"seccomp.security.alpha.kubernetes.io/pod": "docker/default",
+		"container.seccomp.security.alpha.kubernetes.io/a": "localhost/profile.json",
+	}}, "spec": {"containers": [{"name": "a"}]}}
+	count(pss.deny) == 0 with input as allowed with data.plumbline_settings.pss.version as 0
 	field := version_pod({"securityContext": {"seccompProfile": {"type": "Unconfined"}}, "containers": [{"name": "a"}]})
 	count(pss.deny) == 0 with input as field with data.plumbline_settings.pss.version as 18
 	count(pss.deny) == 1 with input as field with data.plumbline_settings.pss.version as 19

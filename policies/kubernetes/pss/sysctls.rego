@@ -13,13 +13,16 @@
 #   kinds: [Pod, PodTemplate, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob]
 #   severity: MEDIUM
 #   remediation: >-
-#     Remove the sysctl from spec.securityContext.sysctls. Only
+#     Remove the sysctl from spec.securityContext.sysctls. At v1.37 only
 #     kernel.shm_rmid_forced, net.ipv4.ip_local_port_range,
 #     net.ipv4.ip_unprivileged_port_start, net.ipv4.tcp_syncookies,
 #     net.ipv4.ping_group_range, net.ipv4.ip_local_reserved_ports,
 #     net.ipv4.tcp_keepalive_time, net.ipv4.tcp_fin_timeout,
-#     net.ipv4.tcp_keepalive_intvl and net.ipv4.tcp_keepalive_probes are
-#     allowed; tune anything else on the node itself.
+#     net.ipv4.tcp_keepalive_intvl, net.ipv4.tcp_keepalive_probes,
+#     net.ipv4.tcp_rmem, net.ipv4.tcp_wmem,
+#     net.ipv4.tcp_slow_start_after_idle and net.ipv4.tcp_notsent_lowat are
+#     allowed (fewer at older versions, as the finding says); tune anything
+#     else on the node itself.
 #   frameworks:
 #     - PSS-baseline
 #     - PSS-restricted
@@ -31,7 +34,8 @@ package plumbline.kubernetes.pss.sysctls
 # v1.0; v1.27 adds net.ipv4.ip_local_reserved_ports; v1.29 adds
 # net.ipv4.tcp_keepalive_time, net.ipv4.tcp_fin_timeout,
 # net.ipv4.tcp_keepalive_intvl and net.ipv4.tcp_keepalive_probes; v1.32 adds
-# net.ipv4.tcp_rmem and net.ipv4.tcp_wmem.
+# net.ipv4.tcp_rmem and net.ipv4.tcp_wmem; v1.37 adds
+# net.ipv4.tcp_slow_start_after_idle and net.ipv4.tcp_notsent_lowat.
 
 import rego.v1
 
@@ -52,6 +56,8 @@ safe_since := {
 	"net.ipv4.tcp_keepalive_probes": 29,
 	"net.ipv4.tcp_rmem": 32,
 	"net.ipv4.tcp_wmem": 32,
+	"net.ipv4.tcp_slow_start_after_idle": 37,
+	"net.ipv4.tcp_notsent_lowat": 37,
 }
 
 safe_sysctls := {name | some name, since in safe_since; pss.at_least(since)}

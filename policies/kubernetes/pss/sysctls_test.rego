@@ -155,6 +155,9 @@ test_safe_set_per_version if {
 	count(pss.deny) == 0 with input as version_sysctls(["net.ipv4.tcp_fin_timeout"]) with data.plumbline_settings.pss.version as 29
 	count(pss.deny) == 2 with input as version_sysctls(["net.ipv4.tcp_rmem", "net.ipv4.tcp_wmem"]) with data.plumbline_settings.pss.version as 31
 	count(pss.deny) == 0 with input as version_sysctls(["net.ipv4.tcp_rmem", "net.ipv4.tcp_wmem"]) with data.plumbline_settings.pss.version as 32
+	count(pss.deny) == 2 with input as version_sysctls(["net.ipv4.tcp_slow_start_after_idle", "net.ipv4.tcp_notsent_lowat"]) with data.plumbline_settings.pss.version as 36
+	count(pss.deny) == 0 with input as version_sysctls(["net.ipv4.tcp_slow_start_after_idle", "net.ipv4.tcp_notsent_lowat"]) with data.plumbline_settings.pss.version as 37
+	count(pss.deny) == 0 with input as version_sysctls(["net.ipv4.tcp_slow_start_after_idle", "net.ipv4.tcp_notsent_lowat"])
 	count(pss.deny) == 0 with input as version_sysctls(["kernel.shm_rmid_forced", "net.ipv4.ping_group_range"]) with data.plumbline_settings.pss.version as 0
 	r := pss.deny with input as version_sysctls(["net.ipv4.tcp_rmem"]) with data.plumbline_settings.pss.version as 25
 	some f in r

@@ -3,7 +3,7 @@
 # description: >-
 #   The restricted profile only allows volume types that do not reach into
 #   the node or into external storage systems directly: configMap, csi,
-#   downwardAPI, emptyDir, ephemeral, persistentVolumeClaim, projected and
+#   downwardAPI, emptyDir, ephemeral, image, persistentVolumeClaim, projected and
 #   secret. Other sources (hostPath, nfs, iscsi, gitRepo, cloud disks...)
 #   must go through a PersistentVolumeClaim instead.
 # related_resources:
@@ -23,8 +23,9 @@
 package plumbline.kubernetes.pss.volume_types
 
 # Versions: restricted level, the same in every version of the standard
-# (v1.0 to v1.37). A hostPath volume is reported by the baseline control
-# (PL-K8S-0005) alone.
+# (v1.0 to v1.37): Pod Security admission allows image volumes (added in
+# Kubernetes v1.33) in its v1.0 check, so at every version. A hostPath volume
+# is reported by the baseline control (PL-K8S-0005) alone.
 
 import rego.v1
 
@@ -38,6 +39,7 @@ allowed_sources := {
 	"downwardAPI",
 	"emptyDir",
 	"ephemeral",
+	"image",
 	"persistentVolumeClaim",
 	"projected",
 	"secret",

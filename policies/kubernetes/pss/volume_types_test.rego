@@ -166,3 +166,11 @@ test_every_version if {
 		count(pss.deny) == 1 with input as obj with data.plumbline_settings.pss.version as v
 	}
 }
+
+# Image volumes are allowed at every version (admission's v1.0 check allows them).
+test_image_volume_allowed_at_every_version if {
+	obj := version_pod({"containers": [{"name": "a"}], "volumes": [{"name": "i", "image": {"reference": "data:1"}}]})
+	every v in [0, 25, 37] {
+		count(pss.deny) == 0 with input as obj with data.plumbline_settings.pss.version as v
+	}
+}
