@@ -677,3 +677,34 @@ fn github_sources_are_downloaded_as_the_archive_of_their_ref() {
     // Deliberately not downloaded: a warning.
     assert_eq!(other[0]["level"], "warning");
 }
+
+#[test]
+fn calls_that_cannot_be_followed_are_warnings() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&fixture(), dir.path());
+    // The installed directory of one call is gone; another call's source is not known.
+    std::fs::remove_file(dir.path().join(".terraform/modules/net/main.tf")).unwrap();
+    let main = std::fs::read_to_string(dir.path().join("main.tf")).unwrap();
+    write(
+        dir.path(),
+        "main.tf",
+        &format!("{main}\nvariable \"src\" {{}}\n\nmodule \"dyn\" {{\n  source = var.src\n}}\n"),
+    );
+    let r = run(dir.path(), &["scan", ".", "--worktree", "-f", "json"]);
+    let report = r.json();
+    let msgs: Vec<&str> = notes_with_code(&report, "terraform-module-not-loaded")
+        .iter()
+        .map(|n| n["message"].as_str().unwrap())
+        .collect();
+    assert!(
+        msgs.iter().any(|m| m.starts_with("main.tf:11: module.net")
+            && m.contains(".terraform/modules/net")
+            && m.contains("terraform init")),
+        "{msgs:#?}"
+    );
+    assert!(
+        msgs.iter()
+            .any(|m| m.starts_with("main.tf:23: module.dyn") && m.contains("literal")),
+        "{msgs:#?}"
+    );
+}

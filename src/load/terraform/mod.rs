@@ -1199,14 +1199,26 @@ impl<'r> Inst<'r> {
         let name = b.labels.first()?;
         let path = self.file_path(b.file).to_string();
         let scope = Scope::new(self, b.file);
-        let source = match scope.eval_ex(&b.body.attr("source")?.expr, &mut Vec::new()) {
-            Ok(V::Str(s)) => s,
-            _ => return None,
-        };
         let note = |level, code: &str, message: String| {
             self.root.note(level, code, &path, Some(b.loc.pos), message);
         };
         let line = b.loc.pos.line;
+        let source = match scope.eval_ex(&b.body.attr("source")?.expr, &mut Vec::new()) {
+            Ok(V::Str(s)) => s,
+            _ => {
+                note(
+                    NoteLevel::Warning,
+                    "terraform-module-not-loaded",
+                    format!(
+                        "{path}:{line}: module.{name} was not loaded: its source is not a \
+                         string known before apply (Terraform takes a literal, or a value of \
+                         constant variables); write the source as a literal, or give its \
+                         variables with --var"
+                    ),
+                );
+                return None;
+            }
+        };
         let key = if self.key.is_empty() {
             name.clone()
         } else {
@@ -1258,6 +1270,7 @@ impl<'r> Inst<'r> {
         } else {
             None
         };
+        let installed = external.is_some();
         let Some(target) = external.or_else(|| join(&self.def.dir, strip_subdir(&source))) else {
             note(
                 NoteLevel::Error,
@@ -1270,6 +1283,19 @@ impl<'r> Inst<'r> {
             );
             return None;
         };
+        if installed && self.root.dir_files(&target).is_none() {
+            note(
+                NoteLevel::Warning,
+                "terraform-module-not-loaded",
+                format!(
+                    "{path}:{line}: module.{name} was not loaded: {} holds no .tf or .tf.json \
+                     file, though it is where its source {source:?} was installed or \
+                     downloaded; run `terraform init` again and scan the working tree",
+                    display_dir(&target)
+                ),
+            );
+            return None;
+        }
         if self.root.dir_files(&target).is_none() {
             note(
                 NoteLevel::Error,
