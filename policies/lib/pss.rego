@@ -70,6 +70,16 @@ windows_exempt if {
 	k8s.is_windows_pod
 }
 
+# At the restricted level, Pod Security admission replaces the baseline
+# capabilities and seccomp controls by their restricted counterparts (its check
+# overrides), and since v1.25 those leave Windows pods alone: at the restricted
+# level such a pod is then checked by neither, while the baseline level still
+# checks it.
+linux_controls_overridden if {
+	restricted
+	windows_exempt
+}
+
 # What a baseline finding says when the restricted level is evaluated as well
 # and its restricted counterpart would flag the same field: the field is
 # reported once, at the lowest level it violates.

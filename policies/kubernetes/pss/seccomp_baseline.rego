@@ -27,7 +27,9 @@ package plumbline.kubernetes.pss.seccomp_baseline
 # localhost/ profile; from v1.19 it reads the seccompProfile fields, whose
 # type must not be Unconfined. When the restricted level is evaluated too,
 # a field its restricted counterpart (PL-K8S-0016) also forbids is reported
-# here once.
+# here once; at that level a Windows pod is checked by neither from v1.25
+# (admission's restricted control replaces this one and leaves Windows pods
+# alone).
 
 import rego.v1
 
@@ -43,6 +45,7 @@ container_annotation_prefix := "container.seccomp.security.alpha.kubernetes.io/"
 deny contains result if {
 	pss.baseline
 	pss.at_least(19)
+	not pss.linux_controls_overridden
 	value := k8s.pod_security_context.seccompProfile.type
 	value != null
 	not value in allowed_types
@@ -56,6 +59,7 @@ deny contains result if {
 deny contains result if {
 	pss.baseline
 	pss.at_least(19)
+	not pss.linux_controls_overridden
 	some entry in k8s.containers
 	value := k8s.security_context(entry.container).seccompProfile.type
 	value != null

@@ -158,3 +158,12 @@ test_annotations_before_1_19_fields_after if {
 	count(pss.deny) == 1 with input as field with data.plumbline_settings.pss.version as 19
 	count(pss.deny) == 0 with input as field with data.plumbline_settings.pss.level as "privileged"
 }
+
+# At the restricted level admission's restricted seccomp control replaces this
+# one; from v1.25 it leaves Windows pods alone, so neither checks them.
+test_windows_pod_at_the_restricted_level if {
+	win := version_pod({"os": {"name": "windows"}, "securityContext": {"seccompProfile": {"type": "Unconfined"}}, "containers": [{"name": "a"}]})
+	count(pss.deny) == 1 with input as win with data.plumbline_settings.pss.level as "baseline"
+	count(pss.deny) == 0 with input as win
+	count(pss.deny) == 1 with input as win with data.plumbline_settings.pss.version as 24
+}
