@@ -708,3 +708,50 @@ fn calls_that_cannot_be_followed_are_warnings() {
         "{msgs:#?}"
     );
 }
+
+#[test]
+fn downloads_go_through_the_https_proxy_the_environment_names() {
+    // A proxy that refuses every tunnel, recording what it was asked for.
+    let proxy = Server::start(Box::new(|_| (403, Vec::new(), Vec::new())));
+    let dir = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "main.tf",
+        "module \"m\" {\n  source = \"registry.example.com/acme/m/aws\"\n}\n",
+    );
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_plumbline"));
+    for v in [
+        "HTTP_PROXY",
+        "http_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+        "no_proxy",
+        "https_proxy",
+    ] {
+        cmd.env_remove(v);
+    }
+    let out = cmd
+        .args([
+            "scan",
+            ".",
+            "--worktree",
+            "-f",
+            "json",
+            "--download-modules",
+            "--module-cache",
+            cache.path().to_str().unwrap(),
+            "--module-timeout",
+            "10",
+        ])
+        .current_dir(dir.path())
+        .env("HTTPS_PROXY", format!("http://127.0.0.1:{}", proxy.port))
+        .env("NO_PROXY", "")
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(proxy.requests(), ["registry.example.com:443"]);
+    let notes = notes_with_code(&report, "terraform-module-download");
+    assert_eq!(notes.len(), 1, "{:#?}", report["notifications"]);
+    assert_eq!(notes[0]["level"], "error");
+}

@@ -1,12 +1,15 @@
 //! GET over HTTPS for module downloads: rustls with the system's roots (the crypto provider
-//! kube and the AWS SDK already link), redirects followed by hand so that every hop is checked
+//! kube and the AWS SDK already link), through the proxy `HTTPS_PROXY` names (CONNECT; hosts
+//! in `NO_PROXY` go direct), redirects followed by hand so that every hop is checked
 //! (HTTPS only; plain HTTP only to a loopback address, and only when the caller allows it —
 //! tests do), every body read with a size limit, and every request within the fetch's
 //! deadline.
 
 use http_body_util::{BodyExt, Empty, Limited};
 use hyper::body::Bytes;
+use hyper_util::client::legacy::connect::proxy::Tunnel;
 use hyper_util::client::legacy::{connect::HttpConnector, Client};
+use hyper_util::client::proxy::matcher::Matcher;
 use hyper_util::rt::TokioExecutor;
 use std::time::Instant;
 use url::Url;
@@ -24,23 +27,61 @@ pub struct Response {
 
 pub struct Http {
     client: Client<hyper_rustls::HttpsConnector<HttpConnector>, Empty<Bytes>>,
+    tls: rustls::ClientConfig,
+    /// `HTTPS_PROXY`, `NO_PROXY` (and their lowercase forms), as curl reads them.
+    proxies: Matcher,
     allow_loopback_http: bool,
 }
 
+type Proxied = Client<hyper_rustls::HttpsConnector<Tunnel<HttpConnector>>, Empty<Bytes>>;
+
 impl Http {
     pub fn new(allow_loopback_http: bool) -> Result<Self, String> {
-        let provider = rustls::crypto::aws_lc_rs::default_provider();
-        let https = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_provider_and_native_roots(provider)
+        use hyper_rustls::ConfigBuilderExt;
+        let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let tls = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| format!("cannot set up TLS: {e}"))?
+            .with_native_roots()
             .map_err(|e| format!("cannot set up TLS (the system's certificate roots): {e}"))?
+            .with_no_client_auth();
+        let https = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(tls.clone())
             .https_or_http()
             .enable_http1()
             .build();
         let client = Client::builder(TokioExecutor::new()).build(https);
         Ok(Self {
             client,
+            tls,
+            proxies: Matcher::from_env(),
             allow_loopback_http,
         })
+    }
+
+    /// A client that reaches `url` through the proxy the environment names for it, if any
+    /// (HTTPS only: plain HTTP goes to loopback addresses, directly).
+    fn proxied_for(&self, url: &Url) -> Result<Option<Proxied>, String> {
+        if url.scheme() != "https" {
+            return Ok(None);
+        }
+        let uri: http::Uri = url
+            .as_str()
+            .parse()
+            .map_err(|e| format!("{}: {e}", redact(url)))?;
+        let Some(intercept) = self.proxies.intercept(&uri) else {
+            return Ok(None);
+        };
+        let mut tunnel = Tunnel::new(intercept.uri().clone(), HttpConnector::new());
+        if let Some(auth) = intercept.basic_auth() {
+            tunnel = tunnel.with_auth(auth.clone());
+        }
+        let https = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(self.tls.clone())
+            .https_only()
+            .enable_http1()
+            .wrap_connector(tunnel);
+        Ok(Some(Client::builder(TokioExecutor::new()).build(https)))
     }
 
     /// Whether `url` may be fetched: HTTPS, or HTTP to a loopback address when allowed.
@@ -86,7 +127,11 @@ impl Http {
                 .body(Empty::<Bytes>::new())
                 .map_err(|e| format!("{}: cannot make the request: {e}", redact(&url)))?;
             let left = deadline.saturating_duration_since(Instant::now());
-            let resp = tokio::time::timeout(left, self.client.request(req))
+            let sent = match self.proxied_for(&url)? {
+                Some(proxied) => proxied.request(req),
+                None => self.client.request(req),
+            };
+            let resp = tokio::time::timeout(left, sent)
                 .await
                 .map_err(|_| format!("{}: no answer within the time limit", redact(&url)))?
                 .map_err(|e| format!("{}: {}", redact(&url), describe_error(&e)))?;
