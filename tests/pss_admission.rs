@@ -438,3 +438,54 @@ metadata:
         .iter()
         .any(|r| r.method == "GET" && r.path == "/api/v1/namespaces"));
 }
+
+#[test]
+fn an_invalid_label_fails_closed_with_a_warning_at_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "ns.yaml",
+        "apiVersion: v1
+kind: Namespace
+metadata:
+  name: team
+  labels:
+    pod-security.kubernetes.io/enforce: strict
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: app, namespace: team}
+spec:
+  containers:
+    - name: app
+      image: app:1
+",
+    );
+    let report = scan_in(dir.path(), &[]);
+    // As admission does, the enforce mode is restricted at the latest version.
+    let rejected = of(&report, REJECTED, "app");
+    assert!(!rejected.is_empty());
+    assert!(rejected
+        .iter()
+        .all(|(_, m)| m.contains("(enforce restricted latest,")));
+    let notes: Vec<&Value> = report["notifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["code"] == "pss-label-invalid")
+        .collect();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert_eq!(notes[0]["level"], "warning");
+    assert_eq!(
+        notes[0]["line"]
+            .as_u64()
+            .or(notes[0]["position"]["line"].as_u64()),
+        Some(6),
+        "{:?}",
+        notes[0]
+    );
+    assert!(notes[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("\"strict\" is not a Pod Security level"));
+}

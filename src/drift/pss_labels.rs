@@ -141,3 +141,32 @@ pub fn check(documents: &[Document], live: &LiveLabels, settings: &Settings) -> 
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::pss::Level;
+
+    #[test]
+    fn a_lower_level_or_an_older_version_is_weaker() {
+        let p = |level, version| Profile { level, version };
+        let restricted_latest = p(Level::Restricted, Version::Latest);
+        assert!(strictness(p(Level::Baseline, Version::Latest)) < strictness(restricted_latest));
+        assert!(
+            strictness(p(Level::Restricted, Version::Minor(30))) < strictness(restricted_latest)
+        );
+        assert!(
+            strictness(p(Level::Restricted, Version::Minor(25)))
+                < strictness(p(Level::Restricted, Version::Minor(30)))
+        );
+        // A higher level at an old version is still stronger than a lower one.
+        assert!(
+            strictness(p(Level::Baseline, Version::Latest))
+                < strictness(p(Level::Restricted, Version::Minor(0)))
+        );
+        assert!(
+            strictness(p(Level::Privileged, Version::Latest))
+                < strictness(p(Level::Baseline, Version::Minor(0)))
+        );
+    }
+}

@@ -150,6 +150,18 @@ fn string_entries(node: Option<&Node>) -> Vec<(String, String)> {
     }
 }
 
+/// Where the label `key` of a Namespace is written (the document's start when it is not).
+fn label_position(doc: &Document, key: &str) -> crate::model::Pos {
+    let labels = doc.node.get("metadata").and_then(|m| m.get("labels"));
+    match labels.map(|l| &l.value) {
+        Some(Value::Map(entries)) => entries
+            .iter()
+            .find(|e| e.key == key)
+            .map_or(doc.node.start, |e| e.key_start),
+        _ => doc.node.start,
+    }
+}
+
 /// Where a namespace's policy comes from.
 struct NamespaceSource {
     policy: NamespacePolicy,
@@ -260,7 +272,7 @@ pub fn run(documents: &[Document], set: &PolicySet, live: &LiveLabels) -> Outcom
         };
         let source = if let Some((labels, doc)) = declared.get(ns) {
             from_labels(labels).map(|(policy, problems)| {
-                for p in problems {
+                for (key, p) in problems {
                     out.notifications.push(
                         Notification::new(
                             NoteLevel::Warning,
@@ -272,7 +284,7 @@ pub fn run(documents: &[Document], set: &PolicySet, live: &LiveLabels) -> Outcom
                                 doc.file.path
                             ),
                         )
-                        .at(doc.file.path.clone(), Some(doc.node.start)),
+                        .at(doc.file.path.clone(), Some(label_position(doc, &key))),
                     );
                 }
                 NamespaceSource {
@@ -286,7 +298,7 @@ pub fn run(documents: &[Document], set: &PolicySet, live: &LiveLabels) -> Outcom
         let source = source.or_else(|| {
             let labels = live.get(ns)?;
             from_labels(labels).map(|(policy, problems)| {
-                for p in problems {
+                for (_, p) in problems {
                     out.notifications.push(Notification::new(
                         NoteLevel::Warning,
                         "pss-label-invalid",

@@ -202,11 +202,11 @@ impl NamespacePolicy {
     /// The policy of a namespace with `labels`, over `defaults` (the admission
     /// configuration's, else all privileged). A label whose value admission would reject
     /// makes its mode restricted at the latest version, as admission does (it fails closed);
-    /// each such label is returned as a problem (`label: what is wrong`).
+    /// each such label is returned as a problem (the label, and `label: what is wrong`).
     pub fn from_labels<'a>(
         labels: impl IntoIterator<Item = (&'a str, &'a str)>,
         defaults: &NamespacePolicy,
-    ) -> (NamespacePolicy, Vec<String>) {
+    ) -> (NamespacePolicy, Vec<(String, String)>) {
         let mut policy = *defaults;
         let mut problems = Vec::new();
         let mut failed = BTreeSet::new();
@@ -228,7 +228,7 @@ impl NamespacePolicy {
                 Level::parse(value).map(|l| profile.level = l)
             };
             if let Err(e) = parsed {
-                problems.push(format!("{key}: {e}"));
+                problems.push((key.to_string(), format!("{key}: {e}")));
                 failed.insert(mode);
             }
         }
@@ -437,7 +437,10 @@ mod tests {
         ];
         let (p, problems) = NamespacePolicy::from_labels(labels, &NamespacePolicy::default());
         assert_eq!(problems.len(), 2, "{problems:?}");
-        assert!(problems[0].contains("pod-security.kubernetes.io/enforce"));
+        assert_eq!(problems[0].0, "pod-security.kubernetes.io/enforce");
+        assert!(problems[0]
+            .1
+            .contains("\"strict\" is not a Pod Security level"));
         assert_eq!(p.enforce, Profile::default());
         assert_eq!(p.audit, Profile::default());
         assert_eq!(p.warn.level, Level::Privileged);
