@@ -965,3 +965,21 @@ fn crc32(bytes: &[u8]) -> u32 {
     }
     !crc
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crc32_is_the_ieee_checksum() {
+        // The standard check value of CRC-32/IEEE.
+        assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
+    }
+
+    #[test]
+    fn strings_are_escaped_as_go_escapes_them() {
+        let mut out = String::new();
+        write_string("a<b>&c\"\\\n\u{8}\u{1}\u{2028}é", &mut out);
+        assert_eq!(out, r#""a\u003cb\u003e\u0026c\"\\\n\b\u0001\u2028é""#);
+    }
+}
