@@ -305,6 +305,13 @@ pub struct FetchOptions {
     pub max_file_bytes: u64,
     /// Entries of one archive.
     pub max_entries: usize,
+    /// Modules one run downloads at most (a repository is untrusted: its calls must not
+    /// make the scan unbounded).
+    pub max_downloads: usize,
+    /// Bytes one run downloads at most, in all.
+    pub max_total_bytes: u64,
+    /// Time all the downloads of one run may take, in all.
+    pub total_timeout: Duration,
 }
 
 impl FetchOptions {
@@ -330,6 +337,9 @@ impl FetchOptions {
             max_unpacked_bytes: 256 << 20,
             max_file_bytes: 16 << 20,
             max_entries: 20_000,
+            max_downloads: 200,
+            max_total_bytes: 1 << 30,
+            total_timeout: timeout.saturating_mul(10).max(Duration::from_secs(600)),
         }
     }
 
@@ -410,6 +420,15 @@ pub struct Fetcher {
     opts: FetchOptions,
     done: Mutex<HashMap<ModuleRequest, Result<Fetched, FetchError>>>,
     requests: AtomicUsize,
+    /// What this run has spent: downloads started, bytes received, and when the first began.
+    spent: Mutex<Spent>,
+}
+
+#[derive(Debug, Default)]
+struct Spent {
+    downloads: usize,
+    bytes: u64,
+    since: Option<Instant>,
 }
 
 impl Fetcher {
@@ -418,7 +437,48 @@ impl Fetcher {
             opts,
             done: Mutex::default(),
             requests: AtomicUsize::new(0),
+            spent: Mutex::default(),
         }
+    }
+
+    /// Starts one download within the run's budget: its deadline, or why there is none left.
+    fn start_download(&self) -> Result<Instant, FetchError> {
+        let mut spent = self.spent.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        let since = *spent.since.get_or_insert(now);
+        let run_deadline = since + self.opts.total_timeout;
+        let limit = |what: String| {
+            FetchError::from(format!(
+                "{what}, the limit for one run, so it was not downloaded; run `terraform init` \
+                 and scan the working tree for the rest"
+            ))
+        };
+        if spent.downloads >= self.opts.max_downloads {
+            return Err(limit(format!(
+                "this scan already downloaded {} modules",
+                self.opts.max_downloads
+            )));
+        }
+        if spent.bytes >= self.opts.max_total_bytes {
+            return Err(limit(format!(
+                "this scan already downloaded {} bytes of modules",
+                self.opts.max_total_bytes
+            )));
+        }
+        if now >= run_deadline {
+            return Err(limit(format!(
+                "this scan's module downloads already took {} seconds",
+                self.opts.total_timeout.as_secs()
+            )));
+        }
+        spent.downloads += 1;
+        Ok((now + self.opts.timeout).min(run_deadline))
+    }
+
+    /// Counts bytes received against the run's budget.
+    fn count_bytes(&self, n: usize) {
+        let mut spent = self.spent.lock().unwrap_or_else(|e| e.into_inner());
+        spent.bytes = spent.bytes.saturating_add(n as u64);
     }
 
     /// HTTP requests made so far (tests check that the cache spares them).
@@ -468,7 +528,7 @@ impl Fetcher {
         if let Some(found) = self.cached(&record_path) {
             return Ok(found);
         }
-        let deadline = Instant::now() + self.opts.timeout;
+        let deadline = self.start_download()?;
         let (package, label, subdir) =
             self.run(async { self.download(&addr, req, deadline).await })?;
         let record = serde_json::json!({
@@ -599,7 +659,9 @@ impl Fetcher {
         deadline: Instant,
     ) -> Result<http::Response, String> {
         self.requests.fetch_add(1, Ordering::Relaxed);
-        http.get(url, headers, limit, deadline).await
+        let resp = http.get(url, headers, limit, deadline).await?;
+        self.count_bytes(resp.body.len());
+        Ok(resp)
     }
 
     /// Service discovery, the version list, the selected version's download location.

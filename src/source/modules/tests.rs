@@ -146,3 +146,39 @@ fn loopback_hosts_with_and_without_ports() {
         assert!(!is_loopback_host(h), "{h}");
     }
 }
+
+#[test]
+fn a_run_downloads_within_its_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut opts = FetchOptions::new(dir.path().to_path_buf(), Duration::from_secs(5));
+    opts.max_downloads = 2;
+    let f = Fetcher::new(opts.clone());
+    let first = f.start_download().unwrap();
+    assert!(first <= Instant::now() + Duration::from_secs(5));
+    f.start_download().unwrap();
+    let e = f.start_download().unwrap_err();
+    assert!(
+        !e.unsupported && e.message.contains("already downloaded 2 modules"),
+        "{e}"
+    );
+
+    opts.max_downloads = 10;
+    opts.max_total_bytes = 100;
+    let f = Fetcher::new(opts.clone());
+    f.start_download().unwrap();
+    f.count_bytes(100);
+    assert!(f
+        .start_download()
+        .unwrap_err()
+        .message
+        .contains("100 bytes"));
+
+    opts.max_total_bytes = 1 << 30;
+    opts.total_timeout = Duration::ZERO;
+    let f = Fetcher::new(opts);
+    assert!(f
+        .start_download()
+        .unwrap_err()
+        .message
+        .contains("took 0 seconds"));
+}
