@@ -374,7 +374,10 @@ fn pss_rules_agree_with_external_labeled_cases() {
     let corpus = labeled_corpus();
 
     let catalog = catalog();
-    let pss_ids: Vec<String> = (1..=17).map(|i| format!("PL-K8S-{i:04}")).collect();
+    let pss_ids: Vec<String> = (1..=17)
+        .chain([40])
+        .map(|i| format!("PL-K8S-{i:04}"))
+        .collect();
     assert_in_catalog(&catalog, pss_ids.iter().map(String::as_str));
 
     let mut cases = kics_cases(&corpus);
