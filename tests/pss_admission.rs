@@ -489,3 +489,55 @@ spec:
         .unwrap()
         .contains("\"strict\" is not a Pod Security level"));
 }
+
+/// `plumbline scan` of `dir` against `server`; the exit code and the report.
+fn scan_cluster(dir: &Path, server: &ApiServer) -> (Option<i32>, Value) {
+    let kubeconfig = server.write_kubeconfig(dir, "recorded", None);
+    let out = Command::new(env!("CARGO_BIN_EXE_plumbline"))
+        .args([
+            "scan",
+            ".",
+            "--worktree",
+            "-f",
+            "json",
+            "--fail-on",
+            "never",
+        ])
+        .args(["--cluster", "recorded", "--kubeconfig"])
+        .arg(&kubeconfig)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("KUBECONFIG")
+        .output()
+        .unwrap();
+    let report = serde_json::from_str(&String::from_utf8_lossy(&out.stdout)).unwrap();
+    (out.status.code(), report)
+}
+
+#[test]
+fn namespaces_that_may_not_be_listed_are_a_warning_not_an_incomplete_scan() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "workloads.yaml", WORKLOADS);
+    let server = ApiServer::start();
+    server.set_object(serde_json::json!({
+        "apiVersion": "v1", "kind": "Namespace",
+        "metadata": {"name": "team", "labels": {"pod-security.kubernetes.io/enforce": "baseline"}},
+    }));
+    let (code, report) = scan_cluster(dir.path(), &server);
+    assert_eq!(code, Some(0), "{report:#}");
+    assert_eq!(of(&report, REJECTED, "api").len(), 1);
+    server.forbid("namespaces");
+    let (code, report) = scan_cluster(dir.path(), &server);
+    assert_eq!(code, Some(0), "{report:#}");
+    // Without the labels, team keeps the scan's own level: nothing is rejected, and a
+    // warning says why.
+    assert!(of(&report, REJECTED, "api").is_empty());
+    let warned = report["notifications"].as_array().unwrap().iter().any(|n| {
+        n["level"] == "warning"
+            && n["message"]
+                .as_str()
+                .unwrap()
+                .contains("Pod Security labels of the live namespaces of cluster recorded")
+    });
+    assert!(warned, "{:#}", report["notifications"]);
+}

@@ -86,18 +86,29 @@ fn live_labels(
             &[request],
             &crate::live::kubernetes::ReadOptions::default(),
         );
+        // Only the Pod Security labels depend on this read: what it could not read is a
+        // warning (the drift check reports its own reads), not an incomplete scan.
         for (target, r) in drift.read.iter().zip(read) {
+            let cluster = target.context.clone().unwrap_or_default();
             match r {
                 Ok(c) => {
-                    notes.extend(c.notifications.iter().cloned());
+                    notes.extend(c.notifications.iter().map(|n| {
+                        let mut n = n.clone();
+                        n.level = NoteLevel::Warning;
+                        n.message = format!(
+                            "{}; the Pod Security labels of the live namespaces of cluster \
+                             {cluster} were not read (list namespaces is needed)",
+                            n.message
+                        );
+                        n
+                    }));
                     clusters.push(c);
                 }
                 Err(e) => notes.push(Notification::new(
-                    NoteLevel::Error,
+                    NoteLevel::Warning,
                     "live-unreachable",
                     format!(
-                        "cluster {}: {e}; its namespaces' Pod Security labels were not read",
-                        target.context.clone().unwrap_or_default()
+                        "cluster {cluster}: {e}; its namespaces' Pod Security labels were not read"
                     ),
                 )),
             }
