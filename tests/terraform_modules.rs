@@ -320,6 +320,8 @@ type Handler = dyn Fn(&str) -> (u16, Vec<(String, String)>, Vec<u8>) + Send + Sy
 struct Server {
     port: u16,
     requests: Arc<Mutex<Vec<String>>>,
+    /// The request heads, as received.
+    heads: Arc<Mutex<Vec<String>>>,
 }
 
 impl Server {
@@ -327,16 +329,23 @@ impl Server {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let requests = Arc::new(Mutex::new(Vec::new()));
+        let heads = Arc::new(Mutex::new(Vec::new()));
         let seen = Arc::clone(&requests);
+        let seen_heads = Arc::clone(&heads);
         let handler: Arc<Handler> = Arc::from(handler);
         std::thread::spawn(move || {
             for stream in listener.incoming() {
                 let Ok(stream) = stream else { continue };
                 let (seen, handler) = (Arc::clone(&seen), Arc::clone(&handler));
-                std::thread::spawn(move || serve(stream, &seen, &*handler));
+                let seen_heads = Arc::clone(&seen_heads);
+                std::thread::spawn(move || serve(stream, &seen, &seen_heads, &*handler));
             }
         });
-        Self { port, requests }
+        Self {
+            port,
+            requests,
+            heads,
+        }
     }
 
     fn requests(&self) -> Vec<String> {
@@ -344,7 +353,12 @@ impl Server {
     }
 }
 
-fn serve(mut stream: TcpStream, seen: &Mutex<Vec<String>>, handler: &Handler) {
+fn serve(
+    mut stream: TcpStream,
+    seen: &Mutex<Vec<String>>,
+    heads: &Mutex<Vec<String>>,
+    handler: &Handler,
+) {
     let mut head = Vec::new();
     let mut byte = [0u8; 1];
     while !head.ends_with(b"\r\n\r\n") {
@@ -354,6 +368,7 @@ fn serve(mut stream: TcpStream, seen: &Mutex<Vec<String>>, handler: &Handler) {
         head.push(byte[0]);
     }
     let head = String::from_utf8_lossy(&head);
+    heads.lock().unwrap().push(head.to_string());
     let path = head.split_whitespace().nth(1).unwrap_or("").to_string();
     seen.lock().unwrap().push(path.clone());
     let (status, headers, body) = handler(&path);
@@ -754,4 +769,78 @@ fn downloads_go_through_the_https_proxy_the_environment_names() {
     let notes = notes_with_code(&report, "terraform-module-download");
     assert_eq!(notes.len(), 1, "{:#?}", report["notifications"]);
     assert_eq!(notes[0]["level"], "error");
+}
+
+#[test]
+fn a_registry_token_goes_to_its_host_only() {
+    let port_cell = Arc::new(Mutex::new(0u16));
+    let port_in = Arc::clone(&port_cell);
+    let archive = tar_gz(&[("main.tf", "# empty\n")]);
+    let server = Server::start(Box::new(move |path| {
+        let port = *port_in.lock().unwrap();
+        let json = |v: String| (200, Vec::new(), v.into_bytes());
+        match path {
+            "/.well-known/terraform.json" => json(r#"{"modules.v1": "/v1/"}"#.to_string()),
+            "/v1/acme/a/aws/versions" => {
+                json(r#"{"modules":[{"versions":[{"version":"1.0.0"}]}]}"#.to_string())
+            }
+            "/v1/acme/a/aws/1.0.0/download" => json(format!(
+                r#"{{"location": "http://127.0.0.1:{port}/a.tgz"}}"#
+            )),
+            "/a.tgz" => (200, Vec::new(), archive.clone()),
+            _ => (404, Vec::new(), Vec::new()),
+        }
+    }));
+    *port_cell.lock().unwrap() = server.port;
+    let port = server.port;
+    let dir = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "main.tf",
+        &format!("module \"a\" {{\n  source = \"127.0.0.1:{port}/acme/a/aws\"\n}}\n"),
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_plumbline"))
+        .args([
+            "scan",
+            ".",
+            "--worktree",
+            "-f",
+            "json",
+            "--download-modules",
+            "--module-cache",
+        ])
+        .arg(cache.path())
+        .current_dir(dir.path())
+        .env("PLUMBLINE_MODULES_LOOPBACK_HTTP", "1")
+        .env(format!("TF_TOKEN_127_0_0_1:{port}"), "s3cret-token")
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        report["notifications"].as_array().unwrap().is_empty(),
+        "{report:#?}"
+    );
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("s3cret"));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("s3cret"));
+    let heads = server.heads.lock().unwrap().clone();
+    let with_token = |p: &str| {
+        let asked: Vec<&String> = heads
+            .iter()
+            .filter(|h| h.split_whitespace().nth(1) == Some(p))
+            .collect();
+        !asked.is_empty()
+            && asked.iter().all(|h| {
+                h.to_ascii_lowercase()
+                    .contains("authorization: bearer s3cret-token")
+            })
+    };
+    // The registry's API calls carry it; the archive, fetched from a location, does not.
+    assert!(with_token("/v1/acme/a/aws/versions"), "{heads:#?}");
+    assert!(with_token("/v1/acme/a/aws/1.0.0/download"), "{heads:#?}");
+    let archive_head = heads.iter().find(|h| h.starts_with("GET /a.tgz")).unwrap();
+    assert!(
+        !archive_head.to_ascii_lowercase().contains("authorization"),
+        "{archive_head}"
+    );
 }

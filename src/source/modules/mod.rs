@@ -680,9 +680,7 @@ impl Fetcher {
         };
         let base = Url::parse(&format!("{scheme}://{host}/"))
             .map_err(|e| format!("{host:?} is not a registry host name: {e}"))?;
-        let auth = token_for(host)
-            .map(|t| vec![("authorization", format!("Bearer {t}"))])
-            .unwrap_or_default();
+        let token = token_for(host);
         let limit = self.opts.max_response_bytes;
         let discovery = base
             .join(".well-known/terraform.json")
@@ -709,6 +707,14 @@ impl Fetcher {
         if !api.path().ends_with('/') {
             api.set_path(&format!("{}/", api.path()));
         }
+        // The host's token goes only to the host itself: service discovery may name an API
+        // elsewhere, which gets none.
+        let auth = match &token {
+            Some(t) if authority(&api) == authority(&base) => {
+                vec![("authorization", format!("Bearer {t}"))]
+            }
+            _ => Vec::new(),
+        };
         let module_path = format!("{namespace}/{name}/{provider}/");
         let versions_url = api
             .join(&format!("{module_path}versions"))
@@ -1005,6 +1011,15 @@ fn is_loopback_host(host: &str) -> bool {
         || name
             .parse::<std::net::IpAddr>()
             .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// `host[:port]` of a URL, lowercase.
+fn authority(u: &Url) -> String {
+    let host = u.host_str().unwrap_or("").to_ascii_lowercase();
+    match u.port() {
+        Some(p) => format!("{host}:{p}"),
+        None => host,
+    }
 }
 
 /// `TF_TOKEN_<host>` as Terraform names it: dots as `_`, hyphens as `__`.
