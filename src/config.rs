@@ -42,6 +42,18 @@ pub struct ConfigError {
 
 type Value<T> = Option<Spanned<T>>;
 
+/// The values of one chart under `helm_charts`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HelmChartConfig {
+    /// Values files, as `helm template -f` (paths inside the repository).
+    #[serde(default)]
+    pub values: Vec<String>,
+    /// `key=value` in Helm's `--set` syntax, applied after the files.
+    #[serde(default)]
+    pub set: Vec<String>,
+}
+
 /// `.plumbline.yaml`. Every field is optional; a missing key leaves the flag's default.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -74,6 +86,9 @@ pub struct Config {
     pub helm_values: Value<Vec<String>>,
     /// `--helm-set` (a list of `key=value` in Helm's `--set` syntax)
     pub helm_set: Value<Vec<String>>,
+    /// Values for one Helm chart, by its directory: `{charts/web: {values: [...], set:
+    /// [...]}}` (no flag: applied after `helm_values` and `helm_set`)
+    pub helm_charts: Value<BTreeMap<String, HelmChartConfig>>,
     /// `--download-modules` (operator only: it reaches the network)
     pub download_modules: Value<bool>,
     /// `--module-cache` (operator only; relative to the file's directory)
@@ -563,6 +578,7 @@ pub struct ScanSettings {
     pub vars: Vec<(String, String)>,
     pub helm_values: Option<Vec<String>>,
     pub helm_set: Option<Vec<String>>,
+    pub helm_charts: Option<BTreeMap<String, crate::load::ChartValues>>,
     pub download_modules: Option<bool>,
     pub module_cache: Option<PathBuf>,
     pub module_timeout: Option<f64>,
@@ -673,6 +689,28 @@ impl Config {
             }
             Ok(v.clone())
         });
+        if let Some(spanned) = &config.helm_charts {
+            let mut charts = BTreeMap::new();
+            for (dir, c) in &spanned.value {
+                for p in &c.values {
+                    config.resolve_inside("helm_charts", spanned, p)?;
+                }
+                for e in &c.set {
+                    crate::load::helm::values::parse_set(e).map_err(|m| {
+                        config.at(spanned, format!("helm_charts: {dir}: set {e}: {m}"))
+                    })?;
+                }
+                let dir = dir.trim_start_matches("./").trim_end_matches('/');
+                charts.insert(
+                    dir.to_string(),
+                    crate::load::ChartValues {
+                        values: c.values.clone(),
+                        set: c.set.clone(),
+                    },
+                );
+            }
+            out.helm_charts = Some(charts);
+        }
         // Variables of the file come first, so a `--var` on the command line wins, as the
         // last value does in Terraform.
         if let Some(vars) = &config.vars {

@@ -1,6 +1,7 @@
 //! Drift of a Helm chart rendered during the scan: the rendered objects are compared with live
 //! objects (`--live-snapshot`) exactly as plain manifests are, and every drift finding points
-//! at the template line that printed the field. The chart is `fixtures/helm-drift/shop`, which
+//! at the values line that set the field (with the template line that printed it as a related
+//! location), or at the template line for a field the template writes itself. The chart is `fixtures/helm-drift/shop`, which
 //! renders one Deployment, `default/release-name-shop`, with its image and replicas from
 //! values; the snapshots are built here from that Deployment as the API server returns it.
 
@@ -228,6 +229,14 @@ impl Case {
             .unwrap_or_else(|| panic!("{text} not in {TEMPLATE}")) as u64
             + 1
     }
+
+    fn values_line(&self, text: &str) -> u64 {
+        let body = std::fs::read_to_string(self.chart().join("values.yaml")).unwrap();
+        body.lines()
+            .position(|l| l.contains(text))
+            .unwrap_or_else(|| panic!("{text} not in values.yaml")) as u64
+            + 1
+    }
 }
 
 fn drift_findings(report: &Value) -> Vec<Value> {
@@ -297,9 +306,17 @@ fn a_changed_image_is_a_finding_at_the_template_line_of_image() {
 
     let found = drift_findings(&r);
     let image = found.iter().find(|f| f["fieldPath"] == IMAGE_PATH).unwrap();
-    assert_eq!(image["file"], TEMPLATE, "{image:#}");
+    // The image is printed from values: the finding is at the values line, with the
+    // template line that printed `image:` as its related location.
+    assert_eq!(image["file"], "values.yaml", "{image:#}");
     assert_eq!(
         image["startLine"].as_u64().unwrap(),
+        case.values_line("repository: nginx"),
+        "{image:#}"
+    );
+    assert_eq!(image["related"][0]["file"], TEMPLATE, "{image:#}");
+    assert_eq!(
+        image["related"][0]["startLine"].as_u64().unwrap(),
         case.template_line("image: \"{{ .Values.image.repository }}"),
         "the template line printing `image:`: {image:#}"
     );
@@ -324,9 +341,14 @@ fn a_changed_image_is_a_finding_at_the_template_line_of_image() {
         .iter()
         .find(|f| f["fieldPath"] == REPLICAS_PATH)
         .unwrap();
-    assert_eq!(replicas["file"], TEMPLATE, "{replicas:#}");
+    assert_eq!(replicas["file"], "values.yaml", "{replicas:#}");
     assert_eq!(
         replicas["startLine"].as_u64().unwrap(),
+        case.values_line("replicas: 2"),
+        "{replicas:#}"
+    );
+    assert_eq!(
+        replicas["related"][0]["startLine"].as_u64().unwrap(),
         case.template_line("replicas: {{ .Values.replicas }}"),
         "{replicas:#}"
     );
@@ -382,9 +404,10 @@ fn helm_set_changes_the_rendered_object_that_is_compared() {
         drift_findings(&r)
     );
     let image = &drift_findings(&r)[0];
-    assert_eq!(image["file"], TEMPLATE);
+    assert_eq!(image["file"], "values.yaml");
+    assert_eq!(image["related"][0]["file"], TEMPLATE);
     assert_eq!(
-        image["startLine"].as_u64().unwrap(),
+        image["related"][0]["startLine"].as_u64().unwrap(),
         case.template_line("image: \"{{ .Values.image.repository }}")
     );
 

@@ -107,6 +107,9 @@ pub struct ScanArgs {
     /// (`image.tag=1.2,ports[0]=80`; repeatable; applied after --helm-values).
     #[arg(long = "helm-set", value_name = "KEY=VALUE", value_parser = parse_helm_set)]
     pub helm_set: Vec<String>,
+    /// Values for one chart, by directory (`helm_charts` in `.plumbline.yaml`; no flag).
+    #[arg(skip)]
+    pub helm_charts: std::collections::BTreeMap<String, crate::load::ChartValues>,
     /// Version of the Pod Security Standards, as the API server of that version enforces
     /// them: `latest` (default, v1.37) or `v1.N`; a namespace label's `latest` means it.
     #[arg(long = "pss-version", value_name = "VERSION", value_parser = parse_pss_version)]

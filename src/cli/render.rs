@@ -45,6 +45,7 @@ pub(super) fn run_render(args: RenderArgs) -> i32 {
             vars: args.vars.clone(),
             helm_values: args.helm_values.clone(),
             helm_set: args.helm_set.clone(),
+            helm_charts: Default::default(),
             skip_related: false,
             modules,
         },

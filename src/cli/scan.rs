@@ -132,6 +132,7 @@ pub(super) fn run_scan(mut args: ScanArgs, matches: &clap::ArgMatches) -> i32 {
             var_files: args.var_files.clone(),
             helm_values: args.helm_values.clone(),
             helm_set: args.helm_set.clone(),
+            helm_charts: args.helm_charts.clone(),
             vars: args.vars.clone(),
             skip_related: false,
             modules,

@@ -34,6 +34,7 @@ pub fn apply(
         var_files => var_files,
         helm_values => helm_values,
         helm_set => helm_set,
+        helm_charts => helm_charts,
         fail_on => fail_on,
         category => category,
         color => color,

@@ -177,7 +177,10 @@ pub fn missing(doc: &Document, key: &Key, cluster: &str) -> Finding {
             key.display(),
             in_cluster(cluster)
         ),
-        file: doc.file.path.clone(),
+        file: crate::policy::eval::place_of(doc, &name_path)
+            .0
+            .path
+            .clone(),
         region: crate::policy::eval::region_of(doc, &name_path),
         resource: doc.resource.clone(),
         subject: None,
@@ -185,7 +188,7 @@ pub fn missing(doc: &Document, key: &Key, cluster: &str) -> Finding {
         field_path: Vec::new(),
         fingerprint: fingerprint(MISSING, cluster, key, &[]),
         suppressions: Vec::new(),
-        related: Vec::new(),
+        related: crate::policy::eval::related_of(doc, &name_path),
         baseline_state: None,
         live: Some(key.live_location(cluster)),
     }
@@ -202,7 +205,7 @@ pub fn changed(doc: &Document, key: &Key, cluster: &str, d: &Difference) -> Find
         severity: Severity::Medium,
         level: FindingLevel::Error,
         message: format!("{} {}: {}", key.display(), in_cluster(cluster), describe(d)),
-        file: doc.file.path.clone(),
+        file: crate::policy::eval::place_of(doc, at).0.path.clone(),
         region: crate::policy::eval::region_of(doc, at),
         resource: doc.resource.clone(),
         subject: None,
@@ -210,7 +213,7 @@ pub fn changed(doc: &Document, key: &Key, cluster: &str, d: &Difference) -> Find
         field_path: d.path.clone(),
         fingerprint: fingerprint(CHANGED, cluster, key, &d.path),
         suppressions: Vec::new(),
-        related: Vec::new(),
+        related: crate::policy::eval::related_of(doc, at),
         baseline_state: None,
         live: Some(key.live_location(cluster)),
     }

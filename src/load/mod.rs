@@ -55,6 +55,10 @@ pub struct Document {
     /// Other files some nodes come from (`Node::src` indexes them from 1): the bases and
     /// patches of a rendered Kustomize object.
     pub extra_files: Vec<Arc<SourceFile>>,
+    /// For nodes placed on a line of another file than the one that printed them (a
+    /// rendered Helm field set by a values file): their `Node::src` and the line of the
+    /// document's own file that emitted them (a related location of their findings).
+    pub emitted: Vec<(u16, u32)>,
     /// The resources checked together with this one (`input.related`): the others of its
     /// Terraform module, CloudFormation stack or plan module.
     pub related: Option<Related>,
@@ -301,6 +305,7 @@ impl Document {
             resource: None,
             subject: None,
             extra_files: Vec::new(),
+            emitted: Vec::new(),
             related: None,
             module_origin: None,
         }
@@ -347,6 +352,19 @@ impl Document {
             (None, Some(s)) => Some(s.kind.as_str()),
             (None, None) => None,
         }
+    }
+
+    /// The line of the document's own file that emitted the node at `path`, when the node is
+    /// placed elsewhere (a Helm value is placed on the values line that set it).
+    pub fn emitted_line(&self, path: &[crate::model::PathSeg]) -> Option<u32> {
+        let src = self.node.locate(path).node.src;
+        if src == 0 {
+            return None;
+        }
+        self.emitted
+            .iter()
+            .find(|(s, _)| *s == src)
+            .map(|(_, line)| *line)
     }
 
     /// The file a node of this document comes from.
@@ -408,6 +426,9 @@ pub struct IacOptions {
     pub helm_values: Vec<String>,
     /// `--helm-set KEY=VALUE` (repeatable), Helm's `--set` syntax, applied after the files.
     pub helm_set: Vec<String>,
+    /// Values for one chart (`helm_charts` in `.plumbline.yaml`), by chart directory: applied
+    /// after `helm_values` and `helm_set`.
+    pub helm_charts: std::collections::BTreeMap<String, ChartValues>,
     /// Terraform: leave `related` out of resource documents. Building it costs time and
     /// memory quadratic in a module's size; callers that only need where resources are
     /// declared (the AWS drift check) set this.
@@ -416,6 +437,14 @@ pub struct IacOptions {
     /// downloaded (into its cache) when `.terraform/modules` does not hold them. `None`: no
     /// network access; such calls are reported.
     pub modules: Option<Arc<crate::source::modules::Fetcher>>,
+}
+
+/// The values one chart renders with (`helm_charts` in `.plumbline.yaml`): values files, as
+/// `helm template -f`, then `--set` expressions.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChartValues {
+    pub values: Vec<String>,
+    pub set: Vec<String>,
 }
 
 /// Read access to the files of a scan, for formats whose unit is more than one file: a
@@ -427,6 +456,11 @@ pub trait Files: Sync {
     /// Reads and decodes one file of the scan: `None` when the path is not part of the scan,
     /// `Some(Err(message))` when it cannot be read or is not text.
     fn read(&self, path: &str) -> Option<Result<Arc<SourceFile>, String>>;
+    /// Reads a file of the scan like [`Files::read`], without keeping it: for looking through
+    /// many files once (the releases of the scan's charts) without holding them all.
+    fn peek(&self, path: &str) -> Option<Result<Arc<SourceFile>, String>> {
+        self.read(path)
+    }
     /// Reads a file of the same tree that the listing left out because it is in no format
     /// the scan loads (a Kustomize generator's `.env` or `.properties` source): `None` when
     /// there is no such file.
@@ -487,15 +521,16 @@ pub enum Group {
     /// kustomization of the scan uses: rendered with its bases, components and patches.
     Kustomization(String),
     /// A directory with a `Chart.yaml` (not inside another chart): rendered as `helm
-    /// template` renders it, with its subcharts.
-    HelmChart(String),
+    /// template` renders it, with its subcharts, once per release the repository declares
+    /// for it (Flux `HelmRelease`, Argo CD `Application`), else once with its defaults.
+    HelmChart(String, Vec<helm::release::ReleaseRef>),
 }
 
 impl Group {
     /// The path reports use for the group's own problems.
     pub fn path(&self) -> &str {
         match self {
-            Group::TerraformRoot(dir) | Group::Kustomization(dir) | Group::HelmChart(dir) => dir,
+            Group::TerraformRoot(dir) | Group::Kustomization(dir) | Group::HelmChart(dir, _) => dir,
         }
     }
 }
@@ -517,6 +552,15 @@ impl Plan {
     /// Records that `group` reads `path` (which is then not loaded on its own).
     pub fn add_member(&mut self, group: &Group, path: &str) {
         self.consumed.insert(path.to_string());
+        self.members
+            .entry(group.clone())
+            .or_default()
+            .insert(path.to_string());
+    }
+
+    /// Records that `group` reads `path`, which is still loaded on its own (the manifest
+    /// declaring a release of a chart is also checked as what it is).
+    pub fn add_reader(&mut self, group: &Group, path: &str) {
         self.members
             .entry(group.clone())
             .or_default()
@@ -546,7 +590,7 @@ pub fn plan(files: &dyn Files) -> Plan {
         .groups
         .iter()
         .filter_map(|g| match g {
-            Group::HelmChart(d) => Some(d.clone()),
+            Group::HelmChart(d, _) => Some(d.clone()),
             _ => None,
         })
         .collect();
@@ -574,7 +618,7 @@ pub fn load_group(
     match group {
         Group::TerraformRoot(dir) => terraform::load_root(files, dir, opts, iac),
         Group::Kustomization(dir) => kustomize::render(files, dir, opts),
-        Group::HelmChart(dir) => helm::group::load(files, dir, opts, iac),
+        Group::HelmChart(dir, releases) => helm::group::load(files, dir, releases, opts, iac),
     }
 }
 

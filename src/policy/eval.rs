@@ -298,7 +298,7 @@ fn to_finding(
             origin_region(origin),
             vec![origin_related(origin, file, region)],
         ),
-        None => (file, region, Vec::new()),
+        None => (file, region, related_of(doc, &path)),
     };
     Finding {
         fingerprint: fingerprint(
@@ -355,6 +355,32 @@ fn origin_related(
             "in {} ({}), which {} calls",
             origin.call, origin.label, origin.file.path
         ),
+    }
+}
+
+/// The related locations of a finding on `path`: the template line that emitted a value
+/// placed on its values line.
+pub fn related_of(doc: &Document, path: &[PathSeg]) -> Vec<crate::model::RelatedLocation> {
+    match doc.emitted_line(path) {
+        Some(line) => vec![emitted_by(doc, line)],
+        None => Vec::new(),
+    }
+}
+
+/// The template line that emitted a value placed on its values line.
+fn emitted_by(doc: &Document, line: u32) -> crate::model::RelatedLocation {
+    let len = doc
+        .file
+        .lines
+        .line_text(&doc.file.text, line)
+        .map_or(0, |l| l.trim_end().chars().count() as u32);
+    crate::model::RelatedLocation {
+        file: doc.file.path.clone(),
+        region: Region {
+            start: Pos::new(line, 1),
+            end: Pos::new(line, len + 1),
+        },
+        message: "emitted by this template line".into(),
     }
 }
 

@@ -363,6 +363,14 @@ impl load::Files for ScanFiles<'_> {
     }
 
     fn read(&self, path: &str) -> Option<Result<Arc<SourceFile>, String>> {
+        let result = self.peek(path)?;
+        if let (Ok(file), Ok(mut cache)) = (&result, self.cache.lock()) {
+            cache.insert(path.to_string(), Arc::clone(file));
+        }
+        Some(result)
+    }
+
+    fn peek(&self, path: &str) -> Option<Result<Arc<SourceFile>, String>> {
         let c = self.by_path.get(path)?;
         if let Some(file) = self.cache.lock().ok()?.get(path) {
             return Some(Ok(Arc::clone(file)));
@@ -385,9 +393,6 @@ impl load::Files for ScanFiles<'_> {
             .map_err(|e| format!("{path}: cannot read the file: {e}"))
             .and_then(|bytes| load::decode_text(path, &bytes))
             .map(|text| Arc::new(SourceFile::new(path.to_string(), text)));
-        if let (Ok(file), Ok(mut cache)) = (&result, self.cache.lock()) {
-            cache.insert(path.to_string(), Arc::clone(file));
-        }
         Some(result)
     }
 
@@ -810,9 +815,18 @@ fn keep_shard(listing: &mut Listing, plan: &mut load::Plan, shard: Shard) -> Vec
         .filter(|c| !plan.consumed.contains(&c.path) && shard.contains(&c.path))
         .map(|c| c.path.clone())
         .collect();
+    let mut read_only = Vec::new();
     for g in &plan.groups {
-        keep.extend(plan.members.get(g).into_iter().flatten().cloned());
+        for m in plan.members.get(g).into_iter().flatten() {
+            keep.insert(m.clone());
+            // A file the group only reads (a release's manifest) that belongs to another
+            // shard is checked there, not here too.
+            if !plan.consumed.contains(m) && !shard.contains(m) {
+                read_only.push(m.clone());
+            }
+        }
     }
+    plan.consumed.extend(read_only);
     listing.keep_paths(&keep, shard)
 }
 

@@ -13,7 +13,7 @@
 //! [`Files::read_bytes`]).
 
 use super::engine::{self, Manifest, RenderChart, RenderOptions};
-use super::{chart, values, ChartSource};
+use super::{chart, positions, release, values, ChartSource};
 use crate::load::tree::{Node, Value};
 use crate::load::{Document, Files, Group, IacOptions, LoadOptions, Loaded, Plan};
 use crate::model::{NoteLevel, Notification, Pos, SourceFile};
@@ -43,10 +43,30 @@ fn inside(path: &str, dir: &str) -> bool {
     dir.is_empty() || path.starts_with(&format!("{dir}/"))
 }
 
-/// Plans each chart as a group reading every file under its directory.
+/// Plans each chart as a group reading every file under its directory, with the releases
+/// the repository declares for it (their manifests and values files are the group's too:
+/// the merge-request gate rescans the chart when one of them changes).
 pub fn plan(files: &dyn Files, plan: &mut Plan) {
-    for dir in chart_dirs(files) {
-        let group = Group::HelmChart(dir.clone());
+    let dirs = chart_dirs(files);
+    let found = release::find(files, &dirs);
+    plan.notifications.extend(found.notifications);
+    for dir in dirs {
+        let releases: Vec<release::ReleaseRef> = found
+            .releases
+            .iter()
+            .filter(|r| r.chart == dir)
+            .cloned()
+            .collect();
+        let group = Group::HelmChart(dir.clone(), releases.clone());
+        for r in &releases {
+            plan.add_reader(&group, &r.file);
+            for p in &r.objects {
+                plan.add_reader(&group, p);
+            }
+            for p in &r.reads {
+                plan.add_member(&group, p);
+            }
+        }
         for p in files.paths() {
             if inside(p, &dir) && p != &dir {
                 plan.add_member(&group, p);
@@ -109,18 +129,32 @@ impl ChartSource for Source<'_> {
     }
 }
 
-/// The user's values for every chart (`--helm-values`, then `--helm-set`), as one document
+/// The values files and `--set` expressions the user gives chart `dir`: `--helm-values` and
+/// `--helm-set`, then the chart's own under `helm_charts` in the configuration.
+fn given_for(iac: &IacOptions, dir: &str) -> (Vec<String>, Vec<String>) {
+    let mut values = iac.helm_values.clone();
+    let mut set = iac.helm_set.clone();
+    if let Some(own) = iac.helm_charts.get(dir) {
+        values.extend(own.values.iter().cloned());
+        set.extend(own.set.iter().cloned());
+    }
+    (values, set)
+}
+
+/// The user's values for chart `dir` (files, then `--set` expressions), as one document
 /// (Helm merges `-f` files, then applies `--set` into the result), or the problems that
 /// stop it.
 fn user_values(
     files: &dyn Files,
     iac: &IacOptions,
+    dir: &str,
 ) -> Result<Vec<serde_json::Value>, Notification> {
+    let (helm_values, helm_set) = given_for(iac, dir);
     let problem = |path: &str, message: String| {
         Notification::new(NoteLevel::Error, "helm-values", message).at(path.to_string(), None)
     };
     let mut docs = Vec::new();
-    for p in &iac.helm_values {
+    for p in &helm_values {
         let text = match files.read(p) {
             Some(Ok(f)) => f.text.clone(),
             Some(Err(e)) => return Err(problem(p, e)),
@@ -143,13 +177,13 @@ fn user_values(
             .map_err(|e| problem(p, format!("--helm-values {p}: {e}")))?;
         docs.push(doc);
     }
-    if iac.helm_set.is_empty() {
+    if helm_set.is_empty() {
         return Ok(docs);
     }
     // Helm merges the files first (a later file's tables into an earlier's), then applies
     // `--set` to the result.
     let mut merged = serde_json::Map::new();
-    for (p, d) in iac.helm_values.iter().zip(docs) {
+    for (p, d) in helm_values.iter().zip(docs) {
         match d {
             serde_json::Value::Object(m) => merged = super::chart::yaml::merge_maps(merged, m),
             serde_json::Value::Null => {}
@@ -162,16 +196,42 @@ fn user_values(
         }
     }
     let mut merged = serde_json::Value::Object(merged);
-    for s in &iac.helm_set {
+    for s in &helm_set {
         values::parse_set_into(s, &mut merged)
             .map_err(|e| problem("", format!("--helm-set {s}: {e}")))?;
     }
     Ok(vec![merged])
 }
 
-/// Renders the chart at `dir` with its default values (and the user's `--helm-values` and
-/// `--helm-set`) and loads what it renders.
-pub fn load(files: &dyn Files, dir: &str, opts: &LoadOptions, iac: &IacOptions) -> Loaded {
+/// The `--helm-values` files of the scan, with their trees (for positions).
+fn user_layers(files: &dyn Files, iac: &IacOptions, dir: &str) -> Vec<release::Layer> {
+    given_for(iac, dir)
+        .0
+        .iter()
+        .filter_map(|p| {
+            let f = files.read(p)?.ok()?;
+            let root = crate::load::parse_documents(&f.text, &LoadOptions::default())
+                .ok()?
+                .into_iter()
+                .next()?;
+            Some(release::Layer {
+                value: serde_json::Value::Null,
+                origin: Some((p.clone(), root)),
+            })
+        })
+        .collect()
+}
+
+/// Renders the chart at `dir` once per release the repository declares for it (each with
+/// its own name, namespace and values), else once with its default values, and loads what
+/// it renders. The user's `--helm-values` and `--helm-set` apply on top of either.
+pub fn load(
+    files: &dyn Files,
+    dir: &str,
+    releases: &[release::ReleaseRef],
+    opts: &LoadOptions,
+    iac: &IacOptions,
+) -> Loaded {
     let source = Source {
         files,
         dir,
@@ -208,14 +268,133 @@ pub fn load(files: &dyn Files, dir: &str, opts: &LoadOptions, iac: &IacOptions) 
     } else {
         dir.to_string()
     };
-    let user = match user_values(files, iac) {
+    let user = match user_values(files, iac, dir) {
         Ok(u) => u,
         Err(n) => {
             out.notifications.push(n);
             return out;
         }
     };
-    let prepared = match values::release_values(&loaded, &user) {
+    let mut index_in_file: BTreeMap<String, usize> = BTreeMap::new();
+    if releases.is_empty() {
+        let target = Target {
+            chart: &loaded,
+            label: label.clone(),
+            chart_yaml: &chart_yaml,
+            options: RenderOptions {
+                include_crds: true,
+                ..RenderOptions::default()
+            },
+            namespace: None,
+            layers: user_layers(files, iac, dir),
+        };
+        render_into(files, &target, &user, opts, &mut index_in_file, &mut out);
+        return out;
+    }
+    for r in releases {
+        let Some(inst) = release::instance(files, r, &mut out.notifications) else {
+            out.notifications.push(
+                Notification::new(
+                    NoteLevel::Error,
+                    "helm-release-values",
+                    format!(
+                        "{}: the release declared here could not be read again; chart {label} \
+                         was not rendered for it",
+                        r.file
+                    ),
+                )
+                .at(r.file.clone(), None),
+            );
+            continue;
+        };
+        let mut chart = loaded.clone();
+        if let Some(layers) = &inst.replace_defaults {
+            let mut merged = serde_json::Map::new();
+            for l in layers {
+                if let serde_json::Value::Object(m) = &l.value {
+                    merged = super::chart::yaml::merge_maps(merged, m.clone());
+                }
+            }
+            chart.values = serde_json::Value::Object(merged);
+        }
+        let docs = match release::user_values(&inst, &user) {
+            Ok(d) => d,
+            Err(e) => {
+                out.notifications.push(
+                    Notification::new(
+                        NoteLevel::Error,
+                        "helm-release-values",
+                        format!(
+                            "{}: {e}; chart {label} was not rendered for it (fix the release's \
+                             values)",
+                            inst.label
+                        ),
+                    )
+                    .at(inst.file.clone(), None),
+                );
+                continue;
+            }
+        };
+        let mut options = RenderOptions {
+            include_crds: inst.include_crds,
+            ..RenderOptions::default()
+        };
+        options.release.name.clone_from(&inst.name);
+        options.release.namespace.clone_from(&inst.namespace);
+        if let Some(v) = &inst.kube_version {
+            options.capabilities.kube_version = if v.starts_with('v') {
+                v.clone()
+            } else {
+                format!("v{v}")
+            };
+        }
+        options
+            .capabilities
+            .api_versions
+            .extend(inst.api_versions.iter().cloned());
+        let target = Target {
+            chart: &chart,
+            label: format!("{label} (release {} of {})", inst.name, inst.label),
+            chart_yaml: &chart_yaml,
+            options,
+            namespace: Some(inst.namespace.clone()),
+            layers: {
+                let mut l = inst.layers.clone();
+                l.extend(user_layers(files, iac, dir));
+                l
+            },
+        };
+        render_into(files, &target, &docs, opts, &mut index_in_file, &mut out);
+    }
+    out
+}
+
+/// One rendering of a chart: which chart, how it is named in messages, the options, and the
+/// namespace the release installs into (`None`: the defaults' `default`, left to the scan).
+struct Target<'a> {
+    chart: &'a chart::Chart,
+    label: String,
+    chart_yaml: &'a str,
+    options: RenderOptions,
+    namespace: Option<String>,
+    /// The values given on top of the chart's, lowest precedence first, with where they
+    /// are written.
+    layers: Vec<release::Layer>,
+}
+
+/// Renders `target` with the values documents `user` and adds the documents it renders to
+/// `out`, numbering each template file's documents on from `index_in_file`.
+fn render_into(
+    files: &dyn Files,
+    target: &Target,
+    user: &[serde_json::Value],
+    opts: &LoadOptions,
+    index_in_file: &mut BTreeMap<String, usize>,
+    out: &mut Loaded,
+) {
+    let label = &target.label;
+    let chart_yaml = target.chart_yaml;
+    let prepared = match values::release_values(target.chart, user) {
         Ok(p) => p,
         Err(e) => {
             out.notifications.push(
@@ -227,20 +406,16 @@ pub fn load(files: &dyn Files, dir: &str, opts: &LoadOptions, iac: &IacOptions) 
                          meet the chart's schema with --helm-values or --helm-set)"
                     ),
                 )
-                .at(chart_yaml.clone(), None),
+                .at(chart_yaml.to_string(), None),
             );
-            return out;
+            return;
         }
     };
     out.notifications
         .extend(prepared.notifications.iter().cloned());
     let mut dirs: BTreeMap<String, Place> = BTreeMap::new();
     let render_chart = to_render(&prepared.chart, "", &mut dirs);
-    let opts_render = RenderOptions {
-        include_crds: true,
-        ..RenderOptions::default()
-    };
-    let manifests = match engine::render(&render_chart, &prepared.values, &opts_render) {
+    let manifests = match engine::render(&render_chart, &prepared.values, &target.options) {
         Ok(m) => m,
         Err(e) => {
             let at = repo_path(&dirs, &e.template);
@@ -252,7 +427,7 @@ pub fn load(files: &dyn Files, dir: &str, opts: &LoadOptions, iac: &IacOptions) 
                 }) => (archive, None),
                 Some(l) => (l.path, e.line.map(|l| Pos::new(l, e.column.unwrap_or(1)))),
                 None => (
-                    chart_yaml.clone(),
+                    chart_yaml.to_string(),
                     e.line.map(|l| Pos::new(l, e.column.unwrap_or(1))),
                 ),
             };
@@ -269,21 +444,112 @@ pub fn load(files: &dyn Files, dir: &str, opts: &LoadOptions, iac: &IacOptions) 
                 )
                 .at(file, pos),
             );
-            return out;
+            return;
         }
     };
-    let mut index_in_file: BTreeMap<String, usize> = BTreeMap::new();
+    let sources = values_sources(files, &dirs, &target.layers);
     for m in manifests {
         let Some(at) = repo_path(&dirs, &m.source) else {
             continue;
         };
         let key = at.archive.clone().unwrap_or_else(|| at.path.clone());
         let n = index_in_file.entry(key).or_default();
-        let docs = documents_of(files, &at, &m, *n, opts, &mut out.notifications);
+        let mut docs = documents_of(files, &at, &m, *n, opts, &sources, &mut out.notifications);
         *n += docs.len().max(1);
+        if let Some(ns) = &target.namespace {
+            for d in &mut docs {
+                in_namespace(d, ns);
+            }
+        }
         out.documents.extend(docs);
     }
+}
+
+/// The chart a rendered `# Source` belongs to: `web/charts/sub` of
+/// `web/charts/sub/templates/x.yaml`.
+fn chart_of(source: &str) -> &str {
+    match source.rfind("/templates/") {
+        Some(i) => &source[..i],
+        None => source.split('/').next().unwrap_or(source),
+    }
+}
+
+/// Where the values of each chart of a rendering are written, highest precedence first:
+/// the release's (or the user's) values files and inline values, then the `values.yaml` of
+/// the top chart, of each parent down, and the chart's own. `dirs` maps each chart's
+/// `# Source` prefix to its directory.
+fn values_sources(
+    files: &dyn Files,
+    dirs: &BTreeMap<String, Place>,
+    layers: &[release::Layer],
+) -> Vec<positions::ValuesSource> {
+    let read = |path: &str| match files.read(path).or_else(|| files.read_unlisted(path)) {
+        Some(Ok(f)) => Some(f),
+        _ => None,
+    };
+    let mut own: BTreeMap<&str, (Arc<SourceFile>, Node)> = BTreeMap::new();
+    for (prefix, place) in dirs {
+        // A chart read from an archive has no values file of the repository.
+        if place.archive.is_some() {
+            continue;
+        }
+        let dir = &place.dir;
+        let path = if dir.is_empty() {
+            "values.yaml".to_string()
+        } else {
+            format!("{dir}/values.yaml")
+        };
+        let Some(file) = read(&path) else { continue };
+        let Ok(nodes) = crate::load::parse_documents(&file.text, &LoadOptions::default()) else {
+            continue;
+        };
+        if let Some(root) = nodes.into_iter().next() {
+            own.insert(prefix.as_str(), (file, root));
+        }
+    }
+    let given: Vec<(Arc<SourceFile>, Node)> = layers
+        .iter()
+        .rev()
+        .filter_map(|l| {
+            let (path, node) = l.origin.as_ref()?;
+            Some((read(path)?, node.clone()))
+        })
+        .collect();
+    let mut out = Vec::new();
+    for prefix in dirs.keys() {
+        // `web/charts/sub/charts/x` → ["web", "sub", "x"].
+        let chain: Vec<&str> = prefix.split("/charts/").collect();
+        for (file, root) in &given {
+            out.push(positions::ValuesSource {
+                file: Arc::clone(file),
+                root: root.clone(),
+                chart: prefix.clone(),
+                prefix: chain[1..].iter().map(|s| s.to_string()).collect(),
+            });
+        }
+        for depth in 0..chain.len() {
+            let ancestor = chain[..=depth].join("/charts/");
+            if let Some((file, root)) = own.get(ancestor.as_str()) {
+                out.push(positions::ValuesSource {
+                    file: Arc::clone(file),
+                    root: root.clone(),
+                    chart: prefix.clone(),
+                    prefix: chain[depth + 1..].iter().map(|s| s.to_string()).collect(),
+                });
+            }
+        }
+    }
     out
+}
+
+/// A rendered object installed by a release into `namespace`: a namespaced object that
+/// names no namespace of its own is there (Helm installs it with `--namespace`).
+fn in_namespace(doc: &mut Document, namespace: &str) {
+    if let Some(r) = &mut doc.resource {
+        if r.namespace.is_none() && !crate::load::kustomize::is_cluster_scoped(&r.kind) {
+            r.namespace = Some(namespace.to_string());
+        }
+    }
 }
 
 /// Where a chart of the rendered tree is: its directory (for a chart read from an archive,
@@ -370,6 +636,7 @@ fn documents_of(
     m: &Manifest,
     first_index: usize,
     opts: &LoadOptions,
+    values: &[positions::ValuesSource],
     notes: &mut Vec<Notification>,
 ) -> Vec<Document> {
     let path = at.path.as_str();
@@ -418,6 +685,9 @@ fn documents_of(
             remap(&mut d.node, &map);
             d.file = Arc::clone(&template);
             d.index = first_index + i;
+            if !m.crd && at.archive.is_none() {
+                positions::place_values(&mut d, &template.text, chart_of(&m.source), values);
+            }
             d
         })
         .collect()
@@ -596,6 +866,7 @@ mod tests {
         let out = load(
             &files,
             "app",
+            &[],
             &LoadOptions::default(),
             &IacOptions::default(),
         );
@@ -648,6 +919,7 @@ mod tests {
         let out = load(
             &failing,
             "app",
+            &[],
             &LoadOptions::default(),
             &IacOptions::default(),
         );

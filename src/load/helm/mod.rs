@@ -21,6 +21,8 @@ pub mod chart;
 pub mod engine;
 pub mod funcs;
 pub mod group;
+pub mod positions;
+pub mod release;
 pub mod values;
 
 use std::sync::Arc;

@@ -20,6 +20,7 @@
 mod generate;
 mod patch;
 mod transform;
+pub(crate) use transform::is_cluster_scoped;
 
 use super::tree::{Entry, Node, Value};
 use super::{Document, Files, Group, LoadOptions, Loaded, Plan, SourceFile};

@@ -33,7 +33,7 @@ const CLUSTER_SCOPED: [&str; 22] = [
 ];
 
 /// Whether objects of `kind` have no namespace.
-pub(super) fn is_cluster_scoped(kind: &str) -> bool {
+pub(crate) fn is_cluster_scoped(kind: &str) -> bool {
     CLUSTER_SCOPED.contains(&kind)
 }
 

@@ -80,6 +80,29 @@ pub fn collect(documents: &[Document]) -> (Vec<Waiver>, Vec<Notification>) {
             _ => comments_of(path, &file.text, &docs, &mut waivers, &mut notes),
         }
     }
+    // The values files of rendered Helm objects: a waiver comment on (or directly above) the
+    // values line that set a field covers the findings placed on that line.
+    let own: std::collections::BTreeSet<&str> =
+        documents.iter().map(|d| d.file.path.as_str()).collect();
+    let mut values_files: BTreeMap<&str, &crate::model::SourceFile> = BTreeMap::new();
+    for doc in documents {
+        for (src, _) in &doc.emitted {
+            let Some(f) = usize::from(*src)
+                .checked_sub(1)
+                .and_then(|i| doc.extra_files.get(i))
+            else {
+                continue;
+            };
+            if !own.contains(f.path.as_str()) {
+                values_files.insert(f.path.as_str(), f);
+            }
+        }
+    }
+    for (path, f) in values_files {
+        if f.text.contains(MARKER) {
+            comments_of(path, &f.text, &[], &mut waivers, &mut notes);
+        }
+    }
     (waivers, notes)
 }
 

@@ -205,7 +205,13 @@ pub fn apply(
     rules: &[RuleMeta],
 ) -> Vec<Notification> {
     let mut notes = Vec::new();
+    // The same comment can be read twice: a release's manifest is loaded on its own and as
+    // the values file of the chart it renders.
+    let mut seen = std::collections::BTreeSet::new();
     for w in waivers {
+        if !seen.insert((w.file.as_str(), w.pos, &w.rules)) {
+            continue;
+        }
         let rules_text = w.rules.join(",");
         if let Some(expires) = w.expires.filter(|d| *d < today) {
             notes.push(
