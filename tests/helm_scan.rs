@@ -75,6 +75,26 @@ fn scan(dir: &Path, worktree: bool) -> Run {
     run
 }
 
+/// Where the template emitted a finding's field: its related location when the finding is
+/// at the values line that set the field, else the finding's own place.
+fn emitted(f: &Value) -> (String, u64) {
+    let at = match f["related"].get(0) {
+        Some(r) => {
+            let file = f["file"].as_str().unwrap();
+            assert!(
+                file.ends_with("values.yaml"),
+                "placed on a values file: {f:#}"
+            );
+            r
+        }
+        None => f,
+    };
+    (
+        at["file"].as_str().unwrap().to_string(),
+        at["startLine"].as_u64().unwrap(),
+    )
+}
+
 fn findings(r: &Value) -> &Vec<Value> {
     r["findings"].as_array().unwrap()
 }
@@ -195,10 +215,10 @@ fn a_real_chart_in_a_working_tree_loads_what_helm_renders_at_its_template_lines(
     let templates = format!("{MS}/templates/");
     assert!(!findings(&r).is_empty());
     for f in findings(&r) {
-        let file = f["file"].as_str().unwrap();
+        let (file, at) = emitted(f);
         assert!(file.starts_with(&templates), "{file} is not a template");
         assert!(file.ends_with(".yaml"), "{file}");
-        line(&dir.path().join(file), f["startLine"].as_u64().unwrap());
+        line(&dir.path().join(&file), at);
     }
 
     // Findings on a field land on the template line that holds the field's key.
@@ -207,12 +227,7 @@ fn a_real_chart_in_a_working_tree_loads_what_helm_renders_at_its_template_lines(
         findings(&r)
             .iter()
             .filter(|f| f["ruleId"] == rule)
-            .map(|f| {
-                (
-                    f["file"].as_str().unwrap().to_string(),
-                    f["startLine"].as_u64().unwrap(),
-                )
-            })
+            .map(emitted)
             .collect()
     };
     let dep = format!("{MS}/templates/deployment.yaml");
@@ -243,7 +258,7 @@ fn a_real_chart_in_a_working_tree_loads_what_helm_renders_at_its_template_lines(
     // The default-namespace finding of the Deployment points at its `namespace:` line.
     let ns = findings(&r)
         .iter()
-        .find(|f| f["ruleId"] == "PL-K8S-0026" && f["file"] == dep.as_str())
+        .find(|f| f["ruleId"] == "PL-K8S-0026" && emitted(f).0 == dep.as_str())
         .expect("default-namespace finding on the Deployment");
     assert_eq!(
         ns["startLine"].as_u64().unwrap(),
@@ -286,7 +301,7 @@ fn real_charts_load_as_many_documents_as_helm_renders() {
             "{chart}: documents"
         );
         for f in findings(&r) {
-            let file = f["file"].as_str().unwrap();
+            let (file, _) = emitted(f);
             assert!(
                 file.starts_with(&format!("{name}/")) && file.contains("/templates/"),
                 "{chart}: finding outside the chart's templates: {file}"
@@ -492,18 +507,12 @@ fn a_real_chart_that_requires_a_value_is_reported_where_helm_reports_it() {
         .as_str()
         .unwrap()
         .contains("Chart cannot be installed without a valid clusterName!"));
-    assert!(findings(&r).iter().all(|f| !f["file"]
-        .as_str()
-        .unwrap()
-        .starts_with(&format!("{alb}/templates/"))));
+    assert!(findings(&r)
+        .iter()
+        .all(|f| !f["file"].as_str().unwrap().starts_with(&format!("{alb}/"))));
     let ms_findings = findings(&r)
         .iter()
-        .filter(|f| {
-            f["file"]
-                .as_str()
-                .unwrap()
-                .starts_with(&format!("{MS}/templates/"))
-        })
+        .filter(|f| emitted(f).0.starts_with(&format!("{MS}/templates/")))
         .count();
     assert!(ms_findings > 0, "metrics-server is still scanned");
 }
@@ -573,15 +582,23 @@ fn subchart_objects_point_at_the_subchart_and_library_templates_render_through_t
     let web_findings = of("release-name-web");
     assert!(!web_findings.is_empty());
     for f in &web_findings {
-        assert_eq!(f["file"], web, "{f:#}");
+        assert_eq!(emitted(f).0, web, "{f:#}");
     }
     // The subchart's own values (privileged: true) reach its template, at the toYaml line
-    // under `securityContext:`.
+    // under `securityContext:`; the finding is at the subchart's values line.
     let privileged = web_findings
         .iter()
         .find(|f| f["ruleId"] == "PL-K8S-0003")
         .expect("the subchart's privileged container");
-    let at = privileged["startLine"].as_u64().unwrap();
+    assert_eq!(privileged["file"], "umbrella/charts/web/values.yaml");
+    let values = std::fs::read_to_string(d.join("umbrella/charts/web/values.yaml")).unwrap();
+    let vline = privileged["startLine"].as_u64().unwrap() as usize;
+    assert!(values
+        .lines()
+        .nth(vline - 1)
+        .unwrap()
+        .contains("privileged: true"));
+    let at = emitted(privileged).1;
     assert_eq!(
         at,
         line_of(&web_path, "{{- toYaml . | nindent 12 }}"),
@@ -611,8 +628,9 @@ fn subchart_objects_point_at_the_subchart_and_library_templates_render_through_t
         assert!(!file.contains("charts/common/"), "library file {file}");
     }
     for f in of("release-name-worker") {
-        assert_eq!(f["file"], "umbrella/templates/worker.yaml");
-        assert_eq!(f["startLine"], 1);
+        // Emitted by the one line that includes the library's template (fields the include
+        // passed from values are at their values lines).
+        assert_eq!(emitted(f), ("umbrella/templates/worker.yaml".to_string(), 1));
     }
     assert!(of("release-name-worker")
         .iter()
@@ -663,7 +681,7 @@ fn inline_waivers_in_a_template_apply_to_the_rendered_findings() {
     };
     let waived_at = |rule: &str| -> (String, String) {
         let f = by_rule(rule);
-        assert_eq!(f["file"], template);
+        assert_eq!(emitted(f).0, template);
         let s = f["suppressions"].as_array().unwrap();
         assert_eq!(s.len(), 1, "{rule} waived: {f:#}");
         assert_eq!(s[0]["kind"], "inSource");
@@ -676,7 +694,7 @@ fn inline_waivers_in_a_template_apply_to_the_rendered_findings() {
     let comment = line_of(&path, "plumbline:ignore PL-K8S-0020,PL-K8S-0021");
     for rule in ["PL-K8S-0020", "PL-K8S-0021"] {
         assert_eq!(
-            by_rule(rule)["startLine"].as_u64().unwrap(),
+            emitted(by_rule(rule)).1,
             line_of(&path, "          resources:")
         );
         let (loc, why) = waived_at(rule);

@@ -76,7 +76,9 @@ fn walk(node: &mut Node, path: &mut Vec<PathSeg>, ctx: &mut Ctx) {
             for e in entries.iter_mut() {
                 path.push(PathSeg::Key(e.key.clone()));
                 if let Some((ventry, vnode, file)) = find(ctx, &e.value, path) {
-                    if let Some(src) = slot(ctx, file, e.value.start.line) {
+                    // The template line of the key: where a reader of the template sees the
+                    // field (a mapping printed by `toYaml` starts on the next line).
+                    if let Some(src) = slot(ctx, file, e.key_start.line) {
                         if let Some(ve) = ventry {
                             e.key_start = ve.key_start;
                             e.key_end_byte = ve.key_end_byte;

@@ -49,7 +49,8 @@ impl Default for Options {
 /// What a waiver covers.
 #[derive(Debug, Clone)]
 pub enum Target {
-    /// Findings that start on this line of this file (a comment on or above the line).
+    /// Findings that start on this line of this file (a comment on or above the line), or
+    /// whose related location is there.
     Line { file: String, line: u32 },
     /// Every finding of one YAML document (a comment at the top of the document).
     Document { file: String, document: usize },
@@ -72,7 +73,14 @@ pub enum Target {
 impl Target {
     fn matches(&self, f: &Finding) -> bool {
         match self {
-            Target::Line { file, line } => f.file == *file && f.region.start.line == *line,
+            // Also the line a finding's related location names: a waiver on a Helm
+            // template's line covers a finding placed on the values line that set the field.
+            Target::Line { file, line } => {
+                (f.file == *file && f.region.start.line == *line)
+                    || f.related
+                        .iter()
+                        .any(|r| r.file == *file && r.region.start.line == *line)
+            }
             Target::Document { file, document } => f.file == *file && f.document == *document,
             Target::Resource {
                 file,
