@@ -30,6 +30,8 @@ pub struct ReleaseRef {
     pub index: usize,
     /// The repository directory of the chart it renders.
     pub chart: String,
+    /// The repository directory the release's source root is at (`""`: the repository's).
+    pub root: String,
     /// For an Argo CD `Application` with several sources: which of them (0 for `source`).
     pub source: usize,
     /// The values files the release reads.
@@ -248,9 +250,26 @@ fn object_files(files: &dyn Files, wanted: &BTreeSet<(String, String, String)>) 
     out
 }
 
-/// The chart directory of the scan at a source path, if it is one.
-fn chart_at(charts: &[String], path: &str) -> Option<String> {
-    charts.iter().find(|c| c.as_str() == path).cloned()
+/// The scan's chart at a source path: the chart directory itself, else the one chart whose
+/// directory ends with that path (a repository scanned from a copy below another one's root),
+/// with the directory the source's root then is.
+fn chart_at(charts: &[String], path: &str) -> Option<(String, String)> {
+    if let Some(c) = charts.iter().find(|c| c.as_str() == path) {
+        return Some((c.clone(), String::new()));
+    }
+    if path.is_empty() {
+        return None;
+    }
+    let suffix = format!("/{path}");
+    let mut matching = charts.iter().filter(|c| c.ends_with(&suffix));
+    let first = matching.next()?;
+    if matching.next().is_some() {
+        return None;
+    }
+    Some((
+        first.clone(),
+        first[..first.len() - suffix.len()].to_string(),
+    ))
 }
 
 fn flux_ref(
@@ -304,7 +323,7 @@ fn flux_ref(
         ));
         return Vec::new();
     }
-    let Some(dir) = resolve("", chart).and_then(|p| chart_at(charts, &p)) else {
+    let Some((dir, root)) = resolve("", chart).and_then(|p| chart_at(charts, &p)) else {
         notes.push(warn(
             path,
             chart_spec.start,
@@ -318,17 +337,18 @@ fn flux_ref(
     };
     let mut reads = Vec::new();
     for f in seq(chart_spec.get("valuesFiles")) {
-        if let Some(p) = f.as_str().and_then(|s| resolve("", s)) {
+        if let Some(p) = f.as_str().and_then(|s| resolve(&root, s)) {
             reads.push(p);
         }
     }
-    if let Some(p) = str_at(chart_spec, &["valuesFile"]).and_then(|s| resolve("", s)) {
+    if let Some(p) = str_at(chart_spec, &["valuesFile"]).and_then(|s| resolve(&root, s)) {
         reads.push(p);
     }
     vec![ReleaseRef {
         file: path.to_string(),
         index: doc.index,
         chart: dir,
+        root,
         source: 0,
         reads,
         objects: Vec::new(),
@@ -373,7 +393,7 @@ fn argo_refs(
             // A source with only `ref` provides values files to the others.
             continue;
         };
-        let Some(dir) = resolve("", p).and_then(|p| chart_at(charts, &p)) else {
+        let Some((dir, root)) = resolve("", p).and_then(|p| chart_at(charts, &p)) else {
             if src.get("helm").is_some() {
                 notes.push(warn(
                     path,
@@ -388,7 +408,10 @@ fn argo_refs(
         };
         let mut reads = Vec::new();
         for f in seq(node_at(src, &["helm", "valueFiles"])) {
-            if let Some(p) = f.as_str().and_then(|s| argo_value_file(&dir, s, &sources)) {
+            if let Some(p) = f
+                .as_str()
+                .and_then(|s| argo_value_file(&dir, &root, s, &sources))
+            {
                 reads.push(p);
             }
         }
@@ -396,6 +419,7 @@ fn argo_refs(
             file: path.to_string(),
             index: doc.index,
             chart: dir,
+            root,
             source: i,
             reads,
             objects: Vec::new(),
@@ -406,7 +430,7 @@ fn argo_refs(
 
 /// An Argo CD value file's repository path: relative to the chart's path, or `$ref/…` to
 /// the root of the source with that `ref` (taken to be this repository). `None` for a URL.
-fn argo_value_file(chart_dir: &str, file: &str, sources: &[&Node]) -> Option<String> {
+fn argo_value_file(chart_dir: &str, root: &str, file: &str, sources: &[&Node]) -> Option<String> {
     if file.contains("://") {
         return None;
     }
@@ -415,7 +439,7 @@ fn argo_value_file(chart_dir: &str, file: &str, sources: &[&Node]) -> Option<Str
         sources
             .iter()
             .any(|s| str_at(s, &["ref"]) == Some(name))
-            .then(|| resolve("", rel))?
+            .then(|| resolve(root, rel))?
     } else {
         resolve(chart_dir, file)
     }
@@ -561,7 +585,7 @@ fn flux_instance(
     if !listed.is_empty() {
         let mut layers = Vec::new();
         for f in listed {
-            let Some(p) = f.as_str().and_then(|s| resolve("", s)) else {
+            let Some(p) = f.as_str().and_then(|s| resolve(&r.root, s)) else {
                 continue;
             };
             match file_layer(files, &p) {
@@ -788,7 +812,7 @@ fn argo_instance(
     );
     for f in seq(helm.get("valueFiles")) {
         let Some(text) = f.as_str() else { continue };
-        let Some(p) = argo_value_file(&r.chart, text, &sources) else {
+        let Some(p) = argo_value_file(&r.chart, &r.root, text, &sources) else {
             notes.push(warn(
                 &r.file,
                 f.start,
@@ -903,6 +927,27 @@ mod tests {
             Some("charts/app/values-prod.yaml")
         );
         assert_eq!(resolve("a", "../../x"), None);
+    }
+
+    #[test]
+    fn a_source_path_is_a_chart_of_the_scan_or_the_one_below_another_root() {
+        let charts = vec![
+            "charts/web".to_string(),
+            "gitops/charts/api".to_string(),
+            "a/charts/db".to_string(),
+            "b/charts/db".to_string(),
+        ];
+        assert_eq!(
+            chart_at(&charts, "charts/web"),
+            Some(("charts/web".into(), "".into()))
+        );
+        assert_eq!(
+            chart_at(&charts, "charts/api"),
+            Some(("gitops/charts/api".into(), "gitops".into()))
+        );
+        // Two candidates: neither is taken.
+        assert_eq!(chart_at(&charts, "charts/db"), None);
+        assert_eq!(chart_at(&charts, "charts/cache"), None);
     }
 
     #[test]
