@@ -630,7 +630,10 @@ fn subchart_objects_point_at_the_subchart_and_library_templates_render_through_t
     for f in of("release-name-worker") {
         // Emitted by the one line that includes the library's template (fields the include
         // passed from values are at their values lines).
-        assert_eq!(emitted(f), ("umbrella/templates/worker.yaml".to_string(), 1));
+        assert_eq!(
+            emitted(f),
+            ("umbrella/templates/worker.yaml".to_string(), 1)
+        );
     }
     assert!(of("release-name-worker")
         .iter()
