@@ -195,9 +195,13 @@ pub fn live_key(o: &LiveObject) -> Key {
 }
 
 /// Declared documents that are Kubernetes objects a cluster can hold: named (not
-/// `generateName`), not a `*List`.
+/// `generateName`), not a `*List`. Objects described by Terraform resources (`kubernetes_*`,
+/// which may hold values known only after apply) are left to Terraform's own plan.
 pub fn declared_objects(documents: &[Document]) -> impl Iterator<Item = (&Document, &ResourceId)> {
     documents.iter().filter_map(|d| {
+        if d.subject.is_some() {
+            return None;
+        }
         let id = d.resource.as_ref()?;
         let named = d
             .node

@@ -15,6 +15,7 @@ mod config;
 mod data;
 mod eval;
 mod funcs;
+mod kubernetes;
 mod modules;
 pub mod plan;
 mod policy_document;
@@ -1137,6 +1138,7 @@ impl<'r> Inst<'r> {
             });
             doc.module_origin = self.origin.clone();
             docs.push(doc);
+            self.emit_kubernetes(r, &mut docs);
         }
     }
 

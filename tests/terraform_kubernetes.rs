@@ -1,0 +1,160 @@
+//! Resources of the Terraform kubernetes provider checked by the Kubernetes library: the
+//! module-shaped fixture `fixtures/terraform-kubernetes` (a `kubernetes_deployment_v1` in a
+//! local module with a privileged container and a hostPath volume, a
+//! `kubernetes_cluster_role_binding` to cluster-admin, a `kubernetes_manifest` Pod, a pod
+//! whose `privileged` is known only after apply, a `helm_release` of a local chart), scanned
+//! through the binary; the findings must be the Kubernetes rule ids at the `.tf` lines that
+//! set the fields.
+
+use serde_json::Value;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+fn scan() -> Value {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/terraform-kubernetes");
+    let out = Command::new(env!("CARGO_BIN_EXE_plumbline"))
+        .args([
+            "scan",
+            ".",
+            "--worktree",
+            "-f",
+            "json",
+            "--fail-on",
+            "never",
+        ])
+        .current_dir(&dir)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// (rule, file, line, field path, Terraform address) of every finding.
+fn findings(v: &Value) -> Vec<(String, String, u64, String, String)> {
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["ruleId"].as_str().unwrap().to_string(),
+                f["file"].as_str().unwrap().to_string(),
+                f["startLine"].as_u64().unwrap(),
+                f["fieldPath"].as_str().unwrap_or("").to_string(),
+                f["subject"]["address"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
+
+fn has(
+    all: &[(String, String, u64, String, String)],
+    rule: &str,
+    file: &str,
+    line: u64,
+    path: &str,
+    address: &str,
+) {
+    assert!(
+        all.iter().any(|f| f.0 == rule
+            && f.1 == file
+            && f.2 == line
+            && f.3 == path
+            && f.4 == address),
+        "no {rule} at {file}:{line} ({path}, {address}) among:\n{all:#?}"
+    );
+}
+
+#[test]
+fn kubernetes_resources_are_checked_at_their_hcl_lines() {
+    let v = scan();
+    let all = findings(&v);
+    let module = "fixtures/terraform-kubernetes/modules/app/main.tf";
+    let root = "fixtures/terraform-kubernetes/main.tf";
+    let deploy = "module.app.kubernetes_deployment_v1.agent";
+    // The privileged container and the hostPath volume of the Deployment in the module.
+    has(
+        &all,
+        "PL-K8S-0003",
+        module,
+        29,
+        "spec.template.spec.containers[0].securityContext.privileged",
+        deploy,
+    );
+    has(
+        &all,
+        "PL-K8S-0005",
+        module,
+        38,
+        "spec.template.spec.volumes[0].hostPath",
+        deploy,
+    );
+    // The binding of a group to cluster-admin.
+    has(
+        &all,
+        "PL-K8S-0029",
+        root,
+        13,
+        "roleRef.name",
+        "kubernetes_cluster_role_binding.ops",
+    );
+    // The manifest's Pod shares the host's process namespace.
+    has(
+        &all,
+        "PL-K8S-0002",
+        root,
+        31,
+        "spec.hostPID",
+        "kubernetes_manifest.debug",
+    );
+    // The provider puts an object without a namespace in `default`: reported at its metadata.
+    has(
+        &all,
+        "PL-K8S-0026",
+        module,
+        49,
+        "metadata.namespace",
+        "module.app.kubernetes_pod_v1.maybe",
+    );
+    // A value known only after apply never matches.
+    assert!(
+        !all.iter()
+            .any(|f| f.0 == "PL-K8S-0003" && f.4.ends_with("kubernetes_pod_v1.maybe")),
+        "{all:#?}"
+    );
+    // The namespace the module is given is the Deployment's (no default-namespace finding).
+    assert!(
+        !all.iter().any(|f| f.0 == "PL-K8S-0026" && f.4 == deploy),
+        "{all:#?}"
+    );
+    // The finding in the module names the call it came through.
+    let f = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["ruleId"] == "PL-K8S-0003")
+        .unwrap();
+    assert_eq!(
+        f["subject"]["via"][0],
+        "fixtures/terraform-kubernetes/main.tf:1 module.app"
+    );
+    assert_eq!(f["resource"]["kind"], "Deployment", "{f}");
+    assert_eq!(f["resource"]["namespace"], "shop", "{f}");
+    // A helm_release of a local chart is not rendered, and says so.
+    let notes = v["notifications"].as_array().unwrap();
+    assert!(
+        notes
+            .iter()
+            .any(|n| n["code"] == "terraform-helm-release-not-rendered"
+                && n["file"] == "fixtures/terraform-kubernetes/main.tf"
+                && n["position"]["line"] == 40),
+        "{notes:#?}"
+    );
+}
