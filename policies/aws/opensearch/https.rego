@@ -4,7 +4,7 @@
 #   A domain whose endpoint options do not require HTTPS answers plain HTTP
 #   requests (the API's DomainEndpointOptions.EnforceHTTPS defaults to false;
 #   inside a domain_endpoint_options block Terraform's enforce_https defaults
-#   to true), and the TLS policy Policy-Min-TLS-1-0-2019-07 accepts TLS 1.0
+#   to true, CloudFormation's EnforceHTTPS does not), and the TLS policy Policy-Min-TLS-1-0-2019-07 accepts TLS 1.0
 #   and 1.1. A domain that does not name its TLS policy is not reported for it.
 # custom:
 #   id: PL-AWS-0081
@@ -28,6 +28,12 @@ domain if input.type in {"aws_opensearch_domain", "aws_elasticsearch_domain"}
 
 opts := aws.block(aws.attrs, "domain_endpoint_options")
 
+# EnforceHTTPS left out: Terraform's enforce_https defaults to true, the API's
+# (and so CloudFormation's) to false.
+default_enforce := false if input.source == "cloudformation"
+
+else := true
+
 deny contains result if {
 	domain
 	count(aws.blocks(aws.attrs, "domain_endpoint_options")) == 0
@@ -37,7 +43,7 @@ deny contains result if {
 deny contains result if {
 	domain
 	count(aws.blocks(aws.attrs, "domain_endpoint_options")) > 0
-	aws.is_false(opts.enforce_https)
+	aws.is_false(object.get(opts, "enforce_https", default_enforce))
 	result := aws.result(sprintf("OpenSearch domain %s does not require HTTPS (enforce_https)", [aws.label]), aws.block_attr_path("domain_endpoint_options", "enforce_https"))
 }
 

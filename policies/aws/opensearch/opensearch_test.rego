@@ -40,6 +40,10 @@ test_https if {
 	# In the block, enforce_https defaults to true.
 	count(https.deny) == 0 with input as dom({"domain_endpoint_options": [{"tls_security_policy": "Policy-Min-TLS-1-2-2019-07"}]})
 	count(https.deny) == 0 with input as dom({"domain_endpoint_options": [{"enforce_https": true}]})
+
+	# CloudFormation's EnforceHTTPS has the API's default, false.
+	count(https.deny) == 1 with input as object.union(dom({"domain_endpoint_options": [{"tls_security_policy": "Policy-Min-TLS-1-2-2019-07"}]}), {"source": "cloudformation"})
+	count(https.deny) == 0 with input as object.union(dom({"domain_endpoint_options": [{"enforce_https": "true"}]}), {"source": "cloudformation"})
 	count(https.deny) == 1 with input as dom({"domain_endpoint_options": [{"enforce_https": true, "tls_security_policy": "Policy-Min-TLS-1-0-2019-07"}]})
 	count(https.deny) == 2 with input as dom({"domain_endpoint_options": [{"enforce_https": false, "tls_security_policy": "Policy-Min-TLS-1-0-2019-07"}]})
 	count(https.deny) == 0 with input as dom({"domain_endpoint_options": [{"enforce_https": true, "tls_security_policy": "Policy-Min-TLS-1-2-PFS-2023-10"}]})
