@@ -4,7 +4,8 @@
 //! `kubernetes_cluster_role_binding` to cluster-admin, a `kubernetes_manifest` Pod, a pod
 //! whose `privileged` is known only after apply, a `helm_release` of a local chart), scanned
 //! through the binary; the findings must be the Kubernetes rule ids at the `.tf` lines that
-//! set the fields.
+//! set the fields. And `fixtures/terraform-kubernetes-shapes`, rendered: the objects must be
+//! the API's.
 
 use serde_json::Value;
 use std::path::Path;
@@ -157,4 +158,143 @@ fn kubernetes_resources_are_checked_at_their_hcl_lines() {
                 && n["position"]["line"] == 40),
         "{notes:#?}"
     );
+}
+
+/// The objects `render` prints for `fixtures/terraform-kubernetes-shapes`, as the API has them.
+const SHAPES: &str = r#"---
+# Source: fixtures/terraform-kubernetes-shapes/main.tf
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+  namespace: shop
+spec:
+  externalIPs:
+  - 10.0.0.1
+  ports:
+  - port: 80
+    targetPort: "8080"
+  selector:
+    app: web
+  type: NodePort
+---
+# Source: fixtures/terraform-kubernetes-shapes/main.tf
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: web
+  namespace: shop
+spec:
+  rules:
+  - host: shop.example.com
+    http:
+      paths:
+      - backend:
+          service:
+            name: web
+            port:
+              number: 80
+        path: /
+        pathType: Prefix
+---
+# Source: fixtures/terraform-kubernetes-shapes/main.tf
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: deny
+  namespace: shop
+spec:
+  podSelector: {}
+  policyTypes:
+  - Ingress
+---
+# Source: fixtures/terraform-kubernetes-shapes/main.tf
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata:
+  name: reader
+  namespace: shop
+rules:
+- apiGroups:
+  - ""
+  resourceNames:
+  - db
+  resources:
+  - secrets
+  verbs:
+  - get
+  - list
+---
+# Source: fixtures/terraform-kubernetes-shapes/main.tf
+apiVersion: batch/v1
+kind: CronJob
+metadata:
+  name: backup
+  namespace: default
+spec:
+  jobTemplate:
+    metadata: {}
+    spec:
+      template:
+        metadata: {}
+        spec:
+          containers:
+          - env:
+            - name: MODE
+              valueFrom:
+                configMapKeyRef:
+                  key: mode
+                  name: backup
+            image: backup:1.0
+            name: backup
+            resources:
+              limits:
+                cpu: 500m
+                nvidia.com/gpu: 1
+            securityContext:
+              capabilities:
+                drop:
+                - ALL
+          hostIPC: true
+          securityContext:
+            runAsNonRoot: true
+            seccompProfile:
+              type: RuntimeDefault
+  schedule: 0 3 * * *
+"#;
+
+/// The provider's block schema read as the API's objects: a Service's `selector` map and
+/// `external_ips`, an Ingress's `rule`/`path` lists and its backend's `port` object, an empty
+/// `pod_selector`, a Role's `rule` blocks, a CronJob's job template with pod and container
+/// security contexts (one written as an attribute), a `limits` map whose keys are kept, `env`
+/// with `value_from`, the provider's default namespace, and no provider-only argument.
+#[test]
+fn provider_blocks_become_the_api_objects() {
+    let out = Command::new(env!("CARGO_BIN_EXE_plumbline"))
+        .args([
+            "render",
+            "fixtures/terraform-kubernetes-shapes",
+            "--worktree",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let objects: String = text
+        .split("---\n")
+        .filter(|d| {
+            d.lines()
+                .nth(1)
+                .is_some_and(|l| l.starts_with("apiVersion"))
+        })
+        .map(|d| format!("---\n{d}"))
+        .collect();
+    assert_eq!(objects, SHAPES);
 }
