@@ -338,6 +338,49 @@ mod tests {
         }
     }
 
+    /// An object a Terraform resource describes (it has a subject) is not compared with the
+    /// cluster; the same object in a manifest is.
+    #[test]
+    fn terraform_described_objects_are_not_declared_for_drift() {
+        use crate::load::tree::{Entry, Node, Value};
+        use crate::model::{Pos, SourceFile, Subject};
+        let p = Pos::new(1, 1);
+        let s = |v: &str| Node::new(Value::Str(v.into()), p, None);
+        let e = |k: &str, value: Node| Entry {
+            key: k.into(),
+            key_start: p,
+            key_end_byte: None,
+            value,
+        };
+        let node = Node::new(
+            Value::Map(vec![
+                e("apiVersion", s("v1")),
+                e("kind", s("ConfigMap")),
+                e(
+                    "metadata",
+                    Node::new(Value::Map(vec![e("name", s("c"))]), p, None),
+                ),
+            ]),
+            p,
+            None,
+        );
+        let file = std::sync::Arc::new(SourceFile::new("main.tf".into(), String::new()));
+        let mut manifest = Document::new(std::sync::Arc::clone(&file), 0, node.clone());
+        manifest.resource = Some(id("v1", "ConfigMap", None, "c"));
+        let mut described = Document::new(file, 0, node);
+        described.resource = Some(id("v1", "ConfigMap", None, "c"));
+        described.subject = Some(Subject {
+            source: "terraform".into(),
+            kind: "kubernetes_config_map".into(),
+            address: "kubernetes_config_map.c".into(),
+            via: Vec::new(),
+        });
+        let docs = [manifest, described];
+        let declared: Vec<_> = declared_objects(&docs).collect();
+        assert_eq!(declared.len(), 1);
+        assert!(declared[0].0.subject.is_none());
+    }
+
     #[test]
     fn groups_not_versions() {
         assert_eq!(group_of("apps/v1"), "apps");
