@@ -148,8 +148,17 @@ fn kubernetes_resources_are_checked_at_their_hcl_lines() {
     );
     assert_eq!(f["resource"]["kind"], "Deployment", "{f}");
     assert_eq!(f["resource"]["namespace"], "shop", "{f}");
-    // A helm_release of a local chart is not rendered, and says so.
     let notes = v["notifications"].as_array().unwrap();
+    // A manifest known only after apply is not checked, and says so.
+    assert!(
+        notes
+            .iter()
+            .any(|n| n["code"] == "terraform-kubernetes-manifest-unknown"
+                && n["file"] == "fixtures/terraform-kubernetes/main.tf"
+                && n["position"]["line"] == 45),
+        "{notes:#?}"
+    );
+    // A helm_release of a local chart is not rendered, and says so.
     assert!(
         notes
             .iter()

@@ -435,10 +435,24 @@ impl super::Inst<'_> {
             return;
         }
         let src = super::src_of(r.file);
-        let Some(node) = object(&r.ty, &r.attributes, r.loc.pos, src) else {
-            return;
-        };
-        let Some(resource) = super::super::kubernetes::identity(&node) else {
+        let object = object(&r.ty, &r.attributes, r.loc.pos, src);
+        let resource = object.as_ref().and_then(super::super::kubernetes::identity);
+        let (Some(node), Some(resource)) = (object, resource) else {
+            if r.ty == "kubernetes_manifest" {
+                let path = self.file_path(r.file).to_string();
+                self.root.note(
+                    NoteLevel::Warning,
+                    "terraform-kubernetes-manifest-unknown",
+                    &path,
+                    Some(r.loc.pos),
+                    format!(
+                        "{path}:{}: the manifest of {} (or its apiVersion or kind) is known only \
+                         after apply, so no Kubernetes rule checks it; write the object in the \
+                         configuration, or from a file of the repository",
+                        r.loc.pos.line, r.address
+                    ),
+                );
+            }
             return;
         };
         let mut doc = super::Document::new(Arc::clone(&self.def.files[r.file]), 0, node);
