@@ -148,6 +148,9 @@ fn kubernetes_resources_are_checked_at_their_hcl_lines() {
     );
     assert_eq!(f["resource"]["kind"], "Deployment", "{f}");
     assert_eq!(f["resource"]["namespace"], "shop", "{f}");
+    // Six resources, four of which also describe an object: ten documents, six resources.
+    assert_eq!(v["summary"]["documents"], 10, "{}", v["summary"]);
+    assert_eq!(v["summary"]["resources"], 6, "{}", v["summary"]);
     let notes = v["notifications"].as_array().unwrap();
     // A manifest known only after apply is not checked, and says so.
     assert!(

@@ -511,7 +511,9 @@ fn process_unit(
         resources: loaded
             .documents
             .iter()
-            .filter(|d| d.is_kubernetes() || d.subject.is_some())
+            // A Kubernetes object a Terraform resource describes (both set) is that resource,
+            // already counted.
+            .filter(|d| d.is_kubernetes() != d.subject.is_some())
             .count(),
         read_time: loaded.read_time,
         parse_time: loaded.parse_time,
