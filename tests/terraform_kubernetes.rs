@@ -124,11 +124,23 @@ fn kubernetes_resources_are_checked_at_their_hcl_lines() {
         "metadata.namespace",
         "module.app.kubernetes_pod_v1.maybe",
     );
-    // A value known only after apply never matches.
-    assert!(
-        !all.iter()
-            .any(|f| f.0 == "PL-K8S-0003" && f.4.ends_with("kubernetes_pod_v1.maybe")),
-        "{all:#?}"
+    // A value known only after apply never matches: neither a rule that forbids a value
+    // (privileged) nor one that requires one (runAsNonRoot, the dropped capabilities).
+    for rule in ["PL-K8S-0003", "PL-K8S-0014", "PL-K8S-0017"] {
+        assert!(
+            !all.iter()
+                .any(|f| f.0 == rule && f.4.ends_with("kubernetes_pod_v1.maybe")),
+            "{rule}: {all:#?}"
+        );
+    }
+    // The same object's known fields are still checked (its seccomp profile).
+    has(
+        &all,
+        "PL-K8S-0016",
+        module,
+        56,
+        "spec.containers[0].securityContext.seccompProfile.type",
+        "module.app.kubernetes_pod_v1.maybe",
     );
     // The namespace the module is given is the Deployment's (no default-namespace finding).
     assert!(

@@ -89,7 +89,24 @@ pub fn evaluate(
     }
     // Policies may print(); never let that reach a log (it may echo secret input).
     let _ = engine.take_prints();
+    // A Kubernetes object a Terraform resource describes may hold values known only after
+    // apply; the Kubernetes library does not know them, so a result about such a value (or a
+    // field inside one) says nothing: it is dropped.
+    if doc.resource.is_some() && doc.subject.is_some() {
+        out.findings
+            .retain(|f| !at_unknown(&doc.node, &f.field_path));
+    }
     out
+}
+
+/// Whether `path` reaches a value `{"$unknown": …}` of the input model, or goes through one.
+fn at_unknown(node: &crate::load::tree::Node, path: &[crate::model::PathSeg]) -> bool {
+    use crate::load::tree::Value as NV;
+    (0..=path.len()).any(|i| {
+        let l = node.locate(&path[..i]);
+        l.depth == i
+            && matches!(&l.node.value, NV::Map(e) if e.len() == 1 && e[0].key == "$unknown")
+    })
 }
 
 /// Evaluates every applicable package without `exception` rules in one query, so rules
