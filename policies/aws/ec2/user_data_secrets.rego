@@ -1,12 +1,16 @@
 # METADATA
-# title: EC2 user data holds AWS credentials
+# title: EC2 user data holds credentials
 # description: >-
 #   Instance user data is readable by any process on the instance through the
 #   instance metadata service and by anyone allowed to describe the instance
 #   attribute, and it is not encrypted; AWS documents that it must not hold
-#   passwords or long-lived keys. An access key id (AKIA..., ASIA...) or an
-#   assigned AWS secret access key in the user data (as written, or
-#   base64-encoded) is reported.
+#   passwords or long-lived keys. Reported, in the user data as written or
+#   base64-encoded: an AWS access key id (AKIA..., ASIA...), an assigned AWS
+#   secret access key, or a literal value assigned to a credential name
+#   (password, secret, token, api key, private key: `DB_PASSWORD=...`,
+#   `token: ...`). Values read at boot (`$(...)`, backquotes, `${...}`, `$VAR`), numbers
+#   (`X-aws-ec2-metadata-token-ttl-seconds: 21600`) and names of a reference
+#   (..._ARN, ..._NAME, ..._ID, ..._PATH, ..._URL) are not.
 # custom:
 #   id: PL-AWS-0089
 #   kinds: [aws_instance, aws_launch_template, aws_launch_configuration]
@@ -32,12 +36,30 @@ leaks(text) if regex.match(key_id_pattern, text)
 
 leaks(text) if regex.match(secret_pattern, text)
 
+# NAME=value or NAME: value, NAME holding a credential word.
+assignment_pattern := `(?i)([A-Za-z0-9_.-]*(?:passw(?:or)?d|secret|token|api_?key|private_?key)[A-Za-z0-9_.-]*)["']?[ \t]*[:=][ \t]*["']?([^\s"';]+)`
+
+leaks(text) if {
+	some m in regex.find_all_string_submatch_n(assignment_pattern, text, -1)
+	literal_secret(m[1], m[2])
+}
+
+reference_name(n) if regex.match(`(?i)[_.-](arn|name|id|path|url|uri|file|ttl-seconds)$`, n)
+
+literal_secret(name, value) if {
+	not reference_name(name)
+	count(value) >= 4
+	not regex.match("^[$%{(<`]", value)
+	not regex.match(`^[0-9]+$`, value)
+	not startswith(value, "arn:")
+}
+
 deny contains result if {
 	input.type in {"aws_instance", "aws_launch_template", "aws_launch_configuration"}
 	some name in {"user_data", "user_data_base64"}
 	some t in texts_of(name)
 	leaks(t)
-	result := aws.result(sprintf("%s has AWS credentials in its %s", [aws.label, name]), ["attributes", name])
+	result := aws.result(sprintf("%s has credentials in its %s", [aws.label, name]), ["attributes", name])
 }
 
 # The attribute as written, and decoded when it is base64 (launch templates

@@ -21,6 +21,18 @@ test_plain_user_data if {
 	count(user_data_secrets.deny) == 0 with input as f.res("aws_instance", "i", {"user_data": "ID=XAKIAIOSFODNN7EXAMPLEX akiaiosfodnn7example"})
 }
 
+test_assigned_passwords if {
+	count(user_data_secrets.deny) == 1 with input as f.res("aws_instance", "i", {"user_data": "export DATABASE_PASSWORD=password1234"})
+	count(user_data_secrets.deny) == 1 with input as f.res("aws_launch_configuration", "l", {"user_data": "#cloud-config\nchpasswd:\n  list: |\n    root:x\napi_key: 'abcd1234efgh'\n"})
+	count(user_data_secrets.deny) == 1 with input as f.res("aws_instance", "i", {"user_data": "mysql -u admin --password=S3cr3tPass"})
+
+	# Read at boot, or not a secret.
+	count(user_data_secrets.deny) == 0 with input as f.res("aws_instance", "i", {"user_data": "DB_PASSWORD=$(aws ssm get-parameter --name /db/pw --with-decryption --query Parameter.Value --output text)"})
+	count(user_data_secrets.deny) == 0 with input as f.res("aws_instance", "i", {"user_data": "TOKEN=`curl -X PUT http://169.254.169.254/latest/api/token -H \"X-aws-ec2-metadata-token-ttl-seconds: 21600\"`\ncurl -H \"X-aws-ec2-metadata-token: $TOKEN\" http://169.254.169.254/latest/meta-data/"})
+	count(user_data_secrets.deny) == 0 with input as f.res("aws_instance", "i", {"user_data": "SECRET_ARN=arn:aws:secretsmanager:us-east-1:111122223333:secret:db\nDB_SECRET_NAME=prod/db\nPASSWORD=${password}"})
+	count(user_data_secrets.deny) == 0 with input as f.res("aws_instance", "i", {"user_data": "sed -i 's/PasswordAuthentication no/PasswordAuthentication yes/' /etc/ssh/sshd_config"})
+}
+
 test_base64_user_data if {
 	f.paths(user_data_secrets.deny) == {["attributes", "user_data"]} with input as f.res("aws_launch_template", "t", {"user_data": base64.encode(script_with_keys)})
 	f.paths(user_data_secrets.deny) == {["attributes", "user_data_base64"]} with input as f.res("aws_instance", "i", {"user_data_base64": base64.encode(script_with_keys)})
