@@ -6,7 +6,7 @@
 #   attribute, and it is not encrypted; AWS documents that it must not hold
 #   passwords or long-lived keys. Reported, in the user data as written or
 #   base64-encoded: an AWS access key id (AKIA..., ASIA...), an assigned AWS
-#   secret access key, or a literal value assigned to a credential name
+#   secret access key, a PEM private key, or a literal value assigned to a credential name
 #   (password, secret, token, api key, private key: `DB_PASSWORD=...`,
 #   `token: ...`). Values read at boot (`$(...)`, backquotes, `${...}`, `$VAR`), numbers
 #   (`X-aws-ec2-metadata-token-ttl-seconds: 21600`) and names of a reference
@@ -35,6 +35,9 @@ secret_pattern := `(?i)(aws_?secret_?access_?key|aws_?secret_?key|secret_?access
 leaks(text) if regex.match(key_id_pattern, text)
 
 leaks(text) if regex.match(secret_pattern, text)
+
+# A PEM private key (RSA, EC, OpenSSH, PKCS#8...).
+leaks(text) if regex.match(`-----BEGIN ([A-Z0-9]+ )*PRIVATE KEY-----`, text)
 
 # NAME=value or NAME: value, NAME holding a credential word.
 assignment_pattern := `(?i)([A-Za-z0-9_.-]*(?:passw(?:or)?d|secret|token|api_?key|private_?key)[A-Za-z0-9_.-]*)["']?[ \t]*[:=][ \t]*["']?([^\s"';]+)`

@@ -33,6 +33,12 @@ test_assigned_passwords if {
 	count(user_data_secrets.deny) == 0 with input as f.res("aws_instance", "i", {"user_data": "sed -i 's/PasswordAuthentication no/PasswordAuthentication yes/' /etc/ssh/sshd_config"})
 }
 
+test_private_key if {
+	count(user_data_secrets.deny) == 1 with input as f.res("aws_launch_configuration", "l", {"user_data": base64.encode("-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----\n")})
+	count(user_data_secrets.deny) == 1 with input as f.res("aws_instance", "i", {"user_data": "cat > /root/.ssh/id <<EOF\n-----BEGIN OPENSSH PRIVATE KEY-----\nb3Bl\nEOF"})
+	count(user_data_secrets.deny) == 0 with input as f.res("aws_instance", "i", {"user_data": "echo '-----BEGIN PUBLIC KEY-----' > k.pub"})
+}
+
 test_base64_user_data if {
 	f.paths(user_data_secrets.deny) == {["attributes", "user_data"]} with input as f.res("aws_launch_template", "t", {"user_data": base64.encode(script_with_keys)})
 	f.paths(user_data_secrets.deny) == {["attributes", "user_data_base64"]} with input as f.res("aws_instance", "i", {"user_data_base64": base64.encode(script_with_keys)})
