@@ -285,13 +285,22 @@ spec:
             seccompProfile:
               type: RuntimeDefault
   schedule: 0 3 * * *
+---
+# Source: fixtures/terraform-kubernetes-shapes/main.tf
+apiVersion: v1
+automountServiceAccountToken: false
+kind: ServiceAccount
+metadata:
+  name: default
+  namespace: shop
 "#;
 
 /// The provider's block schema read as the API's objects: a Service's `selector` map and
 /// `external_ips`, an Ingress's `rule`/`path` lists and its backend's `port` object, an empty
 /// `pod_selector`, a Role's `rule` blocks, a CronJob's job template with pod and container
 /// security contexts (one written as an attribute), a `limits` map whose keys are kept, `env`
-/// with `value_from`, the provider's default namespace, and no provider-only argument.
+/// with `value_from`, the provider's default namespace, the `default` ServiceAccount of
+/// `kubernetes_default_service_account_v1`, and no provider-only argument.
 #[test]
 fn provider_blocks_become_the_api_objects() {
     let out = Command::new(env!("CARGO_BIN_EXE_plumbline"))

@@ -34,7 +34,7 @@ pub(super) fn object_type(ty: &str) -> Option<(&'static str, &'static str, bool)
         "cron_job" if v1 => ("batch/v1", "CronJob", true),
         "cron_job" => ("batch/v1beta1", "CronJob", true),
         "service" => ("v1", "Service", true),
-        "service_account" => ("v1", "ServiceAccount", true),
+        "service_account" | "default_service_account" => ("v1", "ServiceAccount", true),
         "namespace" => ("v1", "Namespace", false),
         "config_map" => ("v1", "ConfigMap", true),
         "secret" => ("v1", "Secret", true),
@@ -359,6 +359,19 @@ pub(super) fn object(ty: &str, attributes: &Node, at: Pos, src: u16) -> Option<N
     };
     // The provider's metadata block is a list of one: when it is absent (a resource written
     // wrongly), an empty one, so the identity still has a place.
+    // `kubernetes_default_service_account` manages the namespace's `default` account.
+    if ty.starts_with("kubernetes_default_service_account") {
+        if let Some(NV::Map(m)) = entries
+            .iter_mut()
+            .find(|e| e.key == "metadata")
+            .map(|e| &mut e.value.value)
+        {
+            if !m.iter().any(|e| e.key == "name") {
+                let start = m.first().map_or(at, |e| e.key_start);
+                m.push(entry("name", node(NV::Str("default".into()), start)));
+            }
+        }
+    }
     if namespaced {
         match entries.iter_mut().find(|e| e.key == "metadata") {
             Some(meta) => {
