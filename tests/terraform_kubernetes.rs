@@ -293,6 +293,21 @@ kind: ServiceAccount
 metadata:
   name: default
   namespace: shop
+---
+# Source: fixtures/terraform-kubernetes-shapes/main.tf
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: billing
+---
+# Source: fixtures/terraform-kubernetes-shapes/main.tf
+apiVersion: v1
+data:
+  log_level: info
+kind: ConfigMap
+metadata:
+  name: settings
+  namespace: billing
 "#;
 
 /// The provider's block schema read as the API's objects: a Service's `selector` map and
@@ -300,7 +315,9 @@ metadata:
 /// `pod_selector`, a Role's `rule` blocks, a CronJob's job template with pod and container
 /// security contexts (one written as an attribute), a `limits` map whose keys are kept, `env`
 /// with `value_from`, the provider's default namespace, the `default` ServiceAccount of
-/// `kubernetes_default_service_account_v1`, and no provider-only argument.
+/// `kubernetes_default_service_account_v1`, a namespace given by reference to a
+/// `kubernetes_namespace_v1` of the module (its configured name), data keys kept, and no
+/// provider-only argument.
 #[test]
 fn provider_blocks_become_the_api_objects() {
     let out = Command::new(env!("CARGO_BIN_EXE_plumbline"))

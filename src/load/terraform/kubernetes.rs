@@ -417,11 +417,74 @@ pub(super) fn helm_local_chart(attributes: &Node) -> Option<String> {
     local.then(|| chart.to_string())
 }
 
+/// A `metadata.namespace` that refers to a `kubernetes_namespace` of the same module
+/// (`kubernetes_namespace_v1.shop.metadata[0].name`, or its `id`) is that namespace's
+/// configured name, which Terraform knows before apply: the reference is replaced by it
+/// (keeping the reference's position).
+fn resolve_namespace(object: &mut Node, module: &[super::Evaluated]) {
+    let Some(NV::Map(meta)) = object_field_mut(object, "metadata") else {
+        return;
+    };
+    let Some(ns) = meta.iter_mut().find(|e| e.key == "namespace") else {
+        return;
+    };
+    let NV::Map(u) = &ns.value.value else {
+        return;
+    };
+    let [only] = u.as_slice() else {
+        return;
+    };
+    let (true, Some(reference)) = (only.key == "$unknown", only.value.as_str()) else {
+        return;
+    };
+    let Some((ty, rest)) = reference.split_once('.') else {
+        return;
+    };
+    if ty != "kubernetes_namespace" && ty != "kubernetes_namespace_v1" {
+        return;
+    }
+    let Some((name, attr)) = rest.split_once('.') else {
+        return;
+    };
+    if !matches!(attr, "metadata[0].name" | "metadata.0.name" | "id") {
+        return;
+    }
+    let configured = module
+        .iter()
+        .filter(|m| m.ty == ty && m.name == name && !m.address.contains('['))
+        .find_map(|m| {
+            let meta = m.attributes.get("metadata")?;
+            let first = match &meta.value {
+                NV::Seq(items) => items.first()?,
+                _ => meta,
+            };
+            first.get("name")?.as_str().map(str::to_string)
+        });
+    if let Some(n) = configured {
+        ns.value.value = NV::Str(n);
+    }
+}
+
+fn object_field_mut<'a>(object: &'a mut Node, key: &str) -> Option<&'a mut NV> {
+    match &mut object.value {
+        NV::Map(entries) => entries
+            .iter_mut()
+            .find(|e| e.key == key)
+            .map(|e| &mut e.value.value),
+        _ => None,
+    }
+}
+
 impl super::Inst<'_> {
     /// After the Terraform document of resource `r`: the Kubernetes object it describes (a
     /// `kubernetes_*` resource), or the note that a `helm_release` of a local chart is not
     /// rendered with the release's values.
-    pub(super) fn emit_kubernetes(&self, r: &super::Evaluated, docs: &mut Vec<super::Document>) {
+    pub(super) fn emit_kubernetes(
+        &self,
+        r: &super::Evaluated,
+        module: &[super::Evaluated],
+        docs: &mut Vec<super::Document>,
+    ) {
         use crate::model::{NoteLevel, Subject};
         use std::sync::Arc;
         if r.ty == "helm_release" {
@@ -448,7 +511,10 @@ impl super::Inst<'_> {
             return;
         }
         let src = super::src_of(r.file);
-        let object = object(&r.ty, &r.attributes, r.loc.pos, src);
+        let mut object = object(&r.ty, &r.attributes, r.loc.pos, src);
+        if let Some(o) = object.as_mut() {
+            resolve_namespace(o, module);
+        }
         let resource = object.as_ref().and_then(super::super::kubernetes::identity);
         let (Some(node), Some(resource)) = (object, resource) else {
             if r.ty == "kubernetes_manifest" {

@@ -1138,7 +1138,7 @@ impl<'r> Inst<'r> {
             });
             doc.module_origin = self.origin.clone();
             docs.push(doc);
-            self.emit_kubernetes(r, &mut docs);
+            self.emit_kubernetes(r, &evaluated, &mut docs);
         }
     }
 
