@@ -348,3 +348,72 @@ fn provider_blocks_become_the_api_objects() {
         .collect();
     assert_eq!(objects, SHAPES);
 }
+
+/// Pod Security admission with the labels of a `kubernetes_namespace_v1`: a pod placed in it
+/// by reference is checked at the namespace's enforced level, at the `.tf` line of the field.
+#[test]
+fn admission_reads_terraform_namespaces() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("main.tf"),
+        r#"resource "kubernetes_namespace_v1" "shop" {
+  metadata {
+    name = "shop"
+    labels = {
+      "pod-security.kubernetes.io/enforce" = "baseline"
+    }
+  }
+}
+
+resource "kubernetes_pod_v1" "p" {
+  metadata {
+    name      = "p"
+    namespace = kubernetes_namespace_v1.shop.metadata[0].name
+  }
+  spec {
+    container {
+      name  = "c"
+      image = "nginx:1.25.3"
+      security_context {
+        privileged = true
+      }
+    }
+  }
+}
+"#,
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_plumbline"))
+        .args([
+            "scan",
+            ".",
+            "--worktree",
+            "-f",
+            "json",
+            "--fail-on",
+            "never",
+        ])
+        .current_dir(dir.path())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let admission: Vec<(u64, &str)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["ruleId"] == "PL-K8S-0042")
+        .map(|f| {
+            (
+                f["startLine"].as_u64().unwrap(),
+                f["fieldPath"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        admission,
+        [(20, "spec.containers[0].securityContext.privileged")],
+        "{v}"
+    );
+}
