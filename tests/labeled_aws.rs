@@ -360,6 +360,42 @@ const KICS: &[(&str, &str, &str)] = &[
         "cloudFormation",
         "ecr_repository_is_publicly_accessible",
     ),
+    (
+        "PL-AWS-0079",
+        "cloudFormation",
+        "elasticsearch_not_encrypted_at_rest",
+    ),
+    (
+        "PL-AWS-0080",
+        "terraform",
+        "elasticsearch_domain_not_encrypted_node_to_node",
+    ),
+    (
+        "PL-AWS-0085",
+        "terraform",
+        "neptune_database_cluster_encryption_disabled",
+    ),
+    (
+        "PL-AWS-0085",
+        "cloudFormation",
+        "neptune_database_cluster_encryption_disabled",
+    ),
+    (
+        "PL-AWS-0087",
+        "terraform",
+        "neptune_cluster_with_iam_database_authentication_disabled",
+    ),
+    (
+        "PL-AWS-0087",
+        "cloudFormation",
+        "neptune_cluster_with_iam_database_authentication_disabled",
+    ),
+    ("PL-AWS-0093", "terraform", "rds_without_logging"),
+    (
+        "PL-AWS-0089",
+        "cloudFormation",
+        "user_data_contains_encoded_private_key",
+    ),
 ];
 
 /// (rule, trivy-checks `check_id`, message filter): the terraform and cloudformation cases of
@@ -432,6 +468,15 @@ const TRIVY: &[(&str, &str, &str)] = &[
     ("PL-AWS-0075", "AWS-0031", ""),
     ("PL-AWS-0076", "AWS-0037", ""),
     ("PL-AWS-0078", "AWS-0032", ""),
+    ("PL-AWS-0079", "AWS-0048", ""),
+    ("PL-AWS-0080", "AWS-0043", ""),
+    ("PL-AWS-0081", "AWS-0046", "does not require HTTPS"),
+    ("PL-AWS-0081", "AWS-0126", "accepts TLS 1.0"),
+    ("PL-AWS-0082", "AWS-0042", ""),
+    ("PL-AWS-0085", "AWS-0076", ""),
+    ("PL-AWS-0086", "AWS-0075", ""),
+    ("PL-AWS-0089", "AWS-0029", ""),
+    ("PL-AWS-0089", "AWS-0129", ""),
 ];
 
 /// (trivy-checks `check_id`, rule): a finding of that rule also flags the check's cases. Each
@@ -687,6 +732,24 @@ const KNOWN_DISAGREEMENTS: &[Known] = &[
         case: "extracted/checks/cloud/aws/iam/no_policy_wildcards/cloudformation/bad-1/template.yaml",
         rule: "PL-AWS-0019",
         reason: "the template is malformed: PolicyDocument is empty and the statement sits at the top level of the file, outside Resources",
+    },
+    Known {
+        corpus: "kics",
+        case: "cloudFormation/aws/neptune_database_cluster_encryption_disabled/test/positive1.yaml",
+        rule: "PL-AWS-0085",
+        reason: "the cluster is restored from a snapshot (SnapshotIdentifier): CloudFormation says its StorageEncrypted is then inherited from the snapshot, so StorageEncrypted: false does not make it unencrypted",
+    },
+    Known {
+        corpus: "kics",
+        case: "cloudFormation/aws/neptune_database_cluster_encryption_disabled/test/positive2.json",
+        rule: "PL-AWS-0085",
+        reason: "the cluster is restored from a snapshot (SnapshotIdentifier): CloudFormation says its StorageEncrypted is then inherited from the snapshot, so StorageEncrypted: false does not make it unencrypted",
+    },
+    Known {
+        corpus: "trivy",
+        case: "extracted/checks/cloud/aws/elasticsearch/use_secure_tls_policy/cloudformation/bad-1/template.yaml",
+        rule: "PL-AWS-0081",
+        reason: "a domain without DomainEndpointOptions: the OpenSearch API reference documents no default TLSSecurityPolicy, so the rule does not claim TLS 1.0 (it reports the domain for not requiring HTTPS, the setting trivy AWS-0046 tests)",
     },
 ];
 
