@@ -121,7 +121,7 @@ impl ChartSource for Source<'_> {
                 None => {}
             }
         }
-        let file = match self.files.read(path) {
+        let file = match self.files.peek(path) {
             Some(r) => r,
             None => self.files.read_unlisted(path)?,
         };
@@ -483,7 +483,7 @@ fn values_sources(
     dirs: &BTreeMap<String, Place>,
     layers: &[release::Layer],
 ) -> Vec<positions::ValuesSource> {
-    let read = |path: &str| match files.read(path).or_else(|| files.read_unlisted(path)) {
+    let read = |path: &str| match files.peek(path).or_else(|| files.read_unlisted(path)) {
         Some(Ok(f)) => Some(f),
         _ => None,
     };
@@ -642,7 +642,7 @@ fn documents_of(
     let path = at.path.as_str();
     let template = match &at.archive {
         Some(archive) => Arc::new(SourceFile::new(archive.clone(), String::new())),
-        None => match files.read(path).or_else(|| files.read_unlisted(path)) {
+        None => match files.peek(path).or_else(|| files.read_unlisted(path)) {
             Some(Ok(f)) => f,
             _ => Arc::new(SourceFile::new(path.to_string(), String::new())),
         },

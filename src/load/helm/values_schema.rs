@@ -207,7 +207,10 @@ mod validator {
             .without_content_media_type_support("application/json")
             .without_content_encoding_support("base64")
             .build(&schema);
-        let asked: Vec<String> = asked.lock().map(|a| a.clone()).unwrap_or_default();
+        // In the order the validator asked, which is not fixed: sorted, so reports are.
+        let mut asked: Vec<String> = asked.lock().map(|a| a.clone()).unwrap_or_default();
+        asked.sort();
+        asked.dedup();
         let validator = match validator {
             Ok(v) => v,
             Err(e) if !asked.is_empty() => {

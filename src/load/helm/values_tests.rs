@@ -455,6 +455,34 @@ fn schema_refs_to_urls_are_not_fetched() {
 }
 
 #[test]
+fn schema_refs_not_fetched_are_named_in_one_order() {
+    // The validator asks for remote schemas in an order that changes from run to run; the
+    // note names them sorted, so two scans of one commit give the same report.
+    let names = ["m", "c", "x", "a", "q", "b", "z", "k"];
+    let props: Vec<String> = names
+        .iter()
+        .map(|n| format!(r#""{n}": {{"$ref": "https://example.com/{n}.json"}}"#))
+        .collect();
+    let schema = format!(r#"{{"properties": {{{}}}}}"#, props.join(", "));
+    let c = chart(&[
+        ("c/Chart.yaml", PARENT),
+        ("c/values.yaml", "a: 1\n"),
+        ("c/values.schema.json", &schema),
+    ]);
+    let w = warnings(&release_values(&c, &[]).unwrap());
+    let note = w
+        .iter()
+        .find(|m| m.contains("https://example.com/"))
+        .expect("a note naming the references");
+    let at = |n: &str| note.find(&format!("https://example.com/{n}.json")).unwrap();
+    let mut sorted = names;
+    sorted.sort();
+    for pair in sorted.windows(2) {
+        assert!(at(pair[0]) < at(pair[1]), "{note}");
+    }
+}
+
+#[test]
 fn subchart_schemas_are_checked_with_their_table() {
     let c = chart(&[
         ("c/Chart.yaml", PARENT),
