@@ -21,24 +21,6 @@ fn corpus() -> Option<PathBuf> {
     dir.join("INDEX.json").exists().then_some(dir)
 }
 
-/// Copies a directory tree (files made writable: the corpus is read-only).
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), &target).unwrap();
-            let mut perm = std::fs::metadata(&target).unwrap().permissions();
-            #[allow(clippy::permissions_set_readonly_false)]
-            perm.set_readonly(false);
-            std::fs::set_permissions(&target, perm).unwrap();
-        }
-    }
-}
-
 /// Copies fixture charts (`fixtures/helm/<name>`) into a new temporary directory, each under
 /// its own name.
 fn fixture_tree(names: &[&str]) -> tempfile::TempDir {

@@ -131,16 +131,16 @@ fn find<'s>(ctx: &mut Ctx<'s>, node: &Node, path: &[PathSeg]) -> Option<Found<'s
         return None;
     }
     let line = node.start.line;
-    let bases = ctx
+    let lines = ctx.lines;
+    let bases: &Vec<Vec<String>> = ctx
         .bases
         .entry(line)
-        .or_insert_with(|| bases_of(ctx.lines, line as usize))
-        .clone();
+        .or_insert_with(|| bases_of(lines, line as usize));
     if bases.is_empty() {
         return None;
     }
     let keys: Vec<&PathSeg> = path.iter().collect();
-    for base in &bases {
+    for base in bases {
         // The base itself, then the base with the rendered path's last steps (`toYaml
         // .Values.sc` printed `privileged` under it).
         for k in 0..=keys.len().min(8) {
